@@ -1,0 +1,41 @@
+import { PGlite, types } from "@electric-sql/pglite";
+import type { Db, Queryable, Row } from "./types.js";
+
+/**
+ * A Db over PGlite, the embedded hub. `dataDir` undefined keeps it in memory.
+ * int8 is parsed to number, as in the postgres.js adapter.
+ */
+export async function pgliteDb(dataDir?: string): Promise<Db> {
+  const pg = await PGlite.create(dataDir, { parsers: { [types.INT8]: (value: string) => Number(value) } });
+  return fromPGlite(pg);
+}
+
+type PGliteLike = Pick<PGlite, "query" | "exec" | "transaction" | "close">;
+
+function queryable(pg: Pick<PGlite, "query" | "exec">): Queryable & { exec(text: string): Promise<void> } {
+  return {
+    async query<T extends Row = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+      const result = await pg.query<T>(text, params as unknown[]);
+      return result.rows;
+    },
+    async exec(text: string): Promise<void> {
+      await pg.exec(text);
+    },
+  };
+}
+
+export function fromPGlite(pg: PGliteLike, onClose?: () => Promise<void>): Db {
+  const base = queryable(pg);
+  return {
+    dialect: "pglite",
+    query: base.query,
+    exec: base.exec,
+    async transaction(fn) {
+      return pg.transaction((tx) => fn(queryable(tx)));
+    },
+    async close() {
+      await pg.close();
+      await onClose?.();
+    },
+  };
+}
