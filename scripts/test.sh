@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs jobmon's whole test suite: unit, integration and e2e tests.
+#
+# Integration tests start their own throwaway PostgreSQL 15 clusters with pg_cron
+# (test/harness/pgcron.ts); no server needs to be running. This script only makes sure
+# PostgreSQL 15 and pg_cron are installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_CRON_SO=/usr/lib/postgresql/15/lib/pg_cron.so
+PACKAGES=(postgresql-15 postgresql-15-cron)
+
+install_postgres() {
+  echo "scripts/test.sh: $PG_CRON_SO is missing: installing ${PACKAGES[*]} with apt-get" >&2
+  local had_main_cluster=no
+  [[ -d /etc/postgresql/15/main ]] && had_main_cluster=yes
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+  # The package creates (and may start) a 'main' cluster on port 5432. The tests do not
+  # use it: drop it again if this install created it, so no server is left running.
+  if [[ $had_main_cluster == no && -d /etc/postgresql/15/main ]]; then
+    pg_dropcluster --stop 15 main
+  fi
+}
+
+# JOBMON_PG_BIN (another PostgreSQL 15 with pg_cron) skips the Debian package check.
+if [[ -z ${JOBMON_PG_BIN:-} && ! -f $PG_CRON_SO ]]; then
+  if [[ $(id -u) -eq 0 ]]; then
+    install_postgres
+  else
+    echo "scripts/test.sh: the tests need PostgreSQL 15 with pg_cron ($PG_CRON_SO is missing)." >&2
+    echo "Install them as root, e.g.: sudo apt-get install ${PACKAGES[*]}" >&2
+    echo "(elsewhere, point JOBMON_PG_BIN at a PostgreSQL 15 bin directory that has pg_cron)." >&2
+    exit 1
+  fi
+fi
+
+npm run build
+
+shopt -s nullglob
+test_files=(test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)
+if [[ ${#test_files[@]} -eq 0 ]]; then
+  echo "scripts/test.sh: no test files found" >&2
+  exit 1
+fi
+
+node --import tsx --test --test-concurrency=2 "${test_files[@]}"

@@ -1,0 +1,24 @@
+/**
+ * Alert formatting: a group of `AlertEntry` (one project, one route, one cycle) into
+ * channel messages. Pure: no clock, no network. Every free-text value is redacted
+ * (redact.ts) before any limit is applied, then escaped for its channel and cut to the
+ * channel's limits (limits.ts) with a visible marker.
+ *
+ * The pieces live in ./format/: common (wording, order, clean-up), fit (cutting and
+ * packing), dashboard (Supabase dashboard links), discord, telegram, plain.
+ */
+export { type FormatOptions, humanDuration } from "./format/common.js";
+export { DEFAULT_DASHBOARD_BASE_URL, dashboardBase, jobDashboardUrl, projectDashboardUrl } from "./format/dashboard.js";
+export {
+  DISCORD_COLORS,
+  type DiscordEmbed,
+  type DiscordEmbedField,
+  type DiscordWebhookPayload,
+  defuseBackticks,
+  discordEmbedTextLength,
+  escapeDiscordMarkdown,
+  formatDiscord,
+} from "./format/discord.js";
+export { fitText, safeCut, truncationMarker } from "./format/fit.js";
+export { PLAIN_ERROR_MAX, formatPlainText } from "./format/plain.js";
+export { escapeTelegramHtml, formatTelegram, telegramVisibleLength } from "./format/telegram.js";

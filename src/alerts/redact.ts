@@ -1,0 +1,157 @@
+/**
+ * Secret redaction for every text that leaves the process: alert messages, CLI output,
+ * logs. pg_cron commands and error messages routinely carry credentials (`net.http_post`
+ * headers with a service key, connection strings with a password), and an alert must not
+ * repost them to a chat.
+ *
+ * Markers: a URL password becomes `***` (`postgresql://user:***@host`, the form people
+ * recognise from connection strings); every other secret becomes `[redacted]`, keeping the
+ * key or scheme in front of it (`apikey: [redacted]`, `Bearer [redacted]`,
+ * `/bot[redacted]/sendMessage`). Redacting twice changes nothing.
+ *
+ * Every pattern starts with a literal or a cheap anchor and has no nested or overlapping
+ * quantifiers, so each is linear in the input: a 10 MB error message costs a few passes,
+ * never a catastrophic backtrack.
+ */
+
+export const REDACTED = "[redacted]";
+export const REDACTED_PASSWORD = "***";
+
+/** Extra secrets shorter than this are ignored: replacing "abc" everywhere would shred the text. */
+export const MIN_EXTRA_SECRET_LENGTH = 4;
+
+// Characters that end a value: whitespace, quotes, separators, brackets, backslash (JSON escapes).
+const VALUE = String.raw`[^\s"'\x60,;&<>\\(){}\[\]]+`;
+// An optional quote around a key or value, possibly JSON-escaped (\").
+const Q = String.raw`(?:\\?["'])?`;
+// Already redacted: leave it alone so that redaction is idempotent.
+const DONE = String.raw`(?!\[redacted\]|\*\*\*)`;
+
+/**
+ * `scheme://user:password@host`, any scheme. Anchored on `://`; the user and password runs
+ * exclude `/`, so a scan can never pass the next `://`. The password may contain a raw `@`
+ * (the last `@` before the host wins, as URL parsers do).
+ */
+const URL_PASSWORD = /:\/\/([^\s:@/?#"'\x60<>]*):([^\s/?#"'\x60<>]+)@/g;
+
+/** Telegram Bot API paths: `/bot<id>:<secret>/method`. */
+const TELEGRAM_BOT_PATH = /\/bot\d+:[^/\s?#"'\x60<>]+/g;
+
+/** Discord webhook URLs: the id is public, the token is the credential. */
+const DISCORD_WEBHOOK = /(\/api\/(?:v\d+\/)?webhooks\/\d+\/)[A-Za-z0-9_-]+/g;
+
+/**
+ * `Authorization: <scheme> <credentials>` in headers, JSON and SQL. The lookahead skips an
+ * already redacted value (with or without its scheme) so that a second pass is a no-op.
+ */
+const AUTHORIZATION = new RegExp(
+  String.raw`(\bauthorization${Q}[ \t]*[:=][ \t]*${Q}[ \t]*)` +
+    String.raw`(?!(?:(?:basic|bearer|digest|token)[ \t]+)?\[redacted\])` +
+    String.raw`((?:basic|bearer|digest|token)[ \t]+)?${VALUE}`,
+  "gi",
+);
+
+/** `Bearer <token>` anywhere (RFC 6750 b64token characters). */
+const BEARER = /\b(bearer[ \t]+)[A-Za-z0-9\-._~+/]+=*/gi;
+
+const SECRET_KEYS = String.raw`api[_-]?key|password|passwd|pwd|secret|client[_-]secret|(?:access|refresh|auth|id)[_-]token|token|service[_-]role[_-]key`;
+
+/**
+ * Key/value pairs whose key names a secret: `"apikey": "…"`, `apikey=…`, `apikey: …`,
+ * `password=…`, and SQL pairs such as `jsonb_build_object('apikey', '…')` (the comma form
+ * needs quotes on both sides, so prose like "token, then" is left alone).
+ */
+const KEY_VALUE = new RegExp(
+  String.raw`((?<![A-Za-z0-9_])(?:${SECRET_KEYS})` +
+    String.raw`(?:${Q}[ \t]*(?::|=>|=)[ \t]*${Q}[ \t]*|\\?["'][ \t]*,[ \t]*\\?["']))` +
+    String.raw`${DONE}${VALUE}`,
+  "gi",
+);
+
+/** Supabase API keys (`sb_secret_…`, `sb_publishable_…`) and access tokens (`sbp_…`). */
+const SUPABASE_KEY = /(?<![A-Za-z0-9])(?:sb_(?:secret|publishable)_[A-Za-z0-9_-]+|sbp_(?:oauth_)?[A-Za-z0-9]+)/g;
+
+/**
+ * JWT-shaped: base64url JSON (`eyJ` is `{"`) with up to two more dot-separated segments.
+ * A lone long segment counts too, so a token an error message cut short is still hidden.
+ * The lookbehind makes a match start only at the beginning of a run (linear on `eyJeyJ…`).
+ */
+const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}/g;
+
+/** Telegram bot tokens outside URLs: `<bot id>:<35-character secret>`. */
+const TELEGRAM_TOKEN = /(?<![A-Za-z0-9_:-])\d{5,12}:[A-Za-z0-9_-]{30,}/g;
+
+function escapeRegExp(literal: string): string {
+  return literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** One pass over the text for all extra secrets (and their URL-encoded forms), longest first. */
+function extraSecretsPattern(extraSecrets: readonly string[]): RegExp | null {
+  const forms = new Set<string>();
+  for (const secret of extraSecrets) {
+    if (typeof secret !== "string" || secret.length < MIN_EXTRA_SECRET_LENGTH) continue;
+    forms.add(secret);
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) forms.add(encoded);
+  }
+  if (forms.size === 0) return null;
+  const sorted = [...forms].sort((a, b) => b.length - a.length);
+  return new RegExp(sorted.map(escapeRegExp).join("|"), "g");
+}
+
+/**
+ * Replaces the secrets in `text` (see the file comment for the markers). `extraSecrets` are
+ * literal values known to be secret (configured passwords and tokens); those shorter than
+ * four characters are ignored.
+ */
+export function redactSecrets(text: string, extraSecrets: readonly string[] = []): string {
+  if (typeof text !== "string" || text === "") return typeof text === "string" ? text : "";
+  let out = text;
+  // Known literals first: a pattern's marker could otherwise contain a short extra secret.
+  const extra = extraSecretsPattern(extraSecrets);
+  if (extra !== null) out = out.replace(extra, REDACTED);
+  // Key-anchored rules before shape rules, so that `Authorization: Bearer x` keeps its scheme.
+  out = out.replace(URL_PASSWORD, `://$1:${REDACTED_PASSWORD}@`);
+  out = out.replace(TELEGRAM_BOT_PATH, `/bot${REDACTED}`);
+  out = out.replace(DISCORD_WEBHOOK, `$1${REDACTED}`);
+  out = out.replace(AUTHORIZATION, (_m, key: string, scheme: string | undefined) => `${key}${scheme ?? ""}${REDACTED}`);
+  out = out.replace(BEARER, `$1${REDACTED}`);
+  out = out.replace(KEY_VALUE, `$1${REDACTED}`);
+  out = out.replace(SUPABASE_KEY, REDACTED);
+  out = out.replace(JWT, REDACTED);
+  out = out.replace(TELEGRAM_TOKEN, REDACTED);
+  return out;
+}
+
+/**
+ * A URL fit to print: the password replaced by `***`, and any other secret in it (a
+ * webhook token, an `apikey=` query parameter) by `[redacted]`. Malformed input is
+ * redacted on a best-effort basis; this never throws.
+ */
+export function redactUrl(url: string, extraSecrets: readonly string[] = []): string {
+  try {
+    const text = typeof url === "string" ? url : String(url);
+    let out = text;
+    const schemeEnd = text.indexOf("://");
+    if (schemeEnd >= 0) {
+      // The authority ends at the first `/`, `?` or `#`; the userinfo ends at its last `@`.
+      const start = schemeEnd + 3;
+      let end = text.length;
+      for (const delimiter of ["/", "?", "#"]) {
+        const i = text.indexOf(delimiter, start);
+        if (i >= 0 && i < end) end = i;
+      }
+      const at = end > start ? text.lastIndexOf("@", end - 1) : -1;
+      if (at >= start) {
+        const userinfo = text.slice(start, at);
+        const colon = userinfo.indexOf(":");
+        if (colon >= 0 && colon < userinfo.length - 1) {
+          out = `${text.slice(0, start)}${userinfo.slice(0, colon)}:${REDACTED_PASSWORD}${text.slice(at)}`;
+        }
+      }
+    }
+    return redactSecrets(out, extraSecrets);
+  } catch {
+    return REDACTED;
+  }
+}

@@ -1,0 +1,437 @@
+import { redactSecrets } from "./alerts/redact.js";
+import type { JobAlert, ProjectAlert } from "./alerts/types.js";
+import type { Config, ProjectConfig } from "./config.js";
+import type { Db, Queryable } from "./db/types.js";
+import { cronInventoryToJobs } from "./discovery.js";
+import { errorMessage } from "./errors.js";
+import { evaluateJob, evaluateProject, effectiveTimezone, type RunFact, type Verdict } from "./health/evaluate.js";
+import { describeSchedule, parsePgCronVersion, parseSchedule } from "./health/schedule/index.js";
+import { transition, type StoredState } from "./health/transitions.js";
+import {
+  type AlertEventInsert,
+  finishCheckRun,
+  type HealthLogEntry,
+  insertAlertEvents,
+  insertHealthLog,
+  type JobStateUpdate,
+  pruneHistory,
+  writeJobStates,
+  writeProjectState,
+} from "./hub/health.js";
+import { type JobRow, listJobs, syncInventory } from "./hub/inventory.js";
+import { acquireCheckLease, currentLease, releaseCheckLease } from "./hub/lock.js";
+import { listProjectStates, recordDiscovery, type ProjectStateRow } from "./hub/projects.js";
+import { type ProjectConnector, withProject } from "./sources/connect.js";
+import { type CronInventory, type CronRun, isOpenRun, readCronInventory, readRuns, readSchedulerState, type SchedulerState } from "./sources/pgcron.js";
+import type { Criticality, JobStatus, ProjectStatus } from "./types.js";
+
+/** The `check --json` report (issue 3's contract). */
+export interface CheckReport {
+  check_id: string;
+  started_at: string;
+  finished_at: string;
+  dry_run: boolean;
+  /** Set when another check held the lease: this one did nothing. */
+  skipped?: string;
+  projects: { project_name: string; status: ProjectStatus; previous_status: ProjectStatus | null; reason: string; error?: string; warnings: string[] }[];
+  jobs: CheckJobEntry[];
+  events: { kind: "job" | "project"; project_name: string; job_name: string | null; type: string; from: string | null; to: string; muted: boolean }[];
+}
+
+export interface CheckJobEntry {
+  id: string;
+  project_name: string;
+  job_type: string;
+  job_name: string;
+  status: string;
+  previous_status: string;
+  reason: string;
+  error_message: string | null;
+  last_run_at: string | null;
+  criticality: Criticality | null;
+  muted: boolean;
+}
+
+export interface CheckOptions {
+  now?: () => Date;
+  connect?: ProjectConnector;
+  dryRun?: boolean;
+  /** Longest a check may hold the lease before another may take over. */
+  leaseSeconds?: number;
+  newId?: () => string;
+}
+
+interface Collected {
+  project: ProjectConfig;
+  inventory: CronInventory;
+  scheduler: SchedulerState;
+  runs: CronRun[];
+  reread: CronRun[];
+  cursor: number | null;
+  truncated: boolean;
+}
+
+type Collection = { ok: true; data: Collected } | { ok: false; project: ProjectConfig; error: string };
+
+/** One project's collection: inventory, scheduler state and the runs since the cursor. */
+async function collectProject(project: ProjectConfig, state: ProjectStateRow | undefined, config: Config, connect?: ProjectConnector): Promise<Collection> {
+  try {
+    const data = await withProject(
+      project,
+      config.projectTimeoutMs,
+      async (db: Queryable): Promise<Collected> => {
+        const inventory = await readCronInventory(db);
+        if (inventory.pgCronVersion === null) {
+          return { project, inventory, scheduler: { launcherRunning: false, launchActiveJobs: null, logRun: null }, runs: [], reread: [], cursor: null, truncated: false };
+        }
+        const scheduler = await readSchedulerState(db);
+        const openRunIds = Object.keys(state?.open_runs ?? {}).map(Number);
+        const batch = await readRuns(db, { cursor: state?.run_cursor ?? null, openRunIds });
+        return { project, inventory, scheduler, ...batch };
+      },
+      connect,
+    );
+    return { ok: true, data };
+  } catch (error) {
+    return { ok: false, project, error: redactSecrets(errorMessage(error), config.secrets) };
+  }
+}
+
+function storedState(row: { status: string; status_since: Date | null; down_since: Date | null; alerted_status: string | null; alerted_at: Date | null }): StoredState {
+  return { status: row.status, statusSince: row.status_since, downSince: row.down_since, alertedStatus: row.alerted_status, alertedAt: row.alerted_at };
+}
+
+function toRunFact(run: CronRun, seenAt: Date, secrets: readonly string[]): RunFact {
+  return {
+    runid: run.runid,
+    status: run.status,
+    startTime: run.start_time,
+    endTime: run.end_time,
+    message: run.return_message === null ? null : redactSecrets(run.return_message, secrets),
+    seenAt,
+  };
+}
+
+function lastFinishedFromRow(job: JobRow): RunFact | null {
+  if (!job.last_run_status || !job.last_run_at) return null;
+  return { runid: 0, status: job.last_run_status, startTime: job.last_run_at, endTime: null, message: job.last_error, seenAt: job.last_run_at };
+}
+
+function isMuted(until: Date | null, now: Date): boolean {
+  return until !== null && until.getTime() > now.getTime();
+}
+
+function scheduleDescription(schedule: string | null, version: string | null, timezone: string): string | null {
+  if (!schedule) return null;
+  const v = parsePgCronVersion(version);
+  const parsed = parseSchedule(schedule, v);
+  return parsed.ok ? describeSchedule(parsed.schedule, effectiveTimezone(v, timezone)) : null;
+}
+
+/**
+ * One health-check cycle (DESIGN §2): collect from every project concurrently, evaluate
+ * (pure), and record everything — health log, states, cursors, alert events — in one hub
+ * transaction. Delivery of the recorded events is a separate step (alerts/deliver.ts).
+ */
+export async function runCheck(config: Config, hub: Db, options: CheckOptions = {}): Promise<CheckReport> {
+  const now = options.now ?? (() => new Date());
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  const checkId = newId();
+  const startedAt = now();
+  const dryRun = options.dryRun ?? false;
+
+  if (!dryRun) {
+    const lease = await acquireCheckLease(hub, checkId, startedAt, options.leaseSeconds ?? 600);
+    if (!lease) {
+      const holder = await currentLease(hub);
+      return {
+        check_id: checkId,
+        started_at: startedAt.toISOString(),
+        finished_at: now().toISOString(),
+        dry_run: false,
+        skipped: `another check is running (started ${holder?.acquired_at.toISOString() ?? "just now"}); this one did nothing`,
+        projects: [],
+        jobs: [],
+        events: [],
+      };
+    }
+  }
+  try {
+    const states = new Map((await listProjectStates(hub)).map((s) => [s.project_name, s]));
+    const collections = await Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, options.connect)));
+    const collectedAt = now();
+    const report = await recordCheck(config, hub, collections, states, { checkId, startedAt, collectedAt, dryRun, newId });
+    report.finished_at = now().toISOString();
+    return report;
+  } finally {
+    if (!dryRun) await releaseCheckLease(hub, checkId);
+  }
+}
+
+class DryRunRollback extends Error {
+  constructor(readonly report: CheckReport) {
+    super("dry run");
+  }
+}
+
+async function recordCheck(
+  config: Config,
+  hub: Db,
+  collections: Collection[],
+  states: Map<string, ProjectStateRow>,
+  ctx: { checkId: string; startedAt: Date; collectedAt: Date; dryRun: boolean; newId: () => string },
+): Promise<CheckReport> {
+  const { checkId, collectedAt: now } = ctx;
+  const report: CheckReport = {
+    check_id: checkId,
+    started_at: ctx.startedAt.toISOString(),
+    finished_at: now.toISOString(),
+    dry_run: ctx.dryRun,
+    projects: [],
+    jobs: [],
+    events: [],
+  };
+  try {
+    await hub.transaction(async (tx) => {
+      const log: HealthLogEntry[] = [];
+      const updates: JobStateUpdate[] = [];
+      const events: AlertEventInsert[] = [];
+
+      for (const collection of collections) {
+        const project = collection.ok ? collection.data.project : collection.project;
+        const previous = states.get(project.name);
+        const projectMuted = isMuted(previous?.muted_until ?? null, now);
+        const projectState = previous ? storedState(previous) : { status: "ok", statusSince: null, downSince: null, alertedStatus: null, alertedAt: null };
+
+        let projectStatus: ProjectStatus;
+        let projectReason: string;
+        let warnings: string[] = [];
+        let jobs: JobRow[];
+        let verdicts = new Map<string, Verdict>();
+
+        if (!collection.ok) {
+          projectStatus = "unreachable";
+          projectReason = `cannot connect: ${collection.error}`;
+          jobs = await listJobs(tx, { project: project.name, jobType: "pg_cron", includeRemoved: false });
+        } else {
+          const { inventory, scheduler } = collection.data;
+          warnings = inventory.warnings;
+          // Each check refreshes the inventory, so new jobs are watched without an audit.
+          await recordDiscovery(tx, project.name, { projectRef: project.ref, pgCronVersion: inventory.pgCronVersion, timezone: inventory.timezone, role: inventory.role, seesAllJobs: inventory.seesAllJobs }, now);
+          await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), now);
+          jobs = await listJobs(tx, { project: project.name, jobType: "pg_cron", includeRemoved: false });
+          verdicts = evaluateProjectJobs(config, collection.data, previous, jobs, now);
+          const active = jobs.filter((j) => j.active);
+          const projectVerdict = evaluateProject({
+            launcherRunning: scheduler.launcherRunning,
+            launchActiveJobs: scheduler.launchActiveJobs,
+            pgCronInstalled: inventory.pgCronVersion !== null,
+            activeJobs: active.length,
+            missedJobs: active.filter((j) => verdicts.get(j.id)?.status === "missed").length,
+            newRuns: collection.data.runs.length,
+            hasPreviousCheck: previous?.run_cursor !== null && previous?.run_cursor !== undefined,
+          });
+          projectStatus = projectVerdict.status;
+          projectReason = projectVerdict.reason;
+          if (collection.data.truncated) warnings.push("more new runs than one check reads: the rest are read by the next check");
+        }
+
+        // Project-level state change.
+        const pt = transition({ state: projectState, status: projectStatus, now });
+        const projectError = collection.ok ? null : collection.error;
+        if (pt.event) {
+          const alert: ProjectAlert = {
+            kind: "project",
+            eventId: ctx.newId(),
+            projectName: project.name,
+            projectRef: project.ref,
+            fromStatus: (pt.event.from as ProjectStatus | null) ?? null,
+            toStatus: projectStatus,
+            since: pt.event.since.toISOString(),
+            downSeconds: pt.event.type === "down" ? null : pt.event.downSeconds,
+            reason: projectReason,
+            errorMessage: projectError,
+          };
+          events.push({ id: alert.eventId, kind: "project", project_name: project.name, job_inventory_id: null, criticality: "critical", from_status: pt.event.from, to_status: projectStatus, muted: projectMuted, payload: alert });
+          report.events.push({ kind: "project", project_name: project.name, job_name: null, type: pt.event.type, from: pt.event.from, to: projectStatus, muted: projectMuted });
+        }
+        const collected = collection.ok ? collection.data : null;
+        const openRuns: Record<string, string> = {};
+        if (collected) {
+          const before = previous?.open_runs as Record<string, string> | undefined;
+          for (const run of [...collected.runs, ...collected.reread]) {
+            if (isOpenRun(run.status)) openRuns[String(run.runid)] = before?.[String(run.runid)] ?? now.toISOString();
+          }
+        }
+        if (!ctx.dryRun) {
+          await writeProjectState(
+            tx,
+            {
+              project_name: project.name,
+              project_ref: project.ref,
+              status: projectStatus,
+              status_since: pt.next.statusSince ?? now,
+              status_reason: projectReason,
+              last_error: projectError,
+              down_since: pt.next.downSince,
+              alerted_status: pt.next.alertedStatus,
+              alerted_at: pt.next.alertedAt,
+              ...(collected ? { run_cursor: collected.cursor, open_runs: openRuns } : {}),
+            },
+            now,
+          );
+        }
+        report.projects.push({
+          project_name: project.name,
+          status: projectStatus,
+          previous_status: (previous?.status as ProjectStatus | undefined) ?? null,
+          reason: projectReason,
+          ...(projectError ? { error: projectError } : {}),
+          warnings: warnings.map((w) => redactSecrets(w, config.secrets)),
+        });
+
+        // Per-job verdicts and transitions.
+        for (const job of jobs) {
+          const verdict = verdicts.get(job.id);
+          const muted = projectMuted || isMuted(job.muted_until, now);
+          const entry: CheckJobEntry = {
+            id: job.id,
+            project_name: job.project_name,
+            job_type: job.job_type,
+            job_name: job.job_name,
+            status: job.status,
+            previous_status: job.status,
+            reason: "",
+            error_message: job.last_error,
+            last_run_at: job.last_run_at?.toISOString() ?? null,
+            criticality: job.criticality,
+            muted,
+          };
+          if (!verdict) {
+            // Unreachable project: nothing is known; the stored state stands.
+            entry.reason = `not checked: ${project.name} is unreachable`;
+            report.jobs.push(entry);
+            continue;
+          }
+          let status: JobStatus = verdict.status;
+          let reason = verdict.reason;
+          if (projectStatus === "scheduler_down" && status === "missed") {
+            // Held back: the project alert explains it; the job keeps its state.
+            status = job.status === "new" ? "unknown" : (job.status as JobStatus);
+            reason = `held back: ${project.name}'s scheduler is down (${verdict.reason})`;
+          }
+          const t = transition({
+            state: storedState(job),
+            status,
+            now,
+            trailingFailures: verdict.trailingFailures,
+            failureThreshold: job.failure_threshold,
+            reminderSeconds: config.reminders[job.criticality ?? "important"] ?? null,
+          });
+          const lastRun = verdict.lastFinishedRun;
+          updates.push({
+            id: job.id,
+            status,
+            status_since: t.next.statusSince,
+            status_reason: reason,
+            last_error: status === "success" ? (lastRun?.status === "failed" ? lastRun.message : null) : verdict.errorMessage ?? lastRun?.message ?? null,
+            last_run_at: lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at,
+            last_run_status: lastRun?.status ?? job.last_run_status,
+            consecutive_failures: verdict.trailingFailures,
+            down_since: t.next.downSince,
+            alerted_status: t.next.alertedStatus,
+            alerted_at: t.next.alertedAt,
+          });
+          for (const run of verdict.failedRuns) {
+            log.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
+          }
+          log.push({ job_inventory_id: job.id, status, error_message: status === "success" ? null : verdict.errorMessage, run_at: verdict.runAt, reason, run_id: null });
+          Object.assign(entry, {
+            status,
+            reason,
+            error_message: status === "success" ? null : verdict.errorMessage,
+            last_run_at: (lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at)?.toISOString() ?? null,
+          });
+          report.jobs.push(entry);
+          if (t.event) {
+            const alert: JobAlert = {
+              kind: "job",
+              eventId: ctx.newId(),
+              projectName: job.project_name,
+              projectRef: project.ref,
+              jobId: job.id,
+              jobName: job.job_name,
+              jobType: job.job_type,
+              sourceId: job.source_id,
+              fromStatus: (t.event.from as JobStatus | null) ?? null,
+              toStatus: status,
+              since: (t.event.type === "down" ? t.event.since : t.event.type === "reminder" ? t.event.since : now).toISOString(),
+              downSeconds: t.event.type === "down" ? null : t.event.downSeconds,
+              criticality: job.criticality ?? "important",
+              schedule: job.schedule,
+              scheduleDescription: scheduleDescription(job.schedule, states.get(project.name)?.pg_cron_version ?? collected?.inventory.pgCronVersion ?? null, collected?.inventory.timezone ?? "GMT"),
+              reason,
+              errorMessage: status === "success" ? null : verdict.errorMessage,
+              reminder: t.event.type === "reminder",
+            };
+            events.push({ id: alert.eventId, kind: "job", project_name: job.project_name, job_inventory_id: job.id, criticality: alert.criticality, from_status: t.event.from, to_status: status, muted, payload: alert });
+            report.events.push({ kind: "job", project_name: job.project_name, job_name: job.job_name, type: t.event.type, from: t.event.from, to: status, muted });
+          }
+        }
+      }
+
+      if (ctx.dryRun) throw new DryRunRollback(report);
+      await writeJobStates(tx, updates);
+      await insertHealthLog(tx, checkId, log, now);
+      await insertAlertEvents(tx, checkId, events, now);
+      await pruneHistory(tx, new Date(now.getTime() - config.retentionDays * 86_400_000));
+      await finishCheckRun(tx, checkId, now, "completed", { projects: report.projects.length, jobs: report.jobs.length, events: report.events.length }, null);
+    });
+  } catch (error) {
+    if (error instanceof DryRunRollback) return error.report;
+    throw error;
+  }
+  return report;
+}
+
+/** Runs grouped per job, evaluated. On a project's first check only each job's latest
+ * finished run (and open runs) count, so long-healed failures from the bootstrap window are
+ * not announced as new. */
+function evaluateProjectJobs(config: Config, data: Collected, previous: ProjectStateRow | undefined, jobs: JobRow[], now: Date): Map<string, Verdict> {
+  const byJobid = new Map<number, CronRun[]>();
+  const seen = new Map<number, CronRun>();
+  for (const run of [...data.runs, ...data.reread]) seen.set(run.runid, run);
+  for (const run of [...seen.values()].sort((a, b) => a.runid - b.runid)) {
+    const list = byJobid.get(run.jobid) ?? [];
+    list.push(run);
+    byJobid.set(run.jobid, list);
+  }
+  const firstCheck = previous?.run_cursor === null || previous?.run_cursor === undefined;
+  const openSeen = (previous?.open_runs ?? {}) as Record<string, string>;
+  const verdicts = new Map<string, Verdict>();
+  for (const job of jobs) {
+    let runs = (byJobid.get(Number(job.source_id)) ?? []).map((r) => toRunFact(r, new Date(openSeen[String(r.runid)] ?? now.toISOString()), config.secrets));
+    if (firstCheck) {
+      const finished = runs.filter((r) => !isOpenRun(r.status));
+      runs = [...finished.slice(-1), ...runs.filter((r) => isOpenRun(r.status))].sort((a, b) => a.runid - b.runid);
+    }
+    verdicts.set(
+      job.id,
+      evaluateJob(
+        {
+          schedule: job.schedule,
+          active: job.active !== false,
+          expectedSince: job.expected_since ?? job.first_seen_at,
+          graceSeconds: job.grace_seconds,
+          maxRuntimeSeconds: job.max_runtime_seconds,
+          lastFinishedRun: lastFinishedFromRow(job),
+          runs,
+        },
+        { pgCronVersion: data.inventory.pgCronVersion, timezone: data.inventory.timezone, logRunOff: data.scheduler.logRun === false },
+        now,
+        job.consecutive_failures,
+      ),
+    );
+  }
+  return verdicts;
+}

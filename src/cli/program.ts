@@ -1,0 +1,292 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { redactSecrets } from "../alerts/redact.js";
+import { type Config, type Env, resolveConfig } from "../config.js";
+import { parseDuration } from "../duration.js";
+import type { JobPatch, JobRow } from "../hub/inventory.js";
+import type { CheckReport } from "../check.js";
+import { MonitoringAPI } from "../monitor.js";
+import { CRITICALITIES, type Criticality } from "../types.js";
+import { type Io, pc, printJson, status, table, truncate, when } from "./output.js";
+
+export interface CliContext {
+  env: Env;
+  io: Io;
+  /** Sets the process exit code (commands that did not do their work set 1). */
+  setExitCode(code: number): void;
+}
+
+function durationOption(flag: string) {
+  return (value: string): number => {
+    const seconds = parseDuration(value);
+    if (seconds === null || seconds <= 0) {
+      throw new InvalidArgumentError(`${flag} takes a duration such as 90s, 30m or 2h, not "${value}"`);
+    }
+    return seconds;
+  };
+}
+
+function positiveInteger(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) {
+      throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, not "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+/** Rows as `--json` prints them: the hub's column names, secrets in commands redacted. */
+export function jobJson(row: JobRow, config: Config): Record<string, unknown> {
+  return { ...row, command: row.command === null ? null : redactSecrets(row.command, config.secrets) };
+}
+
+export function buildProgram(ctx: CliContext): Command {
+  const { io } = ctx;
+  let api: MonitoringAPI | null = null;
+  // A check that finds the embedded hub held by another process (most likely another check)
+  // gives up quickly instead of queueing behind it; other commands wait their turn.
+  let hubWaitMs = 30_000;
+  const monitor = (): MonitoringAPI => (api ??= new MonitoringAPI({ config: resolveConfig(ctx.env), hubWaitMs }));
+
+  const program = new Command("jobmon")
+    .description("Monitor pg_cron jobs and Edge Functions across Supabase projects.")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  program.hook("preAction", (_program, command) => {
+    if (command.name() === "check") hubWaitMs = 2_000;
+  });
+  program.hook("postAction", async () => {
+    await api?.close();
+  });
+
+  program
+    .command("migrate")
+    .description("create or upgrade the hub schema")
+    .option("--json", "print the result as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const result = await monitor().migrate();
+      if (opts.json) return printJson(io, result);
+      const hub = monitor().config.hub;
+      const where = hub.kind === "embedded" ? `embedded hub in ${hub.dir}` : `hub (${hub.source})`;
+      io.out(
+        result.applied.length
+          ? `Applied ${result.applied.length} migration(s) to the ${where}: ${result.applied.join(", ")}`
+          : `The ${where} is up to date (${result.current}).`,
+      );
+    });
+
+  program
+    .command("discover")
+    .description("audit every project's pg_cron jobs into job_inventory")
+    .option("--json", "print the report as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const m = monitor();
+      if (m.config.projects.length === 0) {
+        throw new UsageError("no projects configured: set SUPABASE_POSTGRES_URL (and _2, _3 … for more projects)");
+      }
+      const report = await m.auditAllProjects();
+      if (report.projects.some((p) => p.status !== "ok")) ctx.setExitCode(1);
+      if (opts.json) return printJson(io, report);
+      for (const p of report.projects) {
+        if (p.status !== "ok") {
+          io.out(`${pc.red("✗")} ${p.project_name}: ${status("unreachable")}: ${p.error}`);
+          continue;
+        }
+        const counts = `${p.jobs} job(s): ${p.inserted.length} new, ${p.changed.length} changed, ${p.removed.length} removed`;
+        io.out(`${pc.green("✓")} ${p.project_name}: pg_cron ${p.pg_cron_version ?? "not installed"}, timezone ${p.timezone}; ${counts}`);
+        for (const w of p.warnings) io.err(`  ${pc.yellow("warning:")} ${w}`);
+      }
+    });
+
+  program
+    .command("jobs")
+    .description("the inventory with current status")
+    .option("--project <name>", "only this project")
+    .option("--json", "print the rows as JSON, keyed by the hub's column names")
+    .action(async (opts: { project?: string; json?: boolean }) => {
+      const m = monitor();
+      const rows = await m.listJobs({ project: opts.project });
+      if (opts.json) return printJson(io, rows.map((r) => jobJson(r, m.config)));
+      if (rows.length === 0) {
+        io.out(opts.project ? `No jobs in project ${opts.project}.` : "No jobs yet: run `jobmon discover`.");
+        return;
+      }
+      io.out(
+        table(
+          ["project", "type", "job", "schedule", "criticality", "status", "last seen", "description"],
+          rows.map((r) => [
+            r.project_name,
+            r.job_type,
+            r.job_name,
+            r.schedule,
+            r.criticality ?? pc.dim("(important)"),
+            r.removed_at ? status("removed") : r.active === false ? status("paused") : status(r.status),
+            when(r.last_seen_at),
+            truncate(r.description, 40),
+          ]),
+        ),
+      );
+    });
+
+  program
+    .command("annotate")
+    .description("annotate a job by hand: what it does, how to know it worked, how critical it is")
+    .argument("<job>", "inventory id or project/job_name")
+    .option("--description <text>", "what the job does")
+    .option("--success-criteria <text>", "how to know it worked")
+    .addOption(new Option("--criticality <level>", "critical, important or low").choices([...CRITICALITIES]))
+    .option("--grace <duration>", "how late a run may be before it is missed (e.g. 10m)", durationOption("--grace"))
+    .option("--max-runtime <duration>", "how long a run may take before it is stuck (e.g. 2h)", durationOption("--max-runtime"))
+    .option("--failure-threshold <n>", "consecutive failures before alerting", positiveInteger("--failure-threshold"))
+    .option("--json", "print the updated row as JSON")
+    .action(
+      async (
+        ref: string,
+        opts: {
+          description?: string;
+          successCriteria?: string;
+          criticality?: Criticality;
+          grace?: number;
+          maxRuntime?: number;
+          failureThreshold?: number;
+          json?: boolean;
+        },
+      ) => {
+        const patch: JobPatch = {
+          description: opts.description,
+          success_criteria: opts.successCriteria,
+          criticality: opts.criticality,
+          grace_seconds: opts.grace,
+          max_runtime_seconds: opts.maxRuntime,
+          failure_threshold: opts.failureThreshold,
+        };
+        if (Object.values(patch).every((v) => v === undefined)) {
+          throw new UsageError("nothing to change: give --description, --success-criteria, --criticality, --grace, --max-runtime or --failure-threshold");
+        }
+        const m = monitor();
+        const row = await m.updateJob(ref, patch);
+        if (opts.json) return printJson(io, jobJson(row, m.config));
+        io.out(`Annotated ${row.project_name}/${row.job_name} (${row.id}).`);
+      },
+    );
+
+  program
+    .command("check")
+    .description("one health-check cycle: collect runs, judge every job, record, alert")
+    .option("--dry-run", "collect and judge, but record nothing and send nothing")
+    .option("--json", "print the report as JSON")
+    .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
+      const m = monitor();
+      let report;
+      try {
+        report = await m.checkHealth({ dryRun: opts.dryRun });
+      } catch (error) {
+        if (error instanceof Error && error.name === "HubBusyError") {
+          // Another jobmon process holds the embedded hub: most likely a check. Not an error.
+          io.err(`jobmon: ${error.message}; this check did nothing`);
+          return;
+        }
+        throw error;
+      }
+      if (opts.json) return printJson(io, report);
+      if (report.skipped) {
+        io.out(report.skipped);
+        return;
+      }
+      printCheckReport(io, report);
+    });
+
+  program
+    .command("status")
+    .description("current health, one line a job")
+    .option("--project <name>", "only this project")
+    .option("--json", "print the entries as JSON")
+    .action(async (opts: { project?: string; json?: boolean }) => {
+      const m = monitor();
+      const current = await m.status({ project: opts.project });
+      if (opts.json) return printJson(io, current.jobs);
+      for (const p of current.projects) {
+        if (opts.project && p.project_name !== opts.project) continue;
+        const muted = p.muted_until && p.muted_until > new Date() ? pc.dim(` (muted until ${when(p.muted_until)})`) : "";
+        io.out(`${p.project_name}: ${status(p.status)}${p.status_reason ? ` — ${p.status_reason}` : ""}${muted}`);
+      }
+      if (current.jobs.length === 0) {
+        io.out("No jobs yet: run `jobmon discover` or `jobmon check`.");
+        return;
+      }
+      io.out(
+        table(
+          ["project", "job", "status", "last run", "reason"],
+          current.jobs.map((j) => [j.project_name, j.job_name + (j.muted ? pc.dim(" (muted)") : ""), status(j.status), when(j.last_run_at), truncate(j.reason, 70)]),
+        ),
+      );
+    });
+
+  program
+    .command("history")
+    .description("the health log of one job")
+    .argument("<job>", "inventory id or project/job_name")
+    .option("--limit <n>", "entries to show", positiveInteger("--limit"), 50)
+    .option("--json", "print the rows as JSON")
+    .action(async (ref: string, opts: { limit: number; json?: boolean }) => {
+      const { job, entries } = await monitor().history(ref, opts.limit);
+      if (opts.json) return printJson(io, entries);
+      io.out(`${job.project_name}/${job.job_name}: ${status(job.status)}${job.status_reason ? ` — ${job.status_reason}` : ""}`);
+      if (entries.length === 0) return io.out("No health log entries yet: run `jobmon check`.");
+      io.out(
+        table(
+          ["collected", "status", "run at", "reason / error"],
+          entries.map((e) => [when(e.collected_at), status(e.status), when(e.run_at), truncate(e.error_message ?? e.reason, 80)]),
+        ),
+      );
+    });
+
+  program
+    .command("mute")
+    .description("stop alerts for a job or a whole project for a while (state is still tracked)")
+    .argument("<target>", "project name, project/job_name or job id")
+    .requiredOption("--for <duration>", "how long, e.g. 30m, 4h, 2d", durationOption("--for"))
+    .action(async (target: string, opts: { for: number }) => {
+      const result = await monitor().mute(target, opts.for);
+      io.out(`Muted ${result.kind} ${result.name} until ${when(result.until)}.`);
+    });
+
+  program
+    .command("unmute")
+    .description("alert again for a muted job or project")
+    .argument("<target>", "project name, project/job_name or job id")
+    .action(async (target: string) => {
+      const result = await monitor().mute(target, null);
+      io.out(`Unmuted ${result.kind} ${result.name}.`);
+    });
+
+  return program;
+}
+
+function printCheckReport(io: Io, report: CheckReport): void {
+  for (const p of report.projects) {
+    const mark = p.status === "ok" ? pc.green("✓") : pc.red("✗");
+    io.out(`${mark} ${p.project_name}: ${status(p.status)}${p.status === "ok" ? "" : ` — ${p.reason}`}`);
+    for (const w of p.warnings) io.err(`  ${pc.yellow("warning:")} ${w}`);
+  }
+  if (report.jobs.length > 0) {
+    io.out(
+      table(
+        ["project", "job", "status", "was", "last run", "reason"],
+        report.jobs.map((j) => [j.project_name, j.job_name + (j.muted ? pc.dim(" (muted)") : ""), status(j.status), j.previous_status, when(j.last_run_at), truncate(j.reason, 70)]),
+      ),
+    );
+  }
+  const changes = report.events.length;
+  io.out(changes ? `${changes} state change(s): ${report.events.map((e) => `${e.project_name}${e.job_name ? `/${e.job_name}` : ""} ${e.from ?? "new"} → ${e.to}${e.muted ? " (muted)" : ""}`).join("; ")}` : "No state changes.");
+  if (report.dry_run) io.out(pc.dim("(dry run: nothing was recorded or sent)"));
+}
+
+/** A mistake in how the command was called: printed without a stack, exit code 1. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

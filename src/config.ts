@@ -1,0 +1,254 @@
+import { z } from "zod";
+import { redactUrl } from "./alerts/redact.js";
+import { parseDuration } from "./duration.js";
+import { ConfigError } from "./errors.js";
+import { CRITICALITIES, type Criticality } from "./types.js";
+
+/**
+ * Configuration, resolved once from the environment (plus `.env`, which the CLI merges in
+ * before calling this) and validated. Everything inward takes the resolved `Config`.
+ * This module is pure: no file or process access, so Edge Functions use it unchanged.
+ */
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ProjectConfig {
+  /** Name used in the hub (`project_name`) and on the command line. */
+  name: string;
+  /** Postgres URL; holds a password: print it only through `redactUrl`. */
+  url: string;
+  /** Supabase project ref, from JOBMON_PROJECT_REFS or the URL; null when unknown. */
+  ref: string | null;
+  /** The variable the URL came from, for messages. */
+  envVar: string;
+}
+
+export type HubConfig =
+  | { kind: "postgres"; url: string; source: string; projectName: string | null }
+  | { kind: "embedded"; dir: string };
+
+export interface Config {
+  projects: ProjectConfig[];
+  hub: HubConfig;
+  managementApi: { accessToken: string | null; baseUrl: string };
+  discord: { webhookUrl: string | null };
+  telegram: { botToken: string | null; chatId: string | null; apiUrl: string };
+  /** Per-project budget for one collection (connect + queries), in milliseconds. */
+  projectTimeoutMs: number;
+  /** Health log rows older than this are pruned. */
+  retentionDays: number;
+  /** Reminder interval in seconds while a job stays down, per criticality; absent = off. */
+  reminders: Partial<Record<Criticality, number>>;
+  /** Fetched (GET) after every completed check cycle: a dead man's switch for jobmon itself. */
+  heartbeatUrl: string | null;
+  /** Literal secrets (passwords, tokens) to redact from anything that leaves the process. */
+  secrets: string[];
+}
+
+export interface ResolveOptions {
+  /** Variable whose value is the hub URL when neither JOBMON_HUB nor JOBMON_HUB_URL is set
+   * (the Edge Function passes `SUPABASE_DB_URL`, the database it runs next to). */
+  hubFallbackVariable?: string;
+}
+
+const POSTGRES_URL_VAR = /^SUPABASE_POSTGRES_URL(?:_(\d+))?$/;
+const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const PROJECT_REF = /^[a-z0-9]{3,40}$/;
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+function value(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const trimmed = raw.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+/** Validates a Postgres URL; the error never repeats the password. */
+export function parsePostgresUrl(variable: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(variable, `not a valid URL (${redactUrl(raw)}); expected postgresql://user:password@host:5432/postgres`);
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(variable, `expected a postgresql:// URL, got ${url.protocol}// (${redactUrl(raw)})`);
+  }
+  if (!url.hostname) throw new ConfigError(variable, `the URL has no host (${redactUrl(raw)})`);
+  if (url.port && !(Number(url.port) > 0 && Number(url.port) < 65536)) {
+    throw new ConfigError(variable, `invalid port ${url.port}`);
+  }
+  return url;
+}
+
+/** The Supabase project ref visible in a URL: `db.<ref>.supabase.co` or user `postgres.<ref>`. */
+export function projectRefFromUrl(url: URL): string | null {
+  const direct = /^db\.([a-z0-9]+)\.supabase\.(?:co|in|net)$/.exec(url.hostname);
+  if (direct?.[1]) return direct[1];
+  const pooled = /^[^.]+\.([a-z0-9]+)$/.exec(decodeURIComponent(url.username));
+  if (pooled?.[1] && url.hostname.endsWith(".supabase.com")) return pooled[1];
+  return null;
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const raw = value(env, name);
+  return raw === undefined ? undefined : raw.split(",").map((s) => s.trim());
+}
+
+function projectUrls(env: Env): { envVar: string; url: string }[] {
+  const found: { n: number; envVar: string; url: string }[] = [];
+  for (const key of Object.keys(env)) {
+    const match = POSTGRES_URL_VAR.exec(key);
+    const url = value(env, key);
+    if (!match || url === undefined) continue;
+    const n = match[1] === undefined ? 1 : Number(match[1]);
+    if (n < 1) throw new ConfigError(key, "numbering starts at SUPABASE_POSTGRES_URL (the first) and SUPABASE_POSTGRES_URL_2");
+    found.push({ n, envVar: key, url });
+  }
+  found.sort((a, b) => a.n - b.n);
+  found.forEach((entry, i) => {
+    const previous = found[i - 1];
+    if (previous?.n === entry.n) {
+      throw new ConfigError(entry.envVar, `both ${previous.envVar} and ${entry.envVar} are set: they name the same (first) project`);
+    }
+    if (entry.n !== i + 1) {
+      const missing = i + 1 === 1 ? "SUPABASE_POSTGRES_URL" : `SUPABASE_POSTGRES_URL_${i + 1}`;
+      throw new ConfigError(entry.envVar, `is set but ${missing} is not: number the projects without gaps`);
+    }
+  });
+  return found;
+}
+
+function resolveProjects(env: Env): ProjectConfig[] {
+  const urls = projectUrls(env);
+  const names = list(env, "JOBMON_PROJECT_NAMES");
+  const refs = list(env, "JOBMON_PROJECT_REFS");
+  if (names && names.length !== urls.length) {
+    throw new ConfigError("JOBMON_PROJECT_NAMES", `lists ${names.length} name(s) but ${urls.length} SUPABASE_POSTGRES_URL* variable(s) are set; give one name per URL, in order`);
+  }
+  if (refs && refs.length !== urls.length) {
+    throw new ConfigError("JOBMON_PROJECT_REFS", `lists ${refs.length} ref(s) but ${urls.length} SUPABASE_POSTGRES_URL* variable(s) are set; give one per URL, in order (leave a blank between commas for an unknown ref)`);
+  }
+  const seen = new Set<string>();
+  return urls.map(({ envVar, url }, i) => {
+    const parsed = parsePostgresUrl(envVar, url);
+    const givenRef = refs?.[i] || undefined;
+    if (givenRef !== undefined && !PROJECT_REF.test(givenRef)) {
+      throw new ConfigError("JOBMON_PROJECT_REFS", `"${givenRef}" is not a Supabase project ref (lowercase letters and digits)`);
+    }
+    const ref = givenRef ?? projectRefFromUrl(parsed);
+    const name = names?.[i] || ref || `project_${i + 1}`;
+    if (!PROJECT_NAME.test(name)) {
+      throw new ConfigError("JOBMON_PROJECT_NAMES", `"${name}" is not a valid project name (letters, digits, '_', '.', '-'; no '/' or spaces)`);
+    }
+    if (seen.has(name)) throw new ConfigError("JOBMON_PROJECT_NAMES", `the project name "${name}" is used twice`);
+    seen.add(name);
+    return { name, url, ref, envVar };
+  });
+}
+
+function resolveHub(env: Env, projects: ProjectConfig[], options: ResolveOptions): HubConfig {
+  const hubName = value(env, "JOBMON_HUB");
+  const hubUrl = value(env, "JOBMON_HUB_URL");
+  if (hubName && hubUrl) throw new ConfigError("JOBMON_HUB_URL", "set either JOBMON_HUB (a project name) or JOBMON_HUB_URL, not both");
+  if (hubName) {
+    const project = projects.find((p) => p.name === hubName);
+    if (!project) {
+      const known = projects.map((p) => p.name).join(", ") || "none configured";
+      throw new ConfigError("JOBMON_HUB", `"${hubName}" is not one of the configured projects (${known})`);
+    }
+    return { kind: "postgres", url: project.url, source: `JOBMON_HUB=${hubName}`, projectName: project.name };
+  }
+  if (hubUrl) {
+    parsePostgresUrl("JOBMON_HUB_URL", hubUrl);
+    return { kind: "postgres", url: hubUrl, source: "JOBMON_HUB_URL", projectName: null };
+  }
+  const fallback = options.hubFallbackVariable && value(env, options.hubFallbackVariable);
+  if (options.hubFallbackVariable && fallback) {
+    parsePostgresUrl(options.hubFallbackVariable, fallback);
+    return { kind: "postgres", url: fallback, source: options.hubFallbackVariable, projectName: null };
+  }
+  return { kind: "embedded", dir: value(env, "JOBMON_DIR") ?? ".jobmon" };
+}
+
+function optionalHttpUrl(env: Env, name: string, fallback: string | null): string | null {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const result = httpUrl.safeParse(raw);
+  if (!result.success) throw new ConfigError(name, `not a valid http(s) URL (${redactUrl(raw)})`);
+  return raw.replace(/\/+$/, "");
+}
+
+function durationSeconds(env: Env, name: string, fallback: number | null, min = 1): number | null {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const seconds = parseDuration(raw);
+  if (seconds === null || seconds < min) throw new ConfigError(name, `"${raw}" is not a duration such as 90s, 30m, 4h or 1d`);
+  return seconds;
+}
+
+export function resolveConfig(env: Env, options: ResolveOptions = {}): Config {
+  const projects = resolveProjects(env);
+  const hub = resolveHub(env, projects, options);
+
+  const botToken = value(env, "TELEGRAM_BOT_TOKEN") ?? null;
+  if (botToken !== null && !/^\d+:[A-Za-z0-9_-]+$/.test(botToken)) {
+    throw new ConfigError("TELEGRAM_BOT_TOKEN", "expected a bot token of the form 123456789:AAE… (from @BotFather)");
+  }
+  const chatId = value(env, "TELEGRAM_CHAT_ID") ?? null;
+  if (chatId !== null && !/^(-?\d+|@[A-Za-z0-9_]{4,})$/.test(chatId)) {
+    throw new ConfigError("TELEGRAM_CHAT_ID", "expected a numeric chat id (e.g. -1001234567890) or @channelusername");
+  }
+  const webhookUrl = optionalHttpUrl(env, "DISCORD_WEBHOOK_URL", null);
+  const accessToken = value(env, "SUPABASE_ACCESS_TOKEN") ?? null;
+
+  const retention = value(env, "JOBMON_RETENTION_DAYS");
+  const retentionDays = retention === undefined ? 90 : Number(retention);
+  if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+    throw new ConfigError("JOBMON_RETENTION_DAYS", `"${retention}" is not a whole number of days (at least 1)`);
+  }
+
+  const reminders: Partial<Record<Criticality, number>> = {};
+  for (const criticality of CRITICALITIES) {
+    const seconds = durationSeconds(env, `JOBMON_REMIND_${criticality.toUpperCase()}`, null, 60);
+    if (seconds !== null) reminders[criticality] = seconds;
+  }
+
+  const secrets = [
+    ...projects.map((p) => new URL(p.url).password),
+    hub.kind === "postgres" ? new URL(hub.url).password : "",
+    botToken ?? "",
+    accessToken ?? "",
+    webhookUrl ? (new URL(webhookUrl).pathname.split("/").pop() ?? "") : "",
+    value(env, "JOBMON_FUNCTION_SECRET") ?? "",
+  ]
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    })
+    .filter((s) => s.length >= 4);
+
+  return {
+    projects,
+    hub,
+    managementApi: {
+      accessToken,
+      baseUrl: optionalHttpUrl(env, "SUPABASE_API_URL", "https://api.supabase.com") as string,
+    },
+    discord: { webhookUrl },
+    telegram: {
+      botToken,
+      chatId,
+      apiUrl: optionalHttpUrl(env, "TELEGRAM_API_URL", "https://api.telegram.org") as string,
+    },
+    projectTimeoutMs: (durationSeconds(env, "JOBMON_PROJECT_TIMEOUT", 20) as number) * 1000,
+    retentionDays,
+    reminders,
+    heartbeatUrl: optionalHttpUrl(env, "JOBMON_HEARTBEAT_URL", null),
+    secrets: [...new Set(secrets)],
+  };
+}

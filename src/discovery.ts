@@ -1,0 +1,135 @@
+import { redactSecrets } from "./alerts/redact.js";
+import type { Config, ProjectConfig } from "./config.js";
+import type { Db } from "./db/types.js";
+import { errorMessage } from "./errors.js";
+import { syncInventory, type DiscoveredJob, type SyncResult } from "./hub/inventory.js";
+import { ensureProject, recordDiscovery } from "./hub/projects.js";
+import { type ProjectConnector, withProject } from "./sources/connect.js";
+import { cronJobNames, readCronInventory, type CronInventory } from "./sources/pgcron.js";
+
+export interface ProjectDiscovery {
+  project_name: string;
+  status: "ok" | "unreachable";
+  error?: string;
+  pg_cron_version: string | null;
+  timezone: string | null;
+  sees_all_jobs: boolean | null;
+  warnings: string[];
+  jobs: number;
+  inserted: string[];
+  changed: string[];
+  removed: string[];
+}
+
+export interface DiscoveryReport {
+  discovered_at: string;
+  projects: ProjectDiscovery[];
+}
+
+export function cronInventoryToJobs(inventory: CronInventory): DiscoveredJob[] {
+  const names = cronJobNames(inventory.jobs);
+  return inventory.jobs.map((job) => ({
+    job_name: names.get(job.jobid) as string,
+    source_id: String(job.jobid),
+    schedule: job.schedule,
+    command: job.command,
+    active: job.active,
+    run_as: job.username,
+    database_name: job.database,
+    source_meta: job.jobname ? {} : { unnamed: true },
+  }));
+}
+
+type Collected = { project: ProjectConfig; inventory: CronInventory } | { project: ProjectConfig; error: string };
+
+/** Reads every project's pg_cron concurrently, each within its own timeout. */
+export async function readAllCronInventories(
+  config: Config,
+  connect?: ProjectConnector,
+): Promise<Collected[]> {
+  return Promise.all(
+    config.projects.map(async (project): Promise<Collected> => {
+      try {
+        const inventory = await withProject(project, config.projectTimeoutMs, readCronInventory, connect);
+        return { project, inventory };
+      } catch (error) {
+        return { project, error: redactSecrets(errorMessage(error), config.secrets) };
+      }
+    }),
+  );
+}
+
+/** Writes what was read into the hub: inventory rows and project facts. */
+export async function recordInventory(
+  hub: Db,
+  project: ProjectConfig,
+  inventory: CronInventory,
+  at: Date,
+): Promise<SyncResult> {
+  return hub.transaction(async (tx) => {
+    await recordDiscovery(
+      tx,
+      project.name,
+      {
+        projectRef: project.ref,
+        pgCronVersion: inventory.pgCronVersion,
+        timezone: inventory.timezone,
+        role: inventory.role,
+        seesAllJobs: inventory.seesAllJobs,
+      },
+      at,
+    );
+    return syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), at);
+  });
+}
+
+/**
+ * The audit: every project's pg_cron jobs into job_inventory. An unreachable project is
+ * reported by name (its jobs are left as they were, not marked removed); the others are
+ * still audited.
+ */
+export async function discover(
+  config: Config,
+  hub: Db,
+  options: { now?: () => Date; connect?: ProjectConnector } = {},
+): Promise<DiscoveryReport> {
+  const now = options.now ?? (() => new Date());
+  const collected = await readAllCronInventories(config, options.connect);
+  const at = now();
+  const projects: ProjectDiscovery[] = [];
+  for (const entry of collected) {
+    const { project } = entry;
+    if ("error" in entry) {
+      await ensureProject(hub, project.name, project.ref, at);
+      projects.push({
+        project_name: project.name,
+        status: "unreachable",
+        error: entry.error,
+        pg_cron_version: null,
+        timezone: null,
+        sees_all_jobs: null,
+        warnings: [],
+        jobs: 0,
+        inserted: [],
+        changed: [],
+        removed: [],
+      });
+      continue;
+    }
+    const { inventory } = entry;
+    const sync = await recordInventory(hub, project, inventory, at);
+    projects.push({
+      project_name: project.name,
+      status: "ok",
+      pg_cron_version: inventory.pgCronVersion,
+      timezone: inventory.timezone,
+      sees_all_jobs: inventory.seesAllJobs,
+      warnings: inventory.warnings.map((w) => redactSecrets(w, config.secrets)),
+      jobs: inventory.jobs.length,
+      inserted: sync.inserted,
+      changed: sync.changed,
+      removed: sync.removed,
+    });
+  }
+  return { discovered_at: at.toISOString(), projects };
+}

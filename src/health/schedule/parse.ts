@@ -1,0 +1,56 @@
+/**
+ * parseSchedule: what pg_cron's ParseSchedule (src/job_metadata.c) accepts, per version.
+ * It tries the cron form first (parse_cron_entry, src/entry.c) and, on 1.5+, the
+ * `'N seconds'` form second (TryParseInterval). The 1000-byte limit belongs to the cron
+ * parser only: an interval padded past it is still accepted, as in pg_cron.
+ */
+import { fieldBounds, parseCronEntry, valuesOf, type CronParseResult } from "./cronParser.js";
+import { looksLikeInterval, parseInterval } from "./interval.js";
+import type { CronSchedule, ParseResult } from "./types.js";
+import { featuresOf, isPgCronVersion, parsePgCronVersion, type PgCronVersion } from "./version.js";
+
+/** Error messages name the field and the value, e.g. `minute field: 60 is out of range 0-59`. */
+export function parseSchedule(text: string, version: PgCronVersion): ParseResult {
+  if (typeof text !== "string") return { ok: false, error: "schedule must be a string" };
+  const v = isPgCronVersion(version) ? version : parsePgCronVersion(version);
+  if (text.includes("\u0000")) {
+    return { ok: false, error: "schedule contains a NUL character, which PostgreSQL text cannot hold" };
+  }
+
+  const cron = parseCronEntry(text, v);
+  if (cron.ok) {
+    if (cron.reboot) return { ok: true, schedule: { kind: "reboot", text }, warnings: cron.warnings };
+    return { ok: true, schedule: toCronSchedule(text, v, cron), warnings: cron.warnings };
+  }
+
+  const intervalLike = looksLikeInterval(text);
+  if (featuresOf(v).intervals) {
+    const interval = parseInterval(text);
+    if (interval.ok) return { ok: true, schedule: { kind: "interval", text, seconds: interval.seconds }, warnings: [] };
+    if (intervalLike) return { ok: false, error: `interval: ${interval.reason}` };
+  } else if (intervalLike) {
+    return { ok: false, error: `'${text.trim()}': interval schedules ('N seconds') need pg_cron 1.5 or later` };
+  }
+  return { ok: false, error: cron.error };
+}
+
+function toCronSchedule(text: string, version: PgCronVersion, parsed: Extract<CronParseResult, { ok: true }>): CronSchedule {
+  const { bits, flags } = parsed;
+  return {
+    kind: "cron",
+    text,
+    version,
+    macro: parsed.macro,
+    minutes: valuesOf(bits.minute, fieldBounds("minute")),
+    hours: valuesOf(bits.hour, fieldBounds("hour")),
+    daysOfMonth: valuesOf(bits["day-of-month"], fieldBounds("day-of-month")),
+    months: valuesOf(bits.month, fieldBounds("month")),
+    // Bit 7 was folded into bit 0 by the parser; tm_wday is 0-6.
+    daysOfWeek: valuesOf(bits["day-of-week"], { low: 0, high: 6 }),
+    lastDayOfMonth: flags.domLast,
+    domStar: flags.domStar,
+    dowStar: flags.dowStar,
+    minuteStar: flags.minuteStar,
+    hourStar: flags.hourStar,
+  };
+}

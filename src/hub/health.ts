@@ -1,0 +1,172 @@
+import type { Queryable } from "../db/types.js";
+
+/** The hub side of a check: everything one cycle writes, in bulk, inside one transaction. */
+
+export interface JobStateUpdate {
+  id: string;
+  status: string;
+  status_since: Date | null;
+  status_reason: string;
+  last_error: string | null;
+  last_run_at: Date | null;
+  last_run_status: string | null;
+  consecutive_failures: number;
+  down_since: Date | null;
+  alerted_status: string | null;
+  alerted_at: Date | null;
+}
+
+export interface HealthLogEntry {
+  job_inventory_id: string;
+  status: string;
+  error_message: string | null;
+  run_at: Date | null;
+  reason: string;
+  run_id: number | null;
+}
+
+export interface AlertEventInsert {
+  id: string;
+  kind: "job" | "project" | "message";
+  project_name: string | null;
+  job_inventory_id: string | null;
+  criticality: string;
+  from_status: string | null;
+  to_status: string | null;
+  muted: boolean;
+  payload: unknown;
+}
+
+export interface ProjectStateUpdate {
+  project_name: string;
+  project_ref: string | null;
+  status: string;
+  status_since: Date;
+  status_reason: string;
+  last_error: string | null;
+  down_since: Date | null;
+  alerted_status: string | null;
+  alerted_at: Date | null;
+  /** Only for reachable projects: the collectors' new positions. */
+  run_cursor?: number | null;
+  open_runs?: Record<string, string>;
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+
+export async function writeJobStates(db: Queryable, updates: readonly JobStateUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  await db.query(
+    `update monitoring.job_inventory t set
+        status = u.status, status_since = u.status_since, status_reason = u.status_reason,
+        last_error = u.last_error, last_run_at = u.last_run_at, last_run_status = u.last_run_status,
+        consecutive_failures = u.consecutive_failures, down_since = u.down_since,
+        alerted_status = u.alerted_status, alerted_at = u.alerted_at
+       from jsonb_to_recordset($1::text::jsonb) as u(
+         id uuid, status text, status_since timestamptz, status_reason text, last_error text,
+         last_run_at timestamptz, last_run_status text, consecutive_failures int,
+         down_since timestamptz, alerted_status text, alerted_at timestamptz)
+      where t.id = u.id`,
+    [json(updates)],
+  );
+}
+
+export async function insertHealthLog(db: Queryable, checkId: string, entries: readonly HealthLogEntry[], collectedAt: Date): Promise<void> {
+  if (entries.length === 0) return;
+  await db.query(
+    `insert into monitoring.job_health_log (job_inventory_id, status, error_message, run_at, collected_at, check_id, reason, run_id)
+     select e.job_inventory_id, e.status, e.error_message, e.run_at, $2, $3, e.reason, e.run_id
+       from jsonb_to_recordset($1::text::jsonb) as e(
+         job_inventory_id uuid, status text, error_message text, run_at timestamptz, reason text, run_id bigint)`,
+    [json(entries), collectedAt, checkId],
+  );
+}
+
+export async function insertAlertEvents(db: Queryable, checkId: string | null, events: readonly AlertEventInsert[], createdAt: Date): Promise<void> {
+  if (events.length === 0) return;
+  await db.query(
+    `insert into monitoring.alert_event (id, created_at, check_id, kind, project_name, job_inventory_id, criticality, from_status, to_status, muted, payload)
+     select e.id, $2, $3, e.kind, e.project_name, e.job_inventory_id, e.criticality, e.from_status, e.to_status, e.muted, e.payload
+       from jsonb_to_recordset($1::text::jsonb) as e(
+         id uuid, kind text, project_name text, job_inventory_id uuid, criticality text,
+         from_status text, to_status text, muted boolean, payload jsonb)`,
+    [json(events), createdAt, checkId],
+  );
+}
+
+export async function writeProjectState(db: Queryable, update: ProjectStateUpdate, now: Date): Promise<void> {
+  await db.query(
+    `insert into monitoring.project_state as p
+        (project_name, project_ref, status, status_since, status_reason, last_error, down_since,
+         alerted_status, alerted_at, last_checked_at, run_cursor, open_runs, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12::text::jsonb, '{}'::jsonb), $10)
+     on conflict (project_name) do update set
+        project_ref = coalesce(excluded.project_ref, p.project_ref),
+        status = excluded.status, status_since = excluded.status_since,
+        status_reason = excluded.status_reason, last_error = excluded.last_error,
+        down_since = excluded.down_since, alerted_status = excluded.alerted_status,
+        alerted_at = excluded.alerted_at, last_checked_at = excluded.last_checked_at,
+        run_cursor = case when $13 then excluded.run_cursor else p.run_cursor end,
+        open_runs = case when $13 then excluded.open_runs else p.open_runs end,
+        updated_at = excluded.updated_at`,
+    [
+      update.project_name,
+      update.project_ref,
+      update.status,
+      update.status_since,
+      update.status_reason,
+      update.last_error,
+      update.down_since,
+      update.alerted_status,
+      update.alerted_at,
+      now,
+      update.run_cursor ?? null,
+      update.open_runs ? json(update.open_runs) : null,
+      update.run_cursor !== undefined,
+    ],
+  );
+}
+
+export async function startCheckRun(db: Queryable, id: string, startedAt: Date): Promise<void> {
+  await db.query("insert into monitoring.check_run (id, started_at, status) values ($1, $2, 'running')", [id, startedAt]);
+}
+
+export async function finishCheckRun(db: Queryable, id: string, finishedAt: Date, status: "completed" | "failed", summary: unknown, error: string | null): Promise<void> {
+  await db.query(
+    `insert into monitoring.check_run (id, started_at, finished_at, status, summary, error)
+     values ($1, $2, $2, $3, $4::text::jsonb, $5)
+     on conflict (id) do update set finished_at = $2, status = $3, summary = $4::text::jsonb, error = $5`,
+    [id, finishedAt, status, json(summary), error],
+  );
+}
+
+/** Deletes health-log rows (and old check runs) older than the retention period. */
+export async function pruneHistory(db: Queryable, before: Date): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `with gone as (delete from monitoring.job_health_log where collected_at < $1 returning 1)
+     select count(*)::int as n from gone`,
+    [before],
+  );
+  await db.query("delete from monitoring.check_run where started_at < $1", [before]);
+  return rows[0]?.n ?? 0;
+}
+
+export interface HealthLogRow {
+  id: string;
+  job_inventory_id: string;
+  status: string;
+  error_message: string | null;
+  run_at: Date | null;
+  collected_at: Date;
+  check_id: string | null;
+  reason: string | null;
+  run_id: number | null;
+}
+
+export async function jobHistory(db: Queryable, jobId: string, limit = 100): Promise<HealthLogRow[]> {
+  return db.query<HealthLogRow & Record<string, unknown>>(
+    `select * from monitoring.job_health_log where job_inventory_id = $1
+      order by collected_at desc, run_id desc nulls first limit $2`,
+    [jobId, limit],
+  );
+}

@@ -1,0 +1,246 @@
+import type { Queryable } from "../db/types.js";
+import type { Criticality, JobType } from "../types.js";
+
+/** A job_inventory row, keyed by the hub's column names (what `--json` prints). */
+export interface JobRow {
+  id: string;
+  project_name: string;
+  job_type: JobType;
+  job_name: string;
+  schedule: string | null;
+  description: string | null;
+  success_criteria: string | null;
+  criticality: Criticality | null;
+  last_seen_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  source_id: string | null;
+  command: string | null;
+  active: boolean | null;
+  run_as: string | null;
+  database_name: string | null;
+  source_meta: Record<string, unknown>;
+  first_seen_at: Date;
+  expected_since: Date | null;
+  removed_at: Date | null;
+  grace_seconds: number | null;
+  max_runtime_seconds: number | null;
+  failure_threshold: number;
+  muted_until: Date | null;
+  status: string;
+  status_since: Date | null;
+  status_reason: string | null;
+  last_error: string | null;
+  last_run_at: Date | null;
+  last_run_status: string | null;
+  consecutive_failures: number;
+  down_since: Date | null;
+  alerted_status: string | null;
+  alerted_at: Date | null;
+}
+
+/** A job as its source shows it now; what discovery writes. */
+export interface DiscoveredJob {
+  job_name: string;
+  source_id: string;
+  schedule: string | null;
+  command: string | null;
+  active: boolean;
+  run_as: string | null;
+  database_name: string | null;
+  source_meta?: Record<string, unknown>;
+}
+
+export interface SyncResult {
+  inserted: string[];
+  changed: string[];
+  removed: string[];
+  unchanged: number;
+}
+
+/**
+ * Brings one project's jobs of one type in line with what its source shows: new jobs are
+ * inserted; schedule, command, active and last_seen_at are refreshed; jobs that left the
+ * source are marked removed (and come back if they reappear). Hand annotations
+ * (description, success_criteria, criticality, per-job settings) are never written here.
+ */
+export async function syncInventory(
+  db: Queryable,
+  projectName: string,
+  jobType: JobType,
+  jobs: readonly DiscoveredJob[],
+  seenAt: Date,
+): Promise<SyncResult> {
+  const payload = JSON.stringify(jobs.map((j) => ({ ...j, source_meta: j.source_meta ?? {} })));
+  const rows = await db.query<{ job_name: string; inserted: boolean; changed: boolean }>(
+    `with incoming as (
+       select * from jsonb_to_recordset($1::text::jsonb) as j(
+         job_name text, source_id text, schedule text, command text, active boolean,
+         run_as text, database_name text, source_meta jsonb)
+     ),
+     previous as (
+       select i.job_name, i.schedule, i.command, i.active, i.removed_at
+         from monitoring.job_inventory i
+        where i.project_name = $2 and i.job_type = $3
+     )
+     insert into monitoring.job_inventory as t
+       (project_name, job_type, job_name, source_id, schedule, command, active, run_as,
+        database_name, source_meta, last_seen_at, first_seen_at, expected_since, created_at, updated_at)
+     select $2, $3, n.job_name, n.source_id, n.schedule, n.command, n.active, n.run_as,
+            n.database_name, coalesce(n.source_meta, '{}'::jsonb), $4, $4, $4, $4, $4
+       from incoming n
+     on conflict (project_name, job_type, job_name) do update set
+       source_id = excluded.source_id,
+       schedule = excluded.schedule,
+       command = excluded.command,
+       active = excluded.active,
+       run_as = excluded.run_as,
+       database_name = excluded.database_name,
+       source_meta = excluded.source_meta,
+       last_seen_at = excluded.last_seen_at,
+       removed_at = null,
+       -- A new schedule, a resumed job or a returning one is given a fresh start for
+       -- missed detection: runs are expected from now on, not from long ago.
+       expected_since = case
+         when t.schedule is distinct from excluded.schedule
+           or (t.active is not true and excluded.active)
+           or t.removed_at is not null
+         then excluded.last_seen_at else coalesce(t.expected_since, t.first_seen_at) end,
+       updated_at = case
+         when t.schedule is distinct from excluded.schedule
+           or t.command is distinct from excluded.command
+           or t.active is distinct from excluded.active
+           or t.removed_at is not null
+         then excluded.updated_at else t.updated_at end
+     returning t.job_name,
+       not exists (select 1 from previous p where p.job_name = t.job_name) as inserted,
+       exists (select 1 from previous p where p.job_name = t.job_name and (
+         p.schedule is distinct from t.schedule or p.command is distinct from t.command
+         or p.active is distinct from t.active or p.removed_at is not null)) as changed`,
+    [payload, projectName, jobType, seenAt],
+  );
+  const removed = await db.query<{ job_name: string }>(
+    `update monitoring.job_inventory
+        set removed_at = $4, updated_at = $4
+      where project_name = $1 and job_type = $2 and removed_at is null
+        and not (job_name = any (select jsonb_array_elements_text($3::text::jsonb)))
+      returning job_name`,
+    [projectName, jobType, JSON.stringify(jobs.map((j) => j.job_name)), seenAt],
+  );
+  const inserted = rows.filter((r) => r.inserted).map((r) => r.job_name);
+  const changed = rows.filter((r) => !r.inserted && r.changed).map((r) => r.job_name);
+  return {
+    inserted,
+    changed,
+    removed: removed.map((r) => r.job_name),
+    unchanged: rows.length - inserted.length - changed.length,
+  };
+}
+
+export interface JobFilter {
+  project?: string;
+  jobType?: JobType;
+  includeRemoved?: boolean;
+}
+
+export async function listJobs(db: Queryable, filter: JobFilter = {}): Promise<JobRow[]> {
+  return db.query<JobRow & Record<string, unknown>>(
+    `select * from monitoring.job_inventory
+      where ($1::text is null or project_name = $1)
+        and ($2::text is null or job_type = $2)
+        and ($3::boolean or removed_at is null)
+      order by project_name, job_type, job_name`,
+    [filter.project ?? null, filter.jobType ?? null, filter.includeRemoved ?? true],
+  );
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class JobNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "JobNotFoundError";
+  }
+}
+
+/**
+ * Finds a job by inventory id or `project/job_name` (split at the first `/`, since job
+ * names may contain slashes; `project/edge_function:slug` or `project/pg_cron:name`
+ * chooses the type when a cron job and a function share a name).
+ */
+export async function findJob(db: Queryable, ref: string): Promise<JobRow> {
+  if (UUID.test(ref)) {
+    const [row] = await db.query<JobRow & Record<string, unknown>>("select * from monitoring.job_inventory where id = $1", [ref]);
+    if (!row) throw new JobNotFoundError(`no job with id ${ref}`);
+    return row;
+  }
+  const slash = ref.indexOf("/");
+  if (slash <= 0 || slash === ref.length - 1) {
+    throw new JobNotFoundError(`"${ref}" is neither a job id nor project/job_name`);
+  }
+  const project = ref.slice(0, slash);
+  let name = ref.slice(slash + 1);
+  let jobType: JobType | null = null;
+  const typed = /^(pg_cron|edge_function):(.+)$/s.exec(name);
+  if (typed) {
+    jobType = typed[1] as JobType;
+    name = typed[2] as string;
+  }
+  let rows = await db.query<JobRow & Record<string, unknown>>(
+    `select * from monitoring.job_inventory
+      where project_name = $1 and job_name = $2 and ($3::text is null or job_type = $3)
+      order by job_type`,
+    [project, name, jobType],
+  );
+  if (rows.length === 0 && typed) {
+    // A job literally named "pg_cron:…" or "edge_function:…".
+    rows = await db.query<JobRow & Record<string, unknown>>(
+      "select * from monitoring.job_inventory where project_name = $1 and job_name = $2",
+      [project, ref.slice(slash + 1)],
+    );
+  }
+  if (rows.length === 0) throw new JobNotFoundError(`no job named "${name}" in project "${project}"`);
+  if (rows.length > 1) {
+    throw new JobNotFoundError(
+      `"${ref}" matches ${rows.length} jobs: use ${rows.map((r) => `${project}/${r.job_type}:${name}`).join(" or ")}`,
+    );
+  }
+  return rows[0] as JobRow;
+}
+
+/** Hand annotations and per-job settings; `undefined` leaves a field alone, `null` clears it. */
+export interface JobPatch {
+  description?: string | null;
+  success_criteria?: string | null;
+  criticality?: Criticality | null;
+  grace_seconds?: number | null;
+  max_runtime_seconds?: number | null;
+  failure_threshold?: number;
+  muted_until?: Date | null;
+}
+
+const PATCHABLE = [
+  "description",
+  "success_criteria",
+  "criticality",
+  "grace_seconds",
+  "max_runtime_seconds",
+  "failure_threshold",
+  "muted_until",
+] as const satisfies readonly (keyof JobPatch)[];
+
+export async function updateJob(db: Queryable, id: string, patch: JobPatch, now: Date): Promise<JobRow> {
+  const sets: string[] = [];
+  const params: unknown[] = [id, now];
+  for (const column of PATCHABLE) {
+    if (patch[column] === undefined) continue;
+    params.push(patch[column]);
+    sets.push(`${column} = $${params.length}`);
+  }
+  const [row] = await db.query<JobRow & Record<string, unknown>>(
+    `update monitoring.job_inventory set ${[...sets, "updated_at = $2"].join(", ")} where id = $1 returning *`,
+    params,
+  );
+  if (!row) throw new JobNotFoundError(`no job with id ${id}`);
+  return row;
+}

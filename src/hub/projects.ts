@@ -1,0 +1,78 @@
+import type { Queryable } from "../db/types.js";
+import type { ProjectStatus } from "../types.js";
+
+export interface ProjectStateRow {
+  project_name: string;
+  project_ref: string | null;
+  status: ProjectStatus;
+  status_since: Date;
+  status_reason: string | null;
+  last_error: string | null;
+  down_since: Date | null;
+  alerted_status: string | null;
+  alerted_at: Date | null;
+  pg_cron_version: string | null;
+  cron_timezone: string | null;
+  role_name: string | null;
+  sees_all_jobs: boolean | null;
+  last_discovered_at: Date | null;
+  last_checked_at: Date | null;
+  run_cursor: number | null;
+  /** runid → ISO instant first seen, for runs read before they finished. */
+  open_runs: Record<string, string>;
+  net_cursor: number | null;
+  logs_cursor: Date | null;
+  muted_until: Date | null;
+  updated_at: Date;
+}
+
+export async function listProjectStates(db: Queryable): Promise<ProjectStateRow[]> {
+  return db.query<ProjectStateRow & Record<string, unknown>>("select * from monitoring.project_state order by project_name");
+}
+
+export async function getProjectState(db: Queryable, projectName: string): Promise<ProjectStateRow | null> {
+  const [row] = await db.query<ProjectStateRow & Record<string, unknown>>(
+    "select * from monitoring.project_state where project_name = $1",
+    [projectName],
+  );
+  return row ?? null;
+}
+
+/** What discovery learnt about a reachable project's pg_cron. */
+export async function recordDiscovery(
+  db: Queryable,
+  projectName: string,
+  facts: { projectRef: string | null; pgCronVersion: string | null; timezone: string; role: string; seesAllJobs: boolean },
+  at: Date,
+): Promise<void> {
+  await db.query(
+    `insert into monitoring.project_state as p
+       (project_name, project_ref, pg_cron_version, cron_timezone, role_name, sees_all_jobs,
+        last_discovered_at, status_since, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $7, $7)
+     on conflict (project_name) do update set
+       project_ref = coalesce(excluded.project_ref, p.project_ref),
+       pg_cron_version = excluded.pg_cron_version,
+       cron_timezone = excluded.cron_timezone,
+       role_name = excluded.role_name,
+       sees_all_jobs = excluded.sees_all_jobs,
+       last_discovered_at = excluded.last_discovered_at,
+       updated_at = excluded.updated_at`,
+    [projectName, facts.projectRef, facts.pgCronVersion, facts.timezone, facts.role, facts.seesAllJobs, at],
+  );
+}
+
+/** Ensures a row exists for a project (e.g. one that has never been reachable). */
+export async function ensureProject(db: Queryable, projectName: string, projectRef: string | null, at: Date): Promise<void> {
+  await db.query(
+    `insert into monitoring.project_state (project_name, project_ref, status_since, updated_at)
+     values ($1, $2, $3, $3)
+     on conflict (project_name) do update set project_ref = coalesce(excluded.project_ref, monitoring.project_state.project_ref)`,
+    [projectName, projectRef, at],
+  );
+}
+
+export async function setProjectMute(db: Queryable, projectName: string, until: Date | null): Promise<boolean> {
+  const rows = await db.query("update monitoring.project_state set muted_until = $2 where project_name = $1 returning 1", [projectName, until]);
+  return rows.length > 0;
+}

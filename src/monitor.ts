@@ -1,0 +1,171 @@
+import { type CheckReport, type CheckJobEntry, runCheck } from "./check.js";
+import { type Config, type Env, resolveConfig, type ResolveOptions } from "./config.js";
+import type { Db } from "./db/types.js";
+import { discover, type DiscoveryReport } from "./discovery.js";
+import { processEnv } from "./env.js";
+import { jobHistory, type HealthLogRow } from "./hub/health.js";
+import { ensureProject, listProjectStates, type ProjectStateRow, setProjectMute } from "./hub/projects.js";
+import { findJob, type JobFilter, JobNotFoundError, type JobPatch, type JobRow, listJobs, updateJob } from "./hub/inventory.js";
+import { migrate, type MigrateResult, pendingMigrations } from "./hub/migrate.js";
+import { openHub } from "./hub/open.js";
+import type { ProjectConnector } from "./sources/connect.js";
+
+export interface MonitoringOptions {
+  /** Environment to resolve the configuration from (default: the process environment). */
+  env?: Env;
+  /** An already resolved configuration (takes precedence over `env`). */
+  config?: Config;
+  resolve?: ResolveOptions;
+  /** An open hub database to use instead of the configured one (not closed by `close()`). */
+  hub?: Db;
+  /** How monitored projects are opened (tests and the demo swap it). */
+  connect?: ProjectConnector;
+  /** The clock (tests pin it). */
+  now?: () => Date;
+  /** How long to wait for the embedded hub when another process holds it (ms). */
+  hubWaitMs?: number;
+}
+
+/**
+ * The library facade, mirroring the seed's MonitoringAPI:
+ * auditAllProjects, listJobs, updateJob, checkHealth. The hub schema is migrated on first use.
+ */
+export class MonitoringAPI {
+  readonly config: Config;
+  private readonly options: MonitoringOptions;
+  private hubPromise: Promise<Db> | null = null;
+  private readonly ownsHub: boolean;
+
+  constructor(options: MonitoringOptions = {}) {
+    this.options = options;
+    this.config = options.config ?? resolveConfig(options.env ?? processEnv(), options.resolve);
+    this.ownsHub = options.hub === undefined;
+  }
+
+  protected now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  /** The hub database, opened and migrated on first use. */
+  async hub(): Promise<Db> {
+    this.hubPromise ??= (async () => {
+      const db = this.options.hub ?? (await openHub(this.config.hub, { waitMs: this.options.hubWaitMs }));
+      try {
+        if ((await pendingMigrations(db)).length > 0) await migrate(db);
+      } catch (error) {
+        if (this.ownsHub) await db.close();
+        throw error;
+      }
+      return db;
+    })();
+    this.hubPromise.catch(() => {
+      this.hubPromise = null;
+    });
+    return this.hubPromise;
+  }
+
+  /** Creates or upgrades the hub schema. */
+  async migrate(): Promise<MigrateResult> {
+    const db = this.options.hub ?? (await this.rawHub());
+    return migrate(db);
+  }
+
+  private async rawHub(): Promise<Db> {
+    if (!this.hubPromise) {
+      this.hubPromise = openHub(this.config.hub, { waitMs: this.options.hubWaitMs });
+      this.hubPromise.catch(() => {
+        this.hubPromise = null;
+      });
+    }
+    return this.hubPromise;
+  }
+
+  /** Phase 1 of the seed: discover every project's jobs into job_inventory. */
+  async auditAllProjects(): Promise<DiscoveryReport> {
+    return discover(this.config, await this.hub(), { now: () => this.now(), connect: this.options.connect });
+  }
+
+  async listJobs(filter: JobFilter = {}): Promise<JobRow[]> {
+    return listJobs(await this.hub(), filter);
+  }
+
+  /** Finds a job by inventory id or `project/job_name`. */
+  async getJob(ref: string): Promise<JobRow> {
+    return findJob(await this.hub(), ref);
+  }
+
+  /** Annotates a job (by id or `project/job_name`). */
+  async updateJob(ref: string, patch: JobPatch): Promise<JobRow> {
+    const hub = await this.hub();
+    const job = await findJob(hub, ref);
+    return updateJob(hub, job.id, patch, this.now());
+  }
+
+  /** Phase 2 of the seed: one health-check cycle (collect, evaluate, record). */
+  async checkHealth(options: { dryRun?: boolean } = {}): Promise<CheckReport> {
+    return runCheck(this.config, await this.hub(), {
+      now: () => this.now(),
+      connect: this.options.connect,
+      dryRun: options.dryRun,
+    });
+  }
+
+  /** Current health: one entry per job (the check report's job shape) and per project. */
+  async status(filter: JobFilter = {}): Promise<{ projects: ProjectStateRow[]; jobs: CheckJobEntry[] }> {
+    const hub = await this.hub();
+    const now = this.now();
+    const jobs = await listJobs(hub, { ...filter, includeRemoved: false });
+    const projects = await listProjectStates(hub);
+    const mutedProjects = new Set(projects.filter((p) => p.muted_until && p.muted_until > now).map((p) => p.project_name));
+    return {
+      projects,
+      jobs: jobs.map((j) => ({
+        id: j.id,
+        project_name: j.project_name,
+        job_type: j.job_type,
+        job_name: j.job_name,
+        status: j.active === false ? "paused" : j.status,
+        previous_status: j.status,
+        reason: j.status_reason ?? (j.status === "new" ? "not checked yet" : ""),
+        error_message: j.status === "success" ? null : j.last_error,
+        last_run_at: j.last_run_at?.toISOString() ?? null,
+        criticality: j.criticality,
+        muted: mutedProjects.has(j.project_name) || (j.muted_until !== null && j.muted_until > now),
+      })),
+    };
+  }
+
+  /** The health log of one job, newest first. */
+  async history(ref: string, limit = 100): Promise<{ job: JobRow; entries: HealthLogRow[] }> {
+    const hub = await this.hub();
+    const job = await findJob(hub, ref);
+    return { job, entries: await jobHistory(hub, job.id, limit) };
+  }
+
+  /**
+   * Mutes a job (`project/job_name` or id) or a whole project for `seconds` (null unmutes).
+   * Muted jobs keep their state; their alerts are recorded but not sent.
+   */
+  async mute(target: string, seconds: number | null): Promise<{ kind: "job" | "project"; name: string; until: Date | null }> {
+    const hub = await this.hub();
+    const until = seconds === null ? null : new Date(this.now().getTime() + seconds * 1000);
+    const project = this.config.projects.find((p) => p.name === target);
+    if (project || (!target.includes("/") && !/^[0-9a-f-]{36}$/i.test(target))) {
+      if (!project && !(await listProjectStates(hub)).some((p) => p.project_name === target)) {
+        throw new JobNotFoundError(`"${target}" is neither a configured project nor a job (use project/job_name for a job)`);
+      }
+      await ensureProject(hub, target, project?.ref ?? null, this.now());
+      await setProjectMute(hub, target, until);
+      return { kind: "project", name: target, until };
+    }
+    const job = await findJob(hub, target);
+    await updateJob(hub, job.id, { muted_until: until }, this.now());
+    return { kind: "job", name: `${job.project_name}/${job.job_name}`, until };
+  }
+
+  async close(): Promise<void> {
+    const pending = this.hubPromise;
+    this.hubPromise = null;
+    if (pending && this.ownsHub) await (await pending).close();
+  }
+}

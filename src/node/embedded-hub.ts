@@ -1,0 +1,43 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import lockfile from "proper-lockfile";
+import { pgliteDb } from "../db/pglite.js";
+import type { Db } from "../db/types.js";
+
+/**
+ * The embedded hub: a PGlite database in a directory (default ./.jobmon/). PGlite is one
+ * process's database, so a lock file keeps two jobmon processes from opening it at once;
+ * a second process waits up to `waitMs` for the first to finish, then gives up clearly.
+ */
+export class HubBusyError extends Error {
+  constructor(dir: string) {
+    super(`the embedded hub in ${dir} is in use by another jobmon process`);
+    this.name = "HubBusyError";
+  }
+}
+
+export async function openEmbeddedHub(dir: string, options: { waitMs?: number } = {}): Promise<Db> {
+  const path = resolve(dir);
+  mkdirSync(path, { recursive: true });
+  const waitMs = options.waitMs ?? 30_000;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(path, {
+      lockfilePath: `${path}/hub.lock`,
+      stale: 15_000,
+      update: 5_000,
+      retries: waitMs > 0 ? { retries: Math.ceil(waitMs / 250), factor: 1, minTimeout: 250, maxTimeout: 250 } : 0,
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === "ELOCKED") throw new HubBusyError(path);
+    throw error;
+  }
+  try {
+    const db = await pgliteDb(`${path}/pgdata`);
+    const close = db.close;
+    return { ...db, close: async () => { await close(); await release(); } };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+import type { ProjectConfig } from "../config.js";
+import { postgresDb } from "../db/postgres.js";
+import type { Db } from "../db/types.js";
+
+export type ProjectConnector = (project: ProjectConfig, timeoutMs: number) => Db;
+
+/** The default: one postgres.js connection per monitored project, for one collection. */
+export const connectProject: ProjectConnector = (project, timeoutMs) =>
+  postgresDb(project.url, {
+    max: 1,
+    connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
+    statementTimeoutMs: timeoutMs,
+    applicationName: "jobmon",
+  });
+
+export class ProjectTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = "ProjectTimeoutError";
+  }
+}
+
+/**
+ * Runs `fn` against one project with its own deadline, and always closes the connection.
+ * A slow or dead project costs at most `timeoutMs`, whatever the others do.
+ */
+export async function withProject<T>(
+  project: ProjectConfig,
+  timeoutMs: number,
+  fn: (db: Db) => Promise<T>,
+  connect: ProjectConnector = connectProject,
+): Promise<T> {
+  const db = connect(project, timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProjectTimeoutError(timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([fn(db), deadline]);
+  } finally {
+    clearTimeout(timer);
+    await db.close().catch(() => {});
+  }
+}

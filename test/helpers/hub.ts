@@ -1,0 +1,24 @@
+import { randomUUID } from "node:crypto";
+import { pgliteDb } from "../../src/db/pglite.js";
+import { postgresDb } from "../../src/db/postgres.js";
+import type { Db } from "../../src/db/types.js";
+import { migrate } from "../../src/hub/migrate.js";
+import type { PgCronCluster } from "../harness/pgcron.js";
+
+export type HubKind = "pglite" | "postgres";
+export const HUB_KINDS: readonly HubKind[] = ["pglite", "postgres"];
+
+/** A fresh database for one test: in-memory PGlite, or a new database on a real cluster. */
+export async function freshHubDb(kind: HubKind, cluster: () => PgCronCluster): Promise<{ db: Db; url: string | null }> {
+  if (kind === "pglite") return { db: await pgliteDb(), url: null };
+  const name = `hub_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
+  await cluster().sql(`create database ${name}`);
+  const url = cluster().urlFor({ database: name });
+  return { db: postgresDb(url, { max: 4 }), url };
+}
+
+export async function migratedHub(kind: HubKind, cluster: () => PgCronCluster): Promise<Db> {
+  const { db } = await freshHubDb(kind, cluster);
+  await migrate(db);
+  return db;
+}
