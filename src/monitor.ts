@@ -1,8 +1,12 @@
+import { type DeliverOptions, deliverAlerts, type DeliveryReport, type RouteTestResult, testRoutes } from "./alerts/deliver.js";
+import { type DeliveryListRow, recentDeliveries } from "./hub/outbox.js";
 import { type CheckReport, type CheckJobEntry, runCheck } from "./check.js";
 import { type Config, type Env, resolveConfig, type ResolveOptions } from "./config.js";
 import type { Db } from "./db/types.js";
 import { discover, type DiscoveryReport } from "./discovery.js";
 import { processEnv } from "./env.js";
+import { errorMessage } from "./errors.js";
+import { redactSecrets } from "./alerts/redact.js";
 import { jobHistory, type HealthLogRow } from "./hub/health.js";
 import { ensureProject, listProjectStates, type ProjectStateRow, setProjectMute } from "./hub/projects.js";
 import { findJob, type JobFilter, JobNotFoundError, type JobPatch, type JobRow, listJobs, updateJob } from "./hub/inventory.js";
@@ -24,6 +28,8 @@ export interface MonitoringOptions {
   now?: () => Date;
   /** How long to wait for the embedded hub when another process holds it (ms). */
   hubWaitMs?: number;
+  /** Delivery settings (tests shorten pacing and retries). */
+  deliver?: DeliverOptions;
 }
 
 /**
@@ -101,13 +107,50 @@ export class MonitoringAPI {
     return updateJob(hub, job.id, patch, this.now());
   }
 
-  /** Phase 2 of the seed: one health-check cycle (collect, evaluate, record). */
-  async checkHealth(options: { dryRun?: boolean } = {}): Promise<CheckReport> {
-    return runCheck(this.config, await this.hub(), {
+  /**
+   * Phase 2 of the seed: one health-check cycle — collect, evaluate, record, then deliver
+   * the outbox and ping the heartbeat URL. A dry run records and sends nothing.
+   */
+  async checkHealth(options: { dryRun?: boolean } = {}): Promise<CheckReport & { alerts?: DeliveryReport; heartbeat?: string }> {
+    const hub = await this.hub();
+    const report: CheckReport & { alerts?: DeliveryReport; heartbeat?: string } = await runCheck(this.config, hub, {
       now: () => this.now(),
       connect: this.options.connect,
       dryRun: options.dryRun,
     });
+    if (options.dryRun || report.skipped) return report;
+    report.alerts = await this.deliverAlerts();
+    if (this.config.heartbeatUrl) report.heartbeat = await this.pingHeartbeat(this.config.heartbeatUrl);
+    return report;
+  }
+
+  /** Sends whatever the outbox holds (also called by checkHealth). */
+  async deliverAlerts(): Promise<DeliveryReport> {
+    return deliverAlerts(this.config, await this.hub(), { now: () => this.now(), ...this.options.deliver });
+  }
+
+  /** `jobmon alerts test`: a test message through every enabled route. */
+  async testAlertRoutes(): Promise<RouteTestResult[]> {
+    return testRoutes(this.config, await this.hub(), { now: () => this.now(), ...this.options.deliver });
+  }
+
+  /** Recent alert deliveries with their state and errors (optionally for one job). */
+  async alertDeliveries(limit = 50, jobRef?: string): Promise<DeliveryListRow[]> {
+    const hub = await this.hub();
+    const job = jobRef ? await findJob(hub, jobRef) : null;
+    return recentDeliveries(hub, limit, job?.id);
+  }
+
+  /** A dead man's switch for jobmon itself: a GET after every completed cycle. */
+  private async pingHeartbeat(url: string): Promise<string> {
+    const fetchImpl = this.options.deliver?.fetch ?? fetch;
+    try {
+      const response = await fetchImpl(url, { method: "GET", signal: AbortSignal.timeout(10_000) });
+      await response.body?.cancel();
+      return response.ok ? "ok" : `heartbeat answered HTTP ${response.status}`;
+    } catch (error) {
+      return `heartbeat failed: ${redactSecrets(errorMessage(error), this.config.secrets)}`;
+    }
   }
 
   /** Current health: one entry per job (the check report's job shape) and per project. */

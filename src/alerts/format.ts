@@ -14,7 +14,7 @@ export {
   type DiscordEmbed,
   type DiscordEmbedField,
   type DiscordWebhookPayload,
-  defuseBackticks,
+  escapeDiscordCodeBlock,
   discordEmbedTextLength,
   escapeDiscordMarkdown,
   formatDiscord,

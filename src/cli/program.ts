@@ -3,10 +3,21 @@ import { redactSecrets } from "../alerts/redact.js";
 import { type Config, type Env, resolveConfig } from "../config.js";
 import { parseDuration } from "../duration.js";
 import type { JobPatch, JobRow } from "../hub/inventory.js";
+import type { DeliveryReport } from "../alerts/deliver.js";
 import type { CheckReport } from "../check.js";
 import { MonitoringAPI } from "../monitor.js";
+import { EXTRA_COMMANDS } from "./commands/index.js";
 import { CRITICALITIES, type Criticality } from "../types.js";
 import { type Io, pc, printJson, status, table, truncate, when } from "./output.js";
+
+/** What a command module (src/cli/commands/*.ts) gets to register itself. */
+export interface CommandContext {
+  io: Io;
+  env: Env;
+  /** The library facade, created on first use from the environment (and closed after the command). */
+  monitor(): MonitoringAPI;
+  setExitCode(code: number): void;
+}
 
 export interface CliContext {
   env: Env;
@@ -52,6 +63,9 @@ export function buildProgram(ctx: CliContext): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const commandContext: CommandContext = { io, env: ctx.env, monitor, setExitCode: ctx.setExitCode };
+  for (const register of EXTRA_COMMANDS) register(program, commandContext);
 
   program.hook("preAction", (_program, command) => {
     if (command.name() === "check") hubWaitMs = 2_000;
@@ -261,6 +275,40 @@ export function buildProgram(ctx: CliContext): Command {
       io.out(`Unmuted ${result.kind} ${result.name}.`);
     });
 
+  const alerts = program
+    .command("alerts")
+    .description("recent alert deliveries with their state and errors")
+    .option("--limit <n>", "deliveries to show", positiveInteger("--limit"), 30)
+    .option("--json", "print the rows as JSON")
+    .action(async (opts: { limit: number; json?: boolean }) => {
+      const m = monitor();
+      const rows = await m.alertDeliveries(opts.limit);
+      if (opts.json) return printJson(io, rows);
+      if (rows.length === 0) return io.out("No alerts sent yet.");
+      io.out(
+        table(
+          ["created", "state", "route", "project", "alert", "change", "error"],
+          rows.map((r) => [when(r.created_at), status(r.status === "delivered" ? "ok" : r.status), r.route_id + (r.fallback_from ? ` (for ${r.fallback_from})` : ""), r.project_name, r.title, r.to_status ? `${r.from_status ?? "new"} → ${r.to_status}` : r.kind, truncate(r.last_error, 60)]),
+        ),
+      );
+    });
+
+  alerts
+    .command("test")
+    .description("send a test message through every enabled route and report each result")
+    .option("--json", "print the results as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const results = await monitor().testAlertRoutes();
+      if (opts.json) return printJson(io, results);
+      if (results.length === 0) {
+        throw new UsageError("no alert route is configured: set TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID and/or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config");
+      }
+      for (const r of results) {
+        io.out(r.ok ? `${pc.green("✓")} ${r.route}: delivered${r.wasBroken ? " (no longer marked broken)" : ""}` : `${pc.red("✗")} ${r.route}: ${r.error}`);
+      }
+      if (results.some((r) => !r.ok)) ctx.setExitCode(1);
+    });
+
   return program;
 }
 
@@ -280,6 +328,12 @@ function printCheckReport(io: Io, report: CheckReport): void {
   }
   const changes = report.events.length;
   io.out(changes ? `${changes} state change(s): ${report.events.map((e) => `${e.project_name}${e.job_name ? `/${e.job_name}` : ""} ${e.from ?? "new"} → ${e.to}${e.muted ? " (muted)" : ""}`).join("; ")}` : "No state changes.");
+  const a = (report as CheckReport & { alerts?: DeliveryReport }).alerts;
+  if (a) {
+    if (a.messages > 0 || a.pending > 0) io.out(`Alerts: ${a.delivered} delivered in ${a.messages} message(s)${a.pending ? `, ${a.pending} pending for the next check` : ""}.`);
+    for (const b of a.brokenRoutes) io.err(`${pc.red("route broken:")} ${b.route}: ${b.error}`);
+    for (const note of a.notes) io.err(`${pc.yellow("note:")} ${note}`);
+  }
   if (report.dry_run) io.out(pc.dim("(dry run: nothing was recorded or sent)"));
 }
 

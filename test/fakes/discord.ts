@@ -202,6 +202,7 @@ const RATE_LIMIT_MESSAGE = "You are being rate limited.";
 export class FakeDiscord extends FakeHttpServer {
   readonly messages: DiscordMessage[] = [];
   private readonly webhooks = new Map<string, string>();
+  private readonly initialWebhooks: { id: string; token: string }[];
   private readonly defaultWebhookId: string;
   private readonly rateLimit: { limit: number; windowMs: number } | undefined;
   private readonly now: () => number;
@@ -211,6 +212,7 @@ export class FakeDiscord extends FakeHttpServer {
   constructor(opts: FakeDiscordOptions = {}) {
     super();
     const hooks = opts.webhooks ?? [{ id: "1100000000000000001", token: "fake-webhook-token-Zx81_secretpart-0123456789abcdef" }];
+    this.initialWebhooks = hooks.map((hook) => ({ ...hook }));
     for (const hook of hooks) this.webhooks.set(hook.id, hook.token);
     this.defaultWebhookId = hooks[0]?.id ?? "1100000000000000001";
     this.rateLimit = opts.rateLimit;
@@ -258,6 +260,8 @@ export class FakeDiscord extends FakeHttpServer {
   protected override resetState(): void {
     this.messages.length = 0;
     this.buckets.clear();
+    this.webhooks.clear();
+    for (const hook of this.initialWebhooks) this.webhooks.set(hook.id, hook.token);
   }
 
   protected handle(request: RecordedRequest): FakeReply {
@@ -287,7 +291,7 @@ export class FakeDiscord extends FakeHttpServer {
     if (error !== null) {
       // Without wait=true Discord acknowledges before saving: a rejected message looks like
       // a success (PLATFORM.md). Nothing is saved.
-      return { status: 400, body: error, headers: limited.headers };
+      return wait ? { status: 400, body: error, headers: limited.headers } : { status: 204, headers: limited.headers };
     }
 
     const payload = request.json as Record<string, unknown>;

@@ -126,7 +126,17 @@ export class FakeManagementApi extends FakeHttpServer {
     this.token = opts.token;
     this.now = opts.now ?? Date.now;
     this.limits = opts.rateLimits === false ? false : { default: 120, logs: 30, windowMs: MINUTE_MS, ...opts.rateLimits };
-    this.initial = opts.projects;
+    // Ids are drawn once, so that `reset()` brings back the same functions and rows.
+    this.initial = Object.fromEntries(
+      Object.entries(opts.projects).map(([ref, project]) => [
+        ref,
+        {
+          ...project,
+          functions: project.functions?.map((f) => ({ ...f, id: f.id ?? randomUUID() })),
+          logs: project.logs?.map((row) => ({ ...row, id: row.id ?? randomUUID() })),
+        },
+      ]),
+    );
     this.loadProjects();
   }
 

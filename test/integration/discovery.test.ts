@@ -10,20 +10,6 @@ let one: PgCronCluster;
 let two: PgCronCluster;
 const hubs: Db[] = [];
 
-before(async () => {
-  [one, two] = clusters() as [PgCronCluster, PgCronCluster];
-  await one.sql(`select cron.schedule('sync-leads', '*/5 * * * *', 'select 1')`);
-  await one.sql(`select cron.schedule($1, '0 3 * * *', 'select 2')`, [`it's "quoted"`]);
-  await one.sql(`select cron.schedule($1, '30 2 * * 1-5', 'select 3')`, ["Überprüfung ✓ 日本"]);
-  await one.sql(`select cron.schedule('15 * * * *', 'vacuum')`); // unnamed
-  await one.createRole("alice", { password: "alice-pw" });
-  const [owned] = await one.sql(`select cron.schedule('alices-job', '0 * * * *', 'select 4') as jobid`);
-  await one.sql(`update cron.job set username = 'alice' where jobid = $1`, [owned.jobid]);
-  await two.sql(`select cron.schedule('crm-nightly', '0 1 * * *', $1)`, [
-    `select net.http_post(url := 'https://x.supabase.co/functions/v1/nightly', headers := '{"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZSJ9.c2lnbmF0dXJlc2lnbmF0dXJl"}'::jsonb)`,
-  ]);
-});
-
 after(async () => {
   await Promise.all(hubs.map((h) => h.close()));
 });
@@ -35,6 +21,20 @@ async function api(env: Record<string, string>): Promise<MonitoringAPI> {
 }
 
 describe("discovery of pg_cron jobs", () => {
+  before(async () => {
+    [one, two] = clusters() as [PgCronCluster, PgCronCluster];
+    await one.sql(`select cron.schedule('sync-leads', '*/5 * * * *', 'select 1')`);
+    await one.sql(`select cron.schedule($1, '0 3 * * *', 'select 2')`, [`it's "quoted"`]);
+    await one.sql(`select cron.schedule($1, '30 2 * * 1-5', 'select 3')`, ["Überprüfung ✓ 日本"]);
+    await one.sql(`select cron.schedule('15 * * * *', 'vacuum')`); // unnamed
+    await one.createRole("alice", { password: "alice-pw" });
+    const [owned] = await one.sql(`select cron.schedule('alices-job', '0 * * * *', 'select 4') as jobid`);
+    await one.sql(`update cron.job set username = 'alice' where jobid = $1`, [owned.jobid]);
+    await two.sql(`select cron.schedule('crm-nightly', '0 1 * * *', $1)`, [
+      `select net.http_post(url := 'https://x.supabase.co/functions/v1/nightly', headers := '{"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZSJ9.c2lnbmF0dXJlc2lnbmF0dXJl"}'::jsonb)`,
+    ]);
+  });
+
   it("inventories every job of both projects, with stable names for unnamed jobs and other roles' jobs", async () => {
     const monitor = await api({
       SUPABASE_POSTGRES_URL: one.url,

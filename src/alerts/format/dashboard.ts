@@ -11,8 +11,12 @@
  * Every path segment and parameter is URL-encoded.
  */
 import type { JobAlert, ProjectAlert } from "../types.js";
+import { safeCut } from "./fit.js";
 
 export const DEFAULT_DASHBOARD_BASE_URL = "https://supabase.com/dashboard";
+
+/** `child-label` is only Studio's breadcrumb: a long name would only bloat the link. */
+const MAX_LABEL = 100;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -41,7 +45,7 @@ export function jobDashboardUrl(job: JobAlert, base: string | null): string | nu
   const project = projectPath(base, job.projectRef);
   if (job.jobType === "pg_cron") {
     if (job.sourceId !== null && /^\d+$/.test(job.sourceId)) {
-      return `${project}/integrations/cron/jobs/${job.sourceId}?child-label=${encodeURIComponent(job.jobName)}`;
+      return `${project}/integrations/cron/jobs/${job.sourceId}?child-label=${encodeURIComponent(job.jobName.slice(0, safeCut(job.jobName, MAX_LABEL)))}`;
     }
     return `${project}/integrations/cron/jobs`;
   }

@@ -107,13 +107,17 @@ export function escapeDiscordMarkdown(text: string): string {
     .replace(/@(everyone|here)/gi, "@\u200b$1");
 }
 
-/** Inside a code block only a run of backticks is special: break every run. */
-export function defuseBackticks(text: string): string {
-  return text.replace(/`/g, "`\u200b");
+/**
+ * Inside a code block only a run of backticks is special: break every run. Mentions do not
+ * render there, but get the same invisible zero-width space so that no rendering of the
+ * text (a preview, a copy into chat) can turn them into a ping.
+ */
+export function escapeDiscordCodeBlock(text: string): string {
+  return text.replace(/`/g, "`\u200b").replace(/@(everyone|here)/gi, "@\u200b$1");
 }
 
 const MARKDOWN: RenderSpec = { render: escapeDiscordMarkdown, cost: (s) => s.length };
-const CODE: RenderSpec = { render: defuseBackticks, cost: (s) => s.length };
+const CODE: RenderSpec = { render: escapeDiscordCodeBlock, cost: (s) => s.length };
 
 const md = (text: string, max: number): string => fitText(text, max, MARKDOWN);
 

@@ -39,9 +39,12 @@ interface FieldSpec {
   nameHint: string;
 }
 
-/** MonthNames and DowNames in include/cron.h; DowNames has "Sun" at 0 and 7, the first match wins. */
-const MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const DOW_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/**
+ * MonthNames and DowNames in include/cron.h (compared with strcasecmp, so kept in lower
+ * case here); DowNames has "sun" at 0 and 7, the first match wins.
+ */
+const MONTH_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const DOW_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 const SPECS: Record<CronField, FieldSpec> = {
   minute: { field: "minute", low: 0, high: 59, bytes: 8, names: null, nameHint: "" },
@@ -51,8 +54,12 @@ const SPECS: Record<CronField, FieldSpec> = {
   "day-of-week": { field: "day-of-week", low: 0, high: 7, bytes: 1, names: DOW_NAMES, nameHint: " or a 3-letter day name (sun-sat)" },
 };
 
-/** One bitstring per field, bit i meaning value low+i, as in pg_cron's `entry`. */
-export type CronBits = Record<CronField, Uint8Array>;
+/**
+ * One bitstring per field, bit i meaning value low+i, as in pg_cron's `entry`. Bytes are
+ * plain numbers: typed arrays cost more to allocate than the whole parse otherwise does.
+ */
+export type Bitstring = number[];
+export type CronBits = Record<CronField, Bitstring>;
 
 export interface CronFlags {
   domStar: boolean;
@@ -67,13 +74,13 @@ export type CronParseResult =
   | { ok: true; reboot: boolean; macro: CronMacro | null; bits: CronBits; flags: CronFlags; warnings: string[] }
   | { ok: false; error: string };
 
-export function bitTest(bits: Uint8Array, n: number): boolean {
+export function bitTest(bits: Bitstring, n: number): boolean {
   if (n < 0) return false;
   const byte = bits[n >> 3];
   return byte !== undefined && ((byte >> (n & 7)) & 1) === 1;
 }
 
-function bitSet(bits: Uint8Array, n: number): void {
+function bitSet(bits: Bitstring, n: number): void {
   // In C an index outside the bitstring writes into the neighbouring field; the checks
   // in get_range keep every index this port sets inside the bitstring.
   const i = n >> 3;
@@ -86,14 +93,14 @@ function bitSet(bits: Uint8Array, n: number): void {
  * when both are in the same byte). pg_cron 1.6 builds every step-1 range with it, so
  * `50-10` is minutes 50-55 and 8-10 there.
  */
-function bitNset(bits: Uint8Array, start: number, stop: number): void {
+function bitNset(bits: Bitstring, start: number, stop: number): void {
   const startByte = start >> 3;
   const stopByte = stop >> 3;
   if (startByte === stopByte) {
-    bits[startByte] = (bits[startByte] ?? 0) | ((0xff << (start & 7)) & (0xff >> (7 - (stop & 7))));
+    bits[startByte] = ((bits[startByte] ?? 0) | ((0xff << (start & 7)) & (0xff >> (7 - (stop & 7))))) & 0xff;
     return;
   }
-  bits[startByte] = (bits[startByte] ?? 0) | ((0xff << (start & 7)) & 0xff);
+  bits[startByte] = ((bits[startByte] ?? 0) | (0xff << (start & 7))) & 0xff;
   for (let b = startByte + 1; b < stopByte; b++) bits[b] = 0xff;
   bits[stopByte] = (bits[stopByte] ?? 0) | (0xff >> (7 - (stop & 7)));
 }
@@ -103,6 +110,7 @@ function bitNset(bits: Uint8Array, start: number, stop: number): void {
  * saturates at LONG_MAX. So "4294967296" is 0 and "99999999999999999999" is -1.
  */
 function cAtoi(digits: string): number {
+  if (digits.length <= 9) return Number(digits);
   let value = BigInt(digits);
   const longMax = (1n << 63n) - 1n;
   if (value > longMax) value = longMax;
@@ -123,6 +131,7 @@ function isBlank(ch: number): boolean {
 }
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 class CronParser {
   private pos = 0;
@@ -138,10 +147,16 @@ class CronParser {
   private readonly setRange: boolean;
   private readonly lastDayOfMonth: boolean;
 
-  constructor(
-    private readonly bytes: Uint8Array,
-    version: PgCronVersion,
-  ) {
+  /**
+   * The schedule as a byte string (one char per UTF-8 byte): ASCII text is used as is,
+   * which spares a TextEncoder call per parse.
+   */
+  private readonly bytes: string;
+  private readonly ascii: boolean;
+
+  constructor(text: string, version: PgCronVersion) {
+    this.ascii = /^[\x00-\x7f]*$/.test(text);
+    this.bytes = this.ascii ? text : String.fromCharCode(...encoder.encode(text));
     const features = featuresOf(version);
     this.setRange = features.setRange;
     this.lastDayOfMonth = features.lastDayOfMonth;
@@ -159,7 +174,7 @@ class CronParser {
       return NUL;
     }
     this.cur = this.pos;
-    return this.bytes[this.pos++] ?? NUL;
+    return this.bytes.charCodeAt(this.pos++);
   }
 
   private ungetChar(ch: number): void {
@@ -171,15 +186,20 @@ class CronParser {
     return this.cur;
   }
 
+  /** Bytes [from, to) as text, for messages. */
   private text(from: number, to: number): string {
-    return decoder.decode(this.bytes.subarray(Math.max(0, from), Math.max(from, to)));
+    const raw = this.bytes.slice(Math.max(0, from), Math.max(from, to));
+    if (this.ascii) return raw;
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return decoder.decode(bytes);
   }
 
   /** The whole current field, up to the next blank, for messages. */
   private fieldText(): string {
     let end = this.fieldStart;
     while (end < this.bytes.length) {
-      const b = this.bytes[end];
+      const b = this.bytes.charCodeAt(end);
       if (b === SPACE || b === TAB || b === LF) break;
       end++;
     }
@@ -197,11 +217,11 @@ class CronParser {
 
   parse(): CronParseResult {
     const bits: CronBits = {
-      minute: new Uint8Array(SPECS.minute.bytes),
-      hour: new Uint8Array(SPECS.hour.bytes),
-      "day-of-month": new Uint8Array(SPECS["day-of-month"].bytes),
-      month: new Uint8Array(SPECS.month.bytes),
-      "day-of-week": new Uint8Array(SPECS["day-of-week"].bytes),
+      minute: [0, 0, 0, 0, 0, 0, 0, 0],
+      hour: [0, 0, 0],
+      "day-of-month": [0, 0, 0, 0],
+      month: [0, 0],
+      "day-of-week": [0],
     };
     const flags: CronFlags = { domStar: false, dowStar: false, minuteStar: false, hourStar: false, domLast: false };
 
@@ -379,7 +399,7 @@ class CronParser {
   }
 
   /** get_list: range {"," range}, then Skip_Nonblanks and Skip_Blanks. */
-  private getList(bits: Uint8Array, spec: FieldSpec, ch: number): number {
+  private getList(bits: Bitstring, spec: FieldSpec, ch: number): number {
     this.spec = spec;
     this.fieldStart = this.here();
     if (ch === NUL || ch === LF) {
@@ -405,7 +425,7 @@ class CronParser {
   }
 
   /** get_range: number | number "-" number ["/" number] | "*" ["/" number]. */
-  private getRange(bits: Uint8Array, spec: FieldSpec, ch: number): number {
+  private getRange(bits: Bitstring, spec: FieldSpec, ch: number): number {
     const { low, high } = spec;
     let num1: number;
     let num2: number;
@@ -445,15 +465,15 @@ class CronParser {
     if (num1 < low || num1 > high) return this.fail(`${num1} is out of range ${low}-${high}`);
     if (num2 < low || num2 > high) return this.fail(`${num2} is out of range ${low}-${high}`);
 
-    const range = this.text(rangeStart, this.here());
+    const range = (): string => this.text(rangeStart, this.here());
     if (this.setRange) return this.setRange16(bits, spec, num1, num2, num3, range, ch);
 
     // 1.4/1.5: Vixie's loop of set_element() calls. A reversed range sets nothing; a step
     // past the end sets the first value only. `i += step` is C int arithmetic.
     if (num1 > num2) {
-      this.warnings.push(`${spec.field} field: reversed range "${range}" matches nothing on pg_cron 1.4 and 1.5`);
+      this.warnings.push(`${spec.field} field: reversed range "${range()}" matches nothing on pg_cron 1.4 and 1.5`);
     } else if (num3 > 1 && num1 + num3 > num2) {
-      this.warnings.push(`${spec.field} field: the step in "${range}" is larger than the range: only ${num1} matches`);
+      this.warnings.push(`${spec.field} field: the step in "${range()}" is larger than the range: only ${num1} matches`);
     }
     for (let i = num1; i <= num2; i = (i + num3) | 0) {
       if (i < low || i > high) return this.fail(`${i} is out of range ${low}-${high}`);
@@ -474,25 +494,25 @@ class CronParser {
    * harmless here (such a job cannot be created), refusing one it accepts would not be.
    */
   private setRange16(
-    bits: Uint8Array,
+    bits: Bitstring,
     spec: FieldSpec,
     num1: number,
     num2: number,
     num3: number,
-    range: string,
+    range: () => string,
     ch: number,
   ): number {
     const start = num1 - spec.low;
     const stop = num2 - spec.low;
     if (num3 === 1) {
       if (num1 > num2) {
-        const probe = new Uint8Array(spec.bytes);
+        const probe: Bitstring = new Array<number>(spec.bytes).fill(0);
         bitNset(probe, start, stop);
         const matched = valuesOf(probe, spec);
         this.warnings.push(
           matched.length === 0
-            ? `${spec.field} field: reversed range "${range}" matches nothing`
-            : `${spec.field} field: reversed range "${range}" is filled byte-wise by pg_cron 1.6: it matches ${compactList(matched)}`,
+            ? `${spec.field} field: reversed range "${range()}" matches nothing`
+            : `${spec.field} field: reversed range "${range()}" is filled byte-wise by pg_cron 1.6: it matches ${compactList(matched)}`,
         );
       }
       bitNset(bits, start, stop);
@@ -503,9 +523,9 @@ class CronParser {
       return this.failValue(`step ${num3} is larger than the range ${spec.low}-${spec.high}, which pg_cron 1.6 rejects`);
     }
     if (num1 > num2) {
-      this.warnings.push(`${spec.field} field: reversed range "${range}" matches nothing`);
+      this.warnings.push(`${spec.field} field: reversed range "${range()}" matches nothing`);
     } else if (num1 + num3 > num2) {
-      this.warnings.push(`${spec.field} field: the step in "${range}" is larger than the range: only ${num1} matches`);
+      this.warnings.push(`${spec.field} field: the step in "${range()}" is larger than the range: only ${num1} matches`);
     }
     for (let i = start; i <= stop; i += num3) bitSet(bits, i);
     return ch;
@@ -519,14 +539,16 @@ class CronParser {
       if (!isDigit(ch)) allDigits = false;
       ch = this.getChar();
     }
-    const word = this.text(start, this.here());
+    // Alphanumerics are ASCII, so the byte string slice is the word.
+    const word = this.bytes.slice(start, this.here());
     if (word.length === 0) return this.failEmpty(ch, what);
     if (names) {
       const lower = word.toLowerCase();
-      const index = names.findIndex((name) => name.toLowerCase() === lower);
-      if (index >= 0) {
-        this.num = index + low;
-        return ch;
+      for (let i = 0; i < names.length; i++) {
+        if (names[i] === lower) {
+          this.num = i + low;
+          return ch;
+        }
       }
     }
     if (allDigits) {
@@ -550,7 +572,7 @@ class CronParser {
 }
 
 /** "make sundays equivalent" (src/entry.c): weekday 0 and 7 are both Sunday. */
-function foldSundays(dow: Uint8Array): void {
+function foldSundays(dow: Bitstring): void {
   if (bitTest(dow, 0) || bitTest(dow, 7)) {
     bitSet(dow, 0);
     bitSet(dow, 7);
@@ -558,7 +580,7 @@ function foldSundays(dow: Uint8Array): void {
 }
 
 /** The field values whose bits are set, limited to the field's valid values. */
-export function valuesOf(bits: Uint8Array, spec: { low: number; high: number }): number[] {
+export function valuesOf(bits: Bitstring, spec: { low: number; high: number }): number[] {
   const values: number[] = [];
   for (let v = spec.low; v <= spec.high; v++) if (bitTest(bits, v - spec.low)) values.push(v);
   return values;
@@ -581,13 +603,7 @@ export function compactList(values: readonly number[]): string {
   return parts.join(",");
 }
 
-const encoder = new TextEncoder();
-
 /** Parses the cron form (five fields or a macro) as the given pg_cron version does. */
 export function parseCronEntry(text: string, version: PgCronVersion): CronParseResult {
-  return new CronParser(encoder.encode(text), version).parse();
-}
-
-export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
+  return new CronParser(text, version).parse();
 }

@@ -14,17 +14,18 @@ import { civilFromDays, DAY_MS, daysInMonth, maxDaysInMonth, MINUTE_MS, type Civ
 import type { CronSchedule, Schedule } from "./types.js";
 import type { Zone } from "./zone.js";
 
+/** Lookup tables (plain arrays: cheaper to build than typed arrays). */
 export interface CompiledCron {
-  minute: Uint8Array; // [60]
-  hour: Uint8Array; // [24]
-  dom: Uint8Array; // [32], index = day of month
-  month: Uint8Array; // [13], index = month
-  dow: Uint8Array; // [7]
+  minute: number[]; // [60], 1 = matches
+  hour: number[]; // [24]
+  dom: number[]; // [32], index = day of month
+  month: number[]; // [13], index = month
+  dow: number[]; // [7]
   /** First set value >= i (-1 when none); one extra slot so i + 1 never overflows. */
-  nextMinute: Int8Array;
-  prevMinute: Int8Array;
-  nextHour: Int8Array;
-  prevHour: Int8Array;
+  nextMinute: number[];
+  prevMinute: number[];
+  nextHour: number[];
+  prevHour: number[];
   firstMinute: number;
   lastMinute: number;
   /** `$` */
@@ -37,20 +38,20 @@ export interface CompiledCron {
 
 const compiledCache = new WeakMap<CronSchedule, CompiledCron>();
 
-function table(size: number, values: readonly number[]): Uint8Array {
-  const t = new Uint8Array(size);
+function table(size: number, values: readonly number[]): number[] {
+  const t = new Array<number>(size).fill(0);
   for (const v of values) if (v >= 0 && v < size) t[v] = 1;
   return t;
 }
 
-function nextTable(set: Uint8Array): Int8Array {
-  const t = new Int8Array(set.length + 1).fill(-1);
+function nextTable(set: readonly number[]): number[] {
+  const t = new Array<number>(set.length + 1).fill(-1);
   for (let i = set.length - 1; i >= 0; i--) t[i] = set[i] ? i : (t[i + 1] ?? -1);
   return t;
 }
 
-function prevTable(set: Uint8Array): Int8Array {
-  const t = new Int8Array(set.length).fill(-1);
+function prevTable(set: readonly number[]): number[] {
+  const t = new Array<number>(set.length).fill(-1);
   for (let i = 0; i < set.length; i++) t[i] = set[i] ? i : i > 0 ? (t[i - 1] ?? -1) : -1;
   return t;
 }
@@ -132,10 +133,10 @@ export function isCalendarLastDay(date: CivilDate): boolean {
 }
 
 /**
- * Direct port of ShouldRunTask for one UTC minute: the reference the fast search is tested
- * against, and what callers can use to ask "should this minute have fired?".
+ * Direct port of ShouldRunTask for one UTC minute start: the reference the fast search is
+ * tested against.
  */
-export function matchesMinute(s: CronSchedule, utcMinuteMs: number, zone: Zone): boolean {
+export function shouldRunAt(s: CronSchedule, utcMinuteMs: number, zone: Zone): boolean {
   const c = compile(s);
   const wall = utcMinuteMs + zone.offsetAt(utcMinuteMs);
   const minuteIndex = Math.floor(wall / MINUTE_MS);

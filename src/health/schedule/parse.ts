@@ -9,10 +9,39 @@ import { looksLikeInterval, parseInterval } from "./interval.js";
 import type { CronSchedule, ParseResult } from "./types.js";
 import { featuresOf, isPgCronVersion, parsePgCronVersion, type PgCronVersion } from "./version.js";
 
-/** Error messages name the field and the value, e.g. `minute field: 60 is out of range 0-59`. */
+/**
+ * Results are cached per (version, text) and shared, so they are frozen: a check parses the
+ * same few schedule texts for thousands of jobs, every time.
+ */
+const CACHE_LIMIT = 4096;
+const cache = new Map<string, ParseResult>();
+
+/**
+ * Error messages name the field and the value, e.g. `minute field: 60 is out of range 0-59`.
+ * The result is frozen (shared with other callers).
+ */
 export function parseSchedule(text: string, version: PgCronVersion): ParseResult {
   if (typeof text !== "string") return { ok: false, error: "schedule must be a string" };
   const v = isPgCronVersion(version) ? version : parsePgCronVersion(version);
+  const key = `${v}\u0000${text}`;
+  let result = cache.get(key);
+  if (result === undefined) {
+    result = deepFreeze(parseUncached(text, v));
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, result);
+  }
+  return result;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+function parseUncached(text: string, v: PgCronVersion): ParseResult {
   if (text.includes("\u0000")) {
     return { ok: false, error: "schedule contains a NUL character, which PostgreSQL text cannot hold" };
   }

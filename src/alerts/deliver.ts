@@ -1,0 +1,357 @@
+import type { Config } from "../config.js";
+import type { Db } from "../db/types.js";
+import {
+  claimDeliveries,
+  clearRouteBroken,
+  type ClaimedDelivery,
+  insertMessageEvent,
+  loadAlertConfig,
+  loadRouteStates,
+  markDeliveries,
+  markRouteBroken,
+  planDeliveries,
+  type PlannedDelivery,
+  setChatOverride,
+  unplannedEvents,
+} from "../hub/outbox.js";
+import { isCriticality, type Criticality } from "../types.js";
+import { sendDiscord } from "./discord.js";
+import { formatDiscord, formatTelegram } from "./format.js";
+import { type RetryOptions, type SendOutcome, type SenderOptions, realSleep, withRetries } from "./http.js";
+import { redactSecrets } from "./redact.js";
+import { chooseRoutes, describeRoute, resolveRoutes, type Route } from "./route.js";
+import { sendTelegram } from "./telegram.js";
+import type { AlertEntry, MessageAlert } from "./types.js";
+
+/**
+ * Delivery of the outbox (DESIGN §7): plan each unsent event onto its routes, claim the
+ * deliveries, send them grouped (one message per project and route, split only where a
+ * channel's limits force it), and mark each delivered. What cannot be sent now stays
+ * pending for the next cycle; a permanent error marks the route broken, moves its alerts to
+ * another route and says so there.
+ */
+
+export interface DeliverOptions {
+  now?: () => Date;
+  newId?: () => string;
+  fetch?: typeof fetch;
+  retry?: RetryOptions;
+  /** Pause between two messages to the same route (Telegram ≈ 1 message/s per chat). */
+  minIntervalMs?: Partial<Record<Route["channel"], number>>;
+  sleep?: (ms: number) => Promise<void>;
+  timeoutMs?: number;
+  /** Only these events (send-alert delivers its own event at once, nothing else). */
+  onlyEvents?: readonly string[];
+  /** A delivery claimed longer ago than this by a sender that never finished is retried. */
+  staleClaimSeconds?: number;
+  dashboardBaseUrl?: string;
+}
+
+export interface DeliveryReport {
+  /** Alert deliveries (event × route) marked delivered. */
+  delivered: number;
+  /** HTTP messages sent. */
+  messages: number;
+  /** Deliveries left pending for the next cycle. */
+  pending: number;
+  /** Events with no usable route at all. */
+  unrouted: number;
+  brokenRoutes: { route: string; error: string }[];
+  fallbacks: { criticality: string; to: string[] }[];
+  notes: string[];
+  /** Where each event went: event id → route descriptions. */
+  routed: Record<string, string[]>;
+}
+
+const DEFAULT_INTERVAL_MS: Record<Route["channel"], number> = { telegram: 1_000, discord: 400 };
+
+export async function deliverAlerts(config: Config, hub: Db, options: DeliverOptions = {}): Promise<DeliveryReport> {
+  const now = options.now ?? (() => new Date());
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  const claimer = newId();
+  const report: DeliveryReport = { delivered: 0, messages: 0, pending: 0, unrouted: 0, brokenRoutes: [], fallbacks: [], notes: [], routed: {} };
+  const routes = resolveRoutes(await loadAlertConfig(hub), config);
+  const states = await loadRouteStates(hub);
+  const broken = new Set([...states.values()].filter((s) => s.broken_at).map((s) => s.route_id));
+
+  // Rounds: a route that breaks moves its alerts to other routes, which are sent in the next
+  // round of this same cycle.
+  for (let round = 0; round < 3; round++) {
+    await plan(hub, routes, broken, report, now(), options.onlyEvents);
+    const claimed = await claimDeliveries(hub, claimer, now(), options.staleClaimSeconds ?? 300, options.onlyEvents);
+    if (claimed.length === 0) break;
+    let newlyBroken = false;
+    for (const [routeId, deliveries] of groupBy(claimed, (d) => d.route_id)) {
+      const route = routes.find((r) => r.id === routeId);
+      if (!route || broken.has(routeId)) {
+        // The route was removed or broke since planning: re-plan these alerts elsewhere.
+        await markDeliveries(hub, deliveries.map((d) => d.id), "failed", now(), route ? "route is broken" : "route no longer configured");
+        await replan(hub, deliveries, routes, broken, routeId, now());
+        continue;
+      }
+      const chatOverride = states.get(routeId)?.chat_id_override ?? null;
+      const outcome = await sendRoute(config, hub, route, chatOverride, deliveries, options, report, now);
+      if (outcome === "broken") {
+        broken.add(routeId);
+        newlyBroken = true;
+      }
+    }
+    if (!newlyBroken) break;
+  }
+  const [pending] = await hub.query<{ n: number }>(
+    `select count(*)::int as n from monitoring.alert_delivery
+      where status = 'pending' and ($1::text is null or event_id = any (select (jsonb_array_elements_text($1::text::jsonb))::uuid))`,
+    [options.onlyEvents ? JSON.stringify(options.onlyEvents) : null],
+  );
+  report.pending = pending?.n ?? 0;
+  return report;
+}
+
+async function plan(hub: Db, routes: readonly Route[], broken: ReadonlySet<string>, report: DeliveryReport, at: Date, onlyEvents?: readonly string[]): Promise<void> {
+  const events = await unplannedEvents(hub, new Date(at.getTime() - 7 * 86_400_000), onlyEvents);
+  const rows: PlannedDelivery[] = [];
+  let unrouted = 0;
+  for (const event of events) {
+    const criticality: Criticality = isCriticality(event.criticality) ? event.criticality : "important";
+    const choice = chooseRoutes(criticality, routes, broken);
+    if (choice.routes.length === 0) {
+      unrouted++;
+      continue;
+    }
+    if (choice.fallbackFrom && !report.fallbacks.some((f) => f.criticality === choice.fallbackFrom)) {
+      report.fallbacks.push({ criticality: choice.fallbackFrom, to: choice.routes.map(describeRoute) });
+      report.notes.push(`no route serves ${choice.fallbackFrom} alerts: sent to ${choice.routes.map(describeRoute).join(", ")} instead`);
+    }
+    for (const route of choice.routes) rows.push({ event_id: event.id, route_id: route.id, channel: route.channel, fallback_from: choice.fallbackFrom });
+  }
+  await planDeliveries(hub, rows, at);
+  if (unrouted > 0) {
+    report.unrouted = unrouted;
+    const note =
+      routes.length === 0
+        ? `${unrouted} alert(s) not sent: no alert route is configured (set TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID and/or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config); they stay in the outbox`
+        : `${unrouted} alert(s) not sent: every alert route is broken; they stay in the outbox`;
+    if (!report.notes.includes(note)) report.notes.push(note);
+  }
+}
+
+async function replan(hub: Db, deliveries: readonly ClaimedDelivery[], routes: readonly Route[], broken: ReadonlySet<string>, from: string, at: Date): Promise<void> {
+  const rows: PlannedDelivery[] = [];
+  for (const d of deliveries) {
+    const criticality: Criticality = isCriticality(d.payload.kind === "message" ? d.payload.criticality : "") ? (d.payload as MessageAlert).criticality : ((d.payload as { criticality?: Criticality }).criticality ?? "critical");
+    for (const route of chooseRoutes(criticality, routes, broken).routes) {
+      if (route.id !== from) rows.push({ event_id: d.event_id, route_id: route.id, channel: route.channel, fallback_from: from });
+    }
+  }
+  await planDeliveries(hub, rows, at);
+}
+
+interface Batch<M> {
+  message: M;
+  deliveries: ClaimedDelivery[];
+}
+
+/**
+ * Splits a group into messages so that each message knows the deliveries it carries: a
+ * failure part-way through marks only the unsent ones pending (nothing is sent twice).
+ * Finds the longest prefix that formats into one message; formatting is pure and cheap.
+ */
+export function batches<M>(deliveries: readonly ClaimedDelivery[], format: (entries: AlertEntry[]) => M[]): Batch<M>[] {
+  const out: Batch<M>[] = [];
+  let rest = [...deliveries];
+  while (rest.length > 0) {
+    let lo = 1;
+    let hi = rest.length;
+    if (format(rest.map((d) => d.payload)).length <= 1) lo = hi;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (format(rest.slice(0, mid).map((d) => d.payload)).length <= 1) lo = mid;
+      else hi = mid - 1;
+    }
+    const chunk = rest.slice(0, lo);
+    for (const message of format(chunk.map((d) => d.payload))) out.push({ message, deliveries: chunk });
+    rest = rest.slice(lo);
+  }
+  return out;
+}
+
+async function sendRoute(
+  config: Config,
+  hub: Db,
+  route: Route,
+  chatOverride: string | null,
+  deliveries: ClaimedDelivery[],
+  options: DeliverOptions,
+  report: DeliveryReport,
+  now: () => Date,
+): Promise<"ok" | "pending" | "broken"> {
+  const sleep = options.sleep ?? realSleep;
+  const interval = options.minIntervalMs?.[route.channel] ?? DEFAULT_INTERVAL_MS[route.channel];
+  const sender: SenderOptions = { fetch: options.fetch, timeoutMs: options.timeoutMs };
+  const formatOptions = { extraSecrets: config.secrets, dashboardBaseUrl: options.dashboardBaseUrl };
+  let chatId = route.channel === "telegram" ? (chatOverride ?? route.chatId) : "";
+
+  // One message per project (and kind) per route: groups never mix projects.
+  const groups = groupBy(deliveries, (d) => `${d.project_name ?? ""}\u0000${d.kind === "project" ? "project" : d.kind}`);
+  const queue: Batch<unknown>[] = [];
+  for (const group of groups.values()) {
+    queue.push(
+      ...(route.channel === "discord"
+        ? batches(group, (entries) => formatDiscord(entries, formatOptions))
+        : batches(group, (entries) => formatTelegram(entries, formatOptions))),
+    );
+  }
+  const done = new Set<string>();
+  for (let i = 0; i < queue.length; i++) {
+    const batch = queue[i] as Batch<unknown>;
+    if (i > 0 && interval > 0) await sleep(interval);
+    const outcome: SendOutcome & { attempts: number } = await withRetries(
+      () =>
+        route.channel === "discord"
+          ? sendDiscord(route.webhookUrl, batch.message, sender)
+          : sendTelegram(route.apiUrl, route.botToken, chatId, batch.message as string, sender),
+      { sleep, ...options.retry },
+    );
+    if (outcome.migratedChatId && route.channel === "telegram") {
+      chatId = outcome.migratedChatId;
+      await setChatOverride(hub, route.id, chatId, now());
+      report.notes.push(`Telegram chat of ${describeRoute(route)} was upgraded to a supergroup: now sending to ${chatId}`);
+    }
+    // The last message of a batch that shares its deliveries with earlier ones decides.
+    const lastOfBatch = queue[i + 1]?.deliveries !== batch.deliveries;
+    const ids = batch.deliveries.map((d) => d.id).filter((id) => !done.has(id));
+    if (outcome.ok) {
+      report.messages++;
+      if (lastOfBatch) {
+        await markDeliveries(hub, ids, "delivered", now(), null);
+        ids.forEach((id) => done.add(id));
+        report.delivered += ids.length;
+        for (const d of batch.deliveries) (report.routed[d.event_id] ??= []).push(describeRoute(route));
+      }
+      continue;
+    }
+    const error = redactSecrets(outcome.error, config.secrets);
+    const remaining = deliveries.map((d) => d.id).filter((id) => !done.has(id));
+    if (outcome.kind === "transient") {
+      await markDeliveries(hub, remaining, "pending", now(), `${error} (after ${outcome.attempts} attempt(s))`);
+      report.notes.push(`${describeRoute(route)}: ${error}; ${remaining.length} alert(s) will be retried next cycle`);
+      return "pending";
+    }
+    // Permanent: the route is broken until someone fixes it. Its alerts move elsewhere, and
+    // the other routes are told.
+    await markDeliveries(hub, remaining, "failed", now(), error);
+    await markRouteBroken(hub, route.id, route.channel, error, now());
+    report.brokenRoutes.push({ route: describeRoute(route), error });
+    const notice: MessageAlert = {
+      kind: "message",
+      eventId: options.newId?.() ?? crypto.randomUUID(),
+      criticality: "critical",
+      title: `Alert route broken: ${route.name}`,
+      message: `jobmon stopped using ${describeRoute(route)} after a permanent error: ${error}. Its alerts go to the other routes until it is fixed (then run \`jobmon alerts test\`).`,
+      projectName: null,
+      jobName: null,
+    };
+    await insertMessageEvent(hub, notice.eventId, "critical", null, notice, now());
+    await replan(hub, deliveries.filter((d) => remaining.includes(d.id)), [], new Set(), route.id, now());
+    return "broken";
+  }
+  return "ok";
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k) ?? [];
+    list.push(item);
+    map.set(k, list);
+  }
+  return map;
+}
+
+export interface RouteTestResult {
+  route: string;
+  channel: Route["channel"];
+  ok: boolean;
+  error?: string;
+  wasBroken: boolean;
+}
+
+/**
+ * `jobmon alerts test`: one test message through every enabled route, broken ones
+ * included; a route that delivers again is no longer marked broken.
+ */
+export async function testRoutes(config: Config, hub: Db, options: DeliverOptions = {}): Promise<RouteTestResult[]> {
+  const now = options.now ?? (() => new Date());
+  const routes = resolveRoutes(await loadAlertConfig(hub), config);
+  const states = await loadRouteStates(hub);
+  const results: RouteTestResult[] = [];
+  for (const route of routes) {
+    const message: MessageAlert = {
+      kind: "message",
+      eventId: options.newId?.() ?? crypto.randomUUID(),
+      criticality: route.serves.includes("critical") ? "critical" : route.serves.includes("all") ? "important" : (route.serves[0] as Criticality),
+      title: "jobmon test alert",
+      message: `This is a test from jobmon: alerts for ${route.serves.join(", ")} reach ${route.name}. No action needed.`,
+      projectName: null,
+      jobName: null,
+    };
+    const state = states.get(route.id);
+    const sender: SenderOptions = { fetch: options.fetch, timeoutMs: options.timeoutMs };
+    const outcome = await withRetries(
+      () =>
+        route.channel === "discord"
+          ? sendDiscord(route.webhookUrl, formatDiscord([message], { extraSecrets: config.secrets })[0], sender)
+          : sendTelegram(route.apiUrl, route.botToken, state?.chat_id_override ?? route.chatId, formatTelegram([message], { extraSecrets: config.secrets })[0] ?? "", sender),
+      { sleep: options.sleep, ...options.retry },
+    );
+    if (outcome.migratedChatId) await setChatOverride(hub, route.id, outcome.migratedChatId, now());
+    if (outcome.ok && state?.broken_at) await clearRouteBroken(hub, route.id, now());
+    results.push({
+      route: describeRoute(route),
+      channel: route.channel,
+      ok: outcome.ok,
+      wasBroken: Boolean(state?.broken_at),
+      ...(outcome.ok ? {} : { error: redactSecrets(outcome.error, config.secrets) }),
+    });
+  }
+  return results;
+}
+
+export interface AdHocAlert {
+  criticality: Criticality;
+  title: string;
+  message: string;
+  project?: string | null;
+  job?: string | null;
+}
+
+export interface AdHocResult {
+  event_id: string;
+  /** Routes that accepted the message. */
+  delivered_to: string[];
+  /** Deliveries left for the next check (a channel was down). */
+  pending: number;
+  notes: string[];
+}
+
+/**
+ * The seed's `send_alert`: an ad-hoc message routed exactly like check alerts (recorded in
+ * the outbox first, so a channel that is down now gets it on the next check).
+ */
+export async function sendAdHocAlert(config: Config, hub: Db, alert: AdHocAlert, options: DeliverOptions = {}): Promise<AdHocResult> {
+  const now = options.now ?? (() => new Date());
+  const id = options.newId?.() ?? crypto.randomUUID();
+  const entry: MessageAlert = {
+    kind: "message",
+    eventId: id,
+    criticality: alert.criticality,
+    title: alert.title,
+    message: alert.message,
+    projectName: alert.project ?? null,
+    jobName: alert.job ?? null,
+  };
+  await insertMessageEvent(hub, id, alert.criticality, alert.project ?? null, entry, now());
+  const report = await deliverAlerts(config, hub, { ...options, onlyEvents: [id] });
+  return { event_id: id, delivered_to: report.routed[id] ?? [], pending: report.pending, notes: report.notes };
+}
