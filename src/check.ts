@@ -168,6 +168,8 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
   }
 }
 
+const RECENT_RUNS = 30;
+
 class DryRunRollback extends Error {
   constructor(readonly report: CheckReport) {
     super("dry run");
@@ -208,6 +210,7 @@ async function recordCheck(
         let warnings: string[] = [];
         let jobs: JobRow[];
         let verdicts = new Map<string, Verdict>();
+        let runsByJob = new Map<string, RunFact[]>();
 
         if (!collection.ok) {
           projectStatus = "unreachable";
@@ -220,7 +223,7 @@ async function recordCheck(
           await recordDiscovery(tx, project.name, { projectRef: project.ref, pgCronVersion: inventory.pgCronVersion, timezone: inventory.timezone, role: inventory.role, seesAllJobs: inventory.seesAllJobs }, now);
           await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), now);
           jobs = await listJobs(tx, { project: project.name, jobType: "pg_cron", includeRemoved: false });
-          verdicts = evaluateProjectJobs(config, collection.data, previous, jobs, now);
+          ({ verdicts, runsByJob } = evaluateProjectJobs(config, collection.data, previous, jobs, now));
           const active = jobs.filter((j) => j.active);
           const projectVerdict = evaluateProject({
             launcherRunning: scheduler.launcherRunning,
@@ -329,6 +332,11 @@ async function recordCheck(
             reminderSeconds: config.reminders[job.criticality ?? "important"] ?? null,
           });
           const lastRun = verdict.lastFinishedRun;
+          const finishedNow = (runsByJob.get(job.id) ?? []).filter((r) => !isOpenRun(r.status));
+          const recentRuns = [
+            ...(job.recent_runs ?? []).filter((r) => !finishedNow.some((n) => n.runid === r.runid)),
+            ...finishedNow.map((r) => ({ runid: r.runid, status: r.status, start: r.startTime?.toISOString() ?? null, end: r.endTime?.toISOString() ?? null })),
+          ].slice(-RECENT_RUNS);
           updates.push({
             id: job.id,
             status,
@@ -341,11 +349,21 @@ async function recordCheck(
             down_since: t.next.downSince,
             alerted_status: t.next.alertedStatus,
             alerted_at: t.next.alertedAt,
+            recent_runs: recentRuns,
           });
           for (const run of verdict.failedRuns) {
             log.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
           }
-          log.push({ job_inventory_id: job.id, status, error_message: status === "success" ? null : verdict.errorMessage, run_at: verdict.runAt, reason, run_id: null });
+          log.push({
+            job_inventory_id: job.id,
+            status,
+            error_message: status === "success" ? null : verdict.errorMessage,
+            run_at: verdict.runAt,
+            reason,
+            run_id: null,
+            runs_total: finishedNow.length,
+            runs_failed: finishedNow.filter((r) => r.status === "failed").length,
+          });
           Object.assign(entry, {
             status,
             reason,
@@ -397,7 +415,13 @@ async function recordCheck(
 /** Runs grouped per job, evaluated. On a project's first check only each job's latest
  * finished run (and open runs) count, so long-healed failures from the bootstrap window are
  * not announced as new. */
-function evaluateProjectJobs(config: Config, data: Collected, previous: ProjectStateRow | undefined, jobs: JobRow[], now: Date): Map<string, Verdict> {
+function evaluateProjectJobs(
+  config: Config,
+  data: Collected,
+  previous: ProjectStateRow | undefined,
+  jobs: JobRow[],
+  now: Date,
+): { verdicts: Map<string, Verdict>; runsByJob: Map<string, RunFact[]> } {
   const byJobid = new Map<number, CronRun[]>();
   const seen = new Map<number, CronRun>();
   for (const run of [...data.runs, ...data.reread]) seen.set(run.runid, run);
@@ -409,8 +433,10 @@ function evaluateProjectJobs(config: Config, data: Collected, previous: ProjectS
   const firstCheck = previous?.run_cursor === null || previous?.run_cursor === undefined;
   const openSeen = (previous?.open_runs ?? {}) as Record<string, string>;
   const verdicts = new Map<string, Verdict>();
+  const runsByJob = new Map<string, RunFact[]>();
   for (const job of jobs) {
     let runs = (byJobid.get(Number(job.source_id)) ?? []).map((r) => toRunFact(r, new Date(openSeen[String(r.runid)] ?? now.toISOString()), config.secrets));
+    runsByJob.set(job.id, runs);
     if (firstCheck) {
       const finished = runs.filter((r) => !isOpenRun(r.status));
       runs = [...finished.slice(-1), ...runs.filter((r) => isOpenRun(r.status))].sort((a, b) => a.runid - b.runid);
@@ -433,5 +459,5 @@ function evaluateProjectJobs(config: Config, data: Collected, previous: ProjectS
       ),
     );
   }
-  return verdicts;
+  return { verdicts, runsByJob };
 }

@@ -32,7 +32,7 @@ const DONE = String.raw`(?!\[redacted\]|\*\*\*)`;
  * exclude `/`, so a scan can never pass the next `://`. The password may contain a raw `@`
  * (the last `@` before the host wins, as URL parsers do).
  */
-const URL_PASSWORD = /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/([^\s:@/?#"'\x60<>]*):([^\s/?#"'\x60<>]+)@/g;
+const URL_PASSWORD = /:\/\/([^\s:@/?#"'\x60<>]*):([^\s/?#"'\x60<>]+)@/g;
 
 /** Telegram Bot API paths: `/bot<id>:<secret>/method`. */
 const TELEGRAM_BOT_PATH = /\/bot\d+:[^/\s?#"'\x60<>]+/g;
@@ -111,7 +111,7 @@ export function redactSecrets(text: string, extraSecrets: readonly string[] = []
   const extra = extraSecretsPattern(extraSecrets);
   if (extra !== null) out = out.replace(extra, REDACTED);
   // Key-anchored rules before shape rules, so that `Authorization: Bearer x` keeps its scheme.
-  out = out.replace(URL_PASSWORD, (m, u) => m.slice(0, m.indexOf("://")) + `://${u}:${REDACTED_PASSWORD}@`);
+  out = out.replace(URL_PASSWORD, `://$1:${REDACTED_PASSWORD}@`);
   out = out.replace(TELEGRAM_BOT_PATH, `/bot${REDACTED}`);
   out = out.replace(DISCORD_WEBHOOK, `$1${REDACTED}`);
   out = out.replace(AUTHORIZATION, (_m, key: string, scheme: string | undefined) => `${key}${scheme ?? ""}${REDACTED}`);

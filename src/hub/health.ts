@@ -14,6 +14,15 @@ export interface JobStateUpdate {
   down_since: Date | null;
   alerted_status: string | null;
   alerted_at: Date | null;
+  recent_runs: RecentRun[];
+}
+
+/** A finished run as the dashboard's strip shows it (job_inventory.recent_runs keeps 30). */
+export interface RecentRun {
+  runid: number;
+  status: string;
+  start: string | null;
+  end: string | null;
 }
 
 export interface HealthLogEntry {
@@ -23,6 +32,8 @@ export interface HealthLogEntry {
   run_at: Date | null;
   reason: string;
   run_id: number | null;
+  runs_total?: number | null;
+  runs_failed?: number | null;
 }
 
 export interface AlertEventInsert {
@@ -61,11 +72,11 @@ export async function writeJobStates(db: Queryable, updates: readonly JobStateUp
         status = u.status, status_since = u.status_since, status_reason = u.status_reason,
         last_error = u.last_error, last_run_at = u.last_run_at, last_run_status = u.last_run_status,
         consecutive_failures = u.consecutive_failures, down_since = u.down_since,
-        alerted_status = u.alerted_status, alerted_at = u.alerted_at
+        alerted_status = u.alerted_status, alerted_at = u.alerted_at, recent_runs = u.recent_runs
        from jsonb_to_recordset($1::text::jsonb) as u(
          id uuid, status text, status_since timestamptz, status_reason text, last_error text,
          last_run_at timestamptz, last_run_status text, consecutive_failures int,
-         down_since timestamptz, alerted_status text, alerted_at timestamptz)
+         down_since timestamptz, alerted_status text, alerted_at timestamptz, recent_runs jsonb)
       where t.id = u.id`,
     [json(updates)],
   );
@@ -74,10 +85,11 @@ export async function writeJobStates(db: Queryable, updates: readonly JobStateUp
 export async function insertHealthLog(db: Queryable, checkId: string, entries: readonly HealthLogEntry[], collectedAt: Date): Promise<void> {
   if (entries.length === 0) return;
   await db.query(
-    `insert into monitoring.job_health_log (job_inventory_id, status, error_message, run_at, collected_at, check_id, reason, run_id)
-     select e.job_inventory_id, e.status, e.error_message, e.run_at, $2, $3, e.reason, e.run_id
+    `insert into monitoring.job_health_log (job_inventory_id, status, error_message, run_at, collected_at, check_id, reason, run_id, runs_total, runs_failed)
+     select e.job_inventory_id, e.status, e.error_message, e.run_at, $2, $3, e.reason, e.run_id, e.runs_total, e.runs_failed
        from jsonb_to_recordset($1::text::jsonb) as e(
-         job_inventory_id uuid, status text, error_message text, run_at timestamptz, reason text, run_id bigint)`,
+         job_inventory_id uuid, status text, error_message text, run_at timestamptz, reason text, run_id bigint,
+         runs_total int, runs_failed int)`,
     [json(entries), collectedAt, checkId],
   );
 }
@@ -161,6 +173,8 @@ export interface HealthLogRow {
   check_id: string | null;
   reason: string | null;
   run_id: number | null;
+  runs_total: number | null;
+  runs_failed: number | null;
 }
 
 export async function jobHistory(db: Queryable, jobId: string, limit = 100): Promise<HealthLogRow[]> {

@@ -33,6 +33,8 @@ export interface JobRow {
   last_error: string | null;
   last_run_at: Date | null;
   last_run_status: string | null;
+  /** The latest finished runs, newest last (at most 30). */
+  recent_runs: { runid: number; status: string; start: string | null; end: string | null }[];
   consecutive_failures: number;
   down_since: Date | null;
   alerted_status: string | null;

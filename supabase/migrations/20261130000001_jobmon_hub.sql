@@ -52,6 +52,7 @@ create table monitoring.job_inventory (
   last_error text,
   last_run_at timestamptz,
   last_run_status text,
+  recent_runs jsonb not null default '[]'::jsonb, -- the latest 30 finished runs: [{runid, status, start, end}]
   consecutive_failures integer not null default 0,
   down_since timestamptz,            -- when the job went from healthy to failed/missed/stuck
   alerted_status text,               -- the status last announced (alerts honour failure_threshold)
@@ -69,7 +70,9 @@ create table monitoring.job_health_log (
 
   check_id uuid,
   reason text,
-  run_id bigint                      -- cron.job_run_details.runid for per-run rows
+  run_id bigint,                     -- cron.job_run_details.runid for per-run rows
+  runs_total integer,                -- per-check rows: runs that finished since the last check
+  runs_failed integer                -- … and how many of them failed (success rates)
 );
 create index job_health_log_job_idx on monitoring.job_health_log (job_inventory_id, collected_at desc);
 create index job_health_log_collected_idx on monitoring.job_health_log (collected_at);

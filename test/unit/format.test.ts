@@ -332,6 +332,12 @@ describe("formatDiscord", () => {
     assert.ok((payloads[0]?.username ?? "").length <= 80);
   });
 
+  it("sets the webhook username, unless Discord would reject it", () => {
+    assert.equal(formatDiscord([job()], { username: "jobmon" })[0]?.username, "jobmon");
+    assert.equal(formatDiscord([job()], { username: "jobmon-Discord" })[0]?.username, undefined);
+    assert.equal(formatDiscord([job()])[0]?.username, undefined);
+  });
+
   it("is deterministic and does not touch its input", () => {
     const entries = [Object.freeze(job({ errorMessage: nastyError() })), Object.freeze(project()), Object.freeze(message())];
     assert.deepEqual(formatDiscord(entries), formatDiscord(entries));

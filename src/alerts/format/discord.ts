@@ -246,7 +246,9 @@ function payloads(header: { emoji: string; group: string; summary: string }, dra
     separator: 0,
     minShare: MIN_ERROR_SHARE,
   });
-  const username = opts.username === undefined ? "" : fitText(oneLine(opts.username), DISCORD_LIMITS.username);
+  // Discord rejects (400) a username containing "discord" or "clyde": better the webhook's own name than no alert.
+  const requested = opts.username === undefined ? "" : fitText(oneLine(opts.username), DISCORD_LIMITS.username);
+  const username = /discord|clyde/i.test(requested) ? "" : requested;
   return chunks.map((chunk, index) => {
     const content = `${header.emoji} **${md(header.group, 200)}**: ${md(header.summary, 1000)}${partSuffix(index, chunks.length)}`;
     return {

@@ -26,6 +26,9 @@ export interface CompiledCron {
   prevMinute: number[];
   nextHour: number[];
   prevHour: number[];
+  /** Over days of the month 0-32 (day 0 and 32 are never set). */
+  nextDom: number[];
+  prevDom: number[];
   firstMinute: number;
   lastMinute: number;
   /** `$` */
@@ -71,6 +74,8 @@ export function compile(s: CronSchedule): CompiledCron {
     prevMinute: prevTable(minute),
     nextHour: nextTable(hour),
     prevHour: prevTable(hour),
+    nextDom: nextTable(table(33, s.daysOfMonth)),
+    prevDom: prevTable(table(33, s.daysOfMonth)),
     firstMinute: s.minutes[0] ?? -1,
     lastMinute: s.minutes[s.minutes.length - 1] ?? -1,
     last: s.lastDayOfMonth,

@@ -146,6 +146,58 @@ class Search {
     return dayRule(this.c, date.day, weekday, maybeLast);
   }
 
+  /**
+   * The next day after `dayNumber` (in `date`'s month, or the 1st of the next month) that
+   * can be a candidate: one with a day-of-month bit or `$` nearby, or — when the day fields
+   * are ORed — one with a day-of-week bit. Saves walking a month day by day.
+   */
+  private nextDay(dayNumber: number, date: CivilDate): number {
+    const c = this.c;
+    const inMonth = daysInMonth(date.year, date.month);
+    let target = c.nextDom[date.day + 1] ?? -1;
+    if (target > inMonth) target = -1;
+    if (c.last) {
+      const lastCandidate = this.exactLast && date.day + 1 <= inMonth - 1 ? inMonth - 1 : inMonth;
+      if (date.day + 1 <= lastCandidate && (target < 0 || lastCandidate < target)) target = lastCandidate;
+    }
+    let next = target > 0 ? dayNumber + (target - date.day) : dayNumber + (inMonth - date.day) + 1;
+    if (!c.and) {
+      const weekday = weekdayOfDays(dayNumber);
+      for (let k = 1; k <= 7 && dayNumber + k < next; k++) {
+        if (c.dow[(weekday + k) % 7]) {
+          next = dayNumber + k;
+          break;
+        }
+      }
+    }
+    return next;
+  }
+
+  /** Mirror of nextDay: the previous day that can be a candidate (or the last of the previous month). */
+  private previousDay(dayNumber: number, date: CivilDate): number {
+    const c = this.c;
+    let target = date.day > 1 ? (c.prevDom[date.day - 1] ?? -1) : -1;
+    if (c.last && date.day > 1) {
+      const inMonth = daysInMonth(date.year, date.month);
+      // Candidates for `$` below today: the day before the last, and the 1st (DST only).
+      if (this.exactLast) {
+        if (date.day === inMonth && inMonth - 1 > target) target = inMonth - 1;
+        if (target < 1) target = 1;
+      }
+    }
+    let previous = target > 0 ? dayNumber - (date.day - target) : dayNumber - date.day;
+    if (!c.and) {
+      const weekday = weekdayOfDays(dayNumber);
+      for (let k = 1; k <= 7 && dayNumber - k > previous; k++) {
+        if (c.dow[(((weekday - k) % 7) + 7) % 7]) {
+          previous = dayNumber - k;
+          break;
+        }
+      }
+    }
+    return previous;
+  }
+
   /** First wall minute in [from, to] whose month, day, hour and minute can match. */
   private nextWall(from: number, to: number, offset: number): number | null {
     const c = this.c;
@@ -167,7 +219,7 @@ class Search {
         continue;
       }
       if (!this.dayCandidate(dayNumber, date, offset)) {
-        w = (dayNumber + 1) * MINUTES_PER_DAY;
+        w = this.nextDay(dayNumber, date) * MINUTES_PER_DAY;
         continue;
       }
       const minuteOfDay = w - dayNumber * MINUTES_PER_DAY;
@@ -210,7 +262,7 @@ class Search {
         continue;
       }
       if (!this.dayCandidate(dayNumber, date, offset)) {
-        w = dayNumber * MINUTES_PER_DAY - 1;
+        w = (this.previousDay(dayNumber, date) + 1) * MINUTES_PER_DAY - 1;
         continue;
       }
       const minuteOfDay = w - dayNumber * MINUTES_PER_DAY;
