@@ -57,9 +57,12 @@ function runs(values: readonly number[], name: (v: number) => string = String): 
   return out;
 }
 
-/** The step k when values are low, low+k, … up to the last value before high + 1; else 0. */
+/**
+ * The step k when the values are low, low+k, … up to the last one before high + 1 (what
+ * `*\/k` gives), with three values at least; else 0.
+ */
 function stepFrom(values: readonly number[], low: number, high: number): number {
-  if (values.length < 2 || values[0] !== low) return 0;
+  if (values.length < 3 || values[0] !== low) return 0;
   const k = (values[1] ?? 0) - low;
   if (k < 2) return 0;
   for (let i = 0; i < values.length; i++) if (values[i] !== low + i * k) return 0;
@@ -87,15 +90,15 @@ function describeTime(minutes: readonly number[], hours: readonly number[]): str
   const allMinutes = minutes.length === 60;
   const allHours = hours.length === 24;
   const hourStep = stepFrom(hours, 0, 23);
+  const minuteStep = stepFrom(minutes, 0, 59);
+  const everyStyle = allMinutes || (minuteStep > 0 && 60 % minuteStep === 0);
 
-  if (!allMinutes && !allHours && hourStep === 0 && minutes.length * hours.length <= 6) {
+  if (!everyStyle && !allHours && hourStep === 0 && minutes.length * hours.length <= 6) {
     const times: string[] = [];
     for (const h of hours) for (const m of minutes) times.push(`${pad(h)}:${pad(m)}`);
     return `At ${joinList(times)}`;
   }
 
-  const minuteStep = stepFrom(minutes, 0, 59);
-  const everyStyle = allMinutes || (minuteStep > 0 && 60 % minuteStep === 0);
   if (everyStyle) {
     const head = allMinutes ? "Every minute" : `Every ${minuteStep} minutes`;
     if (allHours) return head;

@@ -6,6 +6,7 @@
  * the zone problem goes into `error` and `next` is empty.
  */
 import { neverFiresReason } from "./match.js";
+import type { CronSchedule } from "./types.js";
 import { describeSchedule } from "./describe.js";
 import { parseSchedule } from "./parse.js";
 import { nextFireTime } from "./search.js";
@@ -69,6 +70,8 @@ export function explainSchedule(expr: string, opts: ExplainOptions = {}): Schedu
   }
 
   result.description = describeSchedule(s, zone);
+  const orTrap = oredToEveryDay(s);
+  if (orTrap) warnings.push(orTrap);
   const never = neverFiresReason(s);
   if (never !== null) {
     warnings.push(`this schedule never fires: ${never}`);
@@ -99,4 +102,21 @@ export function explainSchedule(expr: string, opts: ExplainOptions = {}): Schedu
     warnings.push("this schedule never fires within the next five years");
   }
   return result;
+}
+
+/**
+ * ShouldRunTask ORs the day fields unless one starts with `*`: `0 0 1-31 * 1` looks like
+ * "Mondays" but runs every day, because 1-31 is not `*`.
+ */
+function oredToEveryDay(s: CronSchedule): string | null {
+  if (s.domStar || s.dowStar) return null;
+  const everyDom = s.daysOfMonth.length === 31;
+  const everyDow = s.daysOfWeek.length === 7;
+  const domRestricted = !everyDom && (s.daysOfMonth.length > 0 || s.lastDayOfMonth);
+  const dowRestricted = !everyDow && s.daysOfWeek.length > 0;
+  const trap = (all: string, other: string): string =>
+    `the ${all} field covers every day but does not start with '*', so pg_cron ORs it with the ${other} field: this runs every day`;
+  if (everyDom && dowRestricted) return trap("day-of-month", "day-of-week");
+  if (everyDow && domRestricted) return trap("day-of-week", "day-of-month");
+  return null;
 }
