@@ -91,9 +91,11 @@ export async function deliverAlerts(config: Config, hub: Db, options: DeliverOpt
       }
       const chatOverride = states.get(routeId)?.chat_id_override ?? null;
       const outcome = await sendRoute(config, hub, route, chatOverride, deliveries, options, report, now);
-      if (outcome === "broken") {
+      if (outcome.state === "broken") {
+        // Its undelivered alerts move to the other routes, sent in the next round.
         broken.add(routeId);
         newlyBroken = true;
+        await replan(hub, outcome.undelivered, routes, broken, routeId, now());
       }
     }
     if (!newlyBroken) break;
@@ -138,7 +140,7 @@ async function plan(hub: Db, routes: readonly Route[], broken: ReadonlySet<strin
 async function replan(hub: Db, deliveries: readonly ClaimedDelivery[], routes: readonly Route[], broken: ReadonlySet<string>, from: string, at: Date): Promise<void> {
   const rows: PlannedDelivery[] = [];
   for (const d of deliveries) {
-    const criticality: Criticality = isCriticality(d.payload.kind === "message" ? d.payload.criticality : "") ? (d.payload as MessageAlert).criticality : ((d.payload as { criticality?: Criticality }).criticality ?? "critical");
+    const criticality: Criticality = isCriticality(d.criticality) ? d.criticality : "important";
     for (const route of chooseRoutes(criticality, routes, broken).routes) {
       if (route.id !== from) rows.push({ event_id: d.event_id, route_id: route.id, channel: route.channel, fallback_from: from });
     }
@@ -184,7 +186,7 @@ async function sendRoute(
   options: DeliverOptions,
   report: DeliveryReport,
   now: () => Date,
-): Promise<"ok" | "pending" | "broken"> {
+): Promise<{ state: "ok" | "pending" | "broken"; undelivered: ClaimedDelivery[] }> {
   const sleep = options.sleep ?? realSleep;
   const interval = options.minIntervalMs?.[route.channel] ?? DEFAULT_INTERVAL_MS[route.channel];
   const sender: SenderOptions = { fetch: options.fetch, timeoutMs: options.timeoutMs };
@@ -235,7 +237,7 @@ async function sendRoute(
     if (outcome.kind === "transient") {
       await markDeliveries(hub, remaining, "pending", now(), `${error} (after ${outcome.attempts} attempt(s))`);
       report.notes.push(`${describeRoute(route)}: ${error}; ${remaining.length} alert(s) will be retried next cycle`);
-      return "pending";
+      return { state: "pending", undelivered: [] };
     }
     // Permanent: the route is broken until someone fixes it. Its alerts move elsewhere, and
     // the other routes are told.
@@ -252,10 +254,9 @@ async function sendRoute(
       jobName: null,
     };
     await insertMessageEvent(hub, notice.eventId, "critical", null, notice, now());
-    await replan(hub, deliveries.filter((d) => remaining.includes(d.id)), [], new Set(), route.id, now());
-    return "broken";
+    return { state: "broken", undelivered: deliveries.filter((d) => remaining.includes(d.id)) };
   }
-  return "ok";
+  return { state: "ok", undelivered: [] };
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

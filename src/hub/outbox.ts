@@ -96,6 +96,7 @@ export interface ClaimedDelivery {
   fallback_from: string | null;
   kind: "job" | "project" | "message";
   project_name: string | null;
+  criticality: string;
   created_at: Date;
   payload: AlertEntry;
 }
@@ -114,7 +115,7 @@ export async function claimDeliveries(db: Queryable, claimer: string, at: Date, 
           and ($4::text is null or d.event_id = any (select (jsonb_array_elements_text($4::text::jsonb))::uuid))
         returning d.id, d.event_id, d.route_id, d.channel, d.attempts, d.fallback_from)
      select c.id::text, c.event_id::text, c.route_id, c.channel, c.attempts, c.fallback_from,
-            e.kind, e.project_name, e.created_at, e.payload
+            e.kind, e.project_name, e.criticality, e.created_at, e.payload
        from claimed c join monitoring.alert_event e on e.id = c.event_id
       order by e.created_at, e.id`,
     [claimer, at, staleSeconds, eventIds ? JSON.stringify(eventIds) : null],

@@ -153,10 +153,21 @@ class CronParser {
    */
   private readonly bytes: string;
   private readonly ascii: boolean;
+  private readonly byteLength: number;
 
   constructor(text: string, version: PgCronVersion) {
     this.ascii = /^[\x00-\x7f]*$/.test(text);
-    this.bytes = this.ascii ? text : String.fromCharCode(...encoder.encode(text));
+    if (this.ascii) {
+      this.bytes = text;
+      this.byteLength = text.length;
+    } else {
+      const encoded = encoder.encode(text);
+      this.byteLength = encoded.length;
+      // Only a schedule under the length limit is ever read.
+      let bytes = "";
+      if (encoded.length < MAX_CRON_SCHEDULE_BYTES) for (const b of encoded) bytes += String.fromCharCode(b);
+      this.bytes = bytes;
+    }
     const features = featuresOf(version);
     this.setRange = features.setRange;
     this.lastDayOfMonth = features.lastDayOfMonth;
@@ -225,8 +236,8 @@ class CronParser {
     };
     const flags: CronFlags = { domStar: false, dowStar: false, minuteStar: false, hourStar: false, domLast: false };
 
-    if (this.bytes.length >= MAX_CRON_SCHEDULE_BYTES) {
-      return { ok: false, error: `schedule is ${this.bytes.length} bytes: pg_cron rejects cron schedules of ${MAX_CRON_SCHEDULE_BYTES} bytes or more` };
+    if (this.byteLength >= MAX_CRON_SCHEDULE_BYTES) {
+      return { ok: false, error: `schedule is ${this.byteLength} bytes: pg_cron rejects cron schedules of ${MAX_CRON_SCHEDULE_BYTES} bytes or more` };
     }
     if (!this.skipComments()) {
       return { ok: false, error: "schedule has only blank lines and # comments" };

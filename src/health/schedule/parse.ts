@@ -14,6 +14,8 @@ import { featuresOf, isPgCronVersion, parsePgCronVersion, type PgCronVersion } f
  * same few schedule texts for thousands of jobs, every time.
  */
 const CACHE_LIMIT = 4096;
+/** Longer texts (rejected by the cron parser anyway) are not kept. */
+const CACHE_MAX_TEXT = 2048;
 const cache = new Map<string, ParseResult>();
 
 /**
@@ -27,8 +29,10 @@ export function parseSchedule(text: string, version: PgCronVersion): ParseResult
   let result = cache.get(key);
   if (result === undefined) {
     result = deepFreeze(parseUncached(text, v));
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(key, result);
+    if (text.length <= CACHE_MAX_TEXT) {
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(key, result);
+    }
   }
   return result;
 }

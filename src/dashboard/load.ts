@@ -1,0 +1,42 @@
+/** Reads what a dashboard page needs through the MonitoringAPI facade (and one dashboard-only hub query). */
+import { runCountsSince } from "../hub/dashboard.js";
+import type { MonitoringAPI } from "../monitor.js";
+import { buildJobPage, buildOverview, type JobPage, type Overview, SUCCESS_RATE_DAYS } from "./model.js";
+
+const DAY_MS = 86_400_000;
+
+export async function loadOverview(monitor: MonitoringAPI, query: URLSearchParams, now: Date): Promise<Overview> {
+  const { projects, jobs: entries } = await monitor.status();
+  const rows = await monitor.listJobs({ includeRemoved: false });
+  const runCounts = await runCountsSince(await monitor.hub(), new Date(now.getTime() - SUCCESS_RATE_DAYS * DAY_MS));
+  return buildOverview({
+    configuredProjects: monitor.config.projects.map((p) => p.name),
+    projectStates: projects,
+    entries,
+    rows,
+    runCounts,
+    query,
+    now,
+    secrets: monitor.config.secrets,
+  });
+}
+
+/** One job by inventory id (or `project/job_name`); throws JobNotFoundError. */
+export async function loadJobPage(monitor: MonitoringAPI, ref: string, now: Date): Promise<JobPage> {
+  const { job: row, entries: history } = await monitor.history(ref, 100);
+  const [status, deliveries, runCounts] = await Promise.all([
+    monitor.status({ project: row.project_name }),
+    monitor.alertDeliveries(50, row.id),
+    monitor.hub().then((hub) => runCountsSince(hub, new Date(now.getTime() - SUCCESS_RATE_DAYS * DAY_MS))),
+  ]);
+  return buildJobPage({
+    row,
+    entry: status.jobs.find((j) => j.id === row.id),
+    project: status.projects.find((p) => p.project_name === row.project_name),
+    runCounts: runCounts.get(row.id),
+    history,
+    deliveries,
+    now,
+    secrets: monitor.config.secrets,
+  });
+}
