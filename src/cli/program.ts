@@ -5,6 +5,7 @@ import { parseDuration } from "../duration.js";
 import type { JobPatch, JobRow } from "../hub/inventory.js";
 import type { DeliveryReport } from "../alerts/deliver.js";
 import type { CheckReport } from "../check.js";
+import { explainSchedule } from "../health/schedule/index.js";
 import { MonitoringAPI } from "../monitor.js";
 import { EXTRA_COMMANDS } from "./commands/index.js";
 import { CRITICALITIES, type Criticality } from "../types.js";
@@ -273,6 +274,36 @@ export function buildProgram(ctx: CliContext): Command {
     .action(async (target: string) => {
       const result = await monitor().mute(target, null);
       io.out(`Unmuted ${result.kind} ${result.name}.`);
+    });
+
+  program
+    .command("schedule")
+    .description("explain a pg_cron schedule and list its next fire times")
+    .argument("<expr>", "the schedule, as given to cron.schedule (quote it)")
+    .option("--after <iso>", "list fire times after this instant (default: now)")
+    .option("--count <n>", "how many fire times", positiveInteger("--count"), 5)
+    .option("--timezone <tz>", "cron.timezone (pg_cron 1.5+)", "GMT")
+    .addOption(new Option("--pg-cron <version>", "pg_cron version whose rules apply").choices(["1.4", "1.5", "1.6"]).default("1.6"))
+    .option("--json", "print the explanation as JSON")
+    .action((expr: string, opts: { after?: string; count: number; timezone: string; pgCron: string; json?: boolean }) => {
+      if (opts.after !== undefined && Number.isNaN(Date.parse(opts.after))) {
+        throw new UsageError(`--after takes an ISO instant such as 2026-11-30T09:00:00Z, not "${opts.after}"`);
+      }
+      const result = explainSchedule(expr, { pgCronVersion: opts.pgCron, timezone: opts.timezone, after: opts.after, count: opts.count });
+      // An expression pg_cron would reject is a failed check, for scripts that lint schedules.
+      if (!result.valid) ctx.setExitCode(1);
+      if (opts.json) return printJson(io, result);
+      if (!result.valid) {
+        io.out(`${pc.red("✗")} pg_cron ${opts.pgCron} rejects "${expr}": ${result.error}`);
+        return;
+      }
+      io.out(`${pc.green("✓")} ${result.description ?? result.kind}`);
+      for (const w of result.warnings) io.out(`  ${pc.yellow("warning:")} ${w}`);
+      if (result.error) io.out(`  ${pc.red("error:")} ${result.error}`);
+      if (result.next.length > 0) {
+        io.out("Next fire times (UTC):");
+        for (const t of result.next) io.out(`  ${t}`);
+      }
     });
 
   const alerts = program

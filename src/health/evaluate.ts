@@ -166,9 +166,16 @@ export function evaluateJob(job: JobFacts, project: ProjectFacts, now: Date, pre
     .map(runStart)
     .reduce<Date | null>((a, b) => (a === null || b > a ? b : a), null);
   const since = latestStart && latestStart > job.expectedSince ? latestStart : job.expectedSince;
-  const expectedAt = nextExpected(schedule, since, timezone);
+  let expectedAt: Date | null;
+  let period: number;
+  try {
+    expectedAt = nextExpected(schedule, since, timezone);
+    period = expectedAt ? (schedulePeriodSeconds(schedule, expectedAt, timezone) ?? 3600) : 3600;
+  } catch (error) {
+    // An unknown cron.timezone: pg_cron itself would refuse it; jobmon cannot predict runs.
+    return fromLastRun(verdict, lastFinishedRun, `cannot compute fire times: cron.timezone "${timezone}" is not a known time zone (${error instanceof Error ? error.message : String(error)})`);
+  }
   if (expectedAt && openRuns.length === 0) {
-    const period = schedulePeriodSeconds(schedule, expectedAt, timezone) ?? 3600;
     const grace = job.graceSeconds ?? defaultGraceSeconds(period);
     if (now.getTime() > expectedAt.getTime() + grace * 1000) {
       const last = latestStart ? `last run started ${iso(latestStart)}` : `no run since jobmon started watching at ${iso(job.expectedSince)}`;

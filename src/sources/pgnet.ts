@@ -10,6 +10,11 @@ import { errorMessage } from "../errors.js";
  * caller keeps: `created` bounds the index range scan, `id` breaks ties (pg_net's worker
  * writes a batch of responses in one transaction, so many rows share one `created`).
  *
+ * The cursor is compared at millisecond precision: `created` has microseconds, a JS `Date`
+ * (and so the hub's copy of the cursor after a round trip) only milliseconds. Ordering and
+ * comparing by `(date_trunc('milliseconds', created), id)` keeps a cursor read back from the
+ * hub exact; `created >= cursor` still bounds the index range.
+ *
  * Every response is returned, light (no body) when it succeeded: the caller counts them to
  * know that traffic exists. Failed ones (`status_code >= 400`, `error_msg`, `timed_out`)
  * carry the start of their body, never the whole of it (`left(content, n)`): a function can
@@ -93,12 +98,15 @@ export async function readNetResponses(db: Queryable, options: NetReadOptions): 
   const bootstrapSeconds = Math.max(0, options.bootstrapSeconds ?? 3600);
   const settleSeconds = Math.max(0, options.settleSeconds ?? 10);
 
-  // to_regclass gives NULL (not an error) for a missing schema or table.
+  // From the catalogs, by oid: naming `net._http_response` (to_regclass, has_table_privilege
+  // with text) already needs USAGE on the schema, and would fail where we want a reason.
   const [probe] = await db.query<{ present: boolean; can_read: boolean | null; role: string }>(
-    `select to_regclass('net._http_response') is not null as present,
-            case when to_regclass('net._http_response') is null then null
-                 else has_schema_privilege('net', 'USAGE') and has_table_privilege('net._http_response', 'SELECT') end as can_read,
-            current_user::text as role`,
+    `select c.oid is not null as present,
+            has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(c.oid, 'SELECT') as can_read,
+            current_user::text as role
+       from (select 1) as one
+       left join pg_namespace n on n.nspname = 'net'
+       left join pg_class c on c.relnamespace = n.oid and c.relname = '_http_response'`,
   );
   if (!probe?.present) return { available: false, kind: "absent", reason: "pg_net is not installed (no net._http_response)" };
   if (!probe.can_read) {
@@ -124,7 +132,8 @@ export async function readNetResponses(db: Queryable, options: NetReadOptions): 
     );
   }
 
-  // Cursor (created, id): `created >= $1` is the index range; the OR skips rows read before.
+  // Cursor (created_ms, id): `created >= $1` is the index range (created_ms <= created); the
+  // OR skips rows read before.
   let after: NetCursor = options.cursor ?? { created: bounds.lower, id: 0 };
   const responses: PgNetResponse[] = [];
   let truncated = false;
@@ -132,13 +141,13 @@ export async function readNetResponses(db: Queryable, options: NetReadOptions): 
     let page: RawResponse[];
     try {
       page = await db.query<RawResponse>(
-        `select id, created, status_code, coalesce(timed_out, false) as timed_out,
+        `select id, date_trunc('milliseconds', created) as created, status_code, coalesce(timed_out, false) as timed_out,
                 left(error_msg, $4) as error_msg, content_type,
                 case when ${FAILED} then left(content, $4 + 1) end as content,
                 ${FAILED} as failed
            from net._http_response
-          where created >= $1 and (created > $1 or id > $2) and created < $3
-          order by created, id
+          where created >= $1 and (date_trunc('milliseconds', created) > $1 or id > $2) and created < $3
+          order by date_trunc('milliseconds', created), id
           limit $5`,
         [after.created, after.id, bounds.upper, contentLimit, pageSize],
       );

@@ -125,6 +125,12 @@ describe("evaluateJob", () => {
     assert.equal(v.expectedAt?.toISOString(), "2026-11-30T09:00:00.000Z");
   });
 
+  it("does not crash on an unknown cron.timezone: it says so", () => {
+    const v = evaluateJob(job({}), { pgCronVersion: "1.6", timezone: "Mars/Olympus_Mons" }, at("2026-11-30T10:00:00Z"));
+    assert.equal(v.status, "unknown");
+    assert.match(v.reason, /Mars\/Olympus_Mons/);
+  });
+
   it("cannot judge runs when cron.log_run is off", () => {
     const v = evaluateJob(job({}), { ...project, logRunOff: true }, at("2026-11-30T10:00:00Z"));
     assert.equal(v.status, "unknown");

@@ -22,6 +22,15 @@ export interface FormatOptions {
   username?: string;
 }
 
+/** The first line of every message of a section: what it is about, in a few words. */
+export interface SectionHeader {
+  emoji: string;
+  /** The project(s), raw. */
+  group: string;
+  /** "3 jobs failing, 1 missed", raw. */
+  summary: string;
+}
+
 /** The entries of one group, cleaned and split so that no message mixes kinds (DESIGN §7). */
 export interface Sections {
   projects: ProjectAlert[];
@@ -103,6 +112,45 @@ function cleanEntry(entry: AlertEntry, extra: readonly string[]): AlertEntry {
   }
 }
 
+/** The raw text fields of an entry, to tell whether a cached clean-up still holds. */
+function rawTexts(entry: AlertEntry): readonly (string | null)[] {
+  switch (entry.kind) {
+    case "job":
+      return [entry.projectName, entry.jobName, entry.schedule, entry.scheduleDescription, entry.reason, entry.errorMessage, entry.sourceId];
+    case "project":
+      return [entry.projectName, entry.reason, entry.errorMessage];
+    case "message":
+      return [entry.title, entry.message, entry.projectName, entry.jobName];
+  }
+}
+
+interface CleanedEntry {
+  extra: readonly string[];
+  raw: readonly (string | null)[];
+  cleaned: AlertEntry;
+}
+
+/**
+ * deliver.ts `batches()` formats growing prefixes of the same entries O(log n) times, and
+ * redacting 12,000-character errors dominates that cost: the clean-up of an entry is kept
+ * while the entry object, its texts and the secrets are unchanged (compared by identity
+ * first, so a hit costs no scan). Collected with the entry.
+ */
+const cleanCache = new WeakMap<AlertEntry, CleanedEntry>();
+
+function sameList(a: readonly (string | null)[], b: readonly (string | null)[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+function cleanEntryCached(entry: AlertEntry, extra: readonly string[]): AlertEntry {
+  const raw = rawTexts(entry);
+  const hit = cleanCache.get(entry);
+  if (hit !== undefined && sameList(hit.raw, raw) && sameList(hit.extra, extra)) return { ...hit.cleaned };
+  const cleaned = cleanEntry(entry, extra);
+  cleanCache.set(entry, { extra: [...extra], raw, cleaned });
+  return { ...cleaned };
+}
+
 /** Down first (worst first), then reminders, then recoveries; stable within a rank. */
 const JOB_RANK: Record<JobStatus, number> = { failed: 0, stuck: 0, missed: 1, unknown: 2, paused: 3, success: 5 };
 const jobRank = (j: JobAlert): number => (j.toStatus !== "success" && j.reminder ? 4 : JOB_RANK[j.toStatus]);
@@ -115,7 +163,7 @@ export function prepare(entries: readonly AlertEntry[], opts: FormatOptions = {}
     sections.nowMs = Number.isFinite(ms) ? ms : null;
   }
   for (const entry of entries) {
-    const cleaned = cleanEntry(entry, extra);
+    const cleaned = cleanEntryCached(entry, extra);
     if (cleaned.kind === "job") sections.jobs.push(cleaned);
     else if (cleaned.kind === "project") sections.projects.push(cleaned);
     else sections.messages.push(cleaned);
@@ -252,6 +300,11 @@ export function messagesSummary(messages: readonly MessageAlert[]): string {
 export function groupName(names: readonly (string | null)[]): string {
   const distinct = [...new Set(names.filter((n): n is string => n !== null && n !== ""))];
   return distinct.length === 0 ? "jobmon" : distinct.join(", ");
+}
+
+/** The header of a section of job changes. */
+export function jobsHeader(jobs: readonly JobAlert[]): SectionHeader {
+  return { emoji: jobsEmoji(jobs), group: groupName(jobs.map((j) => j.projectName)), summary: jobsSummary(jobs) };
 }
 
 /** The worst emoji of a section, for its header. */

@@ -40,12 +40,18 @@ function projectPath(base: string, ref: string): string {
   return `${base}/project/${encodeURIComponent(ref)}`;
 }
 
-export function jobDashboardUrl(job: JobAlert, base: string | null): string | null {
+/**
+ * `breadcrumb: false` leaves out `child-label` (the page works without it): the compact
+ * layout links many jobs in one Discord message, where every URL character counts.
+ */
+export function jobDashboardUrl(job: JobAlert, base: string | null, opts: { breadcrumb?: boolean } = {}): string | null {
   if (base === null || job.projectRef === null || job.projectRef === "") return null;
   const project = projectPath(base, job.projectRef);
   if (job.jobType === "pg_cron") {
     if (job.sourceId !== null && /^\d+$/.test(job.sourceId)) {
-      return `${project}/integrations/cron/jobs/${job.sourceId}?child-label=${encodeURIComponent(job.jobName.slice(0, safeCut(job.jobName, MAX_LABEL)))}`;
+      const jobPath = `${project}/integrations/cron/jobs/${job.sourceId}`;
+      if (opts.breadcrumb === false) return jobPath;
+      return `${jobPath}?child-label=${encodeURIComponent(job.jobName.slice(0, safeCut(job.jobName, MAX_LABEL)))}`;
     }
     return `${project}/integrations/cron/jobs`;
   }
@@ -58,4 +64,17 @@ export function projectDashboardUrl(alert: ProjectAlert, base: string | null): s
   if (base === null || alert.projectRef === null || alert.projectRef === "") return null;
   const project = projectPath(base, alert.projectRef);
   return alert.toStatus === "scheduler_down" ? `${project}/integrations/cron/jobs` : project;
+}
+
+/**
+ * Where a list of jobs of one project lives: the cron jobs list, the functions list, or the
+ * project when they are mixed. Null when the jobs span projects or no ref is known.
+ */
+export function jobsListDashboardUrl(jobs: readonly JobAlert[], base: string | null): string | null {
+  const ref = jobs[0]?.projectRef ?? null;
+  if (base === null || ref === null || ref === "" || jobs.some((j) => j.projectRef !== ref)) return null;
+  const project = projectPath(base, ref);
+  if (jobs.every((j) => j.jobType === "pg_cron")) return `${project}/integrations/cron/jobs`;
+  if (jobs.every((j) => j.jobType === "edge_function")) return `${project}/functions`;
+  return project;
 }

@@ -1,16 +1,15 @@
 /**
- * Discord webhook payloads: one embed per change, coloured by status, packed into as few
- * messages as Discord's limits allow (PLATFORM.md "Discord webhooks", limits.ts).
+ * Discord webhook payloads (PLATFORM.md "Discord webhooks", limits.ts). Job changes get one
+ * embed each (the detailed layout) when they fit one message; a larger group switches to
+ * the compact layout (discord-compact.ts: one embed per status, a line per job), which
+ * splits into several messages only when even that cannot fit. Project-level changes and
+ * ad-hoc messages always get the detailed layout, packed into as few messages as the
+ * limits allow. Escaping and mentions: discord-markup.ts.
  *
- * - Pings: `allowed_mentions: {parse: []}` on every payload, so `@everyone` in an error
- *   message pings no one; it is also defused visibly (zero-width space after `@`).
- * - Markdown: every interpolated value is escaped; error text goes in a code block whose
- *   backticks are defused (a zero-width space after each), so it cannot close the block.
- * - The dashboard link is the embed's `url` (its title becomes the link): Discord does not
- *   count URLs against the 6000-character budget, so more changes fit in one message.
+ * The dashboard link of a detailed embed is its `url` (its title becomes the link):
+ * Discord does not count URLs against the 6000-character budget, so more changes fit.
  */
 import { DISCORD_LIMITS } from "../limits.js";
-import type { Criticality, JobStatus } from "../../types.js";
 import type { AlertEntry, JobAlert, MessageAlert, ProjectAlert } from "../types.js";
 import {
   CRITICALITY_EMOJI,
@@ -19,6 +18,7 @@ import {
   JOB_TYPE_LABEL,
   PROJECT_EMOJI,
   PROJECT_HEADLINE,
+  type SectionHeader,
   type Sections,
   groupName,
   humanDuration,
@@ -26,12 +26,10 @@ import {
   isReminder,
   isoSeconds,
   jobHeadline,
-  jobsEmoji,
-  jobsSummary,
+  jobsHeader,
   messagesSummary,
   oneLine,
   parseInstant,
-  partSuffix,
   prepare,
   projectsSummary,
   recoverySentence,
@@ -39,87 +37,33 @@ import {
   statusWithPrevious,
 } from "./common.js";
 import { jobDashboardUrl, projectDashboardUrl } from "./dashboard.js";
+import { compactDiscordPayloads } from "./discord-compact.js";
+import {
+  CODE,
+  CRITICALITY_COLOR,
+  DISCORD_COLORS,
+  type DiscordEmbed,
+  type DiscordEmbedField,
+  type DiscordWebhookPayload,
+  JOB_COLOR,
+  MARKDOWN,
+  discordEmbedTextLength,
+  headerContent,
+  md,
+  payload,
+  webhookUsername,
+} from "./discord-markup.js";
 import { type Packable, type RenderSpec, fitText, pack } from "./fit.js";
 
-export interface DiscordEmbedField {
-  name: string;
-  value: string;
-  inline?: boolean;
-}
-
-export interface DiscordEmbed {
-  title?: string;
-  description?: string;
-  url?: string;
-  color?: number;
-  fields?: DiscordEmbedField[];
-  footer?: { text: string };
-  author?: { name: string };
-  timestamp?: string;
-}
-
-export interface DiscordWebhookPayload {
-  content?: string;
-  embeds: DiscordEmbed[];
-  allowed_mentions: { parse: [] };
-  username?: string;
-}
-
-export const DISCORD_COLORS = {
-  red: 0xe74c3c,
-  orange: 0xe67e22,
-  grey: 0x95a5a6,
-  green: 0x2ecc71,
-  darkRed: 0x992d22,
-  blue: 0x3498db,
-} as const;
-
-const JOB_COLOR: Record<JobStatus, number> = {
-  failed: DISCORD_COLORS.red,
-  stuck: DISCORD_COLORS.red,
-  missed: DISCORD_COLORS.orange,
-  unknown: DISCORD_COLORS.grey,
-  paused: DISCORD_COLORS.grey,
-  success: DISCORD_COLORS.green,
-};
-const CRITICALITY_COLOR: Record<Criticality, number> = {
-  critical: DISCORD_COLORS.red,
-  important: DISCORD_COLORS.orange,
-  low: DISCORD_COLORS.blue,
-};
-
-/** Everything Discord counts against the 6000-character total of a message. */
-export function discordEmbedTextLength(embed: DiscordEmbed): number {
-  let total = (embed.title?.length ?? 0) + (embed.description?.length ?? 0);
-  for (const field of embed.fields ?? []) total += field.name.length + field.value.length;
-  return total + (embed.footer?.text.length ?? 0) + (embed.author?.name.length ?? 0);
-}
-
-/**
- * Escapes Discord markdown so a value shows as typed: emphasis, spoilers, code, masked
- * links, quotes/headings/lists at a line start, `<@…>`-style tags; `@everyone`/`@here`
- * get a zero-width space so they do not even look like a ping.
- */
-export function escapeDiscordMarkdown(text: string): string {
-  return text
-    .replace(/[\\*_~`|[\]<>]/g, "\\$&")
-    .replace(/^([ \t]*)([#-])/gm, "$1\\$2")
-    .replace(/@(everyone|here)/gi, "@\u200b$1");
-}
-
-/**
- * Inside a code block only a run of backticks is special: break every run. Mentions do not
- * render there, but get the same invisible zero-width space so that no rendering of the
- * text (a preview, a copy into chat) can turn them into a ping.
- */
-export function escapeDiscordCodeBlock(text: string): string {
-  return text.replace(/`/g, "`\u200b").replace(/@(everyone|here)/gi, "@\u200b$1");
-}
-
-const MARKDOWN: RenderSpec = { render: escapeDiscordMarkdown, cost: (s) => s.length };
-const CODE: RenderSpec = { render: escapeDiscordCodeBlock, cost: (s) => s.length };
-
-const md = (text: string, max: number): string => fitText(text, max, MARKDOWN);
+export {
+  DISCORD_COLORS,
+  type DiscordEmbed,
+  type DiscordEmbedField,
+  type DiscordWebhookPayload,
+  discordEmbedTextLength,
+  escapeDiscordCodeBlock,
+  escapeDiscordMarkdown,
+} from "./discord-markup.js";
 
 /** Short values in inline code (schedules, refs): backticks swapped for a look-alike. */
 function inlineCode(text: string, max: number): string {
@@ -239,25 +183,39 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function payloads(header: { emoji: string; group: string; summary: string }, drafts: EmbedDraft[], opts: FormatOptions): DiscordWebhookPayload[] {
-  const chunks = pack(drafts, {
+function chunks(drafts: readonly EmbedDraft[]): { items: EmbedDraft[]; budgets: number[] }[] {
+  return pack(drafts, {
     budget: DISCORD_LIMITS.totalEmbedText,
     maxItems: DISCORD_LIMITS.embedsPerMessage,
     separator: 0,
     minShare: MIN_ERROR_SHARE,
   });
-  // Discord rejects (400) a username containing "discord" or "clyde": better the webhook's own name than no alert.
-  const requested = opts.username === undefined ? "" : fitText(oneLine(opts.username), DISCORD_LIMITS.username);
-  const username = /discord|clyde/i.test(requested) ? "" : requested;
-  return chunks.map((chunk, index) => {
-    const content = `${header.emoji} **${md(header.group, 200)}**: ${md(header.summary, 1000)}${partSuffix(index, chunks.length)}`;
-    return {
-      content,
-      embeds: chunk.items.map((item, i) => item.build(chunk.budgets[i] ?? 0)),
-      allowed_mentions: { parse: [] },
-      ...(username === "" ? {} : { username }),
-    };
-  });
+}
+
+function payloads(header: SectionHeader, drafts: EmbedDraft[], username: string | null): DiscordWebhookPayload[] {
+  const packed = chunks(drafts);
+  return packed.map((chunk, index) =>
+    payload(
+      headerContent(header, index, packed.length),
+      chunk.items.map((item, i) => item.build(chunk.budgets[i] ?? 0)),
+      username,
+    ),
+  );
+}
+
+/**
+ * The detailed drafts of a group's job changes when they fit one message, else null (the
+ * compact layout is used). More changes than embeds per message never fit: not even drafted.
+ */
+function detailedJobDrafts(sections: Sections): EmbedDraft[] | null {
+  if (sections.jobs.length > DISCORD_LIMITS.embedsPerMessage) return null;
+  const drafts = sections.jobs.map((j) => jobDraft(j, sections));
+  return chunks(drafts).length <= 1 ? drafts : null;
+}
+
+/** Which layout `formatDiscord` gives these (prepared) job changes. */
+export function discordJobsLayout(sections: Sections): "detailed" | "compact" {
+  return detailedJobDrafts(sections) === null ? "compact" : "detailed";
 }
 
 /**
@@ -267,6 +225,7 @@ function payloads(header: { emoji: string; group: string; summary: string }, dra
  */
 export function formatDiscord(entries: readonly AlertEntry[], opts: FormatOptions = {}): DiscordWebhookPayload[] {
   const sections = prepare(entries, opts);
+  const username = webhookUsername(opts);
   const out: DiscordWebhookPayload[] = [];
   if (sections.projects.length > 0) {
     const first = sections.projects[0];
@@ -274,18 +233,14 @@ export function formatDiscord(entries: readonly AlertEntry[], opts: FormatOption
       ...payloads(
         { emoji: first === undefined ? "" : PROJECT_EMOJI[first.toStatus], group: groupName(sections.projects.map((p) => p.projectName)), summary: projectsSummary(sections.projects) },
         sections.projects.map((p) => projectDraft(p, sections)),
-        opts,
+        username,
       ),
     );
   }
   if (sections.jobs.length > 0) {
-    out.push(
-      ...payloads(
-        { emoji: jobsEmoji(sections.jobs), group: groupName(sections.jobs.map((j) => j.projectName)), summary: jobsSummary(sections.jobs) },
-        sections.jobs.map((j) => jobDraft(j, sections)),
-        opts,
-      ),
-    );
+    const header = jobsHeader(sections.jobs);
+    const detailed = detailedJobDrafts(sections);
+    out.push(...(detailed === null ? compactDiscordPayloads(header, sections, username) : payloads(header, detailed, username)));
   }
   if (sections.messages.length > 0) {
     const first = sections.messages[0];
@@ -293,7 +248,7 @@ export function formatDiscord(entries: readonly AlertEntry[], opts: FormatOption
       ...payloads(
         { emoji: first === undefined ? "" : CRITICALITY_EMOJI[first.criticality], group: groupName(sections.messages.map((m) => m.projectName)), summary: messagesSummary(sections.messages) },
         sections.messages.map(messageDraft),
-        opts,
+        username,
       ),
     );
   }

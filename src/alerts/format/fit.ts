@@ -63,11 +63,15 @@ export function safeCut(text: string, k: number): number {
   return best > windowStart || windowStart === 0 ? Math.max(best, 0) : cut;
 }
 
+/** The marker for one-line summaries (compact layout): the full text is one command away. */
+export const shortMarker = (): string => "…";
+
 /**
  * `text` rendered by `spec`, cut so that its cost (marker included) is at most `budget`.
  * Returns rendered text: a prefix of `text`, escaped, followed by the marker when cut.
+ * `marker` must not need escaping and must never be shorter for more removed text.
  */
-export function fitText(text: string, budget: number, spec: RenderSpec = PLAIN): string {
+export function fitText(text: string, budget: number, spec: RenderSpec = PLAIN, marker: (removed: number) => string = truncationMarker): string {
   const limit = Math.max(0, Math.floor(budget));
   if (text.length <= limit) {
     const full = spec.render(text);
@@ -75,7 +79,7 @@ export function fitText(text: string, budget: number, spec: RenderSpec = PLAIN):
   }
   // Check against the widest marker this text can get, so that the cost only grows with
   // the prefix length (binary search stays valid) and a smaller actual marker still fits.
-  const widest = truncationMarker(text.length);
+  const widest = marker(text.length);
   if (spec.cost(widest) > limit) {
     const ellipsis = "…";
     return spec.cost(ellipsis) <= limit ? ellipsis : "";
@@ -89,7 +93,7 @@ export function fitText(text: string, budget: number, spec: RenderSpec = PLAIN):
     else hi = mid - 1;
   }
   const cut = safeCut(text, lo);
-  return spec.render(text.slice(0, cut)) + truncationMarker(text.length - cut);
+  return spec.render(text.slice(0, cut)) + marker(text.length - cut);
 }
 
 /** Shorthand: plain text of at most `max` units, cut with a marker. */

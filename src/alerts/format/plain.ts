@@ -1,15 +1,25 @@
 /**
  * A plain-text rendering of a group, for the CLI (`jobmon` demos and dry runs show what
  * would be sent). Same wording and redaction as the channels, no markup and no splitting;
- * error text is cut at a readable length.
+ * error text is cut at a readable length. Job changes take the layout the mirrored channel
+ * would use (detailed blocks, or the compact line per job), so what is printed is what
+ * would be sent.
  */
 import type { AlertEntry } from "../types.js";
 import { type Markup, jobBlock, messageBlock, projectBlock } from "./blocks.js";
-import { CRITICALITY_EMOJI, type FormatOptions, PROJECT_EMOJI, groupName, jobsEmoji, jobsSummary, messagesSummary, prepare, projectsSummary } from "./common.js";
+import { CRITICALITY_EMOJI, type FormatOptions, PROJECT_EMOJI, type Sections, groupName, jobsEmoji, jobsSummary, messagesSummary, prepare, projectsSummary } from "./common.js";
+import { COMPACT_REASON_MAX, type CompactMarkup, DETAILS_LABEL, compactGroups, compactLines, compactTitle, detailsCommands, shortInstantRendered } from "./compact.js";
+import { discordJobsLayout } from "./discord.js";
 import { PLAIN } from "./fit.js";
+import { telegramJobsLayout } from "./telegram.js";
 
 /** Error (or message) text beyond this is cut with a marker: a terminal is not a log viewer. */
 export const PLAIN_ERROR_MAX = 2000;
+
+export interface PlainTextOptions extends FormatOptions {
+  /** Whose layout decision to mirror for job changes; default Telegram's. */
+  channel?: "telegram" | "discord";
+}
 
 const PLAIN_MARKUP: Markup = {
   spec: PLAIN,
@@ -20,7 +30,25 @@ const PLAIN_MARKUP: Markup = {
   link: (url, label) => `${label}: ${url}`,
 };
 
-export function formatPlainText(entries: readonly AlertEntry[], opts: FormatOptions = {}): string {
+// No links: a terminal line with a URL after every job is no longer compact.
+const PLAIN_COMPACT: CompactMarkup = {
+  spec: PLAIN,
+  bullet: "• ",
+  bold: (s) => s,
+  link: (_url, label) => label,
+  instant: (since) => shortInstantRendered(since, PLAIN),
+};
+
+/** Groups of one line per job, each reason at its compact maximum, then where to find the rest. */
+function compactJobs(sections: Sections): string[] {
+  const groups = compactGroups(sections.jobs);
+  const lines = compactLines(PLAIN_COMPACT, groups, sections, false);
+  const blocks = groups.map((group, g) => [compactTitle(group), ...lines.filter((line) => line.group === g).map((line) => line.build(COMPACT_REASON_MAX))].join("\n"));
+  const commands = detailsCommands(sections.jobs);
+  return [...blocks, `${DETAILS_LABEL} ${commands.status} · ${commands.history}`];
+}
+
+export function formatPlainText(entries: readonly AlertEntry[], opts: PlainTextOptions = {}): string {
   const sections = prepare(entries, opts);
   const cap = PLAIN_ERROR_MAX;
   const out: string[] = [];
@@ -37,11 +65,12 @@ export function formatPlainText(entries: readonly AlertEntry[], opts: FormatOpti
     );
   }
   if (sections.jobs.length > 0) {
+    const layout = opts.channel === "discord" ? discordJobsLayout(sections) : telegramJobsLayout(sections);
     section(
       jobsEmoji(sections.jobs),
       groupName(sections.jobs.map((j) => j.projectName)),
       jobsSummary(sections.jobs),
-      sections.jobs.map((j) => jobBlock(PLAIN_MARKUP, j, sections, cap).build(cap)),
+      layout === "compact" ? compactJobs(sections) : sections.jobs.map((j) => jobBlock(PLAIN_MARKUP, j, sections, cap).build(cap)),
     );
   }
   const firstMessage = sections.messages[0];

@@ -1,94 +1,74 @@
 /**
  * Telegram `sendMessage` texts with `parse_mode: "HTML"` (PLATFORM.md "Telegram Bot API").
+ * Escaping and counting: telegram-markup.ts.
  *
- * - Only `<b>`, `<i>`, `<code>`, `<pre>` and `<a href>` are used; every value is escaped
- *   (`&`, `<`, `>`, `"`), so a job named `<script>` is text, not a 400 "can't parse
- *   entities".
- * - Each text is at most 4096 UTF-16 units after entity parsing (what Telegram counts),
- *   and its raw HTML at most a few times that (limits.ts). Groups are split at change
- *   boundaries; one oversized change has its error text cut with a marker.
+ * - Job changes get a block each (the detailed layout) when they fit one message; a larger
+ *   group switches to the compact layout (telegram-compact.ts: a line per job), which is
+ *   split into several messages only when even that cannot fit.
+ * - Project-level changes and ad-hoc messages always get the detailed layout, split at
+ *   change boundaries; one oversized change has its error text cut with a marker.
  * - Link previews are the sender's business (`link_preview_options`), not this file's.
  */
 import { TELEGRAM_LIMITS } from "../limits.js";
 import type { AlertEntry } from "../types.js";
-import { type BlockDraft, type Markup, jobBlock, messageBlock, projectBlock } from "./blocks.js";
+import { type BlockDraft, jobBlock, messageBlock, projectBlock } from "./blocks.js";
 import {
   CRITICALITY_EMOJI,
   type FormatOptions,
   PROJECT_EMOJI,
+  type SectionHeader,
+  type Sections,
   groupName,
-  jobsEmoji,
-  jobsSummary,
+  jobsHeader,
   messagesSummary,
-  partSuffix,
   prepare,
   projectsSummary,
 } from "./common.js";
-import { type RenderSpec, fitText, pack } from "./fit.js";
+import { pack } from "./fit.js";
+import { compactTelegramMessages } from "./telegram-compact.js";
+import { HTML_MARKUP, telegramCost, telegramHeader } from "./telegram-markup.js";
 
-const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
-
-/** Escapes text for Telegram HTML, in element content and in quoted attribute values. */
-export function escapeTelegramHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c] ?? c);
-}
-
-const NAMED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"' };
-
-/**
- * Length Telegram counts: tags removed, entities decoded, UTF-16 units. Meant for the
- * HTML this module writes (well-formed, entities escaped).
- */
-export function telegramVisibleLength(html: string): number {
-  const text = html
-    .replace(/<[^>]*>/g, "")
-    .replace(/&(?:(lt|gt|amp|quot)|#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6}));/g, (entity, name: string | undefined, dec: string | undefined, hex: string | undefined) => {
-      if (name !== undefined) return NAMED[name] ?? entity;
-      const code = dec !== undefined ? Number(dec) : parseInt(hex ?? "", 16);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
-    });
-  return text.length;
-}
-
-/**
- * Cost of a piece of Telegram HTML against the 4096 budget: its visible length, or a
- * quarter of its raw length if that is more (keeps escape-heavy text from bloating the
- * request). Never less than the visible length, so a message of total cost ≤ 4096 is
- * within Telegram's limit.
- */
-function cost(html: string): number {
-  return Math.max(telegramVisibleLength(html), Math.ceil(html.length / TELEGRAM_LIMITS.rawPerVisible));
-}
-
-const HTML_SPEC: RenderSpec = { render: escapeTelegramHtml, cost };
-
-const HTML_MARKUP: Markup = {
-  spec: HTML_SPEC,
-  bold: (s) => `<b>${s}</b>`,
-  italic: (s) => `<i>${s}</i>`,
-  code: (s) => `<code>${s}</code>`,
-  pre: (s) => `<pre>${s}</pre>`,
-  link: (url, label) => `<a href="${escapeTelegramHtml(url)}">${escapeTelegramHtml(label)}</a>`,
-};
+export { escapeTelegramHtml, telegramVisibleLength } from "./telegram-markup.js";
 
 const SEPARATOR = "\n\n";
 /** Below this share of the budget an error is no longer informative: start a new message. */
 const MIN_ERROR_SHARE = 300;
 
-function messages(header: { emoji: string; group: string; summary: string }, blocks: BlockDraft[]): string[] {
-  const headerHtml = (index: number, count: number): string =>
-    `${header.emoji} <b>${fitText(header.group, 200, HTML_SPEC)}</b>: ${fitText(header.summary, 500, HTML_SPEC)}${partSuffix(index, count)}`;
+function chunks(header: SectionHeader, blocks: readonly BlockDraft[]): { items: BlockDraft[]; budgets: number[] }[] {
   // Reserve room for the widest header this group can get (part n of n, n = blocks).
-  const reserve = cost(headerHtml(blocks.length - 1, blocks.length)) + SEPARATOR.length;
-  const chunks = pack(blocks, {
+  const reserve = telegramCost(telegramHeader(header, blocks.length - 1, blocks.length)) + SEPARATOR.length;
+  return pack(blocks, {
     budget: TELEGRAM_LIMITS.text - reserve,
     maxItems: Number.POSITIVE_INFINITY,
     separator: SEPARATOR.length,
     minShare: MIN_ERROR_SHARE,
   });
-  return chunks.map(
-    (chunk, index) => headerHtml(index, chunks.length) + SEPARATOR + chunk.items.map((block, i) => block.build(chunk.budgets[i] ?? 0)).join(SEPARATOR),
+}
+
+function messages(header: SectionHeader, blocks: readonly BlockDraft[]): string[] {
+  const packed = chunks(header, blocks);
+  return packed.map(
+    (chunk, index) => telegramHeader(header, index, packed.length) + SEPARATOR + chunk.items.map((block, i) => block.build(chunk.budgets[i] ?? 0)).join(SEPARATOR),
   );
+}
+
+/** The detailed blocks of a group's job changes when they fit one message, else null (the compact layout is used). */
+function detailedJobBlocks(header: SectionHeader, sections: Sections): BlockDraft[] | null {
+  const blocks: BlockDraft[] = [];
+  // Every block costs at least its fixed part: stop drafting once those alone overflow.
+  let fixed = 0;
+  for (const job of sections.jobs) {
+    const block = jobBlock(HTML_MARKUP, job, sections, TELEGRAM_LIMITS.text);
+    fixed += block.fixed + SEPARATOR.length;
+    if (fixed > TELEGRAM_LIMITS.text) return null;
+    blocks.push(block);
+  }
+  return chunks(header, blocks).length <= 1 ? blocks : null;
+}
+
+/** Which layout `formatTelegram` gives these (prepared) job changes. */
+export function telegramJobsLayout(sections: Sections): "detailed" | "compact" {
+  return detailedJobBlocks(jobsHeader(sections.jobs), sections) === null ? "compact" : "detailed";
 }
 
 /**
@@ -109,12 +89,9 @@ export function formatTelegram(entries: readonly AlertEntry[], opts: FormatOptio
     );
   }
   if (sections.jobs.length > 0) {
-    out.push(
-      ...messages(
-        { emoji: jobsEmoji(sections.jobs), group: groupName(sections.jobs.map((j) => j.projectName)), summary: jobsSummary(sections.jobs) },
-        sections.jobs.map((j) => jobBlock(HTML_MARKUP, j, sections, cap)),
-      ),
-    );
+    const header = jobsHeader(sections.jobs);
+    const detailed = detailedJobBlocks(header, sections);
+    out.push(...(detailed === null ? compactTelegramMessages(header, sections) : messages(header, detailed)));
   }
   const firstMessage = sections.messages[0];
   if (firstMessage !== undefined) {

@@ -8,3 +8,4 @@ import type { CommandContext } from "../program.js";
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 export const EXTRA_COMMANDS: RegisterCommand[] = [];
+import { register as registerServe } from "./serve.js"; EXTRA_COMMANDS.push(registerServe);

@@ -9,6 +9,7 @@
  * The parser works on the UTF-8 bytes, as the C code does. Differences from C that do not
  * change the outcome: failures carry a message naming the field and the value.
  */
+import { type Bitstring, bitNset, bitSet, bitTest, compactList, valuesOf } from "./bitstring.js";
 import type { CronField, CronMacro } from "./types.js";
 import { featuresOf, type PgCronVersion } from "./version.js";
 
@@ -54,11 +55,7 @@ const SPECS: Record<CronField, FieldSpec> = {
   "day-of-week": { field: "day-of-week", low: 0, high: 7, bytes: 1, names: DOW_NAMES, nameHint: " or a 3-letter day name (sun-sat)" },
 };
 
-/**
- * One bitstring per field, bit i meaning value low+i, as in pg_cron's `entry`. Bytes are
- * plain numbers: typed arrays cost more to allocate than the whole parse otherwise does.
- */
-export type Bitstring = number[];
+/** One bitstring per field, as in pg_cron's `entry`. */
 export type CronBits = Record<CronField, Bitstring>;
 
 export interface CronFlags {
@@ -73,37 +70,6 @@ export interface CronFlags {
 export type CronParseResult =
   | { ok: true; reboot: boolean; macro: CronMacro | null; bits: CronBits; flags: CronFlags; warnings: string[] }
   | { ok: false; error: string };
-
-export function bitTest(bits: Bitstring, n: number): boolean {
-  if (n < 0) return false;
-  const byte = bits[n >> 3];
-  return byte !== undefined && ((byte >> (n & 7)) & 1) === 1;
-}
-
-function bitSet(bits: Bitstring, n: number): void {
-  // In C an index outside the bitstring writes into the neighbouring field; the checks
-  // in get_range keep every index this port sets inside the bitstring.
-  const i = n >> 3;
-  if (n >= 0 && i < bits.length) bits[i] = (bits[i] ?? 0) | (1 << (n & 7));
-}
-
-/**
- * Vixie's bit_nset macro (bitstring.h), byte by byte. With start > stop it does not set an
- * empty range: it fills the rest of start's byte and the beginning of stop's byte (nothing
- * when both are in the same byte). pg_cron 1.6 builds every step-1 range with it, so
- * `50-10` is minutes 50-55 and 8-10 there.
- */
-function bitNset(bits: Bitstring, start: number, stop: number): void {
-  const startByte = start >> 3;
-  const stopByte = stop >> 3;
-  if (startByte === stopByte) {
-    bits[startByte] = ((bits[startByte] ?? 0) | ((0xff << (start & 7)) & (0xff >> (7 - (stop & 7))))) & 0xff;
-    return;
-  }
-  bits[startByte] = ((bits[startByte] ?? 0) | (0xff << (start & 7))) & 0xff;
-  for (let b = startByte + 1; b < stopByte; b++) bits[b] = 0xff;
-  bits[stopByte] = (bits[stopByte] ?? 0) | (0xff >> (7 - (stop & 7)));
-}
 
 /**
  * C's atoi on an all-digit string, as glibc on LP64 does it: (int) strtol(s), where strtol
@@ -590,28 +556,8 @@ function foldSundays(dow: Bitstring): void {
   }
 }
 
-/** The field values whose bits are set, limited to the field's valid values. */
-export function valuesOf(bits: Bitstring, spec: { low: number; high: number }): number[] {
-  const values: number[] = [];
-  for (let v = spec.low; v <= spec.high; v++) if (bitTest(bits, v - spec.low)) values.push(v);
-  return values;
-}
-
 export function fieldBounds(field: CronField): { low: number; high: number } {
   return { low: SPECS[field].low, high: SPECS[field].high };
-}
-
-/** 1,2,3,7 → "1-3,7". */
-export function compactList(values: readonly number[]): string {
-  const parts: string[] = [];
-  let i = 0;
-  while (i < values.length) {
-    let j = i;
-    while (j + 1 < values.length && values[j + 1] === (values[j] ?? 0) + 1) j++;
-    parts.push(j > i ? `${values[i]}-${values[j]}` : `${values[i]}`);
-    i = j + 1;
-  }
-  return parts.join(",");
 }
 
 /** Parses the cron form (five fields or a macro) as the given pg_cron version does. */

@@ -4,7 +4,8 @@
  * `'N seconds'` form second (TryParseInterval). The 1000-byte limit belongs to the cron
  * parser only: an interval padded past it is still accepted, as in pg_cron.
  */
-import { fieldBounds, parseCronEntry, valuesOf, type CronParseResult } from "./cronParser.js";
+import { valuesOf } from "./bitstring.js";
+import { fieldBounds, parseCronEntry, type CronParseResult } from "./cronParser.js";
 import { looksLikeInterval, parseInterval } from "./interval.js";
 import type { CronSchedule, ParseResult } from "./types.js";
 import { featuresOf, isPgCronVersion, parsePgCronVersion, type PgCronVersion } from "./version.js";

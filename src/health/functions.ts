@@ -1,0 +1,606 @@
+import { redactSecrets } from "../alerts/redact.js";
+import type { PgNetResponse } from "../sources/pgnet.js";
+import type { JobStatus } from "../types.js";
+
+/**
+ * Edge Functions in the health engine (DESIGN §6 "Edge Functions"), pure: no clock, no I/O.
+ *
+ * - which functions a cron command calls (`/functions/v1/<slug>`),
+ * - which cron job a pg_net response belongs to (pg_net stores no URL: by time),
+ * - the verdict of an `edge_function` inventory row from its status and its invocations,
+ * - the reasons shown for a failed pg_net call and for a call to a function that does not exist.
+ */
+
+// ---------------------------------------------------------------------------------------
+// Calls in cron commands
+
+/** A call found in a command: the slug and, for a literal `https://<ref>.supabase.co` URL, the ref. */
+export interface FunctionCall {
+  slug: string;
+  /** The project ref in the URL's host, when the URL is a literal `<ref>.supabase.co` one. */
+  ref: string | null;
+}
+
+/**
+ * `/functions/v1/<slug>` right after the host of a literal URL (`https://<ref>.supabase.co`,
+ * `http://kong:8000`, a custom domain), or right after the opening quote of a string literal
+ * that holds at most a host tail, which is how a URL built in SQL looks:
+ * `(select decrypted_secret from vault.decrypted_secrets where name = 'project_url') ||
+ * '/functions/v1/<slug>'`, or `'https://' || ref || '.supabase.co/functions/v1/<slug>'`.
+ * Anchoring there keeps `…/storage/v1/object/public/functions/v1/x.png` out. A slug is
+ * `[A-Za-z0-9_-]+`; what follows it (`?query`, `/sub/path`, a quote) is not part of it.
+ */
+const CALL =
+  /(?:\b[Hh][Tt][Tt][Pp][Ss]?:\/\/([A-Za-z0-9.-]+)(?::\d+)?|(?:['"]|\$[A-Za-z_0-9]*\$)[A-Za-z0-9.-]*(?::\d+)?)\/functions\/v1\/([A-Za-z0-9_-]+)/g;
+
+/**
+ * pg_net's request functions (always schema-qualified `net.`; a bare `http_post(` is more
+ * likely the synchronous `http` extension, which writes no pg_net response) and the
+ * database-webhook wrapper that calls them.
+ */
+const HTTP_CALL = /\bnet\s*\.\s*http_(?:post|get|delete)\s*\(|\bsupabase_functions\s*\.\s*http_request\s*\(/i;
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$/y;
+
+/**
+ * SQL comments out, quoted text kept: `--` and `/* *\/` (nested, as PostgreSQL allows) are
+ * comments only outside '…' and "…". A $tag$…$tag$ body is stripped the same way, since
+ * in a cron command it is mostly code (`do $$ … $$`). A call in a comment does not run.
+ */
+export function stripSqlComments(sql: string, depth = 0): string {
+  let out = "";
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i] as string;
+    const next = sql[i + 1];
+    if (c === "-" && next === "-") {
+      const end = sql.indexOf("\n", i);
+      i = end < 0 ? sql.length : end;
+      continue;
+    }
+    if (c === "/" && next === "*") {
+      let depth = 1;
+      i += 2;
+      while (i < sql.length && depth > 0) {
+        if (sql.startsWith("/*", i)) {
+          depth++;
+          i += 2;
+        } else if (sql.startsWith("*/", i)) {
+          depth--;
+          i += 2;
+        } else {
+          i++;
+        }
+      }
+      out += " ";
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      // A doubled quote inside is an escaped quote: the scan simply continues past it.
+      let j = i + 1;
+      while (j < sql.length) {
+        if (sql[j] === c) {
+          if (sql[j + 1] === c) j += 2;
+          else break;
+        } else if (c === "'" && sql[j] === "\\" && (sql[i - 1] === "e" || sql[i - 1] === "E")) {
+          j += 2; // E'…\'…' escape
+        } else {
+          j++;
+        }
+      }
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c === "$" && !/[A-Za-z_0-9]/.test(sql[i - 1] ?? "")) {
+      DOLLAR_TAG.lastIndex = i;
+      const tag = DOLLAR_TAG.exec(sql);
+      if (tag) {
+        // The body of `do $$ … $$` is code with comments of its own: strip those too.
+        const open = i + tag[0].length;
+        const close = sql.indexOf(tag[0], open);
+        const bodyEnd = close < 0 ? sql.length : close;
+        const body = sql.slice(open, bodyEnd);
+        // Bounded recursion: tags nested deeper than this are kept verbatim.
+        out += tag[0] + (depth < 4 ? stripSqlComments(body, depth + 1) : body) + (close < 0 ? "" : tag[0]);
+        i = close < 0 ? sql.length : close + tag[0].length;
+        continue;
+      }
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+/** Every Edge Function call in a command, in order of appearance, each (slug, ref) once. */
+export function functionCallTargets(command: string): FunctionCall[] {
+  const calls: FunctionCall[] = [];
+  const seen = new Set<string>();
+  for (const match of stripSqlComments(command).matchAll(CALL)) {
+    const host = match[1]?.toLowerCase() ?? null;
+    const slug = match[2] as string;
+    const ref = host === null ? null : (/^([a-z0-9]+)\.supabase\.(?:co|in|net)$/.exec(host)?.[1] ?? null);
+    const key = `${slug}\0${ref ?? ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    calls.push({ slug, ref });
+  }
+  return calls;
+}
+
+/**
+ * The slugs of the Edge Functions a cron command calls through `/functions/v1/<slug>`. With
+ * `projectRef`, a literal URL of another project (`https://<other>.supabase.co/…`) is left
+ * out: that function is not this project's to look for.
+ */
+export function functionCallsInCommand(command: string, projectRef?: string | null): string[] {
+  const slugs = functionCallTargets(command)
+    .filter((call) => !projectRef || call.ref === null || call.ref === projectRef)
+    .map((call) => call.slug);
+  return [...new Set(slugs)];
+}
+
+/** True when the command sends an HTTP request through pg_net (net.http_post/get/delete). */
+export function makesHttpRequest(command: string): boolean {
+  return HTTP_CALL.test(stripSqlComments(command));
+}
+
+/**
+ * The `calls` map the rest of this module takes: every cron job that sends pg_net requests or
+ * calls a function, keyed by jobid, with the slugs of this project's functions it calls
+ * (possibly none: a job posting to another service still makes pg_net responses, and must be
+ * a candidate when responses are matched to jobs, or its failures would land on a job that
+ * calls a function).
+ */
+export function functionCallsByJob(
+  jobs: readonly { jobid: number; command: string }[],
+  projectRef?: string | null,
+): Map<number, string[]> {
+  const calls = new Map<number, string[]>();
+  for (const job of jobs) {
+    const slugs = functionCallsInCommand(job.command, projectRef);
+    if (slugs.length > 0 || makesHttpRequest(job.command)) calls.set(job.jobid, slugs);
+  }
+  return calls;
+}
+
+/** A job calling a slug the project does not have (or has as REMOVED). */
+export interface MisconfiguredCall {
+  jobid: number;
+  slug: string;
+  reason: string;
+}
+
+/**
+ * Calls to functions the project does not have. `functions` are the project's functions
+ * (slugs, or `{slug, status}` from the Management API: a call to a REMOVED one is reported too).
+ */
+export function misconfiguredCalls(
+  calls: ReadonlyMap<number, readonly string[]>,
+  functions: Iterable<string | { slug: string; status: string }>,
+): MisconfiguredCall[] {
+  const status = new Map<string, string>();
+  for (const f of functions) {
+    if (typeof f === "string") status.set(f, "ACTIVE");
+    else status.set(f.slug, f.status);
+  }
+  const out: MisconfiguredCall[] = [];
+  for (const [jobid, slugs] of calls) {
+    for (const slug of slugs) {
+      const state = status.get(slug);
+      if (state === undefined) {
+        out.push({
+          jobid,
+          slug,
+          reason: `calls the Edge Function "${slug}" (/functions/v1/${slug}), which this project does not have: deploy it or fix the URL in the command`,
+        });
+      } else if (state === "REMOVED") {
+        out.push({
+          jobid,
+          slug,
+          reason: `calls the Edge Function "${slug}" (/functions/v1/${slug}), which is REMOVED in this project: redeploy it or unschedule the job`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// pg_net responses → cron jobs
+
+export interface RunWindowFact {
+  jobid: number;
+  runid: number;
+  /** cron.job_run_details.start_time; a run without one (not started) explains nothing. */
+  start: Date | null;
+  end: Date | null;
+}
+
+export interface AttributedFailure {
+  response: PgNetResponse;
+  /** Runs of two or more calling jobs fit the response's time: it is attributed to each. */
+  ambiguous: boolean;
+  /** The jobs it was attributed to (this one included). */
+  candidates: number[];
+}
+
+export interface JobPgNetOutcome {
+  failures: AttributedFailure[];
+  /** Responses that succeeded and were attributed to this job (ambiguous ones included). */
+  okCount: number;
+  /** Of `okCount`, those shared with another job. */
+  ambiguousOk: number;
+}
+
+export interface PgNetCorrelation {
+  byJob: Map<number, JobPgNetOutcome>;
+  /** Failed responses no calling run explains (a trigger, a webhook, app code, a slow call). */
+  unattributedFailures: PgNetResponse[];
+  unattributedOk: number;
+}
+
+/**
+ * pg_net's default request timeout is 5 s (v0.8+). A response is stored when the answer
+ * (or the timeout) comes: a run's requests are sent when its transaction commits (the end
+ * of the run) and pg_net's worker picks them up within a second or so. Sixty seconds
+ * covers the default timeout many times over plus a worker that is behind, and still
+ * keeps runs of jobs scheduled minutes apart from overlapping. Raise it for calls made
+ * with a longer `timeout_milliseconds`.
+ */
+export const DEFAULT_CORRELATION_WINDOW_MS = 60_000;
+
+/**
+ * Matches pg_net responses to the cron runs that made them. pg_net stores no URL and nothing
+ * links a response to a run, so the rule is by time:
+ *
+ * 1. Only jobs in `calls` are candidates (jobs that send pg_net requests or call a function).
+ * 2. A run fits a response created at `t` when it started at or before `t` and `t` is at
+ *    most `windowMs` after the run's end (its start when it has no end yet). For each job,
+ *    its latest fitting run is the one that made the call.
+ * 3. One job fits: the response is that job's. Two or more jobs fit: it is attributed to
+ *    each of them, marked `ambiguous`, and the reason says so.
+ * 4. No job fits: the response is unattributed (counted, not blamed on anyone): pg_net is
+ *    also used by triggers, database webhooks and application code.
+ */
+export function correlateResponses(
+  runs: readonly RunWindowFact[],
+  calls: ReadonlyMap<number, readonly string[]>,
+  responses: readonly PgNetResponse[],
+  options: { windowMs?: number } = {},
+): PgNetCorrelation {
+  const windowMs = options.windowMs ?? DEFAULT_CORRELATION_WINDOW_MS;
+  const runsByJob = new Map<number, { start: number; until: number }[]>();
+  for (const run of runs) {
+    if (!calls.has(run.jobid) || run.start === null) continue;
+    const start = run.start.getTime();
+    const until = Math.max(start, run.end?.getTime() ?? start) + windowMs;
+    const list = runsByJob.get(run.jobid) ?? [];
+    list.push({ start, until });
+    runsByJob.set(run.jobid, list);
+  }
+
+  const byJob = new Map<number, JobPgNetOutcome>();
+  const outcome = (jobid: number): JobPgNetOutcome => {
+    let entry = byJob.get(jobid);
+    if (!entry) {
+      entry = { failures: [], okCount: 0, ambiguousOk: 0 };
+      byJob.set(jobid, entry);
+    }
+    return entry;
+  };
+  const result: PgNetCorrelation = { byJob, unattributedFailures: [], unattributedOk: 0 };
+
+  for (const response of responses) {
+    const t = response.created.getTime();
+    const candidates: number[] = [];
+    for (const [jobid, list] of runsByJob) {
+      if (list.some((run) => run.start <= t && t <= run.until)) candidates.push(jobid);
+    }
+    candidates.sort((a, b) => a - b);
+    if (candidates.length === 0) {
+      if (response.failed) result.unattributedFailures.push(response);
+      else result.unattributedOk++;
+      continue;
+    }
+    const ambiguous = candidates.length > 1;
+    for (const jobid of candidates) {
+      const entry = outcome(jobid);
+      if (response.failed) entry.failures.push({ response, ambiguous, candidates });
+      else {
+        entry.okCount++;
+        if (ambiguous) entry.ambiguousOk++;
+      }
+    }
+  }
+  return result;
+}
+
+function firstLine(text: string | null | undefined, max = 200): string {
+  if (!text) return "";
+  const line = text.trim().split("\n")[0]?.trim() ?? "";
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** What an HTTP status means when an Edge Function answers it (PLATFORM.md "Edge Functions"). */
+export function edgeStatusMeaning(status: number): string | null {
+  switch (status) {
+    case 546:
+      return "resource limit hit: CPU time, memory or wall clock";
+    case 504:
+      return "timeout: the function did not answer within the 150 s limit";
+    case 503:
+      return "the function could not start (boot error or unavailable)";
+    case 502:
+      return "bad gateway: the function crashed or returned an invalid answer";
+    case 500:
+      return "the function threw or returned an error";
+    case 401:
+      return "unauthorized: check the Authorization header (the key read from Vault may be NULL or wrong)";
+    case 404:
+      return "not found: is the function deployed under that name?";
+    default:
+      return null;
+  }
+}
+
+/**
+ * One failed pg_net response in words: `HTTP 500 from the Edge Function sync-leads (…): <body>`,
+ * `timed out after 5000 ms`, or pg_net's error text. Response bodies and error texts are
+ * redacted (they can echo headers); pass the configured secrets too.
+ */
+export function pgNetFailureReason(
+  response: Pick<PgNetResponse, "status_code" | "timed_out" | "error_msg" | "content" | "content_truncated">,
+  options: { slug?: string | null; secrets?: readonly string[] } = {},
+): string {
+  const clean = (text: string | null): string => redactSecrets(firstLine(text), options.secrets ?? []);
+  if (response.timed_out) {
+    const ms = /(\d+)\s*ms/i.exec(response.error_msg ?? "")?.[1];
+    const target = options.slug ? ` calling the Edge Function ${options.slug}` : "";
+    return ms
+      ? `timed out after ${ms} ms${target} (pg_net's timeout_milliseconds; a slower function needs a larger one)`
+      : `timed out${target} (pg_net's request timeout, 5 s by default: pass timeout_milliseconds to net.http_post for a slower function)${response.error_msg ? `: ${clean(response.error_msg)}` : ""}`;
+  }
+  if (response.status_code !== null && response.status_code >= 400) {
+    const from = options.slug ? `from the Edge Function ${options.slug}` : options.slug === null ? "from the called URL" : "from the Edge Function";
+    const meaning = edgeStatusMeaning(response.status_code);
+    const body = clean(response.content);
+    return `HTTP ${response.status_code} ${from}${meaning ? ` (${meaning})` : ""}${body ? `: ${body}${response.content_truncated ? " …" : ""}` : ""}`;
+  }
+  if (response.error_msg) return `the request failed: ${clean(response.error_msg)}`;
+  return "the request failed without an error text";
+}
+
+/**
+ * A job's pg_net outcome as a verdict: null when none of its calls failed. The reason names
+ * the latest failure and says that the match is by time, and when it is ambiguous, with
+ * which other jobs (`jobNames` maps jobid → inventory name).
+ */
+export function pgNetJobFailure(
+  outcome: JobPgNetOutcome,
+  options: { jobNames?: ReadonlyMap<number, string>; slugs?: readonly string[]; secrets?: readonly string[]; jobid?: number } = {},
+): { reason: string; errorMessage: string; at: Date; failures: number } | null {
+  const failures = [...outcome.failures].sort((a, b) => a.response.created.getTime() - b.response.created.getTime());
+  const latest = failures.at(-1);
+  if (!latest) return null;
+  const slugs = options.slugs ?? [];
+  const slug = slugs.length === 1 ? slugs[0] : slugs.length === 0 ? null : undefined;
+  const detail = pgNetFailureReason(latest.response, { slug, secrets: options.secrets ?? [] });
+  const total = failures.length + outcome.okCount;
+  const count = failures.length === 1 && total === 1 ? "its pg_net call failed" : `${failures.length} of ${total} pg_net calls failed`;
+  const name = (jobid: number): string => options.jobNames?.get(jobid) ?? `job ${jobid}`;
+  const ambiguous = failures.filter((f) => f.ambiguous);
+  let match = "matched to this job by time (pg_net stores no URL)";
+  if (ambiguous.length > 0) {
+    const others = [...new Set(ambiguous.flatMap((f) => f.candidates))].filter((id) => id !== options.jobid).map(name);
+    match =
+      `matched by time only, and ambiguous${failures.length === 1 ? "" : ambiguous.length === failures.length ? " for all of them" : ` for ${ambiguous.length} of them`}: ` +
+      `${others.length > 0 ? others.join(", ") : "another job"} ran at the same time (pg_net stores no URL)`;
+  }
+  const at = latest.response.created;
+  return {
+    reason: `${count} (last at ${at.toISOString().replace(/\.000Z$/, "Z")}): ${detail}; ${match}`,
+    errorMessage: redactSecrets(
+      [latest.response.error_msg, latest.response.content].filter((t): t is string => Boolean(t)).join("\n") || detail,
+      options.secrets ?? [],
+    ),
+    at,
+    failures: failures.length,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The verdict of an Edge Function
+
+export interface InvocationFact {
+  at: Date;
+  statusCode: number | null;
+  /** event_message (`POST | 546 | https://…/functions/v1/slug`). */
+  message?: string | null;
+}
+
+export interface CallerFact {
+  jobName: string;
+  /** The caller's verdict in this check, after project-level hold-backs (scheduler_down). */
+  status: JobStatus | string;
+  reason: string;
+  active: boolean;
+}
+
+export interface FunctionFacts {
+  slug: string;
+  /** ACTIVE, REMOVED or THROTTLED (Management API). */
+  status: string;
+  /** The schedule inherited from the active job(s) that call it; null when none does. */
+  schedule: string | null;
+  /** The cron jobs whose command calls it. */
+  callers: readonly CallerFact[];
+  /** Its invocations in the window read this check; null when the logs were not read. */
+  invocations: readonly InvocationFact[] | null;
+  /** The logs window read this check. */
+  window: { start: Date; end: Date } | null;
+  /** Why the logs were not read (rate limited, no permission …), shown in the reason. */
+  logsError?: string | null;
+  /** The window's answer was cut at the row limit (success counts are then a lower bound). */
+  logsTruncated?: boolean;
+  /** The latest invocation known before this check (the hub's last_run_at/last_run_status). */
+  lastInvocation: { at: Date; statusCode: number | null } | null;
+  /** The hub's consecutive_failures before this check (for the failure threshold). */
+  previousTrailingFailures?: number;
+}
+
+export interface FunctionVerdict {
+  status: JobStatus;
+  reason: string;
+  errorMessage: string | null;
+  /** The invocation the verdict is about, when there is one. */
+  runAt: Date | null;
+  /** The latest invocation after this check (store as last_run_at / last_run_status). */
+  lastInvocation: { at: Date; statusCode: number | null } | null;
+  /** Invocations in the window, and how many of them failed (status >= 500). */
+  invocations: number;
+  failures: number;
+  /**
+   * Consecutive failed invocations at the end of the history (store as consecutive_failures
+   * and give to `transition` with the job's failure threshold). REMOVED/THROTTLED count one
+   * per check, like a failed run.
+   */
+  trailingFailures: number;
+}
+
+/** A status the function answered that fails it: 5xx (546 = resource limit, 504 = timeout). */
+export function isFunctionFailure(statusCode: number | null): boolean {
+  return statusCode !== null && statusCode >= 500;
+}
+
+function iso(d: Date): string {
+  return d.toISOString().replace(/\.000Z$/, "Z");
+}
+
+function codeSummary(codes: readonly number[]): string {
+  const counts = new Map<number, number>();
+  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .map(([code, n]) => {
+      const meaning = code === 546 ? " (resource limit)" : code === 504 ? " (timeout)" : "";
+      return `${n}× ${code}${meaning}`;
+    })
+    .join(", ");
+}
+
+/**
+ * The verdict of an `edge_function` inventory row, first rule that applies:
+ *
+ * 1. REMOVED or THROTTLED (Management API) → failed, saying which and what to do.
+ * 2. Invocations answered 5xx in the window → failed, with the codes and their counts.
+ * 3. Missed: the function inherits the schedule of the cron jobs that call it, and the
+ *    dead man's switch is theirs: pg_cron's runs say whether the call was made on time, the
+ *    logs only say whether it succeeded (and arrive late). So the function is `missed` when
+ *    it is scheduled and every active caller's own verdict is `missed`: the same outage
+ *    shows on the function, which is what a reader of the function's row looks for, with
+ *    the caller named. A caller held back by `scheduler_down` is not `missed`, so neither
+ *    is the function. A function a job calls but whose logs show no call in a window is not
+ *    missed on its own: the window may simply hold no fire time.
+ * 4. Invocations in the window, none 5xx → success (4xx are the caller's errors and counted
+ *    in the reason only).
+ * 5. No invocation in the window: the latest known invocation decides (as for a cron job
+ *    between runs); none ever and no job calls it → `unknown` ("idle"): neither failed nor
+ *    missed; none ever but called → `unknown` ("no invocation seen yet").
+ */
+export function evaluateFunction(facts: FunctionFacts, _now: Date): FunctionVerdict {
+  // `_now` is kept for symmetry with evaluateJob: every rule here reads the window instead.
+  const invocations = [...(facts.invocations ?? [])].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const latest = invocations.at(-1);
+  const lastInvocation = latest ? { at: latest.at, statusCode: latest.statusCode } : facts.lastInvocation;
+  const failed = invocations.filter((i) => isFunctionFailure(i.statusCode));
+  const previousTrailing = facts.previousTrailingFailures ?? 0;
+  let trailingFailures = previousTrailing;
+  for (const invocation of invocations) trailingFailures = isFunctionFailure(invocation.statusCode) ? trailingFailures + 1 : 0;
+  const base = {
+    lastInvocation,
+    invocations: invocations.length,
+    failures: failed.length,
+    trailingFailures,
+    runAt: null as Date | null,
+    errorMessage: null as string | null,
+  };
+  const since = facts.window ? ` since ${iso(facts.window.start)}` : "";
+  const logsNote = facts.logsError ? ` (its logs could not be read this check: ${facts.logsError})` : "";
+  const callers = facts.callers.map((c) => c.jobName);
+  const calledBy = callers.length > 0 ? `called by ${callers.join(", ")}` : "no cron job calls it";
+
+  if (facts.status === "REMOVED") {
+    return {
+      ...base,
+      trailingFailures: previousTrailing + 1,
+      status: "failed",
+      reason: `the function is REMOVED in the project (Management API status)${callers.length > 0 ? `, yet ${calledBy}: redeploy it or unschedule the job` : ": redeploy it if it is still needed"}`,
+    };
+  }
+  if (facts.status === "THROTTLED") {
+    return {
+      ...base,
+      trailingFailures: previousTrailing + 1,
+      status: "failed",
+      reason: "the function is THROTTLED by Supabase (Management API status): its invocations are being refused; check the project's usage limits and billing",
+    };
+  }
+
+  if (failed.length > 0) {
+    const last = failed.at(-1) as InvocationFact;
+    const codes = failed.map((i) => i.statusCode as number);
+    const share = `${failed.length} of ${invocations.length} invocation${invocations.length === 1 ? "" : "s"}${since}`;
+    const recovered = latest && !isFunctionFailure(latest.statusCode) ? "; the latest invocation succeeded" : "";
+    return {
+      ...base,
+      status: "failed",
+      reason: `${share} failed: ${codeSummary(codes)} (last at ${iso(last.at)})${recovered}${facts.logsTruncated ? "; more invocations than one read returns" : ""}`,
+      errorMessage: last.message ?? `HTTP ${last.statusCode}`,
+      runAt: last.at,
+    };
+  }
+
+  const active = facts.callers.filter((c) => c.active);
+  if (facts.schedule !== null && active.length > 0 && active.every((c) => c.status === "missed")) {
+    const first = active[0] as CallerFact;
+    return {
+      ...base,
+      status: "missed",
+      reason: `not called on schedule: ${active.length === 1 ? `its caller ${first.jobName} missed` : `its callers ${active.map((c) => c.jobName).join(", ")} all missed`} (${first.reason})`,
+    };
+  }
+
+  if (latest) {
+    const clientErrors = invocations.filter((i) => i.statusCode !== null && i.statusCode >= 400).length;
+    const count = `${invocations.length}${facts.logsTruncated ? "+" : ""} invocation${invocations.length === 1 ? "" : "s"}${since}`;
+    return {
+      ...base,
+      status: "success",
+      reason: `${count}, none failed${clientErrors > 0 ? ` (${clientErrors} answered 4xx: a caller's error)` : ""}; last at ${iso(latest.at)} (${latest.statusCode ?? "no status"})`,
+      runAt: latest.at,
+    };
+  }
+
+  const previous = facts.lastInvocation;
+  if (previous) {
+    if (isFunctionFailure(previous.statusCode)) {
+      return {
+        ...base,
+        status: "failed",
+        reason: `no invocation${since}; the latest one, at ${iso(previous.at)}, answered ${previous.statusCode}${logsNote}`,
+        runAt: previous.at,
+      };
+    }
+    return {
+      ...base,
+      status: "success",
+      reason: `no invocation${since}; the latest one, at ${iso(previous.at)}, answered ${previous.statusCode ?? "no status"}; ${calledBy}${logsNote}`,
+      runAt: previous.at,
+    };
+  }
+  if (callers.length === 0) {
+    return { ...base, status: "unknown", reason: `idle: no cron job calls it and no invocation${since || " seen"}${logsNote}` };
+  }
+  return { ...base, status: "unknown", reason: `no invocation seen yet; ${calledBy}${logsNote}` };
+}

@@ -1,0 +1,310 @@
+/**
+ * The Management API client against the local stand-in (test/fakes/management-api.ts), which
+ * speaks the documented shapes: functions list, logs.all envelope, 401, 404, 429 with
+ * X-RateLimit-Reset. Waits go through an injected sleep that advances a shared fake clock,
+ * so nothing sleeps on the wall clock.
+ */
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, test } from "node:test";
+import type { ProjectConfig } from "../../src/config.js";
+import {
+  functionEdgeLogsSql,
+  ManagementApi,
+  ManagementApiError,
+  type ManagementApiOptions,
+  MAX_LOGS_REQUEST_WINDOW_MS,
+  nextLogsWindow,
+  projectRefFor,
+} from "../../src/sources/management-api.js";
+import { type FakeManagementApi, startFakeManagementApi } from "../fakes/management-api.js";
+
+const TOKEN = "sbp_0123456789abcdef0123456789abcdef01234567";
+const REF = "abcdefghijklmnopqrst";
+const NOW = Date.parse("2026-11-30T12:00:00.000Z");
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const SYNC_ID = "5b0e3c1a-2f43-4f7e-9d55-0a1b2c3d4e5f";
+const SCRAPE_ID = "0c3d7a52-8a8e-4a57-b1a4-6f0a3b2c1d0e";
+
+let clock = NOW;
+let api: FakeManagementApi;
+let sleeps: number[] = [];
+
+function client(over: Partial<ManagementApiOptions> = {}): ManagementApi {
+  return new ManagementApi({
+    baseUrl: api.url,
+    accessToken: TOKEN,
+    now: () => clock,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+    },
+    random: () => 0.5,
+    ...over,
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ManagementApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ManagementApiError, `expected a ManagementApiError, got ${String(error)}`);
+    assert.ok(!error.message.includes(TOKEN), "the token must never be in an error message");
+    assert.ok(!JSON.stringify({ ...error, stack: error.stack }).includes(TOKEN), "nor anywhere on the error");
+    return error;
+  }
+  assert.fail("expected the call to fail");
+}
+
+before(async () => {
+  api = await startFakeManagementApi({
+    token: TOKEN,
+    now: () => clock,
+    projects: {
+      [REF]: {
+        name: "smoothed",
+        functions: [
+          { slug: "sync-leads", id: SYNC_ID, version: 12, created_at: NOW - 30 * 24 * HOUR, updated_at: NOW - 2 * HOUR, verify_jwt: false },
+          { slug: "scrape-daily", id: SCRAPE_ID, status: "THROTTLED" },
+          { slug: "old-thing", status: "REMOVED" },
+        ],
+        logs: [
+          { function_id: SYNC_ID, timestamp: new Date(NOW - 20 * MINUTE), status_code: 200, execution_time_ms: 80 },
+          { function_id: SYNC_ID, timestamp: new Date(NOW - 10 * MINUTE + 1), status_code: 546, execution_time_ms: 2100 },
+          { function_id: SCRAPE_ID, timestamp: new Date(NOW - 5 * MINUTE), status_code: 504, method: "GET" },
+          { function_id: SYNC_ID, timestamp: new Date(NOW - 30 * HOUR), status_code: 500 },
+        ],
+      },
+    },
+  });
+});
+after(async () => {
+  await api.close();
+});
+beforeEach(() => {
+  clock = NOW;
+  sleeps = [];
+  api.reset();
+});
+
+describe("listFunctions", () => {
+  test("returns the documented fields, epoch milliseconds converted to dates", async () => {
+    const functions = await client().listFunctions(REF);
+    assert.deepEqual(
+      functions.map((f) => [f.slug, f.status]),
+      [
+        ["sync-leads", "ACTIVE"],
+        ["scrape-daily", "THROTTLED"],
+        ["old-thing", "REMOVED"],
+      ],
+    );
+    const sync = functions[0];
+    assert.equal(sync?.id, SYNC_ID);
+    assert.equal(sync?.name, "sync-leads");
+    assert.equal(sync?.version, 12);
+    assert.equal(sync?.verify_jwt, false);
+    assert.ok(sync?.updated_at instanceof Date);
+    assert.equal(sync?.updated_at.getTime(), NOW - 2 * HOUR);
+    assert.equal(sync?.created_at.toISOString(), new Date(NOW - 30 * 24 * HOUR).toISOString());
+    const request = api.requests[0];
+    assert.equal(request?.path, `/v1/projects/${REF}/functions`);
+    assert.equal(request?.headers["authorization"], `Bearer ${TOKEN}`);
+  });
+
+  test("a rejected token is an auth error that names SUPABASE_ACCESS_TOKEN, without the token", async () => {
+    const error = await rejection(client({ accessToken: `${TOKEN}-revoked` }).listFunctions(REF));
+    assert.equal(error.kind, "auth");
+    assert.equal(error.status, 401);
+    assert.equal(error.errorClass, "configuration");
+    assert.match(error.message, /rejected SUPABASE_ACCESS_TOKEN \(401/);
+    assert.ok(!error.message.includes("revoked"));
+    assert.equal(api.requests.length, 1, "a 401 is not retried");
+  });
+
+  test("an unknown project ref is a not_found error naming the ref", async () => {
+    const error = await rejection(client().listFunctions("nosuchprojectref0000"));
+    assert.equal(error.kind, "not_found");
+    assert.match(error.message, /"nosuchprojectref0000".*JOBMON_PROJECT_REFS/);
+  });
+
+  test("a 429 with X-RateLimit-Reset is waited out, then the call succeeds", async () => {
+    api.respond429(1, 7);
+    const functions = await client().listFunctions(REF);
+    assert.equal(functions.length, 3);
+    assert.deepEqual(sleeps, [7000]);
+    assert.equal(api.requests.length, 2);
+  });
+
+  test("429s beyond the wait budget fail as rate_limited, after bounded attempts", async () => {
+    api.respond429(10, 20);
+    const error = await rejection(client({ maxWaitMs: 45_000 }).listFunctions(REF));
+    assert.equal(error.kind, "rate_limited");
+    assert.equal(error.errorClass, "transient");
+    assert.equal(error.retryAfterMs, 20_000);
+    assert.match(error.message, /resets in 20s/);
+    assert.deepEqual(sleeps, [20_000, 20_000]);
+    assert.equal(api.requests.length, 3);
+
+    api.reset();
+    sleeps = [];
+    api.respond429(10, 1);
+    const attempts = await rejection(client({ maxAttempts: 3 }).listFunctions(REF));
+    assert.equal(attempts.kind, "rate_limited");
+    assert.equal(api.requests.length, 3, "maxAttempts bounds the retries");
+  });
+
+  test("5xx answers are retried with backoff, then reported as server errors", async () => {
+    api.failNext(1, { status: 502, body: { message: "Bad Gateway" } });
+    assert.equal((await client().listFunctions(REF)).length, 3);
+    assert.deepEqual(sleeps, [375]);
+
+    api.reset();
+    api.failNext(4, { status: 503, body: { message: `upstream down for Bearer ${TOKEN}` } });
+    const error = await rejection(client().listFunctions(REF));
+    assert.equal(error.kind, "server");
+    assert.equal(error.status, 503);
+    assert.match(error.message, /answered 503 .*upstream down .*after 4 attempts/);
+  });
+
+  test("an unreachable API is a network error", async () => {
+    const error = await rejection(client({ baseUrl: "http://127.0.0.1:9", maxAttempts: 2 }).listFunctions(REF));
+    assert.equal(error.kind, "network");
+    assert.match(error.message, /cannot reach the Management API at http:\/\/127\.0\.0\.1:9/);
+  });
+
+  test("an empty token is a configuration error", () => {
+    assert.throws(() => new ManagementApi({ accessToken: " " }), /SUPABASE_ACCESS_TOKEN: is empty/);
+  });
+});
+
+describe("rate limits", () => {
+  test("when X-RateLimit-Remaining reaches 0 the next call to that endpoint waits for the reset", async () => {
+    const c = client();
+    for (let i = 0; i < 30; i++) {
+      await c.functionLogs(REF, { start: new Date(clock - 15 * MINUTE), end: new Date(clock) });
+      clock += 100;
+    }
+    assert.deepEqual(sleeps, []);
+    const requests = api.requests.length;
+    // Another endpoint has its own budget: no wait.
+    await c.listFunctions(REF);
+    assert.deepEqual(sleeps, []);
+    // The 31st logs.all call would have to wait ~58 s, more than the 30 s budget: it fails
+    // at once, without spending a request on a 429.
+    const tooLong = await rejection(c.functionLogs(REF, { start: new Date(clock - 15 * MINUTE), end: new Date(clock) }));
+    assert.equal(tooLong.kind, "rate_limited");
+    assert.equal(api.requests.length, requests + 1);
+    // Half a minute later the rest of the wait fits: it waits, then calls, and gets no 429.
+    clock += 30_000;
+    await c.functionLogs(REF, { start: new Date(clock - 15 * MINUTE), end: new Date(clock) });
+    assert.equal(sleeps.length, 1);
+    assert.ok((sleeps[0] ?? 0) >= 26_000 && (sleeps[0] ?? 0) <= 30_000, `waited ${sleeps[0]} ms`);
+    assert.equal(api.requests.length, requests + 2);
+    assert.ok(api.requests.every((r) => r.status !== 429), "no request was refused");
+  });
+});
+
+describe("functionLogs", () => {
+  test("reads the window's invocations in the documented row shape, microseconds converted", async () => {
+    const logs = await client().functionLogs(REF, { start: new Date(NOW - 15 * MINUTE), end: new Date(NOW) });
+    assert.deepEqual(
+      logs.rows.map((r) => [r.function_id, r.status_code]),
+      [
+        [SCRAPE_ID, 504],
+        [SYNC_ID, 546],
+      ],
+    );
+    const row = logs.rows[1];
+    assert.ok(row?.timestamp instanceof Date);
+    assert.equal(row?.timestamp.getTime(), NOW - 10 * MINUTE + 1);
+    assert.equal(row?.execution_time_ms, 2100);
+    assert.equal(row?.method, "POST");
+    assert.match(row?.event_message ?? "", /POST \| 546 \| https:\/\/.*\/functions\/v1\/sync-leads/);
+    assert.equal(logs.requests, 1);
+    assert.equal(logs.clamped, false);
+    assert.equal(logs.truncated, false);
+
+    const query = api.logQueries[0];
+    assert.equal(query?.sql, functionEdgeLogsSql());
+    assert.match(query?.sql ?? "", /from function_edge_logs\s+cross join unnest\(metadata\) as m\s+cross join unnest\(m\.response\) as response/);
+    // Whole minutes (the API rounds), one before the start since it compares timestamp > start.
+    assert.equal(query?.start, new Date(NOW - 16 * MINUTE).toISOString());
+    assert.equal(query?.end, new Date(NOW).toISOString());
+  });
+
+  test("rows the widened request returns outside the exact window are dropped", async () => {
+    // [NOW-10min+2ms, NOW-5min): the 546 at NOW-10min+1ms is inside the request, not the window.
+    const logs = await client().functionLogs(REF, { start: new Date(NOW - 10 * MINUTE + 2), end: new Date(NOW - 5 * MINUTE) });
+    assert.deepEqual(logs.rows, []);
+    const until = await client().functionLogs(REF, { start: new Date(NOW - 10 * MINUTE + 1), end: new Date(NOW - 5 * MINUTE + 1) });
+    assert.deepEqual(until.rows.map((r) => r.status_code), [504, 546]);
+  });
+
+  test("a window over 24 h is clamped to the latest 23 h 58 min by default, so the API never refuses it", async () => {
+    const logs = await client().functionLogs(REF, { start: new Date(NOW - 48 * HOUR), end: new Date(NOW) });
+    assert.equal(logs.clamped, true);
+    assert.equal(logs.start.getTime(), NOW - MAX_LOGS_REQUEST_WINDOW_MS);
+    assert.equal(logs.requests, 1);
+    assert.deepEqual(logs.rows.map((r) => r.status_code), [504, 546, 200]);
+    const query = api.logQueries[0];
+    assert.ok(Date.parse(query?.end ?? "") - Date.parse(query?.start ?? "") <= 24 * HOUR);
+  });
+
+  test("with a longer lookback the window is split into requests of at most 24 h", async () => {
+    const logs = await client().functionLogs(REF, { start: new Date(NOW - 48 * HOUR), end: new Date(NOW), maxLookbackMs: 7 * 24 * HOUR });
+    assert.equal(logs.clamped, false);
+    assert.equal(logs.requests, 3);
+    assert.deepEqual(logs.rows.map((r) => r.status_code), [504, 546, 200, 500]);
+    for (const query of api.logQueries) {
+      assert.ok(Date.parse(query.end ?? "") - Date.parse(query.start ?? "") <= 24 * HOUR, `${query.start} → ${query.end}`);
+    }
+  });
+
+  test("the API's 24 h refusal (an error field in a 200 answer) is an error, not an empty result", async () => {
+    const fetchWideWindow: typeof fetch = (input, init) => {
+      const url = new URL(String(input));
+      url.searchParams.set("iso_timestamp_start", new Date(NOW - 25 * HOUR).toISOString());
+      return fetch(url, init);
+    };
+    const error = await rejection(client({ fetch: fetchWideWindow }).functionLogs(REF, { start: new Date(NOW - HOUR), end: new Date(NOW) }));
+    assert.equal(error.kind, "query");
+    assert.equal(error.status, 200);
+    assert.match(error.message, /logs\.all query for project abcdefghijklmnopqrst failed: .*24 hours/);
+  });
+
+  test("a 429 on logs.all is waited out, then the rows come back", async () => {
+    api.respond429(1, 3);
+    const logs = await client().functionLogs(REF, { start: new Date(NOW - 15 * MINUTE), end: new Date(NOW) });
+    assert.equal(logs.rows.length, 2);
+    assert.deepEqual(sleeps, [3000]);
+  });
+
+  test("a full page is reported as truncated", async () => {
+    const logs = await client().functionLogs(REF, { start: new Date(NOW - 15 * MINUTE), end: new Date(NOW), rowLimit: 2 });
+    assert.equal(logs.truncated, true);
+    assert.match(api.logQueries[0]?.sql ?? "", /limit 2$/);
+  });
+
+  test("an empty or reversed window makes no request", async () => {
+    const logs = await client().functionLogs(REF, { start: new Date(NOW), end: new Date(NOW) });
+    assert.deepEqual(logs.rows, []);
+    assert.equal(api.requests.length, 0);
+  });
+});
+
+describe("nextLogsWindow and projectRefFor", () => {
+  test("the window runs from the cursor to a minute before now; the first one looks back 15 minutes", () => {
+    const now = new Date(NOW);
+    assert.deepEqual(nextLogsWindow({ cursor: new Date(NOW - 20 * MINUTE), now }), { start: new Date(NOW - 20 * MINUTE), end: new Date(NOW - MINUTE) });
+    assert.deepEqual(nextLogsWindow({ cursor: null, now }), { start: new Date(NOW - 16 * MINUTE), end: new Date(NOW - MINUTE) });
+    assert.equal(nextLogsWindow({ cursor: new Date(NOW - 30_000), now }), null);
+  });
+
+  test("projectRefFor gives the configured ref, or a reason naming JOBMON_PROJECT_REFS", () => {
+    const project: ProjectConfig = { name: "crm", url: "postgres://u:p@db.example.com/postgres", ref: null, envVar: "SUPABASE_POSTGRES_URL_2" };
+    const missing = projectRefFor(project);
+    assert.equal(missing.ok, false);
+    assert.match(missing.ok ? "" : missing.reason, /crm .*SUPABASE_POSTGRES_URL_2.*JOBMON_PROJECT_REFS/);
+    assert.deepEqual(projectRefFor({ ...project, ref: REF }), { ok: true, ref: REF });
+  });
+});
