@@ -1,18 +1,26 @@
-import { PGlite } from "@electric-sql/pglite";
-import { readFile } from "node:fs/promises";
+import { PGlite, types } from "@electric-sql/pglite";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { pgliteDb } from "./src/db/pglite.ts";
 const t = () => Date.now();
 let t0 = t();
-const pgliteWasmModule = await WebAssembly.compile(await readFile("node_modules/@electric-sql/pglite/dist/pglite.wasm"));
-const initdbWasmModule = await WebAssembly.compile(await readFile("node_modules/@electric-sql/pglite/dist/initdb.wasm"));
-const fsBundle = new Blob([await readFile("node_modules/@electric-sql/pglite/dist/pglite.data")]);
-console.log("compile", t() - t0);
-t0 = t();
-const base = await PGlite.create({ pgliteWasmModule, initdbWasmModule, fsBundle });
-await base.exec("create schema cron; create table cron.job(x int)");
-console.log("first", t() - t0);
+const base = await PGlite.create();
+console.log("initdb", t() - t0);
 t0 = t();
 const dump = await base.dumpDataDir("none");
-console.log("dump", t() - t0, dump.size);
-for (let i = 0; i < 3; i++) { t0 = t(); const pg = await PGlite.create({ pgliteWasmModule, initdbWasmModule, fsBundle, loadDataDir: dump }); await pg.query("select * from cron.job"); console.log("fromdump", t() - t0); }
-for (let i = 0; i < 2; i++) { t0 = t(); const pg = await base.clone(); await pg.query("select * from cron.job"); console.log("clone", t() - t0); }
-for (let i = 0; i < 2; i++) { t0 = t(); const pg = await PGlite.create({ pgliteWasmModule, initdbWasmModule, fsBundle }); await pg.query("select 1"); console.log("precompiled fresh", t() - t0); }
+console.log("dump", t() - t0);
+const dir = mkdtempSync(tmpdir() + "/jd-");
+t0 = t();
+const hubPrep = await PGlite.create(dir + "/pgdata", { loadDataDir: dump });
+await hubPrep.close();
+console.log("hub prep", t() - t0);
+t0 = t();
+const hub = await pgliteDb(dir + "/pgdata");
+await hub.query("select 1");
+console.log("hub open", t() - t0);
+t0 = t();
+const c = await base.clone();
+console.log("clone", t() - t0, (await c.query("select 9::int8 as x")).rows);
+t0 = t();
+const d = await PGlite.create({ loadDataDir: dump, parsers: { [types.INT8]: (v: string) => Number(v) } });
+console.log("fromdump", t() - t0, (await d.query("select 9::int8 as x")).rows);

@@ -82,12 +82,10 @@ const child = spawn(
     "run",
     "--no-prompt",
     // What the functions use: the network (hub, projects, Telegram, Discord, the listener),
-    // the environment (configuration), reads (the function directories), and system
-    // information (postgres.js asks for the OS user name and host name).
+    // the environment (configuration) and reads (finding the function directories).
     "--allow-net",
     "--allow-env",
     "--allow-read",
-    "--allow-sys",
     "--config",
     config,
     join(functionsDir, "_shared", "local-server.ts"),

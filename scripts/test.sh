@@ -36,6 +36,22 @@ if [[ -z ${JOBMON_PG_BIN:-} && ! -f $PG_CRON_SO ]]; then
   fi
 fi
 
+CHROMIUM=/usr/bin/chromium
+
+# The dashboard tests (test/e2e/dashboard.test.ts) drive Debian's Chromium with playwright-core.
+if [[ ! -x $CHROMIUM ]]; then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "scripts/test.sh: $CHROMIUM is missing: installing chromium with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y chromium
+  else
+    echo "scripts/test.sh: the dashboard tests need Chromium ($CHROMIUM is missing)." >&2
+    echo "Install it as root, e.g.: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+fi
+
 npm run build
 
 shopt -s nullglob

@@ -3,6 +3,7 @@ import type { JobAlert, ProjectAlert } from "./alerts/types.js";
 import type { Config, ProjectConfig } from "./config.js";
 import type { Db, Queryable } from "./db/types.js";
 import { cronInventoryToJobs } from "./discovery.js";
+import { cronJobNames } from "./sources/pgcron.js";
 import { errorMessage } from "./errors.js";
 import { evaluateJob, evaluateProject, effectiveTimezone, type RunFact, type Verdict } from "./health/evaluate.js";
 import { describeSchedule, parsePgCronVersion, parseSchedule } from "./health/schedule/index.js";
@@ -21,7 +22,10 @@ import {
 import { type JobRow, listJobs, syncInventory } from "./hub/inventory.js";
 import { acquireCheckLease, currentLease, releaseCheckLease } from "./hub/lock.js";
 import { listProjectStates, recordDiscovery, type ProjectStateRow } from "./hub/projects.js";
+import { applyFunctionOutcomes, collectFunctions, evaluateFunctions, functionInventory, type FunctionsCollected, managementApi } from "./edge-functions.js";
 import { type ProjectConnector, withProject } from "./sources/connect.js";
+import type { ManagementApi } from "./sources/management-api.js";
+import { type PgNetRead, readNetResponses } from "./sources/pgnet.js";
 import { type CronInventory, type CronRun, isOpenRun, readCronInventory, readRuns, readSchedulerState, type SchedulerState } from "./sources/pgcron.js";
 import type { Criticality, JobStatus, ProjectStatus } from "./types.js";
 
@@ -59,6 +63,8 @@ export interface CheckOptions {
   /** Longest a check may hold the lease before another may take over. */
   leaseSeconds?: number;
   newId?: () => string;
+  /** Management API access (tests inject fetch/sleep); default from the configuration. */
+  managementApi?: ManagementApi | null;
 }
 
 interface Collected {
@@ -69,30 +75,54 @@ interface Collected {
   reread: CronRun[];
   cursor: number | null;
   truncated: boolean;
+  /** pg_net's responses since the net cursor; null when reading them failed (see warnings). */
+  net: PgNetRead | null;
+  functions: FunctionsCollected;
+  warnings: string[];
 }
 
 type Collection = { ok: true; data: Collected } | { ok: false; project: ProjectConfig; error: string };
 
 /** One project's collection: inventory, scheduler state and the runs since the cursor. */
-async function collectProject(project: ProjectConfig, state: ProjectStateRow | undefined, config: Config, connect?: ProjectConnector): Promise<Collection> {
+async function collectProject(
+  project: ProjectConfig,
+  state: ProjectStateRow | undefined,
+  config: Config,
+  api: ManagementApi | null,
+  now: Date,
+  connect?: ProjectConnector,
+): Promise<Collection> {
+  // The Management API is read beside the database, outside its timeout.
+  const functionsRead = collectFunctions(config, project, api, { cursor: state?.logs_cursor ?? null, now });
   try {
     const data = await withProject(
       project,
       config.projectTimeoutMs,
-      async (db: Queryable): Promise<Collected> => {
+      async (db: Queryable): Promise<Omit<Collected, "functions">> => {
         const inventory = await readCronInventory(db);
+        const warnings: string[] = [];
+        let net: PgNetRead | null = null;
+        try {
+          const cursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
+          net = await readNetResponses(db, { cursor });
+          if (net.available) warnings.push(...net.warnings);
+          else if (net.kind === "forbidden") warnings.push(net.reason);
+        } catch (error) {
+          warnings.push(`pg_net responses not read: ${errorMessage(error)}`);
+        }
         if (inventory.pgCronVersion === null) {
-          return { project, inventory, scheduler: { launcherRunning: false, launchActiveJobs: null, logRun: null }, runs: [], reread: [], cursor: null, truncated: false };
+          return { project, inventory, scheduler: { launcherRunning: false, launchActiveJobs: null, logRun: null }, runs: [], reread: [], cursor: null, truncated: false, net, warnings };
         }
         const scheduler = await readSchedulerState(db);
         const openRunIds = Object.keys(state?.open_runs ?? {}).map(Number);
         const batch = await readRuns(db, { cursor: state?.run_cursor ?? null, openRunIds });
-        return { project, inventory, scheduler, ...batch };
+        return { project, inventory, scheduler, ...batch, net, warnings };
       },
       connect,
     );
-    return { ok: true, data };
+    return { ok: true, data: { ...data, functions: await functionsRead } };
   } catch (error) {
+    await functionsRead;
     return { ok: false, project, error: redactSecrets(errorMessage(error), config.secrets) };
   }
 }
@@ -158,7 +188,8 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
   }
   try {
     const states = new Map((await listProjectStates(hub)).map((s) => [s.project_name, s]));
-    const collections = await Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, options.connect)));
+    const api = options.managementApi === undefined ? managementApi(config) : options.managementApi;
+    const collections = await Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, options.connect)));
     const collectedAt = now();
     const report = await recordCheck(config, hub, collections, states, { checkId, startedAt, collectedAt, dryRun, newId });
     report.finished_at = now().toISOString();
@@ -169,6 +200,19 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
 }
 
 const RECENT_RUNS = 30;
+
+/**
+ * scheduler_down holds back the `missed` verdicts it would cause: the project alert explains
+ * them, and each job keeps its state until the scheduler runs again.
+ */
+function holdBackMissed(verdicts: Map<string, Verdict>, jobs: readonly JobRow[], projectName: string): void {
+  for (const job of jobs) {
+    const verdict = verdicts.get(job.id);
+    if (verdict?.status !== "missed") continue;
+    const kept = job.status === "new" ? "unknown" : (job.status as JobStatus);
+    verdicts.set(job.id, { ...verdict, status: kept, reason: `held back: ${projectName}'s scheduler is down (${verdict.reason})` });
+  }
+}
 
 class DryRunRollback extends Error {
   constructor(readonly report: CheckReport) {
@@ -215,16 +259,22 @@ async function recordCheck(
         if (!collection.ok) {
           projectStatus = "unreachable";
           projectReason = `cannot connect: ${collection.error}`;
-          jobs = await listJobs(tx, { project: project.name, jobType: "pg_cron", includeRemoved: false });
+          jobs = await listJobs(tx, { project: project.name, includeRemoved: false });
         } else {
-          const { inventory, scheduler } = collection.data;
-          warnings = inventory.warnings;
+          const { inventory, scheduler, functions } = collection.data;
+          warnings = [...inventory.warnings, ...collection.data.warnings];
+          if (functions.note) warnings.push(functions.note);
           // Each check refreshes the inventory, so new jobs are watched without an audit.
           await recordDiscovery(tx, project.name, { projectRef: project.ref, pgCronVersion: inventory.pgCronVersion, timezone: inventory.timezone, role: inventory.role, seesAllJobs: inventory.seesAllJobs }, now);
           await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), now);
-          jobs = await listJobs(tx, { project: project.name, jobType: "pg_cron", includeRemoved: false });
-          ({ verdicts, runsByJob } = evaluateProjectJobs(config, collection.data, previous, jobs, now));
-          const active = jobs.filter((j) => j.active);
+          if (functions.functions) {
+            await syncInventory(tx, project.name, "edge_function", functionInventory(functions.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), now);
+          }
+          jobs = await listJobs(tx, { project: project.name, includeRemoved: false });
+          const cronRows = jobs.filter((j) => j.job_type === "pg_cron");
+          ({ verdicts, runsByJob } = evaluateProjectJobs(config, collection.data, previous, cronRows, now));
+          applyFunctionOutcomes(verdicts, cronRows, inventory.jobs, [...collection.data.runs, ...collection.data.reread], collection.data.net, functions.functions, project.ref, config.secrets);
+          const active = cronRows.filter((j) => j.active);
           const projectVerdict = evaluateProject({
             launcherRunning: scheduler.launcherRunning,
             launchActiveJobs: scheduler.launchActiveJobs,
@@ -237,6 +287,11 @@ async function recordCheck(
           projectStatus = projectVerdict.status;
           projectReason = projectVerdict.reason;
           if (collection.data.truncated) warnings.push("more new runs than one check reads: the rest are read by the next check");
+          if (projectStatus === "scheduler_down") holdBackMissed(verdicts, cronRows, project.name);
+          for (const [id, fn] of evaluateFunctions(jobs, verdicts, functions.logs, now, config.secrets)) {
+            verdicts.set(id, fn.verdict);
+            runsByJob.set(id, fn.runs);
+          }
         }
 
         // Project-level state change.
@@ -279,7 +334,14 @@ async function recordCheck(
               down_since: pt.next.downSince,
               alerted_status: pt.next.alertedStatus,
               alerted_at: pt.next.alertedAt,
-              ...(collected ? { run_cursor: collected.cursor, open_runs: openRuns } : {}),
+              ...(collected
+                ? {
+                    run_cursor: collected.cursor,
+                    open_runs: openRuns,
+                    net_cursor: collected.net?.available ? collected.net.cursor : undefined,
+                    logs_cursor: collected.functions.logs ? collected.functions.logs.end : undefined,
+                  }
+                : {}),
             },
             now,
           );
@@ -316,13 +378,8 @@ async function recordCheck(
             report.jobs.push(entry);
             continue;
           }
-          let status: JobStatus = verdict.status;
-          let reason = verdict.reason;
-          if (projectStatus === "scheduler_down" && status === "missed") {
-            // Held back: the project alert explains it; the job keeps its state.
-            status = job.status === "new" ? "unknown" : (job.status as JobStatus);
-            reason = `held back: ${project.name}'s scheduler is down (${verdict.reason})`;
-          }
+          const status: JobStatus = verdict.status;
+          const reason = verdict.reason;
           const t = transition({
             state: storedState(job),
             status,

@@ -4,7 +4,9 @@ import type { Db } from "./db/types.js";
 import { errorMessage } from "./errors.js";
 import { syncInventory, type DiscoveredJob, type SyncResult } from "./hub/inventory.js";
 import { ensureProject, recordDiscovery } from "./hub/projects.js";
+import { collectFunctions, type FunctionsCollected, functionInventory, managementApi, NO_TOKEN_NOTE } from "./edge-functions.js";
 import { type ProjectConnector, withProject } from "./sources/connect.js";
+import type { ManagementApi } from "./sources/management-api.js";
 import { cronJobNames, readCronInventory, type CronInventory } from "./sources/pgcron.js";
 
 export interface ProjectDiscovery {
@@ -16,6 +18,8 @@ export interface ProjectDiscovery {
   sees_all_jobs: boolean | null;
   warnings: string[];
   jobs: number;
+  /** Edge Functions found through the Management API; null when they were not read. */
+  functions: number | null;
   inserted: string[];
   changed: string[];
   removed: string[];
@@ -24,6 +28,8 @@ export interface ProjectDiscovery {
 export interface DiscoveryReport {
   discovered_at: string;
   projects: ProjectDiscovery[];
+  /** Said once per discovery (e.g. Edge Functions skipped for want of a token). */
+  notes: string[];
 }
 
 export function cronInventoryToJobs(inventory: CronInventory): DiscoveredJob[] {
@@ -91,14 +97,20 @@ export async function recordInventory(
 export async function discover(
   config: Config,
   hub: Db,
-  options: { now?: () => Date; connect?: ProjectConnector } = {},
+  options: { now?: () => Date; connect?: ProjectConnector; managementApi?: ManagementApi | null } = {},
 ): Promise<DiscoveryReport> {
   const now = options.now ?? (() => new Date());
-  const collected = await readAllCronInventories(config, options.connect);
+  const api = options.managementApi === undefined ? managementApi(config) : options.managementApi;
+  const [collected, functions] = await Promise.all([
+    readAllCronInventories(config, options.connect),
+    Promise.all(config.projects.map((project) => collectFunctions(config, project, api, null))),
+  ]);
   const at = now();
+  const notes = api || config.projects.length === 0 ? [] : [NO_TOKEN_NOTE];
   const projects: ProjectDiscovery[] = [];
-  for (const entry of collected) {
+  for (const [i, entry] of collected.entries()) {
     const { project } = entry;
+    const fns = functions[i] as FunctionsCollected;
     if ("error" in entry) {
       await ensureProject(hub, project.name, project.ref, at);
       projects.push({
@@ -110,6 +122,7 @@ export async function discover(
         sees_all_jobs: null,
         warnings: [],
         jobs: 0,
+        functions: null,
         inserted: [],
         changed: [],
         removed: [],
@@ -118,18 +131,25 @@ export async function discover(
     }
     const { inventory } = entry;
     const sync = await recordInventory(hub, project, inventory, at);
+    if (fns.functions) {
+      const fsync = await syncInventory(hub, project.name, "edge_function", functionInventory(fns.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), at);
+      sync.inserted.push(...fsync.inserted);
+      sync.changed.push(...fsync.changed);
+      sync.removed.push(...fsync.removed);
+    }
     projects.push({
       project_name: project.name,
       status: "ok",
       pg_cron_version: inventory.pgCronVersion,
       timezone: inventory.timezone,
       sees_all_jobs: inventory.seesAllJobs,
-      warnings: inventory.warnings.map((w) => redactSecrets(w, config.secrets)),
+      warnings: [...inventory.warnings, ...(fns.note ? [fns.note] : [])].map((w) => redactSecrets(w, config.secrets)),
       jobs: inventory.jobs.length,
+      functions: fns.functions?.length ?? null,
       inserted: sync.inserted,
       changed: sync.changed,
       removed: sync.removed,
     });
   }
-  return { discovered_at: at.toISOString(), projects };
+  return { discovered_at: at.toISOString(), projects, notes };
 }

@@ -13,6 +13,7 @@ import { findJob, type JobFilter, JobNotFoundError, type JobPatch, type JobRow, 
 import { migrate, type MigrateResult, pendingMigrations } from "./hub/migrate.js";
 import { openHub } from "./hub/open.js";
 import type { ProjectConnector } from "./sources/connect.js";
+import type { ManagementApi } from "./sources/management-api.js";
 
 export interface MonitoringOptions {
   /** Environment to resolve the configuration from (default: the process environment). */
@@ -30,6 +31,8 @@ export interface MonitoringOptions {
   hubWaitMs?: number;
   /** Delivery settings (tests shorten pacing and retries). */
   deliver?: DeliverOptions;
+  /** Management API client (tests inject one with a short sleep); default from the configuration. */
+  managementApi?: ManagementApi | null;
 }
 
 /**
@@ -88,7 +91,7 @@ export class MonitoringAPI {
 
   /** Phase 1 of the seed: discover every project's jobs into job_inventory. */
   async auditAllProjects(): Promise<DiscoveryReport> {
-    return discover(this.config, await this.hub(), { now: () => this.now(), connect: this.options.connect });
+    return discover(this.config, await this.hub(), { now: () => this.now(), connect: this.options.connect, managementApi: this.options.managementApi });
   }
 
   async listJobs(filter: JobFilter = {}): Promise<JobRow[]> {
@@ -117,6 +120,7 @@ export class MonitoringAPI {
       now: () => this.now(),
       connect: this.options.connect,
       dryRun: options.dryRun,
+      managementApi: this.options.managementApi,
     });
     if (options.dryRun || report.skipped) return report;
     report.alerts = await this.deliverAlerts();

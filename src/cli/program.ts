@@ -108,10 +108,12 @@ export function buildProgram(ctx: CliContext): Command {
           io.out(`${pc.red("✗")} ${p.project_name}: ${status("unreachable")}: ${p.error}`);
           continue;
         }
-        const counts = `${p.jobs} job(s): ${p.inserted.length} new, ${p.changed.length} changed, ${p.removed.length} removed`;
+        const fns = p.functions === null ? "" : `, ${p.functions} Edge Function(s)`;
+        const counts = `${p.jobs} job(s)${fns}: ${p.inserted.length} new, ${p.changed.length} changed, ${p.removed.length} removed`;
         io.out(`${pc.green("✓")} ${p.project_name}: pg_cron ${p.pg_cron_version ?? "not installed"}, timezone ${p.timezone}; ${counts}`);
         for (const w of p.warnings) io.err(`  ${pc.yellow("warning:")} ${w}`);
       }
+      for (const note of report.notes) io.err(`${pc.yellow("note:")} ${note}`);
     });
 
   program

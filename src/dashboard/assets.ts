@@ -134,7 +134,9 @@ h2 { font-size: 16px; margin: 20px 0 8px; }
 h3 { font-size: 14px; margin: 16px 0 6px; }
 .sub { color: var(--sub); font-weight: 400; font-size: 12px; }
 .none { color: var(--sub); }
-.desc { color: var(--sub); font-size: 12px; }
+.desc { color: var(--sub); font-size: 12px; font-weight: 400; }
+.scroll { overflow-x: auto; }
+.scroll table.jobs { min-width: 1100px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .filters { display: flex; flex-wrap: wrap; gap: 8px 18px; align-items: end; margin: 4px 0 8px; }
 .filters div { display: flex; flex-direction: column; gap: 2px; }

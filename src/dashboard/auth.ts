@@ -36,7 +36,7 @@ export function checkBind(host: string, token: string | undefined): void {
   if (token === undefined && !isLoopbackHost(host)) {
     throw new ConfigError(
       TOKEN_VARIABLE,
-      `must be set to serve the dashboard on ${host}, which is not a loopback address: every request must then carry it (\`Authorization: Bearer <token>\` or the login form). Or serve on 127.0.0.1 (the default) and reach it through an SSH tunnel.`,
+      `must be set to serve the dashboard on ${host}, which is not a loopback address: every request must then carry it, as a bearer token in the Authorization header or through the login form. Or serve on 127.0.0.1 (the default) and reach it through an SSH tunnel.`,
     );
   }
 }

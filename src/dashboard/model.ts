@@ -220,7 +220,9 @@ function dashboardJob(
     status: entry.status,
     status_since: iso(row.status_since),
     reason,
-    error_message: redact(entry.error_message, secrets),
+    // last_error also holds a successful run's return message ("1 row") while a job is
+    // missed or stuck: only an actual failure is shown as an error.
+    error_message: entry.status === "failed" || row.last_run_status === "failed" ? redact(entry.error_message, secrets) : null,
     criticality: row.criticality ?? "important",
     criticality_set: row.criticality !== null,
     description: row.description,

@@ -32,7 +32,7 @@ const STATUS_TEXT: Record<string, string> = {
   ok: "reachable",
   scheduler_down: "scheduler down",
   unchecked: "not checked yet",
-  unhealthy: "unhealthy (failed, stuck or missed)",
+  unhealthy: "unhealthy",
 };
 
 const statusText = (status: string): string => STATUS_TEXT[status] ?? status;
@@ -131,7 +131,7 @@ function filterForm(o: Overview): Html {
 <div><label for="f-project">Project</label>
 <select id="f-project" name="project">${option("", "All projects", f.project)}${o.projects.map((p) => option(p.project_name, p.project_name, f.project))}</select></div>
 <div><label for="f-status">Status</label>
-<select id="f-status" name="status">${option("", "All statuses", f.status)}${STATUS_FILTERS.map((s) => option(s, statusText(s), f.status))}</select></div>
+<select id="f-status" name="status" title="unhealthy: failed, stuck or missed">${option("", "All statuses", f.status)}${STATUS_FILTERS.map((s) => option(s, statusText(s), f.status))}</select></div>
 <div><label for="f-criticality">Criticality</label>
 <select id="f-criticality" name="criticality">${option("", "All criticalities", f.criticality)}${CRITICALITIES.map((c) => option(c, c, f.criticality))}</select></div>
 <button type="submit" class="apply">Apply</button>
@@ -203,11 +203,13 @@ export function overviewPage(o: Overview, opts: { refreshSeconds: number; now: D
 </section>
 <section aria-labelledby="jobs-h">
 <h2 id="jobs-h">Jobs <span class="sub">${o.counts.unhealthy} unhealthy, ${o.counts.muted} muted, ${o.counts.jobs} in all</span></h2>
+<div class="scroll">
 <table class="jobs" id="jobs">
 <caption class="sr-only">Every monitored job, unhealthy first</caption>
 <thead><tr><th scope="col">Status</th><th scope="col">Job</th><th scope="col">Criticality</th><th scope="col">Schedule</th><th scope="col">Last run</th><th scope="col">Next run</th><th scope="col">Recent runs</th><th scope="col">7-day success</th><th scope="col">Reason and last error</th></tr></thead>
 <tbody>${o.jobs.map((j) => jobRow(j, now))}</tbody>
 </table>
+</div>
 <p id="empty" class="none"${o.counts.jobs > 0 && o.counts.shown === 0 ? "" : trusted(" hidden")}>No job matches these filters.</p>
 ${o.counts.jobs === 0 ? html`<p class="none">No jobs yet: run <code>jobmon discover</code> or <code>jobmon check</code>.</p>` : ""}
 </section>`;
@@ -238,7 +240,7 @@ function deliveryRow(d: DeliveryView, now: Date): Html {
   return html`<tr>
 <td>${when(d.created_at, now)}<br><span class="sub">${utc(d.created_at)}</span></td>
 <td>${statusBadge(d.status)}</td>
-<td>${d.channel}<br><span class="sub">${d.route_id}${d.fallback_from ? ` (instead of ${d.fallback_from})` : ""}</span></td>
+<td>${d.channel}<br><span class="sub">${d.route_id}${d.fallback_from ? ` (fallback for ${d.fallback_from})` : ""}</span></td>
 <td>${change}</td>
 <td>${d.attempts}</td>
 <td>${d.delivered_at ? utc(d.delivered_at) : html`<span class="none">—</span>`}</td>
@@ -278,15 +280,15 @@ ${j.command ? html`<h3>Command <span class="sub">(secrets redacted)</span></h3><
 <section aria-labelledby="log-h">
 <h2 id="log-h">Health log <span class="sub">newest first, last ${p.health_log.length}</span></h2>
 ${p.health_log.length
-  ? html`<table class="log"><thead><tr><th scope="col">Checked</th><th scope="col">Status</th><th scope="col">Run</th><th scope="col">Runs</th><th scope="col">Reason and error</th></tr></thead>
-<tbody>${p.health_log.map((h) => healthRow(h, now))}</tbody></table>`
+  ? html`<div class="scroll"><table class="log"><thead><tr><th scope="col">Checked</th><th scope="col">Status</th><th scope="col">Run</th><th scope="col">Runs</th><th scope="col">Reason and error</th></tr></thead>
+<tbody>${p.health_log.map((h) => healthRow(h, now))}</tbody></table></div>`
   : html`<p class="none">No health log entries yet: run <code>jobmon check</code>.</p>`}
 </section>
 <section aria-labelledby="alerts-h">
 <h2 id="alerts-h">Alert deliveries</h2>
 ${p.alert_deliveries.length
-  ? html`<table class="deliveries"><thead><tr><th scope="col">Created</th><th scope="col">State</th><th scope="col">Route</th><th scope="col">Change</th><th scope="col">Attempts</th><th scope="col">Delivered</th><th scope="col">Error</th></tr></thead>
-<tbody>${p.alert_deliveries.map((d) => deliveryRow(d, now))}</tbody></table>`
+  ? html`<div class="scroll"><table class="deliveries"><thead><tr><th scope="col">Created</th><th scope="col">State</th><th scope="col">Route</th><th scope="col">Change</th><th scope="col">Attempts</th><th scope="col">Delivered</th><th scope="col">Error</th></tr></thead>
+<tbody>${p.alert_deliveries.map((d) => deliveryRow(d, now))}</tbody></table></div>`
   : html`<p class="none">No alerts for this job yet.</p>`}
 </section>`;
   return layout({ title: `${j.job_name} (${j.project_name}): ${statusText(j.status)} — jobmon`, refreshSeconds: opts.refreshSeconds, now, live });

@@ -117,9 +117,9 @@ function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   });
 }
 
-/** Only a local path may follow a login (no `//host` or `/\host` open redirects). */
+/** Only a local path may follow a login: no `//host` or `/\host` open redirect, no control characters. */
 function localPath(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+  return next && next.startsWith("/") && !next.startsWith("//") && !/[\\\u0000-\u001f\u007f]/.test(next) ? next : "/";
 }
 
 function wantsJson(path: string): boolean {
@@ -192,17 +192,20 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // SameSite=Strict keeps the cookie off cross-site requests; a cross-site login POST is
-    // refused too, so no other site can sign a browser in.
+    // refused too, so no other site can sign a browser in. Browsers send Sec-Fetch-Site; with
+    // Referrer-Policy: no-referrer their Origin on a form POST is "null", so that cannot be
+    // required (only a real, different origin is refused).
+    const site = req.headers["sec-fetch-site"];
     const origin = req.headers.origin;
-    if (origin && origin !== "null") {
-      let originHost = "";
+    let crossSite = site !== undefined && site !== "same-origin" && site !== "none";
+    if (!crossSite && origin && origin !== "null") {
       try {
-        originHost = new URL(origin).host;
+        crossSite = new URL(origin).host !== (req.headers.host ?? "");
       } catch {
-        // unparseable: refused below
+        crossSite = true;
       }
-      if (originHost !== (req.headers.host ?? "")) throw new HttpError(403, "cross-site login refused");
-    } else if (origin === "null") throw new HttpError(403, "cross-site login refused");
+    }
+    if (crossSite) throw new HttpError(403, "cross-site login refused");
     const form = await readForm(req);
     const next = localPath(form.get("next"));
     if (!token || !sameSecret(form.get("token") ?? "", token)) {

@@ -61,6 +61,10 @@ export interface ProjectStateUpdate {
   /** Only for reachable projects: the collectors' new positions. */
   run_cursor?: number | null;
   open_runs?: Record<string, string>;
+  /** pg_net's cursor, when pg_net was read. */
+  net_cursor?: { created: Date; id: number } | null;
+  /** Where the Edge Function logs were read up to, when they were read. */
+  logs_cursor?: Date;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -110,8 +114,9 @@ export async function writeProjectState(db: Queryable, update: ProjectStateUpdat
   await db.query(
     `insert into monitoring.project_state as p
         (project_name, project_ref, status, status_since, status_reason, last_error, down_since,
-         alerted_status, alerted_at, last_checked_at, run_cursor, open_runs, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12::text::jsonb, '{}'::jsonb), $10)
+         alerted_status, alerted_at, last_checked_at, run_cursor, open_runs, updated_at,
+         net_cursor, net_cursor_created, logs_cursor)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12::text::jsonb, '{}'::jsonb), $10, $14, $15, $17)
      on conflict (project_name) do update set
         project_ref = coalesce(excluded.project_ref, p.project_ref),
         status = excluded.status, status_since = excluded.status_since,
@@ -120,6 +125,9 @@ export async function writeProjectState(db: Queryable, update: ProjectStateUpdat
         alerted_at = excluded.alerted_at, last_checked_at = excluded.last_checked_at,
         run_cursor = case when $13 then excluded.run_cursor else p.run_cursor end,
         open_runs = case when $13 then excluded.open_runs else p.open_runs end,
+        net_cursor = case when $16 then excluded.net_cursor else p.net_cursor end,
+        net_cursor_created = case when $16 then excluded.net_cursor_created else p.net_cursor_created end,
+        logs_cursor = coalesce(excluded.logs_cursor, p.logs_cursor),
         updated_at = excluded.updated_at`,
     [
       update.project_name,
@@ -135,6 +143,10 @@ export async function writeProjectState(db: Queryable, update: ProjectStateUpdat
       update.run_cursor ?? null,
       update.open_runs ? json(update.open_runs) : null,
       update.run_cursor !== undefined,
+      update.net_cursor?.id ?? null,
+      update.net_cursor?.created ?? null,
+      update.net_cursor !== undefined,
+      update.logs_cursor ?? null,
     ],
   );
 }

@@ -21,6 +21,7 @@ export interface ProjectStateRow {
   /** runid → ISO instant first seen, for runs read before they finished. */
   open_runs: Record<string, string>;
   net_cursor: number | null;
+  net_cursor_created: Date | null;
   logs_cursor: Date | null;
   muted_until: Date | null;
   updated_at: Date;

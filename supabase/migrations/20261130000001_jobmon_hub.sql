@@ -113,7 +113,8 @@ create table monitoring.project_state (
   last_checked_at timestamptz,
   run_cursor bigint,                 -- highest cron.job_run_details.runid already read
   open_runs jsonb not null default '{}'::jsonb, -- runid -> first seen, for runs read before they finished
-  net_cursor bigint,                 -- highest net._http_response.id already read
+  net_cursor bigint,                 -- id of the last net._http_response row read …
+  net_cursor_created timestamptz,    -- … and its created (the table's only index)
   logs_cursor timestamptz,           -- Edge Function logs read up to here
   muted_until timestamptz,
   updated_at timestamptz not null default now()

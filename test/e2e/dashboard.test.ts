@@ -15,7 +15,10 @@ import http from "node:http";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { buildProgram } from "../../src/cli/program.js";
+import { buildJobPage, buildOverview } from "../../src/dashboard/model.js";
+import { jobPage, overviewPage } from "../../src/dashboard/pages.js";
 import { type Dashboard, startDashboard } from "../../src/dashboard/server.js";
+import type { JobRow } from "../../src/hub/inventory.js";
 import type { Db } from "../../src/db/types.js";
 import { ConfigError } from "../../src/errors.js";
 import { MonitoringAPI } from "../../src/monitor.js";
@@ -220,7 +223,7 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
     assert.equal((await imports.locator("td").nth(1).textContent())?.trim(), "critical");
     const sync = page.locator(`tr[data-job="${ids.get("sync-leads")}"]`);
     assert.match((await sync.locator("td").nth(2).textContent()) ?? "", /Every 5 minutes \(GMT\)/);
-    assert.match((await sync.locator("td").nth(4).textContent()) ?? "", /^in \d+m/, "next expected run");
+    assert.match((await sync.locator("td").nth(4).textContent()) ?? "", /^in (under a minute|\d+m)/, "next expected run");
     assert.match((await page.locator(`tr[data-job="${ids.get("weekly-digest")}"] td`).nth(4).textContent()) ?? "", /paused/);
 
     if (process.env.JOBMON_SCREENSHOT) await page.screenshot({ path: process.env.JOBMON_SCREENSHOT, fullPage: true });
@@ -277,9 +280,14 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
     await page.click(`tr[data-job="${ids.get("import-leads")}"] th a`);
     await page.waitForURL(`**/jobs/${ids.get("import-leads")}`);
     assert.equal((await page.locator("h1").textContent())?.startsWith("import-leads"), true);
-    const log = await page.$$eval("table.log tbody tr", (trs) => trs.map((tr) => (tr.children[1]?.textContent ?? "").trim()));
-    if (process.env.DEBUG_DASH) console.log(JSON.stringify(await (await fetch(`${dashboard.url}api/jobs/${ids.get("import-leads")}`)).json(), null, 1));
-    assert.deepEqual(log.sort(), ["✗ failed", "✗ failed", "✗ failed"], "one row per failed run and one for the check");
+    const log = await page.$$eval("table.log tbody tr", (trs) => trs.map((tr) => Array.from(tr.children, (c) => (c.textContent ?? "").trim().replace(/\s+/g, " "))));
+    // The first check judges the latest run (older failures are history): one row for the
+    // check, with its run counts, and one for the failed run.
+    assert.equal(log.length, 2);
+    assert.deepEqual(log.map((r) => r[1]), ["✗ failed", "✗ failed"]);
+    assert.match(log[0]?.[3] ?? "", /^10\/12 ok$/);
+    assert.match(log[1]?.[2] ?? "", /^run \d+/);
+    assert.match(log[1]?.[4] ?? "", /<img src=x onerror=alert\(1\)>/);
     const deliveries = await page.$$eval("table.deliveries tbody tr", (trs) => trs.map((tr) => Array.from(tr.children, (c) => (c.textContent ?? "").trim().replace(/\s+/g, " "))));
     assert.equal(deliveries.length, 1);
     assert.equal(deliveries[0]?.[1], "✓ delivered");
@@ -311,7 +319,7 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
 
     const job = (await (await fetch(`${dashboard.url}api/jobs/${ids.get("import-leads")}`)).json()) as { job: { job_name: string }; health_log: unknown[]; alert_deliveries: unknown[] };
     assert.equal(job.job.job_name, "import-leads");
-    assert.equal(job.health_log.length, 3);
+    assert.equal(job.health_log.length, 2);
     assert.equal(job.alert_deliveries.length, 1);
     const missing = await fetch(`${dashboard.url}api/jobs/00000000-0000-0000-0000-000000000000`);
     assert.equal(missing.status, 404);
@@ -356,10 +364,7 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
       assert.equal(first?.status(), 401);
       assert.equal(await page.locator("#jobs").count(), 0, "no data before signing in");
       await page.fill("#token", "not-the-token-at-all");
-      if (process.env.DEBUG_DASH) page.on("response", async (r) => console.log("RESP", r.status(), r.url(), JSON.stringify(r.headers())));
-      if (process.env.DEBUG_DASH) page.on("console", (m) => console.log("CONSOLE", m.text()));
       await page.click("button[type=submit]");
-      if (process.env.DEBUG_DASH) console.log(await page.content());
       assert.match((await page.locator("[role=alert]").textContent()) ?? "", /not the one/);
       await page.fill("#token", TOKEN);
       await page.click("button[type=submit]");
@@ -369,6 +374,14 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
       assert.equal(cookie?.httpOnly, true);
       assert.equal(cookie?.sameSite, "Strict");
       assert.ok(!cookie?.value.includes(TOKEN), "the cookie is not the token itself");
+
+      const form = (next: string) => new URLSearchParams({ token: TOKEN, next }).toString();
+      const post = (body: string, headers: Record<string, string> = {}) =>
+        fetch(`${guarded.url}login`, { method: "POST", redirect: "manual", body, headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers } });
+      assert.equal((await post(form("/"), { Origin: "http://attacker.example" })).status, 403, "a cross-site login is refused");
+      const redirected = await post(form("//attacker.example/x"));
+      assert.equal(redirected.status, 303);
+      assert.equal(redirected.headers.get("location"), "/", "no open redirect after signing in");
     } finally {
       await guarded.close();
     }
@@ -390,6 +403,31 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
       assert.equal(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), true);
     } finally {
       await live.close();
+    }
+  });
+
+  it("escapes job names, projects, schedules, descriptions, commands and errors in the rendered HTML", () => {
+    const now = new Date("2026-11-30T12:00:00Z");
+    const evil = (tag: string) => `<${tag} onerror=alert(1)>"'&`;
+    const row: JobRow = {
+      id: "6f1a4f8e-0d5c-4b7e-9a55-3c2b1d0e9f11", project_name: `p${evil("b")}`, job_type: "pg_cron", job_name: `<script>alert(1)</script>`,
+      schedule: `*/5 * * * * ${evil("i")}`, description: evil("svg"), success_criteria: evil("iframe"), criticality: null,
+      last_seen_at: now, created_at: now, updated_at: now, source_id: evil("u"), command: `select net.http_post(headers := '{"Authorization": "Bearer ${JWT}"}') -- ${evil("object")}`,
+      active: true, run_as: evil("em"), database_name: "postgres", source_meta: {}, first_seen_at: now, expected_since: now, removed_at: null,
+      grace_seconds: null, max_runtime_seconds: null, failure_threshold: 1, muted_until: null, status: "failed", status_since: now,
+      status_reason: evil("a"), last_error: evil("img"), last_run_at: now, last_run_status: "failed",
+      recent_runs: [{ runid: 1, status: evil("s"), start: null, end: null }], consecutive_failures: 1, down_since: now, alerted_status: null, alerted_at: null,
+    };
+    const entry = { id: row.id, project_name: row.project_name, job_type: "pg_cron", job_name: row.job_name, status: "failed", previous_status: "failed", reason: evil("a"), error_message: evil("img"), last_run_at: now.toISOString(), criticality: null, muted: false };
+    const overview = buildOverview({ configuredProjects: [], projectStates: [], entries: [entry], rows: [row], runCounts: new Map(), query: new URLSearchParams(), now, secrets: [] });
+    const detail = buildJobPage({ row, entry, project: undefined, runCounts: undefined, history: [], deliveries: [], now, secrets: [] });
+    for (const page of [overviewPage(overview, { refreshSeconds: 30, now }).value, jobPage(detail, { refreshSeconds: 30, now }).value]) {
+      assert.doesNotMatch(page, /<[a-z]+ onerror=/i, "no element from the data");
+      assert.ok(!page.includes("<script>alert"));
+      assert.ok(!page.includes(`"'&`), "quotes cannot end an attribute");
+      assert.ok(page.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
+      assert.ok(page.includes("&lt;img onerror=alert(1)&gt;&quot;&#39;&amp;"));
+      assert.ok(!page.includes(JWT.slice(0, 20)), "the command's key is redacted");
     }
   });
 });

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { dashboardBase, fitText, humanDuration, jobDashboardUrl, projectDashboardUrl, safeCut, truncationMarker } from "../../src/alerts/format.js";
 import { escapeTelegramHtml, telegramVisibleLength } from "../../src/alerts/format.js";
-import { allocate, pack } from "../../src/alerts/format/fit.js";
+import { type CompactLine, packLines } from "../../src/alerts/format/compact.js";
+import { jobsListDashboardUrl } from "../../src/alerts/format/dashboard.js";
+import { allocate, pack, shortMarker } from "../../src/alerts/format/fit.js";
 import type { JobAlert, ProjectAlert } from "../../src/alerts/types.js";
 
 const FAMILY = "👨‍👩‍👧‍👦";
@@ -52,6 +54,13 @@ describe("fitText", () => {
     assert.equal(safeCut(`ab${FAMILY}`, 7), 2);
   });
 
+  it("cuts one-line summaries with a bare ellipsis", () => {
+    assert.equal(fitText("abcdefghij", 5, undefined, shortMarker), "abcd…");
+    assert.equal(fitText("abc", 5, undefined, shortMarker), "abc");
+    const spec = { render: escapeTelegramHtml, cost: (s: string) => s.length };
+    assert.equal(fitText("a&b&c&d", 12, spec, shortMarker), "a&amp;b…");
+  });
+
   it("gives up gracefully on a budget smaller than the marker", () => {
     assert.equal(fitText("x".repeat(100), 3), "…");
     assert.equal(fitText("x".repeat(100), 0), "");
@@ -74,6 +83,27 @@ describe("allocate and pack", () => {
       assert.ok(used <= 1000);
       for (const b of c.budgets) assert.ok(b >= 200);
     }
+  });
+});
+
+describe("packLines", () => {
+  const line = (group: number, fixed: number, demand: number): CompactLine => ({ group, fixed, demand, build: () => "" });
+
+  it("fills each message before starting the next, paying a group's title in every message it appears in", () => {
+    const lines = [line(0, 10, 50), line(0, 10, 50), line(0, 10, 50), line(1, 10, 50), line(1, 10, 50)];
+    // Minimum per line 10 + 20; titles cost 5: [0,0,0] = 5 + 90, then [1,1] = 5 + 60.
+    const chunks = packLines(lines, { budget: 100, minShare: 20, titleCost: () => 5 });
+    assert.deepEqual(chunks.map((c) => [c.start, c.end]), [[0, 3], [3, 5]]);
+    // What a message has left goes to its reasons (water-filling), never beyond what they ask for.
+    assert.deepEqual(chunks.map((c) => c.budgets), [[21, 22, 22], [37, 38]]);
+    for (const c of chunks) {
+      const used = lines.slice(c.start, c.end).reduce((sum, l, i) => sum + l.fixed + (c.budgets[i] ?? 0), 0);
+      assert.ok(used <= 100 - 5, `chunk ${c.start}-${c.end} uses ${used}`);
+    }
+  });
+
+  it("keeps a line that fits nowhere else on its own rather than dropping it", () => {
+    assert.deepEqual(packLines([line(0, 500, 0)], { budget: 100, minShare: 20, titleCost: () => 5 }).map((c) => [c.start, c.end]), [[0, 1]]);
   });
 });
 
@@ -105,6 +135,20 @@ describe("dashboard links", () => {
       jobDashboardUrl(job({ jobType: "edge_function", sourceId: "6f1c2a3b-0000-4000-8000-000000000000", jobName: "hello world" }), base),
       "https://supabase.com/dashboard/project/abcdefghijklmnopqrst/functions/hello%20world",
     );
+  });
+
+  it("leaves the breadcrumb out on request (compact messages, where every URL character counts)", () => {
+    assert.equal(jobDashboardUrl(job({}), base, { breadcrumb: false }), "https://supabase.com/dashboard/project/abcdefghijklmnopqrst/integrations/cron/jobs/42");
+  });
+
+  it("links a list of jobs to the cron jobs, the functions, or the project when they are mixed", () => {
+    const cron = job({});
+    const fn = job({ jobType: "edge_function", sourceId: "send-digest" });
+    assert.equal(jobsListDashboardUrl([cron, cron], base), "https://supabase.com/dashboard/project/abcdefghijklmnopqrst/integrations/cron/jobs");
+    assert.equal(jobsListDashboardUrl([fn], base), "https://supabase.com/dashboard/project/abcdefghijklmnopqrst/functions");
+    assert.equal(jobsListDashboardUrl([cron, fn], base), "https://supabase.com/dashboard/project/abcdefghijklmnopqrst");
+    assert.equal(jobsListDashboardUrl([cron, job({ projectRef: "other" })], base), null);
+    assert.equal(jobsListDashboardUrl([job({ projectRef: null })], base), null);
   });
 
   it("gives no link without a project ref or with a base that is not http(s)", () => {

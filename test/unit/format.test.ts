@@ -8,6 +8,8 @@ import {
   formatTelegram,
 } from "../../src/alerts/format.js";
 import type { AlertEntry, JobAlert, MessageAlert, ProjectAlert } from "../../src/alerts/types.js";
+import { batches } from "../../src/alerts/deliver.js";
+import type { ClaimedDelivery } from "../../src/hub/outbox.js";
 import { validateDiscordPayload } from "../fakes/discord.js";
 import { parseTelegramHtml } from "../fakes/telegram.js";
 
@@ -187,6 +189,14 @@ function codeBlock(embed: DiscordEmbed): string {
 
 const MARKER = /… \[truncated (\d{1,3}(?:,\d{3})*) chars\]$/;
 
+/** The job names a compact Discord message lists, line by line, in order. */
+function compactDiscordNames(payloads: readonly DiscordWebhookPayload[]): string[] {
+  return payloads.flatMap((p) =>
+    p.embeds.flatMap((e) => (e.description ?? "").split("\n").map((line) => /^\[?\*\*(.+?)\*\*/.exec(line)?.[1] ?? `unparsed line: ${line}`)),
+  );
+}
+
+
 // ---------------------------------------------------------------------------------------
 
 describe("formatDiscord", () => {
@@ -241,30 +251,105 @@ describe("formatDiscord", () => {
     assert.equal(payload?.content, "🔴 **smoothed**: 1 job failing");
   });
 
-  it("packs 40 failing jobs into 4 messages of 10 embeds (Discord's per-message maximum)", () => {
-    const jobs = Array.from({ length: 40 }, (_, i) => job({ jobName: `job-${i}`, sourceId: String(i + 1) }));
+  it("keeps ten changes with 12,000-character errors in one message of detailed embeds sharing the 6000 total", () => {
+    const jobs = Array.from({ length: 10 }, (_, i) => job({ jobName: `job-${i}`, errorMessage: nastyError() }));
     const payloads = formatDiscord(jobs);
-    payloads.forEach(assertDiscordLimits);
-    assert.deepEqual(payloads.map((p) => p.embeds.length), [10, 10, 10, 10]);
-    assert.deepEqual(payloads.map((p) => p.content), [1, 2, 3, 4].map((n) => `🔴 **smoothed**: 40 jobs failing (part ${n} of 4)`));
-    assert.deepEqual(payloads.flatMap((p) => p.embeds.map((e) => e.title)), jobs.map((j) => `🔴 smoothed / ${j.jobName.replace("-", "-")}: failed`));
-  });
-
-  it("packs 40 jobs with 12,000-character errors into as few messages as the 6000 total allows, each error still readable", () => {
-    const jobs = Array.from({ length: 40 }, (_, i) => job({ jobName: `job-${i}`, errorMessage: nastyError() }));
-    const payloads = formatDiscord(jobs);
-    payloads.forEach(assertDiscordLimits);
+    assert.equal(payloads.length, 1);
+    const [payload] = payloads as [DiscordWebhookPayload];
+    assertDiscordLimits(payload);
     assertNoSecrets(JSON.stringify(payloads));
-    // Errors are cut to share the 6000 total, so the 10-embed maximum is still reached.
-    assert.deepEqual(payloads.map((p) => p.embeds.length), [10, 10, 10, 10]);
-    for (const p of payloads) assert.ok(p.embeds.reduce((sum, e) => sum + embedText(e), 0) > 6000 - 10, "budget left unused");
-    for (const embed of payloads.flatMap((p) => p.embeds)) {
+    assert.deepEqual(payload.embeds.map((e) => e.title), jobs.map((j) => `🔴 smoothed / ${j.jobName}: failed`));
+    assert.ok(payload.embeds.reduce((sum, e) => sum + embedText(e), 0) > 6000 - 10, "budget left unused");
+    for (const embed of payload.embeds) {
       const code = codeBlock(embed);
       assert.match(code, MARKER);
       assert.ok(code.length >= 250, `an error got only ${code.length} characters`);
     }
   });
+  it("puts 40 failing jobs in ONE compact message: an embed per status, a line per job, where to find the details", () => {
+    const jobs = Array.from({ length: 40 }, (_, i) => job({ jobName: `job-${i}`, sourceId: String(i + 1) }));
+    const payloads = formatDiscord(jobs);
+    assert.equal(payloads.length, 1);
+    const [payload] = payloads as [DiscordWebhookPayload];
+    assertDiscordLimits(payload);
+    assert.equal(payload.content, "🔴 **smoothed**: 40 jobs failing");
+    assert.deepEqual(payload.embeds.map((e) => [e.title, e.color]), [["🔴 Failed (40)", 0xe74c3c]]);
+    const embed = payload.embeds[0] as DiscordEmbed;
+    // Forty linked names would not fit 6000 characters: the title links the project's jobs instead.
+    assert.equal(embed.url, `https://supabase.com/dashboard/project/${REF}/integrations/cron/jobs`);
+    const lines = (embed.description ?? "").split("\n");
+    assert.equal(lines[0], `**job-0** · critical · since <t:${Date.parse(T0) / 1000}:R> · ERROR: division by zero`);
+    assert.deepEqual(compactDiscordNames(payloads), jobs.map((j) => j.jobName));
+    assert.equal(embed.footer?.text, "Full details: jobmon status --project smoothed · jobmon history smoothed/<job>");
+  });
 
+  it("links each job name of a compact message to its dashboard page while that still fits one message", () => {
+    const jobs = Array.from({ length: 15 }, (_, i) => job({ jobName: `job-${i}`, sourceId: String(i + 1) }));
+    const [payload, ...rest] = formatDiscord(jobs);
+    assert.equal(rest.length, 0);
+    assertDiscordLimits(payload as DiscordWebhookPayload);
+    const lines = (payload?.embeds[0]?.description ?? "").split("\n");
+    assert.equal(lines.length, 15);
+    assert.equal(lines[0], `[**job-0**](https://supabase.com/dashboard/project/${REF}/integrations/cron/jobs/1) · critical · since <t:${Date.parse(T0) / 1000}:R> · ERROR: division by zero`);
+    for (const [i, line] of lines.entries()) assert.ok(line.startsWith(`[**job-${i}**](https://`), line);
+    // Without a project ref there is nothing to link to.
+    const unlinked = formatDiscord(jobs.map((j) => ({ ...j, projectRef: null })));
+    assert.equal(unlinked[0]?.embeds[0]?.url, undefined);
+    assert.ok(!(unlinked[0]?.embeds[0]?.description ?? "").includes("](http"));
+  });
+
+  it("groups a compact message by status, worst first and coloured, with reminders together and recoveries' downtime", () => {
+    const jobs = [
+      ...Array.from({ length: 5 }, (_, i) => job({ jobName: `f-${i}` })),
+      ...Array.from({ length: 3 }, (_, i) => job({ jobName: `m-${i}`, toStatus: "missed", errorMessage: null, reason: "expected at 10:05 plus 2m grace" })),
+      ...Array.from({ length: 2 }, (_, i) => job({ jobName: `r-${i}`, toStatus: "success", fromStatus: "failed", downSeconds: 8100, errorMessage: null })),
+      job({ jobName: "still-f", reminder: true }),
+      job({ jobName: "still-m", toStatus: "missed", reminder: true, errorMessage: null, reason: "no run since 09:00" }),
+    ];
+    const [payload, ...rest] = formatDiscord(jobs);
+    assert.equal(rest.length, 0);
+    assertDiscordLimits(payload as DiscordWebhookPayload);
+    assert.deepEqual(payload?.embeds.map((e) => [e.title, e.color]), [
+      ["🔴 Failed (5)", 0xe74c3c],
+      ["🟠 Missed a run (3)", 0xe67e22],
+      ["🔴 Still down (2)", 0xe74c3c],
+      ["✅ Recovered (2)", 0x2ecc71],
+    ]);
+    const text = payload?.embeds.map((e) => e.description).join("\n") ?? "";
+    const at = `<t:${Date.parse(T0) / 1000}:R>`;
+    assert.ok(text.includes(`**m-0**](`) && text.includes(`· critical · since ${at} · expected at 10:05 plus 2m grace`), text);
+    assert.ok(text.includes(`· critical · still missing runs since ${at} · no run since 09:00`), text);
+    assert.ok(text.endsWith(`\n[**r-1**](https://supabase.com/dashboard/project/${REF}/integrations/cron/jobs/12) · critical · recovered ${at}, down 2h 15m`), text);
+    assert.equal(payload?.content, "🔴 **smoothed**: 5 jobs failing, 3 missed, 1 still failing, 1 still missing runs, 2 recovered");
+  });
+
+  it("keeps 40 jobs with 12,000-character hostile errors in one compact message: escaped, pinging no one, leaking no secret", () => {
+    const jobs = Array.from({ length: 40 }, (_, i) => job({ jobName: `job-${i}`, sourceId: String(i + 1), errorMessage: nastyError() }));
+    const payloads = formatDiscord(jobs);
+    assert.equal(payloads.length, 1);
+    payloads.forEach(assertDiscordLimits);
+    const json = JSON.stringify(payloads);
+    assertNoSecrets(json);
+    assert.ok(!/@(everyone|here)/.test(json), "@everyone/@here shown without a zero-width space");
+    assert.deepEqual(compactDiscordNames(payloads), jobs.map((j) => j.jobName));
+    for (const line of (payloads[0]?.embeds[0]?.description ?? "").split("\n")) {
+      assert.ok(line.includes(" · ERROR 0: \\<b\\>bold\\</b\\> & \"quoted\" \\<script\\>"), line);
+      assert.ok(line.endsWith("…") && !line.endsWith(" …"), `the first line is cut with a marker: ${line}`);
+    }
+  });
+
+  it("splits 400 jobs into several compact messages at line boundaries, naming every job exactly once", () => {
+    const jobs = Array.from({ length: 400 }, (_, i) => job({ jobName: `job-${i}`, sourceId: String(i + 1), errorMessage: `ERROR: job ${i} failed: ${"x".repeat(100)}` }));
+    const payloads = formatDiscord(jobs);
+    payloads.forEach(assertDiscordLimits);
+    assert.ok(payloads.length >= 2 && payloads.length <= 10, `${payloads.length} messages`);
+    assert.deepEqual(compactDiscordNames(payloads), jobs.map((j) => j.jobName));
+    payloads.forEach((p, i) => {
+      assert.equal(p.content, `🔴 **smoothed**: 400 jobs failing (part ${i + 1} of ${payloads.length})`);
+      assert.equal(p.embeds[0]?.title, i === 0 ? "🔴 Failed (400)" : "🔴 Failed (400, continued)");
+      assert.ok(p.embeds.at(-1)?.footer?.text.startsWith("Full details: "));
+    });
+  });
   it("escapes markup in names and reasons and defuses mentions", () => {
     const [payload] = formatDiscord([job({ jobName: '<script>&"', reason: "**bold** _it_ [x](https://evil.example) ||spoiler||\n# heading\n> quote @everyone <@123>" })]);
     assertDiscordLimits(payload as DiscordWebhookPayload);
@@ -376,38 +461,60 @@ describe("formatTelegram", () => {
     );
   });
 
-  it("splits 40 failing jobs at job boundaries into as few messages as 4096 characters allow", () => {
-    const jobs = Array.from({ length: 40 }, (_, i) => job({ jobName: `job-${i}`, errorMessage: `ERROR: job ${i} failed: ${"x".repeat(100)}` }));
+  it("keeps eight changes with 12,000-character errors in one detailed message, each error cut to share it", () => {
+    const jobs = Array.from({ length: 8 }, (_, i) => job({ jobName: `job-${i}`, errorMessage: nastyError() }));
     const messages = formatTelegram(jobs);
-    const texts = messages.map(assertTelegramMessage);
-    assert.ok(messages.length >= 2, "40 jobs do not fit one message");
-    // Every job exactly once, in order.
-    const names = messages.flatMap((m) => [...m.matchAll(/<b>(job-\d+)<\/b>/g)].map((x) => x[1]));
-    assert.deepEqual(names, jobs.map((j) => j.jobName));
-    // As few as possible: the first job of the next message would not have fitted.
-    for (let i = 0; i + 1 < messages.length; i++) {
-      const nextFirstBlock = (messages[i + 1] as string).split("\n\n")[1] as string;
-      assert.ok((texts[i] as string).length + 2 + telegramText(nextFirstBlock).length > 4096, `message ${i + 1} had room for one more job`);
-    }
-    messages.forEach((m, i) => assert.ok(m.startsWith(`🔴 <b>smoothed</b>: 40 jobs failing (part ${i + 1} of ${messages.length})\n\n`)));
-  });
-
-  it("splits 40 jobs with 12,000-character errors, cutting each error with a marker", () => {
-    const jobs = Array.from({ length: 40 }, (_, i) => job({ jobName: `job-${i}`, errorMessage: nastyError() }));
-    const messages = formatTelegram(jobs);
-    messages.forEach(assertTelegramMessage);
+    assert.equal(messages.length, 1);
+    const text = assertTelegramMessage(messages[0] as string);
     assertNoSecrets(messages.join("\n"));
-    const pres = messages.flatMap((m) => [...m.matchAll(/<pre>([\s\S]*?)<\/pre>/g)].map((x) => x[1] as string));
-    assert.equal(pres.length, 40);
+    const pres = [...(messages[0] as string).matchAll(/<pre>([\s\S]*?)<\/pre>/g)].map((x) => x[1] as string);
+    assert.equal(pres.length, 8);
     for (const pre of pres) {
       assert.match(pre, MARKER);
       assert.ok(telegramText(pre).length >= 250, "an error got too little room");
     }
-    // ~200 characters of fixed text per job plus the 300-character minimum error share: 8 jobs per 4096.
-    assert.deepEqual(messages.map((m) => m.match(/<pre>/g)?.length), [8, 8, 8, 8, 8]);
-    for (const m of messages) assert.ok(telegramText(m).length > 4096 - 10, "budget left unused");
+    // Room is kept for the widest header the group could get (" (part 8 of 8)").
+    assert.ok(text.length > 4096 - 30, `budget left unused: ${text.length}`);
+  });
+  it("puts 40 failing jobs in ONE compact message: a line per job, each linked, and where to find the details", () => {
+    const jobs = Array.from({ length: 40 }, (_, i) => job({ jobName: `job-${i}`, sourceId: String(i + 1), errorMessage: `ERROR: job ${i} failed: ${"x".repeat(100)}` }));
+    const messages = formatTelegram(jobs);
+    assert.equal(messages.length, 1);
+    const html = messages[0] as string;
+    assertTelegramMessage(html);
+    const lines = html.split("\n");
+    assert.deepEqual(lines.slice(0, 3), ["🔴 <b>smoothed</b>: 40 jobs failing", "", "<b>🔴 Failed (40)</b>"]);
+    assert.match(
+      lines[3] as string,
+      new RegExp(`^• <a href="https://supabase\\.com/dashboard/project/${REF}/integrations/cron/jobs/1"><b>job-0</b></a> · critical · since 2025-03-01 10:00Z · ERROR: job 0 failed: x+…$`),
+    );
+    assert.deepEqual([...html.matchAll(/<b>(job-\d+)<\/b>/g)].map((x) => x[1]), jobs.map((j) => j.jobName));
+    assert.equal(lines.at(-1), "Full details: <code>jobmon status --project smoothed</code> · <code>jobmon history smoothed/&lt;job&gt;</code>");
   });
 
+  it("keeps 40 jobs with 12,000-character hostile errors in one compact message: escaped, leaking no secret", () => {
+    const jobs = Array.from({ length: 40 }, (_, i) => job({ jobName: `job-${i}`, errorMessage: nastyError() }));
+    const messages = formatTelegram(jobs);
+    assert.equal(messages.length, 1);
+    const text = assertTelegramMessage(messages[0] as string);
+    assertNoSecrets(messages.join("\n"));
+    assert.ok(!messages[0]?.includes("<pre>"));
+    assert.ok(messages[0]?.includes(" · ERROR 0: &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;"), messages[0]?.slice(0, 400));
+    assert.equal(text.match(/ · ERROR 0: <b>bold<\/b> & "quoted"/g)?.length, 40, "every line shows its error as typed");
+  });
+
+  it("splits 400 jobs into several compact messages at line boundaries, naming every job exactly once", () => {
+    const jobs = Array.from({ length: 400 }, (_, i) => job({ jobName: `job-${i}`, sourceId: String(i + 1), errorMessage: `ERROR: job ${i} failed: ${"x".repeat(100)}` }));
+    const messages = formatTelegram(jobs);
+    messages.forEach(assertTelegramMessage);
+    assert.ok(messages.length >= 2 && messages.length <= 12, `${messages.length} messages`);
+    assert.deepEqual(messages.flatMap((m) => [...m.matchAll(/<b>(job-\d+)<\/b>/g)].map((x) => x[1])), jobs.map((j) => j.jobName));
+    messages.forEach((m, i) => {
+      const title = i === 0 ? "<b>🔴 Failed (400)</b>" : "<b>🔴 Failed (400, continued)</b>";
+      assert.ok(m.startsWith(`🔴 <b>smoothed</b>: 400 jobs failing (part ${i + 1} of ${messages.length})\n\n${title}\n• `), m.slice(0, 200));
+      assert.ok(m.includes("\nFull details: <code>jobmon status"));
+    });
+  });
   it("escapes a job name with markup", () => {
     const [html] = formatTelegram([job({ jobName: '<script>&"', projectName: "a&b" })]);
     const text = assertTelegramMessage(html as string);
@@ -481,7 +588,103 @@ describe("formatTelegram", () => {
   });
 });
 
+describe("choosing between the detailed and the compact layout", () => {
+  /** A mixed group: every status, reminders, recoveries, long and short errors. */
+  function mixed(n: number): JobAlert[] {
+    const statuses = ["failed", "missed", "stuck", "success", "unknown", "failed", "paused"] as const;
+    return Array.from({ length: n }, (_, i) =>
+      job({
+        eventId: `e-${i}`,
+        jobName: `job-${i}`,
+        sourceId: String(i + 1),
+        toStatus: statuses[i % statuses.length],
+        reminder: i % 11 === 10,
+        downSeconds: 600,
+        errorMessage: i % 4 === 0 ? nastyError(1000) : `ERROR: job ${i} failed`,
+      }),
+    );
+  }
+
+  it("never gives fewer messages for more changes, so that delivery's prefix search holds", () => {
+    const entries = mixed(90);
+    let discord = 0;
+    let telegram = 0;
+    for (let n = 1; n <= entries.length; n++) {
+      const d = formatDiscord(entries.slice(0, n)).length;
+      const t = formatTelegram(entries.slice(0, n)).length;
+      assert.ok(d >= discord && t >= telegram, `${n} changes: ${d} Discord / ${t} Telegram messages, ${discord} / ${telegram} for one fewer`);
+      discord = d;
+      telegram = t;
+    }
+    assert.ok(discord >= 2 && telegram >= 2, "the sweep reaches a split on both channels");
+  });
+
+  it("lets delivery send 400 changes as few one-message batches that carry every change once", () => {
+    const entries = mixed(400);
+    const deliveries = entries.map((payload, i) => ({ id: `d-${i}`, payload }) as unknown as ClaimedDelivery);
+    for (const format of [(e: AlertEntry[]): unknown[] => formatDiscord(e), (e: AlertEntry[]): unknown[] => formatTelegram(e)]) {
+      const sent = batches(deliveries, format);
+      assert.ok(sent.length >= 2 && sent.length <= 12, `${sent.length} batches`);
+      assert.equal(new Set(sent.map((b) => b.deliveries)).size, sent.length, "one message per batch");
+      assert.deepEqual(sent.flatMap((b) => b.deliveries.map((d) => d.id)), deliveries.map((d) => d.id));
+    }
+  });
+
+  it("redacts before cutting: a token at the start of an error's first line is never partly shown", () => {
+    const jobs = Array.from({ length: 40 }, (_, i) => job({ jobName: `job-${i}`, errorMessage: `${JWT}${"x".repeat(i)} rejected\nAuthorization: Bearer ${JWT}` }));
+    const discord = formatDiscord(jobs);
+    const telegram = formatTelegram(jobs);
+    assert.equal(discord.length, 1);
+    assert.equal(telegram.length, 1);
+    assertNoSecrets(JSON.stringify(discord));
+    assertNoSecrets(telegram.join("\n"));
+    assert.equal(discord[0]?.embeds[0]?.description?.match(/ · \\\[redacted\\\]x* rejected(\n|$)/g)?.length, 40);
+    assert.equal(telegram[0]?.match(/ · \[redacted\]x* rejected\n/g)?.length, 40);
+  });
+
+  it("keeps compact messages valid with names, instants and errors beyond every limit", () => {
+    const huge = `${"😀".repeat(10_000)} ${JWT}`;
+    const jobs = Array.from({ length: 30 }, (_, i) =>
+      job({ jobName: i % 2 === 0 ? FAMILY.repeat(500) : " ", since: i % 3 === 0 ? "not <an> instant & more".repeat(10) : T0, errorMessage: huge, reason: huge, projectRef: i % 5 === 0 ? null : REF }),
+    );
+    const payloads = formatDiscord(jobs);
+    const messages = formatTelegram(jobs);
+    payloads.forEach(assertDiscordLimits);
+    assert.ok(payloads.every((p) => p.embeds.some((e) => e.title?.startsWith("🔴 Failed (30"))), "compact");
+    const text = messages.map(assertTelegramMessage).join("\n");
+    assert.ok(text.includes("• (unnamed job) · critical · since 2025-03-01 10:00Z · 😀"), text.slice(0, 500));
+    assert.ok(text.includes(" · critical · since not <an> instant & more"), "an unparsable instant is shown as given, escaped");
+    const plain = formatPlainText(jobs);
+    for (const out of [JSON.stringify(payloads), messages.join(""), plain]) assert.ok(!LONE_SURROGATE.test(out));
+  });
+
+  it("is deterministic and does not touch its input", () => {
+    const entries = mixed(60).map((e) => Object.freeze(e));
+    assert.deepEqual(formatDiscord(entries), formatDiscord(entries));
+    assert.deepEqual(formatTelegram(entries), formatTelegram(entries));
+  });
+});
+
 describe("formatPlainText", () => {
+  it("mirrors the compact layout for a group the channel would send compact", () => {
+    const jobs = Array.from({ length: 40 }, (_, i) => job({ jobName: `job-${i}`, errorMessage: i === 0 ? nastyError() : "ERROR: division by zero" }));
+    const text = formatPlainText(jobs);
+    assertNoSecrets(text);
+    assert.ok(text.startsWith("🔴 smoothed: 40 jobs failing\n\n🔴 Failed (40)\n• job-0 · critical · since 2025-03-01 10:00Z · ERROR 0: <b>bold</b> & \"quoted\""), text.slice(0, 300));
+    assert.ok(text.includes("\n• job-39 · critical · since 2025-03-01 10:00Z · ERROR: division by zero\n"));
+    assert.ok(text.endsWith("\n\nFull details: jobmon status --project smoothed · jobmon history smoothed/<job>"));
+    assert.ok(!text.includes("Open in Supabase dashboard"));
+  });
+
+  it("mirrors the channel it is asked about: twelve short changes fit one detailed Telegram message, not one Discord message", () => {
+    const jobs = Array.from({ length: 12 }, (_, i) => job({ jobName: `job-${i}` }));
+    assert.equal(formatTelegram(jobs).length, 1);
+    assert.ok(formatTelegram(jobs)[0]?.includes("<pre>"));
+    assert.ok(formatPlainText(jobs).includes("\n\n🔴 job-0 failed (was success)\n"));
+    assert.ok(formatPlainText(jobs, { channel: "discord" }).includes("\n\n🔴 Failed (12)\n• job-0 · critical · "));
+  });
+
+
   it("renders every section without markup, redacted, errors cut at a readable length", () => {
     const text = formatPlainText([job({ jobName: '<script>&"', errorMessage: nastyError() }), project()]);
     assertNoSecrets(text);

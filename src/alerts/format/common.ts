@@ -112,43 +112,49 @@ function cleanEntry(entry: AlertEntry, extra: readonly string[]): AlertEntry {
   }
 }
 
-/** The raw text fields of an entry, to tell whether a cached clean-up still holds. */
-function rawTexts(entry: AlertEntry): readonly (string | null)[] {
-  switch (entry.kind) {
-    case "job":
-      return [entry.projectName, entry.jobName, entry.schedule, entry.scheduleDescription, entry.reason, entry.errorMessage, entry.sourceId];
-    case "project":
-      return [entry.projectName, entry.reason, entry.errorMessage];
-    case "message":
-      return [entry.title, entry.message, entry.projectName, entry.jobName];
-  }
+/** The free-text fields of each kind: what `cleanEntry` changes. */
+const TEXT_KEYS = {
+  job: ["projectName", "jobName", "schedule", "scheduleDescription", "reason", "errorMessage", "sourceId"],
+  project: ["projectName", "reason", "errorMessage"],
+  message: ["title", "message", "projectName", "jobName"],
+} as const satisfies Record<AlertEntry["kind"], readonly string[]>;
+
+function texts(entry: AlertEntry): (string | null)[] {
+  const record = entry as unknown as Record<string, string | null>;
+  return TEXT_KEYS[entry.kind].map((key) => record[key] ?? null);
 }
 
-interface CleanedEntry {
+interface CleanedTexts {
+  kind: AlertEntry["kind"];
   extra: readonly string[];
   raw: readonly (string | null)[];
-  cleaned: AlertEntry;
+  cleaned: readonly (string | null)[];
 }
 
 /**
  * deliver.ts `batches()` formats growing prefixes of the same entries O(log n) times, and
- * redacting 12,000-character errors dominates that cost: the clean-up of an entry is kept
- * while the entry object, its texts and the secrets are unchanged (compared by identity
- * first, so a hit costs no scan). Collected with the entry.
+ * redacting 12,000-character errors dominates that cost: the cleaned texts of an entry are
+ * kept while the entry object, its texts and the secrets are unchanged (strings compared by
+ * identity first, so a hit costs no scan). Every other field is read afresh. Collected
+ * with the entry.
  */
-const cleanCache = new WeakMap<AlertEntry, CleanedEntry>();
+const cleanCache = new WeakMap<AlertEntry, CleanedTexts>();
 
 function sameList(a: readonly (string | null)[], b: readonly (string | null)[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 function cleanEntryCached(entry: AlertEntry, extra: readonly string[]): AlertEntry {
-  const raw = rawTexts(entry);
+  const raw = texts(entry);
   const hit = cleanCache.get(entry);
-  if (hit !== undefined && sameList(hit.raw, raw) && sameList(hit.extra, extra)) return { ...hit.cleaned };
+  if (hit !== undefined && hit.kind === entry.kind && sameList(hit.raw, raw) && sameList(hit.extra, extra)) {
+    const out: Record<string, unknown> = { ...entry };
+    TEXT_KEYS[entry.kind].forEach((key, i) => (out[key] = hit.cleaned[i] ?? null));
+    return out as unknown as AlertEntry;
+  }
   const cleaned = cleanEntry(entry, extra);
-  cleanCache.set(entry, { extra: [...extra], raw, cleaned });
-  return { ...cleaned };
+  cleanCache.set(entry, { kind: entry.kind, extra: [...extra], raw, cleaned: texts(cleaned) });
+  return cleaned;
 }
 
 /** Down first (worst first), then reminders, then recoveries; stable within a rank. */

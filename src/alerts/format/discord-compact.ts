@@ -12,7 +12,7 @@
  * boundaries, each message within every limit.
  */
 import { DISCORD_LIMITS } from "../limits.js";
-import { type SectionHeader, type Sections, oneLine, parseInstant } from "./common.js";
+import { type SectionHeader, type Sections, parseInstant } from "./common.js";
 import {
   type CompactGroup,
   type CompactLine,
@@ -25,11 +25,11 @@ import {
   compactTitle,
   detailsCommands,
   packLines,
+  shortInstantRendered,
   widestDetailsCommands,
 } from "./compact.js";
 import { jobsListDashboardUrl } from "./dashboard.js";
 import { type DiscordEmbed, type DiscordWebhookPayload, JOB_COLOR, MARKDOWN, headerContent, payload } from "./discord-markup.js";
-import { fitText, shortMarker } from "./fit.js";
 
 interface Rung {
   links: boolean;
@@ -59,7 +59,7 @@ const MARKUP: CompactMarkup = {
   // A Discord timestamp ("3 hours ago", in the reader's locale) in 16 characters.
   instant: (since) => {
     const ms = parseInstant(since);
-    return ms === null ? fitText(oneLine(since), 40, MARKDOWN, shortMarker) : `<t:${Math.floor(ms / 1000)}:R>`;
+    return ms === null ? shortInstantRendered(since, MARKDOWN) : `<t:${Math.floor(ms / 1000)}:R>`;
   },
 };
 

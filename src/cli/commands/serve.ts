@@ -67,7 +67,8 @@ export function register(program: Command, ctx: CommandContext): void {
         log: (line) => ctx.io.err(line),
       });
       const { io } = ctx;
-      io.out(`jobmon dashboard: ${dashboard.url} (read-only; the page refreshes every ${DEFAULT_REFRESH_SECONDS} s; JSON at ${dashboard.url}api/status)`);
+      const everywhere = opts.host === "0.0.0.0" || opts.host === "::" ? " on every interface" : "";
+      io.out(`jobmon dashboard: ${dashboard.url}${everywhere} (read-only; the page refreshes every ${DEFAULT_REFRESH_SECONDS} s; JSON at ${dashboard.url}api/status)`);
       io.out(config.hub.kind === "embedded" ? `Hub: embedded in ${config.hub.dir}, opened per request so that \`jobmon check\` can still run.` : `Hub: ${config.hub.source}.`);
       if (dashboard.tokenRequired) {
         io.out(`Every request must carry ${TOKEN_VARIABLE}: send \`Authorization: Bearer <token>\`, or sign in at ${dashboard.url}login.`);

@@ -769,7 +769,10 @@ function safeCut(text, k) {
   if (k <= 0) return 0;
   if (k >= text.length) return text.length;
   let cut = k;
-  if (isHighSurrogate(text.charCodeAt(cut - 1)) && isLowSurrogate(text.charCodeAt(cut))) cut--;
+  const before = text.charCodeAt(cut - 1);
+  const after = text.charCodeAt(cut);
+  if (before < 128 && after < 128 && !(before === 13 && after === 10)) return cut;
+  if (isHighSurrogate(before) && isLowSurrogate(after)) cut--;
   const segmenter = graphemeSegmenter();
   if (segmenter === null) return cut;
   const windowStart = Math.max(0, cut - MAX_GRAPHEME);
@@ -943,6 +946,31 @@ function cleanEntry(entry, extra) {
       };
   }
 }
+var TEXT_KEYS = {
+  job: ["projectName", "jobName", "schedule", "scheduleDescription", "reason", "errorMessage", "sourceId"],
+  project: ["projectName", "reason", "errorMessage"],
+  message: ["title", "message", "projectName", "jobName"]
+};
+function texts(entry) {
+  const record = entry;
+  return TEXT_KEYS[entry.kind].map((key) => record[key] ?? null);
+}
+var cleanCache = /* @__PURE__ */ new WeakMap();
+function sameList(a, b) {
+  return a.length === b.length && a.every((value2, i) => value2 === b[i]);
+}
+function cleanEntryCached(entry, extra) {
+  const raw = texts(entry);
+  const hit = cleanCache.get(entry);
+  if (hit !== void 0 && hit.kind === entry.kind && sameList(hit.raw, raw) && sameList(hit.extra, extra)) {
+    const out = { ...entry };
+    TEXT_KEYS[entry.kind].forEach((key, i) => out[key] = hit.cleaned[i] ?? null);
+    return out;
+  }
+  const cleaned = cleanEntry(entry, extra);
+  cleanCache.set(entry, { kind: entry.kind, extra: [...extra], raw, cleaned: texts(cleaned) });
+  return cleaned;
+}
 var JOB_RANK = { failed: 0, stuck: 0, missed: 1, unknown: 2, paused: 3, success: 5 };
 var jobRank = (j) => j.toStatus !== "success" && j.reminder ? 4 : JOB_RANK[j.toStatus];
 function prepare(entries, opts = {}) {
@@ -953,7 +981,7 @@ function prepare(entries, opts = {}) {
     sections.nowMs = Number.isFinite(ms) ? ms : null;
   }
   for (const entry of entries) {
-    const cleaned = cleanEntry(entry, extra);
+    const cleaned = cleanEntryCached(entry, extra);
     if (cleaned.kind === "job") sections.jobs.push(cleaned);
     else if (cleaned.kind === "project") sections.projects.push(cleaned);
     else sections.messages.push(cleaned);
@@ -2250,6 +2278,821 @@ async function setProjectMute(db, projectName, until) {
   return rows.length > 0;
 }
 
+// src/health/functions.ts
+var CALL = /(?:\b[Hh][Tt][Tt][Pp][Ss]?:\/\/([A-Za-z0-9.-]+)(?::\d+)?|(?:['"]|\$[A-Za-z_0-9]*\$)[A-Za-z0-9.-]*(?::\d+)?)\/functions\/v1\/([A-Za-z0-9_-]+)/g;
+var HTTP_CALL = /\bnet\s*\.\s*http_(?:post|get|delete)\s*\(|\bsupabase_functions\s*\.\s*http_request\s*\(/i;
+var DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$/y;
+function stripSqlComments(sql, depth = 0) {
+  let out = "";
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    const next = sql[i + 1];
+    if (c === "-" && next === "-") {
+      const end = sql.indexOf("\n", i);
+      i = end < 0 ? sql.length : end;
+      continue;
+    }
+    if (c === "/" && next === "*") {
+      let depth2 = 1;
+      i += 2;
+      while (i < sql.length && depth2 > 0) {
+        if (sql.startsWith("/*", i)) {
+          depth2++;
+          i += 2;
+        } else if (sql.startsWith("*/", i)) {
+          depth2--;
+          i += 2;
+        } else {
+          i++;
+        }
+      }
+      out += " ";
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < sql.length) {
+        if (sql[j] === c) {
+          if (sql[j + 1] === c) j += 2;
+          else break;
+        } else if (c === "'" && sql[j] === "\\" && (sql[i - 1] === "e" || sql[i - 1] === "E")) {
+          j += 2;
+        } else {
+          j++;
+        }
+      }
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c === "$" && !/[A-Za-z_0-9]/.test(sql[i - 1] ?? "")) {
+      DOLLAR_TAG.lastIndex = i;
+      const tag = DOLLAR_TAG.exec(sql);
+      if (tag) {
+        const open = i + tag[0].length;
+        const close = sql.indexOf(tag[0], open);
+        const bodyEnd = close < 0 ? sql.length : close;
+        const body = sql.slice(open, bodyEnd);
+        out += tag[0] + (depth < 4 ? stripSqlComments(body, depth + 1) : body) + (close < 0 ? "" : tag[0]);
+        i = close < 0 ? sql.length : close + tag[0].length;
+        continue;
+      }
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+function functionCallTargets(command) {
+  const calls = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const match of stripSqlComments(command).matchAll(CALL)) {
+    const host = match[1]?.toLowerCase() ?? null;
+    const slug = match[2];
+    const ref = host === null ? null : /^([a-z0-9]+)\.supabase\.(?:co|in|net)$/.exec(host)?.[1] ?? null;
+    const key = `${slug}\0${ref ?? ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    calls.push({ slug, ref });
+  }
+  return calls;
+}
+function functionCallsInCommand(command, projectRef) {
+  const slugs = functionCallTargets(command).filter((call) => !projectRef || call.ref === null || call.ref === projectRef).map((call) => call.slug);
+  return [...new Set(slugs)];
+}
+function makesHttpRequest(command) {
+  return HTTP_CALL.test(stripSqlComments(command));
+}
+function functionCallsByJob(jobs, projectRef) {
+  const calls = /* @__PURE__ */ new Map();
+  for (const job of jobs) {
+    const slugs = functionCallsInCommand(job.command, projectRef);
+    if (slugs.length > 0 || makesHttpRequest(job.command)) calls.set(job.jobid, slugs);
+  }
+  return calls;
+}
+function misconfiguredCalls(calls, functions) {
+  const status = /* @__PURE__ */ new Map();
+  for (const f of functions) {
+    if (typeof f === "string") status.set(f, "ACTIVE");
+    else status.set(f.slug, f.status);
+  }
+  const out = [];
+  for (const [jobid, slugs] of calls) {
+    for (const slug of slugs) {
+      const state = status.get(slug);
+      if (state === void 0) {
+        out.push({
+          jobid,
+          slug,
+          reason: `calls the Edge Function "${slug}" (/functions/v1/${slug}), which this project does not have: deploy it or fix the URL in the command`
+        });
+      } else if (state === "REMOVED") {
+        out.push({
+          jobid,
+          slug,
+          reason: `calls the Edge Function "${slug}" (/functions/v1/${slug}), which is REMOVED in this project: redeploy it or unschedule the job`
+        });
+      }
+    }
+  }
+  return out;
+}
+var DEFAULT_CORRELATION_WINDOW_MS = 6e4;
+function correlateResponses(runs2, calls, responses, options = {}) {
+  const windowMs = options.windowMs ?? DEFAULT_CORRELATION_WINDOW_MS;
+  const runsByJob = /* @__PURE__ */ new Map();
+  for (const run of runs2) {
+    if (!calls.has(run.jobid) || run.start === null) continue;
+    const start = run.start.getTime();
+    const until = Math.max(start, run.end?.getTime() ?? start) + windowMs;
+    const list2 = runsByJob.get(run.jobid) ?? [];
+    list2.push({ start, until });
+    runsByJob.set(run.jobid, list2);
+  }
+  const byJob = /* @__PURE__ */ new Map();
+  const outcome = (jobid) => {
+    let entry = byJob.get(jobid);
+    if (!entry) {
+      entry = { failures: [], okCount: 0, ambiguousOk: 0 };
+      byJob.set(jobid, entry);
+    }
+    return entry;
+  };
+  const result = { byJob, unattributedFailures: [], unattributedOk: 0 };
+  for (const response of responses) {
+    const t = response.created.getTime();
+    const candidates = [];
+    for (const [jobid, list2] of runsByJob) {
+      if (list2.some((run) => run.start <= t && t <= run.until)) candidates.push(jobid);
+    }
+    candidates.sort((a, b) => a - b);
+    if (candidates.length === 0) {
+      if (response.failed) result.unattributedFailures.push(response);
+      else result.unattributedOk++;
+      continue;
+    }
+    const ambiguous = candidates.length > 1;
+    for (const jobid of candidates) {
+      const entry = outcome(jobid);
+      if (response.failed) entry.failures.push({ response, ambiguous, candidates });
+      else {
+        entry.okCount++;
+        if (ambiguous) entry.ambiguousOk++;
+      }
+    }
+  }
+  return result;
+}
+function firstLine2(text, max = 200) {
+  if (!text) return "";
+  const line = text.trim().split("\n")[0]?.trim() ?? "";
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+function edgeStatusMeaning(status) {
+  switch (status) {
+    case 546:
+      return "resource limit hit: CPU time, memory or wall clock";
+    case 504:
+      return "timeout: the function did not answer within the 150 s limit";
+    case 503:
+      return "the function could not start (boot error or unavailable)";
+    case 502:
+      return "bad gateway: the function crashed or returned an invalid answer";
+    case 500:
+      return "the function threw or returned an error";
+    case 401:
+      return "unauthorized: check the Authorization header (the key read from Vault may be NULL or wrong)";
+    case 404:
+      return "not found: is the function deployed under that name?";
+    default:
+      return null;
+  }
+}
+function pgNetFailureReason(response, options = {}) {
+  const clean = (text) => redactSecrets(firstLine2(text), options.secrets ?? []);
+  if (response.timed_out) {
+    const ms = /(\d+)\s*ms/i.exec(response.error_msg ?? "")?.[1];
+    const target = options.slug ? ` calling the Edge Function ${options.slug}` : "";
+    return ms ? `timed out after ${ms} ms${target} (pg_net's timeout_milliseconds; a slower function needs a larger one)` : `timed out${target} (pg_net's request timeout, 5 s by default: pass timeout_milliseconds to net.http_post for a slower function)${response.error_msg ? `: ${clean(response.error_msg)}` : ""}`;
+  }
+  if (response.status_code !== null && response.status_code >= 400) {
+    const from = options.slug ? `from the Edge Function ${options.slug}` : options.slug === null ? "from the called URL" : "from the Edge Function";
+    const meaning = edgeStatusMeaning(response.status_code);
+    const body = clean(response.content);
+    return `HTTP ${response.status_code} ${from}${meaning ? ` (${meaning})` : ""}${body ? `: ${body}${response.content_truncated ? " …" : ""}` : ""}`;
+  }
+  if (response.error_msg) return `the request failed: ${clean(response.error_msg)}`;
+  return "the request failed without an error text";
+}
+function pgNetJobFailure(outcome, options = {}) {
+  const failures = [...outcome.failures].sort((a, b) => a.response.created.getTime() - b.response.created.getTime());
+  const latest = failures.at(-1);
+  if (!latest) return null;
+  const slugs = options.slugs ?? [];
+  const slug = slugs.length === 1 ? slugs[0] : slugs.length === 0 ? null : void 0;
+  const detail = pgNetFailureReason(latest.response, { slug, secrets: options.secrets ?? [] });
+  const total = failures.length + outcome.okCount;
+  const count = failures.length === 1 && total === 1 ? "its pg_net call failed" : `${failures.length} of ${total} pg_net calls failed`;
+  const name = (jobid) => options.jobNames?.get(jobid) ?? `job ${jobid}`;
+  const ambiguous = failures.filter((f) => f.ambiguous);
+  let match = "matched to this job by time (pg_net stores no URL)";
+  if (ambiguous.length > 0) {
+    const others = [...new Set(ambiguous.flatMap((f) => f.candidates))].filter((id) => id !== options.jobid).map(name);
+    match = `matched by time only, and ambiguous${failures.length === 1 ? "" : ambiguous.length === failures.length ? " for all of them" : ` for ${ambiguous.length} of them`}: ${others.length > 0 ? others.join(", ") : "another job"} ran at the same time (pg_net stores no URL)`;
+  }
+  const at = latest.response.created;
+  return {
+    reason: `${count} (last at ${at.toISOString().replace(/\.000Z$/, "Z")}): ${detail}; ${match}`,
+    errorMessage: redactSecrets(
+      [latest.response.error_msg, latest.response.content].filter((t) => Boolean(t)).join("\n") || detail,
+      options.secrets ?? []
+    ),
+    at,
+    failures: failures.length
+  };
+}
+function isFunctionFailure(statusCode) {
+  return statusCode !== null && statusCode >= 500;
+}
+function iso(d) {
+  return d.toISOString().replace(/\.000Z$/, "Z");
+}
+function codeSummary(codes) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([code, n]) => {
+    const meaning = code === 546 ? " (resource limit)" : code === 504 ? " (timeout)" : "";
+    return `${n}× ${code}${meaning}`;
+  }).join(", ");
+}
+function evaluateFunction(facts, _now) {
+  const invocations = [...facts.invocations ?? []].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const latest = invocations.at(-1);
+  const lastInvocation = latest ? { at: latest.at, statusCode: latest.statusCode } : facts.lastInvocation;
+  const failed = invocations.filter((i) => isFunctionFailure(i.statusCode));
+  const previousTrailing = facts.previousTrailingFailures ?? 0;
+  let trailingFailures = previousTrailing;
+  for (const invocation of invocations) trailingFailures = isFunctionFailure(invocation.statusCode) ? trailingFailures + 1 : 0;
+  const base = {
+    lastInvocation,
+    invocations: invocations.length,
+    failures: failed.length,
+    trailingFailures,
+    runAt: null,
+    errorMessage: null
+  };
+  const since = facts.window ? ` since ${iso(facts.window.start)}` : "";
+  const logsNote = facts.logsError ? ` (its logs could not be read this check: ${facts.logsError})` : "";
+  const callers = facts.callers.map((c) => c.jobName);
+  const calledBy = callers.length > 0 ? `called by ${callers.join(", ")}` : "no cron job calls it";
+  if (facts.status === "REMOVED") {
+    return {
+      ...base,
+      trailingFailures: previousTrailing + 1,
+      status: "failed",
+      reason: `the function is REMOVED in the project (Management API status)${callers.length > 0 ? `, yet ${calledBy}: redeploy it or unschedule the job` : ": redeploy it if it is still needed"}`
+    };
+  }
+  if (facts.status === "THROTTLED") {
+    return {
+      ...base,
+      trailingFailures: previousTrailing + 1,
+      status: "failed",
+      reason: "the function is THROTTLED by Supabase (Management API status): its invocations are being refused; check the project's usage limits and billing"
+    };
+  }
+  if (failed.length > 0) {
+    const last = failed.at(-1);
+    const codes = failed.map((i) => i.statusCode);
+    const share = `${failed.length} of ${invocations.length} invocation${invocations.length === 1 ? "" : "s"}${since}`;
+    const recovered = latest && !isFunctionFailure(latest.statusCode) ? "; the latest invocation succeeded" : "";
+    return {
+      ...base,
+      status: "failed",
+      reason: `${share} failed: ${codeSummary(codes)} (last at ${iso(last.at)})${recovered}${facts.logsTruncated ? "; more invocations than one read returns" : ""}`,
+      errorMessage: last.message ?? `HTTP ${last.statusCode}`,
+      runAt: last.at
+    };
+  }
+  const active = facts.callers.filter((c) => c.active);
+  if (facts.schedule !== null && active.length > 0 && active.every((c) => c.status === "missed")) {
+    const first = active[0];
+    return {
+      ...base,
+      status: "missed",
+      reason: `not called on schedule: ${active.length === 1 ? `its caller ${first.jobName} missed` : `its callers ${active.map((c) => c.jobName).join(", ")} all missed`} (${first.reason})`
+    };
+  }
+  if (latest) {
+    const clientErrors = invocations.filter((i) => i.statusCode !== null && i.statusCode >= 400).length;
+    const count = `${invocations.length}${facts.logsTruncated ? "+" : ""} invocation${invocations.length === 1 ? "" : "s"}${since}`;
+    return {
+      ...base,
+      status: "success",
+      reason: `${count}, none failed${clientErrors > 0 ? ` (${clientErrors} answered 4xx: a caller's error)` : ""}; last at ${iso(latest.at)} (${latest.statusCode ?? "no status"})`,
+      runAt: latest.at
+    };
+  }
+  const previous2 = facts.lastInvocation;
+  if (previous2) {
+    if (isFunctionFailure(previous2.statusCode)) {
+      return {
+        ...base,
+        status: "failed",
+        reason: `no invocation${since}; the latest one, at ${iso(previous2.at)}, answered ${previous2.statusCode}${logsNote}`,
+        runAt: previous2.at
+      };
+    }
+    return {
+      ...base,
+      status: "success",
+      reason: `no invocation${since}; the latest one, at ${iso(previous2.at)}, answered ${previous2.statusCode ?? "no status"}; ${calledBy}${logsNote}`,
+      runAt: previous2.at
+    };
+  }
+  if (callers.length === 0) {
+    return { ...base, status: "unknown", reason: `idle: no cron job calls it and no invocation${since || " seen"}${logsNote}` };
+  }
+  return { ...base, status: "unknown", reason: `no invocation seen yet; ${calledBy}${logsNote}` };
+}
+
+// src/sources/management-api.ts
+var DEFAULT_API_URL = "https://api.supabase.com";
+var ERROR_CLASS = {
+  auth: "configuration",
+  forbidden: "configuration",
+  not_found: "configuration",
+  rate_limited: "transient",
+  server: "transient",
+  network: "transient",
+  query: "permanent",
+  bad_response: "permanent"
+};
+var ManagementApiError = class extends JobmonError {
+  kind;
+  /** HTTP status, when there was an answer. */
+  status;
+  /** Which call: `functions` or `logs.all`. */
+  endpoint;
+  /** For `rate_limited`: how long the API asked to wait, in ms, when it said. */
+  retryAfterMs;
+  constructor(kind, endpoint, message, extra = {}) {
+    super(message, ERROR_CLASS[kind]);
+    this.name = "ManagementApiError";
+    this.kind = kind;
+    this.endpoint = endpoint;
+    this.status = extra.status;
+    this.retryAfterMs = extra.retryAfterMs;
+  }
+};
+var MANAGEMENT_API_DEFAULTS = {
+  timeoutMs: 15e3,
+  maxAttempts: 4,
+  maxWaitMs: 3e4,
+  baseDelayMs: 500,
+  maxDelayMs: 8e3
+};
+var MINUTE_MS = 6e4;
+var DAY_MS = 24 * 60 * MINUTE_MS;
+var MAX_LOGS_REQUEST_WINDOW_MS = DAY_MS - 2 * MINUTE_MS;
+var DEFAULT_LOG_ROW_LIMIT = 1e3;
+function functionEdgeLogsSql(rowLimit = DEFAULT_LOG_ROW_LIMIT) {
+  const limit = Math.max(1, Math.floor(rowLimit));
+  return [
+    "select id, function_edge_logs.timestamp, event_message, response.status_code, request.method,",
+    "  m.function_id, m.execution_time_ms",
+    "from function_edge_logs",
+    "  cross join unnest(metadata) as m",
+    "  cross join unnest(m.response) as response",
+    "  cross join unnest(m.request) as request",
+    "order by case when response.status_code >= 400 then 0 else 1 end, function_edge_logs.timestamp desc",
+    `limit ${limit}`
+  ].join("\n");
+}
+var ManagementApi = class {
+  baseUrl;
+  token;
+  fetchImpl;
+  sleep;
+  now;
+  random;
+  timeoutMs;
+  maxAttempts;
+  maxWaitMs;
+  secrets;
+  /** Per `endpoint:ref`: an answer said no requests remain until `resetAt`. */
+  blocked = /* @__PURE__ */ new Map();
+  constructor(options) {
+    const token = options.accessToken?.trim() ?? "";
+    if (token === "") throw new ConfigError("SUPABASE_ACCESS_TOKEN", "is empty: set a Supabase personal access token to read Edge Functions");
+    this.token = token;
+    this.baseUrl = (options.baseUrl ?? DEFAULT_API_URL).replace(/\/+$/, "");
+    this.fetchImpl = options.fetch;
+    this.sleep = options.sleep ?? realSleep;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.timeoutMs = options.timeoutMs ?? MANAGEMENT_API_DEFAULTS.timeoutMs;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? MANAGEMENT_API_DEFAULTS.maxAttempts);
+    this.maxWaitMs = Math.max(0, options.maxWaitMs ?? MANAGEMENT_API_DEFAULTS.maxWaitMs);
+    this.secrets = [token, ...options.secrets ?? []];
+  }
+  /** `GET /v1/projects/{ref}/functions`: every Edge Function of the project. */
+  async listFunctions(ref) {
+    const body = await this.getJson("functions", ref, `/v1/projects/${encodeURIComponent(ref)}/functions`);
+    if (!Array.isArray(body)) throw this.badResponse("functions", "expected a JSON array of functions");
+    return body.map((item, i) => parseFunction(item, i, (why) => this.badResponse("functions", why)));
+  }
+  /**
+   * The project's Edge Function invocations with `start <= timestamp < end`, from
+   * `logs.all` (BigQuery SQL over `function_edge_logs`). A window longer than
+   * `maxLookbackMs` is clamped to its most recent part; one longer than a request may cover
+   * (24 h) is split into several requests. An `error` field in a 200 answer is an error.
+   */
+  async functionLogs(ref, options) {
+    const maxLookbackMs = Math.max(MINUTE_MS, options.maxLookbackMs ?? MAX_LOGS_REQUEST_WINDOW_MS);
+    const rowLimit = options.rowLimit ?? DEFAULT_LOG_ROW_LIMIT;
+    const end = options.end.getTime();
+    let start = options.start.getTime();
+    if (!Number.isFinite(start) || !Number.isFinite(end)) throw new RangeError("functionLogs: start and end must be valid dates");
+    const clamped = end - start > maxLookbackMs;
+    if (clamped) start = end - maxLookbackMs;
+    const result = { rows: [], start: new Date(start), end: new Date(end), clamped, truncated: false, requests: 0 };
+    if (end <= start) return result;
+    const sql = functionEdgeLogsSql(rowLimit);
+    const seen = /* @__PURE__ */ new Set();
+    for (let chunkEnd = end; chunkEnd > start; chunkEnd -= MAX_LOGS_REQUEST_WINDOW_MS) {
+      const chunkStart = Math.max(start, chunkEnd - MAX_LOGS_REQUEST_WINDOW_MS);
+      const params = new URLSearchParams({
+        sql,
+        iso_timestamp_start: new Date(floorMinute(chunkStart - 1)).toISOString(),
+        iso_timestamp_end: new Date(ceilMinute(chunkEnd)).toISOString()
+      });
+      const body = await this.getJson("logs.all", ref, `/v1/projects/${encodeURIComponent(ref)}/analytics/endpoints/logs.all`, params);
+      result.requests++;
+      if (!isRecord(body)) throw this.badResponse("logs.all", "expected a JSON object with `result` and `error`");
+      const error = body["error"];
+      if (error !== null && error !== void 0 && error !== "") {
+        throw new ManagementApiError("query", "logs.all", `the logs.all query for project ${ref} failed: ${this.clean(describeQueryError(error))}`, { status: 200 });
+      }
+      const rows = body["result"] ?? [];
+      if (!Array.isArray(rows)) throw this.badResponse("logs.all", "`result` is not an array");
+      if (rows.length >= rowLimit) result.truncated = true;
+      for (const raw of rows) {
+        const row = parseInvocation(raw);
+        if (row === null || seen.has(row.id)) continue;
+        const at = row.timestamp.getTime();
+        if (at < chunkStart || at >= chunkEnd) continue;
+        seen.add(row.id);
+        result.rows.push(row);
+      }
+    }
+    result.rows.sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
+    return result;
+  }
+  // -------------------------------------------------------------------------------------
+  async getJson(endpoint, ref, path, query) {
+    const key = `${endpoint}:${ref}`;
+    const url = `${this.baseUrl}${path}${query ? `?${query.toString()}` : ""}`;
+    let waitedMs = 0;
+    const wait = async (ms, why) => {
+      if (waitedMs + ms > this.maxWaitMs) throw why();
+      await this.sleep(ms);
+      waitedMs += ms;
+    };
+    for (let attempt = 1; ; attempt++) {
+      const block = this.blocked.get(key);
+      if (block !== void 0) {
+        const pending = block.resetAt - this.now();
+        if (pending > 0) await wait(pending, () => this.rateLimited(endpoint, ref, pending));
+        this.blocked.delete(key);
+      }
+      const answer = await fetchWithTimeout(
+        url,
+        { method: "GET", headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json" } },
+        { timeoutMs: this.timeoutMs, ...this.fetchImpl ? { fetch: this.fetchImpl } : {} }
+      );
+      const last = attempt >= this.maxAttempts;
+      if (answer.kind === "failed") {
+        const error = () => new ManagementApiError("network", endpoint, `cannot reach the Management API at ${this.baseUrl} (GET ${path}): ${this.clean(answer.error)}`);
+        if (last) throw error();
+        await wait(this.backoff(attempt), error);
+        continue;
+      }
+      const resetMs = this.noteRateLimit(key, answer.headers);
+      const { status } = answer;
+      if (status >= 200 && status < 300) {
+        const body = parseJson(answer.text);
+        if (body === void 0) throw this.badResponse(endpoint, `GET ${path} answered ${status} without a JSON body`);
+        return body;
+      }
+      if (status === 429) {
+        const retryAfterMs = resetMs ?? parseRetryAfterMs(answer.headers.get("retry-after"), this.now()) ?? this.backoff(attempt);
+        const error = () => this.rateLimited(endpoint, ref, retryAfterMs);
+        if (last) throw error();
+        await wait(retryAfterMs, error);
+        this.blocked.delete(key);
+        continue;
+      }
+      if (status >= 500 || status === 408) {
+        const error = () => new ManagementApiError("server", endpoint, `the Management API answered ${status} to GET ${path}${this.detail(answer.text)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
+        if (last) throw error();
+        await wait(this.backoff(attempt), error);
+        continue;
+      }
+      throw this.clientError(status, endpoint, ref, path, answer.text);
+    }
+  }
+  /** Reads `X-RateLimit-Remaining`/`-Reset`; returns the reset in ms when present. */
+  noteRateLimit(key, headers) {
+    const reset = Number(headers.get("x-ratelimit-reset"));
+    const resetMs = headers.get("x-ratelimit-reset") !== null && Number.isFinite(reset) && reset >= 0 ? Math.ceil(reset * 1e3) : void 0;
+    const remaining = headers.get("x-ratelimit-remaining");
+    if (remaining !== null && Number(remaining) <= 0 && resetMs !== void 0) {
+      this.blocked.set(key, { resetAt: this.now() + resetMs });
+    }
+    return resetMs;
+  }
+  backoff(attempt) {
+    return backoffDelayMs(attempt, this.random, MANAGEMENT_API_DEFAULTS.baseDelayMs, MANAGEMENT_API_DEFAULTS.maxDelayMs);
+  }
+  rateLimited(endpoint, ref, retryAfterMs) {
+    const seconds2 = Math.ceil(retryAfterMs / 1e3);
+    const limit = endpoint === "logs.all" ? "30 requests/min" : "120 requests/min";
+    return new ManagementApiError(
+      "rate_limited",
+      endpoint,
+      `the Management API rate limit for ${endpoint} of project ${ref} (${limit}) is exhausted; it resets in ${seconds2}s, longer than this check waits: the next check reads it`,
+      { status: 429, retryAfterMs }
+    );
+  }
+  clientError(status, endpoint, ref, path, text) {
+    if (status === 401) {
+      return new ManagementApiError(
+        "auth",
+        endpoint,
+        "the Management API rejected SUPABASE_ACCESS_TOKEN (401 Unauthorized): create a personal access token at https://supabase.com/dashboard/account/tokens and set SUPABASE_ACCESS_TOKEN to it",
+        { status }
+      );
+    }
+    if (status === 404) {
+      return new ManagementApiError(
+        "not_found",
+        endpoint,
+        `the Management API does not know project ref "${ref}" (404 on GET ${path}): check JOBMON_PROJECT_REFS (or the project URL it was read from) and that the token's account can see the project`,
+        { status }
+      );
+    }
+    if (status === 402 || status === 403) {
+      const need = endpoint === "logs.all" ? "analytics:read (analytics_logs_read)" : "edge_functions_read";
+      return new ManagementApiError(
+        "forbidden",
+        endpoint,
+        `the Management API refused GET ${path} (${status})${this.detail(text)}: SUPABASE_ACCESS_TOKEN needs access to project ${ref} with ${need}`,
+        { status }
+      );
+    }
+    return new ManagementApiError("bad_response", endpoint, `the Management API answered ${status} to GET ${path}${this.detail(text)}`, { status });
+  }
+  badResponse(endpoint, why) {
+    return new ManagementApiError("bad_response", endpoint, `unexpected answer from the Management API (${endpoint}): ${this.clean(why)}`);
+  }
+  detail(text) {
+    const body = parseJson(text);
+    const message = isRecord(body) && typeof body["message"] === "string" ? body["message"] : text.trim();
+    return message ? `: ${this.clean(message)}` : "";
+  }
+  /** Server text into an error: the token (and other known secrets) out, bounded. */
+  clean(text) {
+    return truncate(redactSecrets(scrubSecrets(text, this.secrets), this.secrets), 300);
+  }
+};
+function nextLogsWindow(options) {
+  const end = options.now.getTime() - (options.ingestLagMs ?? 6e4);
+  const start = options.cursor?.getTime() ?? end - (options.firstLookbackMs ?? 15 * MINUTE_MS);
+  return end > start ? { start: new Date(start), end: new Date(end) } : null;
+}
+function projectRefFor(project) {
+  if (project.ref) return { ok: true, ref: project.ref };
+  return {
+    ok: false,
+    reason: `the Supabase project ref of ${project.name} is unknown (${project.envVar} does not show it): set JOBMON_PROJECT_REFS (one ref per project, in order) to read its Edge Functions`
+  };
+}
+function floorMinute(ms) {
+  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+}
+function ceilMinute(ms) {
+  return Math.ceil(ms / MINUTE_MS) * MINUTE_MS;
+}
+function dateFromMillis(value2) {
+  if (typeof value2 === "number" && Number.isFinite(value2)) return new Date(value2);
+  if (typeof value2 === "string" && value2.trim() !== "") {
+    const ms = /^\d+$/.test(value2.trim()) ? Number(value2) : Date.parse(value2);
+    return Number.isNaN(ms) ? null : new Date(ms);
+  }
+  return null;
+}
+function dateFromMicros(value2) {
+  if (typeof value2 === "number" && Number.isFinite(value2)) return new Date(Math.floor(value2 / 1e3));
+  if (typeof value2 === "string" && value2.trim() !== "") {
+    const text = value2.trim();
+    const ms = /^\d+$/.test(text) ? Math.floor(Number(text) / 1e3) : Date.parse(text);
+    return Number.isNaN(ms) ? null : new Date(ms);
+  }
+  return null;
+}
+function parseFunction(item, index, bad) {
+  if (!isRecord(item)) throw bad(`function ${index} is not an object`);
+  const { id, slug } = item;
+  if (typeof id !== "string" || typeof slug !== "string" || slug === "") throw bad(`function ${index} has no id or slug`);
+  const created = dateFromMillis(item["created_at"]);
+  const updated = dateFromMillis(item["updated_at"]) ?? created;
+  if (created === null || updated === null) throw bad(`function ${slug} has no valid created_at/updated_at`);
+  const version = Number(item["version"]);
+  return {
+    id,
+    slug,
+    name: typeof item["name"] === "string" ? item["name"] : slug,
+    status: typeof item["status"] === "string" ? item["status"] : "ACTIVE",
+    version: Number.isFinite(version) ? version : 0,
+    created_at: created,
+    updated_at: updated,
+    verify_jwt: item["verify_jwt"] !== false
+  };
+}
+function numberOrNull(value2) {
+  if (value2 === null || value2 === void 0 || value2 === "") return null;
+  const n = Number(value2);
+  return Number.isFinite(n) ? n : null;
+}
+function parseInvocation(raw) {
+  if (!isRecord(raw)) return null;
+  const timestamp = dateFromMicros(raw["timestamp"]);
+  const id = raw["id"];
+  const functionId = raw["function_id"];
+  if (timestamp === null || typeof id !== "string" || typeof functionId !== "string") return null;
+  return {
+    id,
+    timestamp,
+    event_message: typeof raw["event_message"] === "string" ? raw["event_message"] : "",
+    status_code: numberOrNull(raw["status_code"]),
+    method: typeof raw["method"] === "string" ? raw["method"] : null,
+    function_id: functionId,
+    execution_time_ms: numberOrNull(raw["execution_time_ms"])
+  };
+}
+function describeQueryError(error) {
+  if (typeof error === "string") return error;
+  if (isRecord(error)) {
+    if (typeof error["message"] === "string") return error["message"];
+    const first = Array.isArray(error["errors"]) ? error["errors"][0] : void 0;
+    if (isRecord(first) && typeof first["message"] === "string") return first["message"];
+  }
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
+}
+
+// src/edge-functions.ts
+function managementApi(config, options = {}) {
+  const token = config.managementApi.accessToken;
+  if (!token) return null;
+  return new ManagementApi({ accessToken: token, baseUrl: config.managementApi.baseUrl, secrets: config.secrets, ...options });
+}
+var NO_TOKEN_NOTE = "Edge Functions skipped: set SUPABASE_ACCESS_TOKEN (a Supabase personal access token) to discover and check them";
+async function collectFunctions(config, project, api, logs) {
+  if (!api) return { functions: null, logs: null, note: null };
+  const ref = projectRefFor(project);
+  if (!ref.ok) return { functions: null, logs: null, note: ref.reason };
+  let functions;
+  try {
+    functions = await api.listFunctions(ref.ref);
+  } catch (error) {
+    return { functions: null, logs: null, note: `Edge Functions not read: ${redactSecrets(errorMessage(error), config.secrets)}` };
+  }
+  if (!logs || functions.length === 0) return { functions, logs: null, note: null };
+  const window = nextLogsWindow({ cursor: logs.cursor, now: logs.now });
+  if (!window) return { functions, logs: null, note: null };
+  try {
+    return { functions, logs: await api.functionLogs(ref.ref, window), note: null };
+  } catch (error) {
+    return { functions, logs: null, note: `Edge Function logs not read: ${redactSecrets(errorMessage(error), config.secrets)}` };
+  }
+}
+function functionInventory(functions, cronJobs, names, ref) {
+  const calls = functionCallsByJob(cronJobs, ref);
+  return functions.map((fn) => {
+    const callers = cronJobs.filter((job) => calls.get(job.jobid)?.includes(fn.slug));
+    const active = callers.filter((job) => job.active);
+    const schedules = [...new Set(active.map((job) => job.schedule))];
+    return {
+      job_name: fn.slug,
+      source_id: fn.id,
+      schedule: schedules.length === 1 ? schedules[0] : schedules.length > 1 ? schedules.join(" | ") : null,
+      command: null,
+      active: fn.status === "ACTIVE",
+      run_as: null,
+      database_name: null,
+      source_meta: {
+        name: fn.name,
+        version: fn.version,
+        status: fn.status,
+        updated_at: fn.updated_at?.getTime() ?? null,
+        verify_jwt: fn.verify_jwt,
+        called_by: callers.map((job) => names.get(job.jobid) ?? `job_${job.jobid}`)
+      }
+    };
+  });
+}
+function applyFunctionOutcomes(verdicts, jobs, cronJobs, runs2, net, functions, ref, secrets) {
+  const calls = functionCallsByJob(cronJobs, ref);
+  if (calls.size === 0) return;
+  const byJobid = new Map(jobs.filter((j) => j.job_type === "pg_cron").map((j) => [Number(j.source_id), j]));
+  const names = new Map([...byJobid].map(([jobid, j]) => [jobid, j.job_name]));
+  const fail = (jobid, reason, errorMessage2, at) => {
+    const job = byJobid.get(jobid);
+    const verdict = job && verdicts.get(job.id);
+    if (!job || !verdict || verdict.status === "paused") return;
+    if (verdict.status === "failed" || verdict.status === "stuck") {
+      verdict.reason = `${verdict.reason}; also ${reason}`;
+      return;
+    }
+    verdicts.set(job.id, { ...verdict, status: "failed", reason, errorMessage: errorMessage2, runAt: at ?? verdict.runAt, trailingFailures: Math.max(1, verdict.trailingFailures) });
+  };
+  if (net?.available) {
+    const correlation = correlateResponses(
+      runs2.map((r) => ({ jobid: r.jobid, runid: r.runid, start: r.start_time, end: r.end_time })),
+      calls,
+      net.responses
+    );
+    for (const [jobid, outcome] of correlation.byJob) {
+      const failure = pgNetJobFailure(outcome, { jobNames: names, slugs: calls.get(jobid) ?? [], secrets, jobid });
+      if (failure) fail(jobid, failure.reason, failure.errorMessage, failure.at);
+    }
+  }
+  if (functions) {
+    for (const call of misconfiguredCalls(calls, functions)) fail(call.jobid, `misconfigured: ${call.reason}`, null, null);
+  }
+}
+function evaluateFunctions(jobs, verdicts, logs, now, secrets) {
+  const cronByName = new Map(jobs.filter((j) => j.job_type === "pg_cron").map((j) => [j.job_name, j]));
+  const out = /* @__PURE__ */ new Map();
+  for (const fn of jobs.filter((j) => j.job_type === "edge_function")) {
+    const meta = fn.source_meta;
+    const callers = (meta.called_by ?? []).flatMap((name) => {
+      const job = cronByName.get(name);
+      const v = job && verdicts.get(job.id);
+      return job && v ? [{ jobName: name, status: v.status, reason: v.reason, active: job.active !== false }] : [];
+    });
+    const invocations = logs ? logs.rows.filter((r) => r.function_id === fn.source_id).map((r) => ({ at: r.timestamp, statusCode: r.status_code, message: r.event_message ? redactSecrets(r.event_message, secrets) : null })) : null;
+    const lastCode = fn.last_run_status && /^\d+$/.test(fn.last_run_status) ? Number(fn.last_run_status) : null;
+    const fv = evaluateFunction(
+      {
+        slug: fn.job_name,
+        status: meta.status ?? (fn.active === false ? "REMOVED" : "ACTIVE"),
+        schedule: fn.schedule,
+        callers,
+        invocations,
+        window: logs ? { start: logs.start, end: logs.end } : null,
+        logsTruncated: logs?.truncated ?? false,
+        lastInvocation: fn.last_run_at ? { at: fn.last_run_at, statusCode: lastCode } : null,
+        previousTrailingFailures: fn.consecutive_failures
+      },
+      now
+    );
+    const asRun = (at, code, message, i) => ({
+      runid: at.getTime() * 1e3 + i,
+      status: isFunctionFailure(code) ? "failed" : "succeeded",
+      startTime: at,
+      endTime: at,
+      message,
+      seenAt: at
+    });
+    const runs2 = (invocations ?? []).sort((a, b) => a.at.getTime() - b.at.getTime()).map((inv, i) => asRun(inv.at, inv.statusCode, inv.message ?? null, i));
+    const last = fv.lastInvocation;
+    out.set(fn.id, {
+      runs: runs2,
+      verdict: {
+        status: fv.status,
+        reason: fv.reason,
+        errorMessage: fv.errorMessage,
+        runAt: fv.runAt,
+        failedRuns: runs2.filter((r) => r.status === "failed"),
+        lastFinishedRun: last ? { ...asRun(last.at, last.statusCode, null, 0), status: last.statusCode === null ? "unknown" : String(last.statusCode) } : null,
+        openRuns: [],
+        expectedAt: null,
+        trailingFailures: fv.trailingFailures
+      }
+    });
+  }
+  return out;
+}
+
 // src/db/postgres.ts
 import postgres from "postgres";
 var int8AsNumber = {
@@ -2474,11 +3317,17 @@ async function recordInventory(hub, project, inventory, at) {
 }
 async function discover(config, hub, options = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const collected = await readAllCronInventories(config, options.connect);
+  const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
+  const [collected, functions] = await Promise.all([
+    readAllCronInventories(config, options.connect),
+    Promise.all(config.projects.map((project) => collectFunctions(config, project, api, null)))
+  ]);
   const at = now();
+  const notes = api || config.projects.length === 0 ? [] : [NO_TOKEN_NOTE];
   const projects = [];
-  for (const entry of collected) {
+  for (const [i, entry] of collected.entries()) {
     const { project } = entry;
+    const fns = functions[i];
     if ("error" in entry) {
       await ensureProject(hub, project.name, project.ref, at);
       projects.push({
@@ -2490,6 +3339,7 @@ async function discover(config, hub, options = {}) {
         sees_all_jobs: null,
         warnings: [],
         jobs: 0,
+        functions: null,
         inserted: [],
         changed: [],
         removed: []
@@ -2498,20 +3348,27 @@ async function discover(config, hub, options = {}) {
     }
     const { inventory } = entry;
     const sync = await recordInventory(hub, project, inventory, at);
+    if (fns.functions) {
+      const fsync = await syncInventory(hub, project.name, "edge_function", functionInventory(fns.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), at);
+      sync.inserted.push(...fsync.inserted);
+      sync.changed.push(...fsync.changed);
+      sync.removed.push(...fsync.removed);
+    }
     projects.push({
       project_name: project.name,
       status: "ok",
       pg_cron_version: inventory.pgCronVersion,
       timezone: inventory.timezone,
       sees_all_jobs: inventory.seesAllJobs,
-      warnings: inventory.warnings.map((w) => redactSecrets(w, config.secrets)),
+      warnings: [...inventory.warnings, ...fns.note ? [fns.note] : []].map((w) => redactSecrets(w, config.secrets)),
       jobs: inventory.jobs.length,
+      functions: fns.functions?.length ?? null,
       inserted: sync.inserted,
       changed: sync.changed,
       removed: sync.removed
     });
   }
-  return { discovered_at: at.toISOString(), projects };
+  return { discovered_at: at.toISOString(), projects, notes };
 }
 
 // src/health/schedule/version.ts
@@ -3136,8 +3993,8 @@ function toCronSchedule(text, version, parsed) {
 }
 
 // src/health/schedule/calendar.ts
-var MINUTE_MS = 6e4;
-var DAY_MS = 864e5;
+var MINUTE_MS2 = 6e4;
+var DAY_MS2 = 864e5;
 var MINUTES_PER_DAY = 1440;
 function civilFromDays(dayNumber, out) {
   const z2 = dayNumber + 719468;
@@ -3241,9 +4098,9 @@ function neverFiresReason(s) {
   return null;
 }
 function isLastDayAt(zone, utcMs, scratch) {
-  const tomorrow = utcMs + DAY_MS;
+  const tomorrow = utcMs + DAY_MS2;
   const wall = tomorrow + zone.offsetAt(tomorrow);
-  return civilFromDays(Math.floor(wall / DAY_MS), scratch).day === 1;
+  return civilFromDays(Math.floor(wall / DAY_MS2), scratch).day === 1;
 }
 function dayRule(c, dayOfMonth, weekday, isLast) {
   const thisdom = c.dom[dayOfMonth] === 1 || c.last && isLast;
@@ -3432,13 +4289,13 @@ function resolveZone(name) {
 }
 
 // src/health/schedule/search.ts
-var SEARCH_HORIZON_MS = 5 * 366 * DAY_MS;
-var WINDOW_MS = 400 * DAY_MS;
-function floorMinute(ms) {
-  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+var SEARCH_HORIZON_MS = 5 * 366 * DAY_MS2;
+var WINDOW_MS = 400 * DAY_MS2;
+function floorMinute2(ms) {
+  return Math.floor(ms / MINUTE_MS2) * MINUTE_MS2;
 }
-function ceilMinute(ms) {
-  return Math.ceil(ms / MINUTE_MS) * MINUTE_MS;
+function ceilMinute2(ms) {
+  return Math.ceil(ms / MINUTE_MS2) * MINUTE_MS2;
 }
 function instant(date, what) {
   const ms = date instanceof Date ? date.getTime() : Number.NaN;
@@ -3469,17 +4326,17 @@ var Search = class {
       const windowEnd = Math.min(limit, t + WINDOW_MS);
       const transition2 = this.zone.nextTransition(t, windowEnd);
       const segmentEnd = transition2 ?? windowEnd + 1;
-      const lastStart = ceilMinute(segmentEnd) - MINUTE_MS;
-      const toWall = Math.floor((lastStart + offset) / MINUTE_MS);
-      let w = Math.floor((t + offset) / MINUTE_MS);
+      const lastStart = ceilMinute2(segmentEnd) - MINUTE_MS2;
+      const toWall = Math.floor((lastStart + offset) / MINUTE_MS2);
+      let w = Math.floor((t + offset) / MINUTE_MS2);
       while (w !== null && w <= toWall) {
         w = this.nextWall(w, toWall, offset);
         if (w === null) break;
-        const u = ceilMinute(w * MINUTE_MS - offset);
+        const u = ceilMinute2(w * MINUTE_MS2 - offset);
         if (!this.exactLast || this.exactDay(w, u)) return u;
         w += 1;
       }
-      t = lastStart + MINUTE_MS;
+      t = lastStart + MINUTE_MS2;
     }
     return null;
   }
@@ -3491,17 +4348,17 @@ var Search = class {
       const windowStart = Math.max(limit, t - WINDOW_MS);
       const transition2 = this.zone.previousTransition(t, windowStart);
       const segmentStart = transition2 ?? windowStart;
-      const firstStart = ceilMinute(segmentStart);
-      const toWall = Math.floor((firstStart + offset) / MINUTE_MS);
-      let w = Math.floor((t + offset) / MINUTE_MS);
+      const firstStart = ceilMinute2(segmentStart);
+      const toWall = Math.floor((firstStart + offset) / MINUTE_MS2);
+      let w = Math.floor((t + offset) / MINUTE_MS2);
       while (w !== null && w >= toWall) {
         w = this.previousWall(w, toWall, offset);
         if (w === null) break;
-        const u = ceilMinute(w * MINUTE_MS - offset);
+        const u = ceilMinute2(w * MINUTE_MS2 - offset);
         if (!this.exactLast || this.exactDay(w, u)) return u;
         w -= 1;
       }
-      t = firstStart - MINUTE_MS;
+      t = firstStart - MINUTE_MS2;
     }
     return null;
   }
@@ -3523,8 +4380,8 @@ var Search = class {
     if (!maybeLast && this.exactLast) {
       const beforeLast = isCalendarLastDay(civilFromDays(dayNumber + 1, this.other));
       if (beforeLast || date.day === 1) {
-        const approx = dayNumber * DAY_MS - offset;
-        maybeLast = this.zone.nextTransition(approx - 2 * DAY_MS, approx + 3 * DAY_MS) !== null;
+        const approx = dayNumber * DAY_MS2 - offset;
+        maybeLast = this.zone.nextTransition(approx - 2 * DAY_MS2, approx + 3 * DAY_MS2) !== null;
       }
     }
     return dayRule(this.c, date.day, weekday, maybeLast);
@@ -3672,7 +4529,7 @@ function nextFireTime(s, after, timeZone = "GMT") {
   const zone = evaluationZone(s, timeZone);
   const c = compile(s);
   if (c.never) return null;
-  const u = new Search(c, zone).forward(floorMinute(afterMs) + MINUTE_MS, afterMs + SEARCH_HORIZON_MS);
+  const u = new Search(c, zone).forward(floorMinute2(afterMs) + MINUTE_MS2, afterMs + SEARCH_HORIZON_MS);
   return u === null ? null : new Date(u);
 }
 function previousFireTime(s, atOrBefore, timeZone = "GMT") {
@@ -3684,7 +4541,7 @@ function previousFireTime(s, atOrBefore, timeZone = "GMT") {
   const zone = evaluationZone(s, timeZone);
   const c = compile(s);
   if (c.never) return null;
-  const u = new Search(c, zone).backward(floorMinute(atMs), atMs - SEARCH_HORIZON_MS);
+  const u = new Search(c, zone).backward(floorMinute2(atMs), atMs - SEARCH_HORIZON_MS);
   return u === null ? null : new Date(u);
 }
 function schedulePeriodSeconds(s, at, timeZone = "GMT") {
@@ -3851,12 +4708,12 @@ function effectiveTimezone(version, timezone) {
 function defaultGraceSeconds(periodSeconds) {
   return Math.min(3600, Math.max(60, Math.floor(periodSeconds / 2)));
 }
-function firstLine2(text, max = 300) {
+function firstLine3(text, max = 300) {
   if (!text) return "";
   const line = text.trim().split("\n")[0] ?? "";
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
-function iso(d) {
+function iso2(d) {
   return d.toISOString().replace(/\.000Z$/, "Z");
 }
 function runStart(run) {
@@ -3894,7 +4751,7 @@ function evaluateJob(job, project, now, previousTrailingFailures = 0) {
     const summary = failedRuns.length === 1 && finished.length === 1 ? "run failed" : `${failedRuns.length} of ${finished.length} runs since the last check failed`;
     const recovered = later.length > 0 ? "; the latest run succeeded" : "";
     const at = latestFailed.endTime ?? latestFailed.startTime;
-    return verdict("failed", `${summary}${at ? ` (last failure at ${iso(at)})` : ""}: ${firstLine2(latestFailed.message) || "no error text"}${recovered}`, {
+    return verdict("failed", `${summary}${at ? ` (last failure at ${iso2(at)})` : ""}: ${firstLine3(latestFailed.message) || "no error text"}${recovered}`, {
       runAt: latestFailed.startTime,
       errorMessage: latestFailed.message
     });
@@ -3927,19 +4784,19 @@ function evaluateJob(job, project, now, previousTrailingFailures = 0) {
   if (expectedAt && openRuns.length === 0) {
     const grace = job.graceSeconds ?? defaultGraceSeconds(period);
     if (now.getTime() > expectedAt.getTime() + grace * 1e3) {
-      const last = latestStart ? `last run started ${iso(latestStart)}` : `no run since jobmon started watching at ${iso(job.expectedSince)}`;
+      const last = latestStart ? `last run started ${iso2(latestStart)}` : `no run since jobmon started watching at ${iso2(job.expectedSince)}`;
       return verdict(
         "missed",
-        `expected at ${iso(expectedAt)} (${describeSchedule(schedule, timezone)}) plus ${formatDuration(grace)} grace; ${last}`,
+        `expected at ${iso2(expectedAt)} (${describeSchedule(schedule, timezone)}) plus ${formatDuration(grace)} grace; ${last}`,
         { expectedAt, runAt: latestStart }
       );
     }
   }
   const open = openRuns.at(-1);
   if (open && !lastFinishedRun) {
-    return verdict("success", `first run in progress (${open.status}) since ${iso(runStart(open))}`, { expectedAt, runAt: open.startTime });
+    return verdict("success", `first run in progress (${open.status}) since ${iso2(runStart(open))}`, { expectedAt, runAt: open.startTime });
   }
-  const result = fromLastRun(verdict, lastFinishedRun, expectedAt ? `no run yet; first expected at ${iso(expectedAt)}` : "no run yet");
+  const result = fromLastRun(verdict, lastFinishedRun, expectedAt ? `no run yet; first expected at ${iso2(expectedAt)}` : "no run yet");
   return { ...result, expectedAt };
 }
 function nextExpected(schedule, since, timezone) {
@@ -3949,8 +4806,8 @@ function nextExpected(schedule, since, timezone) {
 function fromLastRun(verdict, run, none) {
   if (!run) return verdict("unknown", none);
   const at = run.endTime ?? run.startTime ?? run.seenAt;
-  if (run.status === "succeeded") return verdict("success", `last run succeeded at ${iso(at)}`, { runAt: run.startTime });
-  return verdict("failed", `last run ${run.status} at ${iso(at)}: ${firstLine2(run.message) || "no error text"}`, {
+  if (run.status === "succeeded") return verdict("success", `last run succeeded at ${iso2(at)}`, { runAt: run.startTime });
+  return verdict("failed", `last run ${run.status} at ${iso2(at)}: ${firstLine3(run.message) || "no error text"}`, {
     runAt: run.startTime,
     errorMessage: run.message
   });
@@ -4056,8 +4913,9 @@ async function writeProjectState(db, update, now) {
   await db.query(
     `insert into monitoring.project_state as p
         (project_name, project_ref, status, status_since, status_reason, last_error, down_since,
-         alerted_status, alerted_at, last_checked_at, run_cursor, open_runs, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12::text::jsonb, '{}'::jsonb), $10)
+         alerted_status, alerted_at, last_checked_at, run_cursor, open_runs, updated_at,
+         net_cursor, net_cursor_created, logs_cursor)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12::text::jsonb, '{}'::jsonb), $10, $14, $15, $17)
      on conflict (project_name) do update set
         project_ref = coalesce(excluded.project_ref, p.project_ref),
         status = excluded.status, status_since = excluded.status_since,
@@ -4066,6 +4924,9 @@ async function writeProjectState(db, update, now) {
         alerted_at = excluded.alerted_at, last_checked_at = excluded.last_checked_at,
         run_cursor = case when $13 then excluded.run_cursor else p.run_cursor end,
         open_runs = case when $13 then excluded.open_runs else p.open_runs end,
+        net_cursor = case when $16 then excluded.net_cursor else p.net_cursor end,
+        net_cursor_created = case when $16 then excluded.net_cursor_created else p.net_cursor_created end,
+        logs_cursor = coalesce(excluded.logs_cursor, p.logs_cursor),
         updated_at = excluded.updated_at`,
     [
       update.project_name,
@@ -4080,7 +4941,11 @@ async function writeProjectState(db, update, now) {
       now,
       update.run_cursor ?? null,
       update.open_runs ? json2(update.open_runs) : null,
-      update.run_cursor !== void 0
+      update.run_cursor !== void 0,
+      update.net_cursor?.id ?? null,
+      update.net_cursor?.created ?? null,
+      update.net_cursor !== void 0,
+      update.logs_cursor ?? null
     ]
   );
 }
@@ -4130,26 +4995,135 @@ async function releaseCheckLease(db, holder) {
   await db.query("update monitoring.check_lock set holder = null, expires_at = null where id and holder = $1", [holder]);
 }
 
+// src/sources/pgnet.ts
+var FAILED = "(status_code >= 400 or error_msg is not null or coalesce(timed_out, false))";
+async function readNetResponses(db, options) {
+  const pageSize = Math.max(1, Math.floor(options.pageSize ?? 1e3));
+  const maxRows = Math.max(pageSize, Math.floor(options.maxRows ?? 2e4));
+  const contentLimit = Math.max(1, Math.floor(options.contentLimit ?? 2e3));
+  const bootstrapSeconds = Math.max(0, options.bootstrapSeconds ?? 3600);
+  const settleSeconds = Math.max(0, options.settleSeconds ?? 10);
+  const [probe] = await db.query(
+    `select c.oid is not null as present,
+            has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(c.oid, 'SELECT') as can_read,
+            current_user::text as role
+       from (select 1) as one
+       left join pg_namespace n on n.nspname = 'net'
+       left join pg_class c on c.relnamespace = n.oid and c.relname = '_http_response'`
+  );
+  if (!probe?.present) return { available: false, kind: "absent", reason: "pg_net is not installed (no net._http_response)" };
+  if (!probe.can_read) {
+    return {
+      available: false,
+      kind: "forbidden",
+      reason: `role ${probe.role} cannot read net._http_response: grant usage on schema net and select on net._http_response to it, or pg_net failures stay invisible`
+    };
+  }
+  const [bounds] = await db.query(
+    "select now() - make_interval(secs => $1) as upper, now() - make_interval(secs => $2) as lower",
+    [settleSeconds, bootstrapSeconds]
+  );
+  if (!bounds) throw new Error("net._http_response: could not read the database clock");
+  const warnings = [];
+  const ttlSeconds = await readTtlSeconds(db);
+  if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1e3) {
+    warnings.push(
+      `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): responses stored in between may already have been deleted`
+    );
+  }
+  let after = options.cursor ?? { created: bounds.lower, id: 0 };
+  const responses = [];
+  let truncated = false;
+  for (; ; ) {
+    let page;
+    try {
+      page = await db.query(
+        `select id, date_trunc('milliseconds', created) as created, status_code, coalesce(timed_out, false) as timed_out,
+                left(error_msg, $4) as error_msg, content_type,
+                case when ${FAILED} then left(content, $4 + 1) end as content,
+                ${FAILED} as failed
+           from net._http_response
+          where created >= $1 and (date_trunc('milliseconds', created) > $1 or id > $2) and created < $3
+          order by date_trunc('milliseconds', created), id
+          limit $5`,
+        [after.created, after.id, bounds.upper, contentLimit, pageSize]
+      );
+    } catch (error) {
+      throw new Error(`cannot read net._http_response: ${errorMessage(error)}`, { cause: error });
+    }
+    for (const row of page) responses.push(toResponse(row, contentLimit));
+    const last = page.at(-1);
+    if (last) after = { created: last.created, id: Number(last.id) };
+    if (page.length < pageSize) break;
+    if (responses.length >= maxRows) {
+      truncated = true;
+      break;
+    }
+  }
+  const cursor = responses.length > 0 ? after : options.cursor ?? { created: bounds.upper, id: 0 };
+  return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, warnings };
+}
+function toResponse(row, contentLimit) {
+  const long = row.content !== null && row.content.length > contentLimit;
+  return {
+    id: Number(row.id),
+    created: row.created,
+    status_code: row.status_code,
+    timed_out: row.timed_out,
+    error_msg: row.error_msg,
+    content_type: row.content_type,
+    content: row.content === null ? null : long ? row.content.slice(0, contentLimit) : row.content,
+    content_truncated: long,
+    failed: row.failed
+  };
+}
+var DEFAULT_TTL_SECONDS = 6 * 3600;
+async function readTtlSeconds(db) {
+  const [row] = await db.query("select current_setting('pg_net.ttl', true) as ttl");
+  return parseIntervalSeconds(row?.ttl ?? null) ?? DEFAULT_TTL_SECONDS;
+}
+var INTERVAL_UNITS = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86400, day: 86400 };
+function parseIntervalSeconds(text) {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*?)s?\s*$/i.exec(text ?? "");
+  if (!match) return null;
+  const unit = (match[2] ?? "").toLowerCase();
+  const size = unit === "" ? 1 : INTERVAL_UNITS[unit];
+  const seconds2 = size === void 0 ? NaN : Number(match[1]) * size;
+  return Number.isFinite(seconds2) && seconds2 > 0 ? seconds2 : null;
+}
+
 // src/check.ts
-async function collectProject(project, state, config, connect) {
+async function collectProject(project, state, config, api, now, connect) {
+  const functionsRead = collectFunctions(config, project, api, { cursor: state?.logs_cursor ?? null, now });
   try {
     const data = await withProject(
       project,
       config.projectTimeoutMs,
       async (db) => {
         const inventory = await readCronInventory(db);
+        const warnings = [];
+        let net = null;
+        try {
+          const cursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
+          net = await readNetResponses(db, { cursor });
+          if (net.available) warnings.push(...net.warnings);
+          else if (net.kind === "forbidden") warnings.push(net.reason);
+        } catch (error) {
+          warnings.push(`pg_net responses not read: ${errorMessage(error)}`);
+        }
         if (inventory.pgCronVersion === null) {
-          return { project, inventory, scheduler: { launcherRunning: false, launchActiveJobs: null, logRun: null }, runs: [], reread: [], cursor: null, truncated: false };
+          return { project, inventory, scheduler: { launcherRunning: false, launchActiveJobs: null, logRun: null }, runs: [], reread: [], cursor: null, truncated: false, net, warnings };
         }
         const scheduler = await readSchedulerState(db);
         const openRunIds = Object.keys(state?.open_runs ?? {}).map(Number);
         const batch = await readRuns(db, { cursor: state?.run_cursor ?? null, openRunIds });
-        return { project, inventory, scheduler, ...batch };
+        return { project, inventory, scheduler, ...batch, net, warnings };
       },
       connect
     );
-    return { ok: true, data };
+    return { ok: true, data: { ...data, functions: await functionsRead } };
   } catch (error) {
+    await functionsRead;
     return { ok: false, project, error: redactSecrets(errorMessage(error), config.secrets) };
   }
 }
@@ -4203,7 +5177,8 @@ async function runCheck(config, hub, options = {}) {
   }
   try {
     const states = new Map((await listProjectStates(hub)).map((s) => [s.project_name, s]));
-    const collections = await Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, options.connect)));
+    const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
+    const collections = await Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, options.connect)));
     const collectedAt = now();
     const report = await recordCheck(config, hub, collections, states, { checkId, startedAt, collectedAt, dryRun, newId });
     report.finished_at = now().toISOString();
@@ -4213,6 +5188,14 @@ async function runCheck(config, hub, options = {}) {
   }
 }
 var RECENT_RUNS = 30;
+function holdBackMissed(verdicts, jobs, projectName) {
+  for (const job of jobs) {
+    const verdict = verdicts.get(job.id);
+    if (verdict?.status !== "missed") continue;
+    const kept = job.status === "new" ? "unknown" : job.status;
+    verdicts.set(job.id, { ...verdict, status: kept, reason: `held back: ${projectName}'s scheduler is down (${verdict.reason})` });
+  }
+}
 var DryRunRollback = class extends Error {
   constructor(report) {
     super("dry run");
@@ -4250,15 +5233,21 @@ async function recordCheck(config, hub, collections, states, ctx) {
         if (!collection.ok) {
           projectStatus = "unreachable";
           projectReason = `cannot connect: ${collection.error}`;
-          jobs = await listJobs(tx, { project: project.name, jobType: "pg_cron", includeRemoved: false });
+          jobs = await listJobs(tx, { project: project.name, includeRemoved: false });
         } else {
-          const { inventory, scheduler } = collection.data;
-          warnings = inventory.warnings;
+          const { inventory, scheduler, functions } = collection.data;
+          warnings = [...inventory.warnings, ...collection.data.warnings];
+          if (functions.note) warnings.push(functions.note);
           await recordDiscovery(tx, project.name, { projectRef: project.ref, pgCronVersion: inventory.pgCronVersion, timezone: inventory.timezone, role: inventory.role, seesAllJobs: inventory.seesAllJobs }, now);
           await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), now);
-          jobs = await listJobs(tx, { project: project.name, jobType: "pg_cron", includeRemoved: false });
-          ({ verdicts, runsByJob } = evaluateProjectJobs(config, collection.data, previous2, jobs, now));
-          const active = jobs.filter((j) => j.active);
+          if (functions.functions) {
+            await syncInventory(tx, project.name, "edge_function", functionInventory(functions.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), now);
+          }
+          jobs = await listJobs(tx, { project: project.name, includeRemoved: false });
+          const cronRows = jobs.filter((j) => j.job_type === "pg_cron");
+          ({ verdicts, runsByJob } = evaluateProjectJobs(config, collection.data, previous2, cronRows, now));
+          applyFunctionOutcomes(verdicts, cronRows, inventory.jobs, [...collection.data.runs, ...collection.data.reread], collection.data.net, functions.functions, project.ref, config.secrets);
+          const active = cronRows.filter((j) => j.active);
           const projectVerdict = evaluateProject({
             launcherRunning: scheduler.launcherRunning,
             launchActiveJobs: scheduler.launchActiveJobs,
@@ -4271,6 +5260,11 @@ async function recordCheck(config, hub, collections, states, ctx) {
           projectStatus = projectVerdict.status;
           projectReason = projectVerdict.reason;
           if (collection.data.truncated) warnings.push("more new runs than one check reads: the rest are read by the next check");
+          if (projectStatus === "scheduler_down") holdBackMissed(verdicts, cronRows, project.name);
+          for (const [id, fn] of evaluateFunctions(jobs, verdicts, functions.logs, now, config.secrets)) {
+            verdicts.set(id, fn.verdict);
+            runsByJob.set(id, fn.runs);
+          }
         }
         const pt = transition({ state: projectState, status: projectStatus, now });
         const projectError = collection.ok ? null : collection.error;
@@ -4311,7 +5305,12 @@ async function recordCheck(config, hub, collections, states, ctx) {
               down_since: pt.next.downSince,
               alerted_status: pt.next.alertedStatus,
               alerted_at: pt.next.alertedAt,
-              ...collected ? { run_cursor: collected.cursor, open_runs: openRuns } : {}
+              ...collected ? {
+                run_cursor: collected.cursor,
+                open_runs: openRuns,
+                net_cursor: collected.net?.available ? collected.net.cursor : void 0,
+                logs_cursor: collected.functions.logs ? collected.functions.logs.end : void 0
+              } : {}
             },
             now
           );
@@ -4345,12 +5344,8 @@ async function recordCheck(config, hub, collections, states, ctx) {
             report.jobs.push(entry);
             continue;
           }
-          let status = verdict.status;
-          let reason = verdict.reason;
-          if (projectStatus === "scheduler_down" && status === "missed") {
-            status = job.status === "new" ? "unknown" : job.status;
-            reason = `held back: ${project.name}'s scheduler is down (${verdict.reason})`;
-          }
+          const status = verdict.status;
+          const reason = verdict.reason;
           const t = transition({
             state: storedState(job),
             status,
@@ -4484,7 +5479,7 @@ var HUB_MIGRATIONS = [
   {
     "version": "20261130000001",
     "name": "jobmon_hub",
-    "sql": "-- jobmon:hub\n-- The jobmon hub schema: the seed's three tables (job_inventory, job_health_log,\n-- alert_config) with the engine's columns after them, and the engine's own tables.\n-- Applied by `jobmon migrate` (which embeds this file) or by `supabase db push`; either\n-- way it records itself in monitoring.schema_migrations, so the two never apply it twice.\n\ncreate schema if not exists monitoring;\n\ncreate table if not exists monitoring.schema_migrations (\n  version text primary key,\n  name text not null,\n  applied_at timestamptz not null default now()\n);\n\n-- Every scheduled job of every monitored project. The first twelve columns are the seed's.\ncreate table monitoring.job_inventory (\n  id uuid primary key default gen_random_uuid(),\n  project_name text not null,\n  job_type text check (job_type in ('pg_cron', 'edge_function')),\n  job_name text not null,\n  schedule text,                     -- cron expression; for an Edge Function, the schedule of the cron job that calls it\n  description text,                  -- hand annotation: what it does\n  success_criteria text,             -- hand annotation: how to know it worked\n  criticality text check (criticality in ('critical', 'important', 'low')),\n  last_seen_at timestamptz,          -- last time discovery or a check saw it at its source\n  created_at timestamptz default now(),\n  updated_at timestamptz default now(),\n  unique (project_name, job_type, job_name),\n\n  -- Discovery (refreshed from the source; never hand-edited).\n  source_id text,                    -- cron.job.jobid, or the Edge Function's uuid\n  command text,                      -- cron.job.command (may hold secrets: redacted on output)\n  active boolean,                    -- cron.job.active; for a function: status = 'ACTIVE'\n  run_as text,                       -- cron.job.username\n  database_name text,                -- cron.job.database\n  source_meta jsonb not null default '{}'::jsonb,\n  first_seen_at timestamptz not null default now(),\n  expected_since timestamptz,        -- runs are expected from here: first seen, or schedule changed, resumed or returned\n  removed_at timestamptz,            -- set when the job left its source; null while present\n\n  -- Per-job settings (jobmon annotate).\n  grace_seconds integer check (grace_seconds > 0),\n  max_runtime_seconds integer check (max_runtime_seconds > 0),\n  failure_threshold integer not null default 1 check (failure_threshold >= 1),\n  muted_until timestamptz,\n\n  -- Health state, written by each check.\n  status text not null default 'new'\n    check (status in ('new', 'success', 'failed', 'missed', 'stuck', 'paused', 'unknown')),\n  status_since timestamptz,\n  status_reason text,\n  last_error text,\n  last_run_at timestamptz,\n  last_run_status text,\n  recent_runs jsonb not null default '[]'::jsonb, -- the latest 30 finished runs: [{runid, status, start, end}]\n  consecutive_failures integer not null default 0,\n  down_since timestamptz,            -- when the job went from healthy to failed/missed/stuck\n  alerted_status text,               -- the status last announced (alerts honour failure_threshold)\n  alerted_at timestamptz             -- when it was announced (reminders count from here)\n);\n\n-- One row per job per check, and one per failed run found by a check. Seed's columns first.\ncreate table monitoring.job_health_log (\n  id uuid primary key default gen_random_uuid(),\n  job_inventory_id uuid references monitoring.job_inventory (id) on delete cascade,\n  status text check (status in ('success', 'failed', 'missed', 'stuck', 'paused', 'unknown')),\n  error_message text,\n  run_at timestamptz,\n  collected_at timestamptz default now(),\n\n  check_id uuid,\n  reason text,\n  run_id bigint,                     -- cron.job_run_details.runid for per-run rows\n  runs_total integer,                -- per-check rows: runs that finished since the last check\n  runs_failed integer                -- … and how many of them failed (success rates)\n);\ncreate index job_health_log_job_idx on monitoring.job_health_log (job_inventory_id, collected_at desc);\ncreate index job_health_log_collected_idx on monitoring.job_health_log (collected_at);\n\n-- Where alerts go. Seed's columns first. With no enabled row, the environment's\n-- DISCORD_WEBHOOK_URL / TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID give the seed's routing.\ncreate table monitoring.alert_config (\n  id uuid primary key default gen_random_uuid(),\n  channel text not null check (channel in ('discord', 'telegram')),\n  criticality text check (criticality in ('critical', 'important', 'low', 'all')),\n  webhook_url text,\n  bot_token text,\n  chat_id text,\n  enabled boolean default true,\n\n  name text,\n  created_at timestamptz not null default now(),\n  check (channel <> 'discord' or webhook_url is not null),\n  check (channel <> 'telegram' or (bot_token is not null and chat_id is not null))\n);\n\n-- Per monitored project: what discovery learnt, its health, and the collectors' cursors.\ncreate table monitoring.project_state (\n  project_name text primary key,\n  project_ref text,\n  status text not null default 'ok' check (status in ('ok', 'unreachable', 'scheduler_down')),\n  status_since timestamptz not null default now(),\n  status_reason text,\n  last_error text,\n  down_since timestamptz,\n  alerted_status text,\n  alerted_at timestamptz,\n  pg_cron_version text,              -- pg_extension.extversion, null when pg_cron is absent\n  cron_timezone text,\n  role_name text,\n  sees_all_jobs boolean,             -- superuser or BYPASSRLS: pg_cron's RLS hides other roles' jobs\n  last_discovered_at timestamptz,\n  last_checked_at timestamptz,\n  run_cursor bigint,                 -- highest cron.job_run_details.runid already read\n  open_runs jsonb not null default '{}'::jsonb, -- runid -> first seen, for runs read before they finished\n  net_cursor bigint,                 -- highest net._http_response.id already read\n  logs_cursor timestamptz,           -- Edge Function logs read up to here\n  muted_until timestamptz,\n  updated_at timestamptz not null default now()\n);\n\n-- One row: the lease that keeps two check cycles from overlapping. A lease (not an\n-- advisory lock) because advisory locks do not hold across statements behind Supabase's\n-- transaction pooler, and because a crashed holder must not block checks forever.\ncreate table monitoring.check_lock (\n  id boolean primary key default true check (id),\n  holder uuid,\n  acquired_at timestamptz,\n  expires_at timestamptz\n);\ninsert into monitoring.check_lock (id) values (true) on conflict do nothing;\n\ncreate table monitoring.check_run (\n  id uuid primary key,\n  started_at timestamptz not null,\n  finished_at timestamptz,\n  status text not null check (status in ('running', 'completed', 'failed')),\n  summary jsonb,\n  error text\n);\n\n-- The outbox: every alert is recorded here, in the check's transaction, before it is sent.\ncreate table monitoring.alert_event (\n  id uuid primary key default gen_random_uuid(),\n  created_at timestamptz not null default now(),\n  check_id uuid,\n  kind text not null check (kind in ('job', 'project', 'message')),\n  project_name text,\n  job_inventory_id uuid references monitoring.job_inventory (id) on delete set null,\n  criticality text not null check (criticality in ('critical', 'important', 'low')),\n  from_status text,\n  to_status text,\n  muted boolean not null default false,\n  payload jsonb not null\n);\ncreate index alert_event_created_idx on monitoring.alert_event (created_at);\n\n-- One row per event and route; claimed with a compare-and-set update so no two senders\n-- send the same delivery.\ncreate table monitoring.alert_delivery (\n  id uuid primary key default gen_random_uuid(),\n  event_id uuid not null references monitoring.alert_event (id) on delete cascade,\n  route_id text not null,            -- alert_config.id, or env:discord / env:telegram\n  channel text not null check (channel in ('discord', 'telegram')),\n  status text not null default 'pending' check (status in ('pending', 'sending', 'delivered', 'failed')),\n  attempts integer not null default 0,\n  last_error text,\n  fallback_from text,                -- set when this route stands in for an unconfigured one\n  claimed_by uuid,\n  claimed_at timestamptz,\n  delivered_at timestamptz,\n  created_at timestamptz not null default now(),\n  unique (event_id, route_id)\n);\ncreate index alert_delivery_pending_idx on monitoring.alert_delivery (status) where status <> 'delivered';\n\n-- Per route: broken after a permanent error, and Telegram's migrated chat id.\ncreate table monitoring.route_state (\n  route_id text primary key,\n  channel text not null,\n  broken_at timestamptz,\n  broken_reason text,\n  chat_id_override text,\n  updated_at timestamptz not null default now()\n);\n\n-- RLS on every table: the schema is not exposed through the Data API, and this is the\n-- second wall (alert_config holds tokens). The owner (the role that migrates) bypasses it.\nalter table monitoring.schema_migrations enable row level security;\nalter table monitoring.job_inventory enable row level security;\nalter table monitoring.job_health_log enable row level security;\nalter table monitoring.alert_config enable row level security;\nalter table monitoring.project_state enable row level security;\nalter table monitoring.check_lock enable row level security;\nalter table monitoring.check_run enable row level security;\nalter table monitoring.alert_event enable row level security;\nalter table monitoring.alert_delivery enable row level security;\nalter table monitoring.route_state enable row level security;\n\n-- On Supabase, keep the API roles out entirely.\ndo $$\ndeclare r text;\nbegin\n  foreach r in array array['anon', 'authenticated'] loop\n    if exists (select 1 from pg_roles where rolname = r) then\n      execute format('revoke all on schema monitoring from %I', r);\n      execute format('revoke all on all tables in schema monitoring from %I', r);\n    end if;\n  end loop;\nend $$;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261130000001', 'jobmon_hub') on conflict (version) do nothing;\n"
+    "sql": "-- jobmon:hub\n-- The jobmon hub schema: the seed's three tables (job_inventory, job_health_log,\n-- alert_config) with the engine's columns after them, and the engine's own tables.\n-- Applied by `jobmon migrate` (which embeds this file) or by `supabase db push`; either\n-- way it records itself in monitoring.schema_migrations, so the two never apply it twice.\n\ncreate schema if not exists monitoring;\n\ncreate table if not exists monitoring.schema_migrations (\n  version text primary key,\n  name text not null,\n  applied_at timestamptz not null default now()\n);\n\n-- Every scheduled job of every monitored project. The first twelve columns are the seed's.\ncreate table monitoring.job_inventory (\n  id uuid primary key default gen_random_uuid(),\n  project_name text not null,\n  job_type text check (job_type in ('pg_cron', 'edge_function')),\n  job_name text not null,\n  schedule text,                     -- cron expression; for an Edge Function, the schedule of the cron job that calls it\n  description text,                  -- hand annotation: what it does\n  success_criteria text,             -- hand annotation: how to know it worked\n  criticality text check (criticality in ('critical', 'important', 'low')),\n  last_seen_at timestamptz,          -- last time discovery or a check saw it at its source\n  created_at timestamptz default now(),\n  updated_at timestamptz default now(),\n  unique (project_name, job_type, job_name),\n\n  -- Discovery (refreshed from the source; never hand-edited).\n  source_id text,                    -- cron.job.jobid, or the Edge Function's uuid\n  command text,                      -- cron.job.command (may hold secrets: redacted on output)\n  active boolean,                    -- cron.job.active; for a function: status = 'ACTIVE'\n  run_as text,                       -- cron.job.username\n  database_name text,                -- cron.job.database\n  source_meta jsonb not null default '{}'::jsonb,\n  first_seen_at timestamptz not null default now(),\n  expected_since timestamptz,        -- runs are expected from here: first seen, or schedule changed, resumed or returned\n  removed_at timestamptz,            -- set when the job left its source; null while present\n\n  -- Per-job settings (jobmon annotate).\n  grace_seconds integer check (grace_seconds > 0),\n  max_runtime_seconds integer check (max_runtime_seconds > 0),\n  failure_threshold integer not null default 1 check (failure_threshold >= 1),\n  muted_until timestamptz,\n\n  -- Health state, written by each check.\n  status text not null default 'new'\n    check (status in ('new', 'success', 'failed', 'missed', 'stuck', 'paused', 'unknown')),\n  status_since timestamptz,\n  status_reason text,\n  last_error text,\n  last_run_at timestamptz,\n  last_run_status text,\n  recent_runs jsonb not null default '[]'::jsonb, -- the latest 30 finished runs: [{runid, status, start, end}]\n  consecutive_failures integer not null default 0,\n  down_since timestamptz,            -- when the job went from healthy to failed/missed/stuck\n  alerted_status text,               -- the status last announced (alerts honour failure_threshold)\n  alerted_at timestamptz             -- when it was announced (reminders count from here)\n);\n\n-- One row per job per check, and one per failed run found by a check. Seed's columns first.\ncreate table monitoring.job_health_log (\n  id uuid primary key default gen_random_uuid(),\n  job_inventory_id uuid references monitoring.job_inventory (id) on delete cascade,\n  status text check (status in ('success', 'failed', 'missed', 'stuck', 'paused', 'unknown')),\n  error_message text,\n  run_at timestamptz,\n  collected_at timestamptz default now(),\n\n  check_id uuid,\n  reason text,\n  run_id bigint,                     -- cron.job_run_details.runid for per-run rows\n  runs_total integer,                -- per-check rows: runs that finished since the last check\n  runs_failed integer                -- … and how many of them failed (success rates)\n);\ncreate index job_health_log_job_idx on monitoring.job_health_log (job_inventory_id, collected_at desc);\ncreate index job_health_log_collected_idx on monitoring.job_health_log (collected_at);\n\n-- Where alerts go. Seed's columns first. With no enabled row, the environment's\n-- DISCORD_WEBHOOK_URL / TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID give the seed's routing.\ncreate table monitoring.alert_config (\n  id uuid primary key default gen_random_uuid(),\n  channel text not null check (channel in ('discord', 'telegram')),\n  criticality text check (criticality in ('critical', 'important', 'low', 'all')),\n  webhook_url text,\n  bot_token text,\n  chat_id text,\n  enabled boolean default true,\n\n  name text,\n  created_at timestamptz not null default now(),\n  check (channel <> 'discord' or webhook_url is not null),\n  check (channel <> 'telegram' or (bot_token is not null and chat_id is not null))\n);\n\n-- Per monitored project: what discovery learnt, its health, and the collectors' cursors.\ncreate table monitoring.project_state (\n  project_name text primary key,\n  project_ref text,\n  status text not null default 'ok' check (status in ('ok', 'unreachable', 'scheduler_down')),\n  status_since timestamptz not null default now(),\n  status_reason text,\n  last_error text,\n  down_since timestamptz,\n  alerted_status text,\n  alerted_at timestamptz,\n  pg_cron_version text,              -- pg_extension.extversion, null when pg_cron is absent\n  cron_timezone text,\n  role_name text,\n  sees_all_jobs boolean,             -- superuser or BYPASSRLS: pg_cron's RLS hides other roles' jobs\n  last_discovered_at timestamptz,\n  last_checked_at timestamptz,\n  run_cursor bigint,                 -- highest cron.job_run_details.runid already read\n  open_runs jsonb not null default '{}'::jsonb, -- runid -> first seen, for runs read before they finished\n  net_cursor bigint,                 -- id of the last net._http_response row read …\n  net_cursor_created timestamptz,    -- … and its created (the table's only index)\n  logs_cursor timestamptz,           -- Edge Function logs read up to here\n  muted_until timestamptz,\n  updated_at timestamptz not null default now()\n);\n\n-- One row: the lease that keeps two check cycles from overlapping. A lease (not an\n-- advisory lock) because advisory locks do not hold across statements behind Supabase's\n-- transaction pooler, and because a crashed holder must not block checks forever.\ncreate table monitoring.check_lock (\n  id boolean primary key default true check (id),\n  holder uuid,\n  acquired_at timestamptz,\n  expires_at timestamptz\n);\ninsert into monitoring.check_lock (id) values (true) on conflict do nothing;\n\ncreate table monitoring.check_run (\n  id uuid primary key,\n  started_at timestamptz not null,\n  finished_at timestamptz,\n  status text not null check (status in ('running', 'completed', 'failed')),\n  summary jsonb,\n  error text\n);\n\n-- The outbox: every alert is recorded here, in the check's transaction, before it is sent.\ncreate table monitoring.alert_event (\n  id uuid primary key default gen_random_uuid(),\n  created_at timestamptz not null default now(),\n  check_id uuid,\n  kind text not null check (kind in ('job', 'project', 'message')),\n  project_name text,\n  job_inventory_id uuid references monitoring.job_inventory (id) on delete set null,\n  criticality text not null check (criticality in ('critical', 'important', 'low')),\n  from_status text,\n  to_status text,\n  muted boolean not null default false,\n  payload jsonb not null\n);\ncreate index alert_event_created_idx on monitoring.alert_event (created_at);\n\n-- One row per event and route; claimed with a compare-and-set update so no two senders\n-- send the same delivery.\ncreate table monitoring.alert_delivery (\n  id uuid primary key default gen_random_uuid(),\n  event_id uuid not null references monitoring.alert_event (id) on delete cascade,\n  route_id text not null,            -- alert_config.id, or env:discord / env:telegram\n  channel text not null check (channel in ('discord', 'telegram')),\n  status text not null default 'pending' check (status in ('pending', 'sending', 'delivered', 'failed')),\n  attempts integer not null default 0,\n  last_error text,\n  fallback_from text,                -- set when this route stands in for an unconfigured one\n  claimed_by uuid,\n  claimed_at timestamptz,\n  delivered_at timestamptz,\n  created_at timestamptz not null default now(),\n  unique (event_id, route_id)\n);\ncreate index alert_delivery_pending_idx on monitoring.alert_delivery (status) where status <> 'delivered';\n\n-- Per route: broken after a permanent error, and Telegram's migrated chat id.\ncreate table monitoring.route_state (\n  route_id text primary key,\n  channel text not null,\n  broken_at timestamptz,\n  broken_reason text,\n  chat_id_override text,\n  updated_at timestamptz not null default now()\n);\n\n-- RLS on every table: the schema is not exposed through the Data API, and this is the\n-- second wall (alert_config holds tokens). The owner (the role that migrates) bypasses it.\nalter table monitoring.schema_migrations enable row level security;\nalter table monitoring.job_inventory enable row level security;\nalter table monitoring.job_health_log enable row level security;\nalter table monitoring.alert_config enable row level security;\nalter table monitoring.project_state enable row level security;\nalter table monitoring.check_lock enable row level security;\nalter table monitoring.check_run enable row level security;\nalter table monitoring.alert_event enable row level security;\nalter table monitoring.alert_delivery enable row level security;\nalter table monitoring.route_state enable row level security;\n\n-- On Supabase, keep the API roles out entirely.\ndo $$\ndeclare r text;\nbegin\n  foreach r in array array['anon', 'authenticated'] loop\n    if exists (select 1 from pg_roles where rolname = r) then\n      execute format('revoke all on schema monitoring from %I', r);\n      execute format('revoke all on all tables in schema monitoring from %I', r);\n    end if;\n  end loop;\nend $$;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261130000001', 'jobmon_hub') on conflict (version) do nothing;\n"
   }
 ];
 
@@ -4577,7 +5572,7 @@ var MonitoringAPI = class {
   }
   /** Phase 1 of the seed: discover every project's jobs into job_inventory. */
   async auditAllProjects() {
-    return discover(this.config, await this.hub(), { now: () => this.now(), connect: this.options.connect });
+    return discover(this.config, await this.hub(), { now: () => this.now(), connect: this.options.connect, managementApi: this.options.managementApi });
   }
   async listJobs(filter = {}) {
     return listJobs(await this.hub(), filter);
@@ -4601,7 +5596,8 @@ var MonitoringAPI = class {
     const report = await runCheck(this.config, hub, {
       now: () => this.now(),
       connect: this.options.connect,
-      dryRun: options.dryRun
+      dryRun: options.dryRun,
+      managementApi: this.options.managementApi
     });
     if (options.dryRun || report.skipped) return report;
     report.alerts = await this.deliverAlerts();

@@ -9,7 +9,7 @@
  * Supabase; while it loads, `Deno.serve` is swapped for one that keeps the handler, so the
  * one real server below can route to every function.
  *
- *   deno run --allow-net --allow-env --allow-read --allow-sys local-server.ts --port 8787 [--host 127.0.0.1]
+ *   deno run --allow-net --allow-env --allow-read local-server.ts --port 8787 [--host 127.0.0.1]
  *
  * `--port 0` picks a free port; the first line on stdout says which.
  */

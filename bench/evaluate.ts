@@ -1,0 +1,168 @@
+/**
+ * Worker side of section 3: the pure verdict step — evaluateJob for every job, then
+ * transition — for 10,000 jobs with the runs of one 15-minute check, in CPU milliseconds.
+ * Runs in a fresh child process, so the first (cold) round includes JIT warm-up and the
+ * schedule parse cache filling, as the first check after an Edge cold start does.
+ */
+import { evaluateJob, type JobFacts, type ProjectFacts, type RunFact } from "../src/health/evaluate.js";
+import { type StoredState, transition } from "../src/health/transitions.js";
+import { median } from "./measure.js";
+
+export interface EvaluateTask {
+  kind: "evaluate";
+  jobs: number;
+  warmups: number;
+  reps: number;
+}
+
+export interface EvaluateResult {
+  jobs: number;
+  runs: number;
+  projects: number;
+  cold: { cpuMs: number; wallMs: number };
+  warm: { cpuMs: number[]; wallMs: number[] };
+  medianCpuMs: number;
+  statuses: Record<string, number>;
+  events: number;
+}
+
+interface Input {
+  facts: JobFacts;
+  project: ProjectFacts;
+  previousTrailing: number;
+  state: StoredState;
+}
+
+const NOW = new Date("2026-11-30T09:50:00Z");
+const CHECK_MINUTES = 15;
+
+/** pg_cron versions and cron.timezone of the monitored projects: zone math is part of the cost. */
+const PROJECTS: ProjectFacts[] = [
+  { pgCronVersion: "1.4-1", timezone: "GMT" },
+  { pgCronVersion: "1.6", timezone: "GMT" },
+  { pgCronVersion: "1.6", timezone: "Europe/Berlin" },
+  { pgCronVersion: "1.6", timezone: "America/New_York" },
+  { pgCronVersion: "1.5", timezone: "Asia/Kolkata" },
+];
+
+/** Schedule shapes with their period in minutes; `{m}`/`{h}` get a per-job offset, as real schedules spread. */
+const SHAPES: { text: string; minutes: number }[] = [
+  { text: "* * * * *", minutes: 1 },
+  { text: "*/5 * * * *", minutes: 5 },
+  { text: "*/10 * * * *", minutes: 10 },
+  { text: "*/15 * * * *", minutes: 15 },
+  { text: "{m} * * * *", minutes: 60 },
+  { text: "{m} * * * *", minutes: 60 },
+  { text: "{m} */2 * * *", minutes: 120 },
+  { text: "{m} 9-17 * * 1-5", minutes: 60 },
+  { text: "{m} {h} * * *", minutes: 1440 },
+  { text: "{m} {h} * * 0", minutes: 10080 },
+  { text: "{m} {h} 1 * *", minutes: 43200 },
+  { text: "0 0 $ * *", minutes: 43200 },
+  { text: "30 seconds", minutes: 0.5 },
+];
+
+const minutes = (n: number) => n * 60_000;
+
+function run(runid: number, status: string, start: Date, seconds = 2): RunFact {
+  const open = ["starting", "connecting", "sending", "running"].includes(status);
+  return {
+    runid,
+    status,
+    startTime: start,
+    endTime: open ? null : new Date(start.getTime() + seconds * 1000),
+    message: status === "failed" ? 'ERROR:  duplicate key value violates unique constraint "leads_pkey"\nDETAIL:  Key (id)=(42) already exists.' : status === "succeeded" ? "INSERT 0 12" : null,
+    seenAt: NOW,
+  };
+}
+
+/** Deterministic inputs: about 3.5 % failed runs, 2 % paused, 3 % silent (missed), 1 % running, 0.5 % stuck. */
+export function buildInputs(count: number): { inputs: Input[]; runs: number } {
+  const inputs: Input[] = [];
+  let runid = 1_000_000;
+  let runs = 0;
+  for (let i = 0; i < count; i++) {
+    const project = PROJECTS[i % PROJECTS.length] as ProjectFacts;
+    let shape = SHAPES[(i * 7) % SHAPES.length] as (typeof SHAPES)[number];
+    if (shape.text === "30 seconds" && project.pgCronVersion === "1.4-1") shape = SHAPES[0] as (typeof SHAPES)[number];
+    const schedule = shape.text.replace("{m}", String((i * 13) % 60)).replace("{h}", String((i * 5) % 24));
+    const roll = (i * 2654435761) % 1000;
+    const jobRuns: RunFact[] = [];
+    const silent = roll >= 900 && roll < 930;
+    const period = Math.max(shape.minutes, 0.5);
+    // The runs of the last check window, newest last; a job that fires less often than the
+    // window has none here and its previous run comes from the hub.
+    const inWindow = silent ? 0 : Math.min(30, Math.floor(CHECK_MINUTES / period));
+    for (let k = inWindow; k >= 1; k--) {
+      const failed = (runid * 2654435761) % 1000 < 35;
+      jobRuns.push(run(runid++, failed ? "failed" : "succeeded", new Date(NOW.getTime() - minutes(period * k) + 1000)));
+    }
+    if (roll >= 930 && roll < 940) jobRuns.push(run(runid++, "running", new Date(NOW.getTime() - minutes(1))));
+    if (roll >= 940 && roll < 945) jobRuns.push(run(runid++, "running", new Date(NOW.getTime() - minutes(45))));
+    runs += jobRuns.length;
+    const lastStart = silent ? NOW.getTime() - minutes(period * 3 + 90) : NOW.getTime() - minutes(period * (inWindow + 1));
+    const failing = roll < 20;
+    inputs.push({
+      facts: {
+        schedule,
+        active: !(roll >= 950 && roll < 970),
+        expectedSince: new Date("2026-10-01T00:00:00Z"),
+        graceSeconds: null,
+        maxRuntimeSeconds: null,
+        lastFinishedRun: run(runid++, failing ? "failed" : "succeeded", new Date(lastStart)),
+        runs: jobRuns,
+      },
+      project,
+      previousTrailing: failing ? 2 : 0,
+      state: failing
+        ? { status: "failed", statusSince: new Date("2026-11-30T08:00:00Z"), downSince: new Date("2026-11-30T08:00:00Z"), alertedStatus: "failed", alertedAt: new Date("2026-11-30T08:00:00Z") }
+        : { status: "success", statusSince: new Date("2026-11-29T00:00:00Z"), downSince: null, alertedStatus: null, alertedAt: null },
+    });
+  }
+  return { inputs, runs };
+}
+
+function evaluateAll(inputs: readonly Input[], statuses?: Record<string, number>): number {
+  let events = 0;
+  for (const input of inputs) {
+    const verdict = evaluateJob(input.facts, input.project, NOW, input.previousTrailing);
+    const t = transition({
+      state: input.state,
+      status: verdict.status,
+      now: NOW,
+      trailingFailures: verdict.trailingFailures,
+      failureThreshold: 1,
+      reminderSeconds: 3600,
+    });
+    if (t.event) events++;
+    if (statuses) statuses[verdict.status] = (statuses[verdict.status] ?? 0) + 1;
+  }
+  return events;
+}
+
+function cpuOf(fn: () => void): { cpuMs: number; wallMs: number } {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  fn();
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { cpuMs: (used.user + used.system) / 1000, wallMs };
+}
+
+export function runEvaluate(task: EvaluateTask): EvaluateResult {
+  const { inputs, runs } = buildInputs(task.jobs);
+  let events = 0;
+  const cold = cpuOf(() => {
+    events = evaluateAll(inputs);
+  });
+  for (let i = 0; i < task.warmups; i++) evaluateAll(inputs);
+  const warm = { cpuMs: [] as number[], wallMs: [] as number[] };
+  for (let i = 0; i < task.reps; i++) {
+    const m = cpuOf(() => evaluateAll(inputs));
+    warm.cpuMs.push(m.cpuMs);
+    warm.wallMs.push(m.wallMs);
+  }
+  const statuses: Record<string, number> = {};
+  evaluateAll(inputs, statuses);
+  return { jobs: task.jobs, runs, projects: PROJECTS.length, cold, warm, medianCpuMs: median(warm.cpuMs), statuses, events };
+}

@@ -1,0 +1,333 @@
+/**
+ * Turns the raw bench results into the console tables and BENCHMARKS.md. Every figure is
+ * a median over the repetitions stated next to it.
+ */
+import type { CheckMeasure } from "./history.js";
+import { median } from "./measure.js";
+import type { BenchResults, SizeResult } from "./run.js";
+
+type Align = "l" | "r";
+
+function table(headers: string[], rows: string[][], align: Align[] = []): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const cell = (text: string, i: number) => ((align[i] ?? (i === 0 ? "l" : "r")) === "l" ? text.padEnd(widths[i] ?? 0) : text.padStart(widths[i] ?? 0));
+  const line = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
+  const rule = `|${widths.map((w, i) => ((align[i] ?? (i === 0 ? "l" : "r")) === "l" ? ` ${"-".repeat(w)} ` : ` ${"-".repeat(w - 1)}: `)).join("|")}|`;
+  return [line(headers), rule, ...rows.map(line)].join("\n");
+}
+
+const ms = (v: number) => (!Number.isFinite(v) ? "–" : v >= 100 ? `${Math.round(v).toLocaleString("en-US")} ms` : `${v.toFixed(v >= 10 ? 1 : 2)} ms`);
+const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString("en-US") : "–");
+const times = (v: number) => (!Number.isFinite(v) ? "–" : v >= 10 ? `${Math.round(v).toLocaleString("en-US")}×` : `${v.toFixed(1)}×`);
+const pct = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v * 100).toFixed(1)} %`;
+const mb = (v: number) => `${v.toFixed(0)} MB`;
+const rows = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000} M` : n >= 1_000 ? `${n / 1_000} k` : String(n));
+const met = (ok: boolean) => (ok ? "met" : "**MISSED**");
+
+const med = (list: readonly CheckMeasure[], pick: (m: CheckMeasure) => number) => median(list.map(pick));
+
+interface SizeFigures {
+  rows: number;
+  tableMb: number;
+  generateS: number;
+  steady: { serverMs: number; buffers: number; statements: number; wallMs: number; cpuMs: number; collectMs: number; runRows: number };
+  bootstrap: { serverMs: number; buffers: number; runRows: number; wallMs: number; cpuMs: number };
+  seed: { serverMs: number; buffers: number; tempBlocks: number; rows: number; wallMs: number; hwmMb: number; reps: number };
+  hwm: { baseline: number; end: number };
+}
+
+function figures(s: SizeResult): SizeFigures {
+  const steady = s.jobmon.steady;
+  const boot = s.jobmon.bootstrap;
+  const seed = s.seed.reps;
+  return {
+    rows: s.rows,
+    tableMb: s.tableBytes / 1048576,
+    generateS: s.generateMs / 1000,
+    steady: {
+      serverMs: med(steady, (m) => m.server.ms),
+      buffers: med(steady, (m) => m.server.buffers),
+      statements: med(steady, (m) => m.server.calls),
+      wallMs: med(steady, (m) => m.wallMs),
+      cpuMs: med(steady, (m) => m.cpuMs),
+      collectMs: med(steady, (m) => m.collectMs),
+      runRows: med(steady, (m) => m.runRows),
+    },
+    bootstrap: {
+      serverMs: med(boot, (m) => m.server.ms),
+      buffers: med(boot, (m) => m.server.buffers),
+      runRows: med(boot, (m) => m.runRows),
+      wallMs: med(boot, (m) => m.wallMs),
+      cpuMs: med(boot, (m) => m.cpuMs),
+    },
+    seed: {
+      serverMs: median(seed.map((r) => r.server.ms)),
+      buffers: median(seed.map((r) => r.server.buffers)),
+      tempBlocks: median(seed.map((r) => r.server.tempBlocks)),
+      rows: median(seed.map((r) => r.rows)),
+      wallMs: median(seed.map((r) => r.wallMs)),
+      hwmMb: s.seed.memory.hwmMb,
+      reps: seed.length,
+    },
+    hwm: { baseline: s.jobmon.memory.baseline.hwmMb, end: s.jobmon.memory.end.hwmMb },
+  };
+}
+
+export interface Verdicts {
+  steadyFlat: { maxDeviation: number; ok: boolean };
+  seedRatio: { rows: number; ratio: number; ok: boolean } | null;
+  evaluation: { cpuMs: number; ok: boolean };
+  fanout: { wallMs: number; ok: boolean } | null;
+  edge: { cpuMs: number; ok: boolean };
+  memory: { growthMb: number; growth: number; ok: boolean };
+}
+
+export function verdicts(r: BenchResults): Verdicts {
+  const sizes = r.sizes.map(figures);
+  const base = sizes[0];
+  const deviations = sizes.map((s) => (base ? s.steady.serverMs / base.steady.serverMs - 1 : 0));
+  const maxDeviation = deviations.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
+  const at1M = sizes.find((s) => s.rows === 1_000_000) ?? null;
+  const fan100 = r.fanout.find((f) => f.delayMs === 100);
+  const first = sizes[0];
+  const last = sizes.at(-1);
+  const growthMb = first && last ? last.hwm.end - first.hwm.end : 0;
+  return {
+    steadyFlat: { maxDeviation, ok: Math.abs(maxDeviation) <= 0.2 },
+    seedRatio: at1M ? { rows: at1M.rows, ratio: at1M.seed.serverMs / at1M.steady.serverMs, ok: at1M.seed.serverMs / at1M.steady.serverMs >= 100 } : null,
+    evaluation: { cpuMs: r.evaluation.medianCpuMs, ok: r.evaluation.medianCpuMs < 100 },
+    fanout: fan100 ? { wallMs: median(fan100.many.steady.map((m) => m.wallMs)), ok: median(fan100.many.steady.map((m) => m.wallMs)) < 2000 } : null,
+    edge: { cpuMs: r.edge.medianCpuMs, ok: r.edge.medianCpuMs < 200 },
+    // Flat: the largest history costs at most 10 % more resident memory than the smallest.
+    memory: { growthMb, growth: first ? growthMb / first.hwm.end : 0, ok: first ? growthMb / first.hwm.end <= 0.1 : true },
+  };
+}
+
+export function renderReport(r: BenchResults): { console: string; markdown: string } {
+  const sizes = r.sizes.map(figures);
+  const v = verdicts(r);
+  const base = sizes[0];
+  const largest = r.sizes.at(-1);
+  const m = r.machine;
+  const cfg = r.config;
+  const out: string[] = [];
+  const say = (...lines: string[]) => out.push(...lines);
+
+  say(
+    "# jobmon benchmarks",
+    "",
+    `Written by \`npm run bench\` (bench/run.ts) on ${m.date.slice(0, 10)}, in ${Math.round(r.totalSeconds)} s. Every figure is the median of the repetitions given with it; nothing here is edited by hand.`,
+    "",
+    "## Machine",
+    "",
+    table(["", ""], [
+      ["CPU", m.cpu],
+      ["Cores", String(m.cores)],
+      ["Memory", `${m.memoryGb.toFixed(1)} GB`],
+      ["OS", m.os],
+      ["Node.js", m.node],
+      ["PostgreSQL", m.postgres],
+      ["pg_cron", m.pgCron],
+      ["pg_stat_statements", m.pgStatStatements],
+      ["Date", m.date],
+    ], ["l", "l"]),
+    "",
+    "The monitored project, the hub (a separate database) and jobmon share this machine; PostgreSQL runs with the test harness's settings (fsync off) plus shared_buffers = 128MB.",
+    "",
+    "## Targets",
+    "",
+    table(
+      ["Target", "Figure", ""],
+      [
+        ["Steady-state check within ±20 % from the smallest to the largest history (server time)", `${pct(v.steadyFlat.maxDeviation)} (largest deviation, ${rows(sizes[0]?.rows ?? 0)} → ${rows(sizes.at(-1)?.rows ?? 0)})`, met(v.steadyFlat.ok)],
+        ["≥ 100× cheaper server-side than the seed's query at 1 M rows", v.seedRatio ? `${times(v.seedRatio.ratio)}` : "1 M not measured", v.seedRatio ? met(v.seedRatio.ok) : "–"],
+        ["Evaluation of 10,000 jobs < 100 ms CPU", `${ms(v.evaluation.cpuMs)} (cold first run: ${ms(r.evaluation.cold.cpuMs)})`, met(v.evaluation.ok)],
+        [`Fan-out over ${cfg.fanoutProjects} projects at +100 ms < 2 s wall`, v.fanout ? ms(v.fanout.wallMs) : "–", v.fanout ? met(v.fanout.ok) : "–"],
+        [`One cycle for ${cfg.edgeProjects} × ${cfg.edgeJobs} jobs < 200 ms CPU`, ms(v.edge.cpuMs), met(v.edge.ok)],
+        ["Memory flat in history size (RSS high-water mark, ≤ 10 % growth)", `${v.memory.growthMb >= 0 ? "+" : "−"}${Math.abs(v.memory.growthMb).toFixed(0)} MB (${pct(v.memory.growth)})`, met(v.memory.ok)],
+      ],
+      ["l", "l", "l"],
+    ),
+    "",
+  );
+
+  // --- 1
+  say(
+    "## 1. History size: a steady-state check against the seed's 7-day query",
+    "",
+    `${cfg.jobs} jobs; \`cron.job_run_details\` filled with N runs over the past 28 days (one set-based insert, then \`vacuum analyze\`). After a first check, ${int(cfg.newRunsPerCheck)} new runs are inserted (the last 15 minutes; 3 still running), then one steady-state check is measured; repeated ${cfg.steadyReps} times per size, median shown. **Server** = planning + execution time and shared buffers (hit + read) that pg_stat_statements records for the role's statements on the monitored database (reset before each measured check). jobmon connects as a read-only BYPASSRLS role (\`jobmon_reader\`), the seed as another (\`seed_app\`).`,
+    "",
+    table(
+      ["History", "Table", "jobmon server", "buffers", "stmts", "runs read", "cycle wall", "collect", "CPU", "seed server", "buffers", "rows", "seed wall", "server ratio", "buffer ratio"],
+      sizes.map((s) => [
+        rows(s.rows),
+        mb(s.tableMb),
+        ms(s.steady.serverMs),
+        int(s.steady.buffers),
+        int(s.steady.statements),
+        int(s.steady.runRows),
+        ms(s.steady.wallMs),
+        ms(s.steady.collectMs),
+        ms(s.steady.cpuMs),
+        ms(s.seed.serverMs),
+        int(s.seed.buffers),
+        int(s.seed.rows),
+        ms(s.seed.wallMs),
+        times(s.seed.serverMs / s.steady.serverMs),
+        times(s.seed.buffers / s.steady.buffers),
+      ]),
+    ),
+    "",
+    "Change against the smallest history (jobmon, steady state):",
+    "",
+    table(
+      ["History", "server time", "buffers", "cycle wall", "CPU"],
+      sizes.map((s) => [
+        rows(s.rows),
+        base ? pct(s.steady.serverMs / base.steady.serverMs - 1) : "–",
+        base ? pct(s.steady.buffers / base.steady.buffers - 1) : "–",
+        base ? pct(s.steady.wallMs / base.steady.wallMs - 1) : "–",
+        base ? pct(s.steady.cpuMs / base.steady.cpuMs - 1) : "–",
+      ]),
+    ),
+    "",
+    "- **cycle wall**: `runCheck` end to end — connect, read, evaluate, and record everything in the hub in one transaction; **collect**: the monitored project's connection, from open to close; **CPU**: user + system CPU of the jobmon process for the cycle.",
+    `- **seed wall**: the seed's query alone, on an open connection, every row received and parsed into memory (as the seed compares in the application); median of ${sizes.map((s) => s.seed.reps).join("/")} runs.`,
+    `- **The seed's query as written does not run**: \`${r.seedVerbatimError ?? "(it ran)"}\` — \`cron.job_run_details\` has no \`jobname\`. Measured is what it evidently meant: the same query joined to \`cron.job\` on \`jobid\` for the name:`,
+    "",
+    "  ```sql",
+    "  SELECT j.jobname, d.status, d.return_message, d.start_time, d.end_time",
+    "  FROM cron.job_run_details d JOIN cron.job j ON j.jobid = d.jobid",
+    "  WHERE d.start_time > now() - interval '7 days'",
+    "  ORDER BY d.start_time DESC",
+    "  ```",
+    "",
+    "  `start_time` has no index (`runid` is the only one, and a non-owner cannot add one), so it reads the whole table and sorts a quarter of it, at every check: its cost is the history's.",
+    "",
+  );
+  if (largest) {
+    const last = [...largest.jobmon.steady].sort((a, b) => a.server.ms - b.server.ms)[Math.floor(largest.jobmon.steady.length / 2)];
+    if (last) {
+      say(
+        `jobmon's statements in the median steady-state check at ${rows(largest.rows)} rows:`,
+        "",
+        table(
+          ["Statement", "calls", "server", "buffers", "rows"],
+          last.server.statements.map((s) => [`\`${s.query.length > 110 ? `${s.query.slice(0, 107)}…` : s.query}\``, int(s.calls), ms(s.ms), int(s.buffers), int(s.rows)]),
+          ["l", "r", "r", "r", "r"],
+        ),
+        "",
+      );
+    }
+  }
+
+  // --- 2
+  say(
+    "## 2. First check (bootstrap)",
+    "",
+    `A project's first check has no runid cursor yet. It takes \`max(runid)\` (one probe of the primary key) and reads forward from \`max − 10,000\` in pages of 5,000 (\`readRuns\` in src/sources/pgcron.ts: \`bootstrapRuns\` = 10,000, \`pageSize\` = 5,000, \`maxRows\` = 50,000), so it reads at most the latest 10,000 runs whatever the history holds; each job's verdict then uses only its latest finished run. Median of ${cfg.bootstrapReps} first checks, each against a fresh hub:`,
+    "",
+    table(
+      ["History", "server", "buffers", "runs read", "cycle wall", "CPU"],
+      sizes.map((s) => [rows(s.rows), ms(s.bootstrap.serverMs), int(s.bootstrap.buffers), int(s.bootstrap.runRows), ms(s.bootstrap.wallMs), ms(s.bootstrap.cpuMs)]),
+    ),
+    "",
+  );
+
+  // --- 3
+  const e = r.evaluation;
+  say(
+    "## 3. Evaluation CPU",
+    "",
+    `The pure verdict step — \`evaluateJob\` for each job, then \`transition\` — for ${int(e.jobs)} jobs over ${e.projects} projects (pg_cron 1.4–1.6; GMT, Europe/Berlin, America/New_York, Asia/Kolkata), with the runs of one 15-minute check (${int(e.runs)} runs: an every-minute job has 15, an hourly one none). User + system CPU of the process (\`process.cpuUsage()\`), in a fresh process: the cold first round, then the median of ${e.warm.cpuMs.length} rounds after warm-up.`,
+    "",
+    table(
+      ["", "CPU", "wall"],
+      [
+        ["cold first round", ms(e.cold.cpuMs), ms(e.cold.wallMs)],
+        [`warm (median of ${e.warm.cpuMs.length})`, ms(e.medianCpuMs), ms(median(e.warm.wallMs))],
+        ["warm, per job", `${((e.medianCpuMs * 1000) / e.jobs).toFixed(1)} µs`, ""],
+      ],
+    ),
+    "",
+    `Verdicts: ${Object.entries(e.statuses)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${int(n)}`)
+      .join(", ")}; ${int(e.events)} state changes.`,
+    "",
+  );
+
+  // --- 4
+  say(
+    "## 4. Fan-out",
+    "",
+    `${cfg.fanoutProjects} monitored projects, each behind its own delaying TCP proxy (bench/proxy.ts) in front of one real cluster: the connection is opened after the delay and every chunk is forwarded after the delay, in each direction (so a round trip costs twice the delay). \`runCheck\` over all of them (\`JOBMON_PROJECT_TIMEOUT\` = 120 s), ${cfg.edgeJobs} jobs and 200 new runs per project per cycle; hub local. The same with one project alone for the per-project time. Steady state, median of ${r.fanout[0]?.many.steady.length ?? 0} cycles.`,
+    "",
+    table(
+      ["Added delay", "projects", "cycle wall", "slowest project", "sum of projects", "wall / slowest", "sum / wall", "one project alone", "round trips / project", "first check wall"],
+      r.fanout.flatMap((f) => {
+        const wall = median(f.many.steady.map((x) => x.wallMs));
+        const slowest = median(f.many.steady.map((x) => x.slowestMs));
+        const sum = median(f.many.steady.map((x) => x.sumMs));
+        const one = median(f.one.steady.map((x) => x.wallMs));
+        return [
+          [`${f.delayMs} ms each way (RTT ${2 * f.delayMs} ms)`, String(f.many.projects), ms(wall), ms(slowest), ms(sum), times(wall / slowest), times(sum / wall), ms(one), int(f.roundTripsPerConnection), ms(f.many.bootstrap.wallMs)],
+        ];
+      }),
+    ),
+    "",
+    "- **slowest project**: the longest single project's connection (open → close); **sum of projects**: all of them added up, what a sequential check would take; **round trips / project**: client → server messages per connection, counted by the proxy (connection setup included).",
+    "",
+  );
+
+  // --- 5
+  const edge = r.edge;
+  say(
+    "## 5. Edge budget",
+    "",
+    `What the \`check-job-health\` Edge Function does per call — resolve the config, open the hub, \`checkHealth()\` (collect, evaluate, record, deliver to a local Discord stand-in), serialise the report, close — for ${edge.projects} projects × ${edge.jobsPerProject} jobs, 200 new runs per project per cycle. CPU of the Node process (user + system: an upper bound of the isolate's CPU, which the Edge runtime limits to 2 s per request).`,
+    "",
+    table(
+      ["Cycle", "CPU", "share of 2 s", "wall", "state changes", "messages"],
+      [
+        ["first check (bootstrap, cold process)", ms(edge.bootstrap.cpuMs), pct(edge.bootstrap.cpuMs / 2000).replace("+", ""), ms(edge.bootstrap.wallMs), int(edge.bootstrap.events), int(edge.bootstrap.messages)],
+        ["second check (first steady state)", ms(edge.firstSteady.cpuMs), pct(edge.firstSteady.cpuMs / 2000).replace("+", ""), ms(edge.firstSteady.wallMs), int(edge.firstSteady.events), int(edge.firstSteady.messages)],
+        [`steady state (median of ${edge.steady.length})`, ms(edge.medianCpuMs), pct(edge.medianCpuMs / 2000).replace("+", ""), ms(median(edge.steady.map((s) => s.wallMs))), int(median(edge.steady.map((s) => s.events))), int(median(edge.steady.map((s) => s.messages)))],
+      ],
+    ),
+    "",
+  );
+
+  // --- 6
+  say(
+    "## 6. Memory",
+    "",
+    "Resident-set high-water mark (VmHWM) of the process that ran jobmon's checks for each history size (a fresh process per size: after start-up and hub migration, then after the 3 first checks and 7 steady-state checks), and of the process that ran the seed's query on the same data.",
+    "",
+    table(
+      ["History", "jobmon: after start-up", "jobmon: peak", "seed's query: peak"],
+      sizes.map((s) => [rows(s.rows), mb(s.hwm.baseline), mb(s.hwm.end), mb(s.seed.hwmMb)]),
+    ),
+    "",
+    `Edge cycle process peak: ${mb(edge.memory.hwmMb)} (the Edge runtime allows 256 MB).`,
+    "",
+  );
+
+  say(
+    "## How to reproduce",
+    "",
+    "```sh",
+    "npm ci",
+    "sudo apt-get install postgresql-15 postgresql-15-cron   # what scripts/test.sh installs; or JOBMON_PG_BIN=<bin dir>",
+    "npm run bench                                          # prints the tables and rewrites BENCHMARKS.md",
+    "BENCH_SIZES=10000,100000 npm run bench                 # quicker, fewer sizes",
+    "BENCH_CPU_PROF=/tmp/prof npm run bench                 # a .cpuprofile per worker (open in Chrome DevTools)",
+    "```",
+    "",
+    "The bench starts one throwaway PostgreSQL 15 + pg_cron cluster with test/harness/pgcron.ts (settings in bench/cluster.ts: `shared_preload_libraries = 'pg_cron,pg_stat_statements'`, `pg_stat_statements.track = all`, `cron.max_running_jobs = 0` so the only runs are the generated ones), runs each measurement in a child process (bench/worker.ts), and removes the cluster, the proxies and the Discord stand-in when it ends.",
+    "",
+  );
+
+  const markdown = `${out.join("\n")}\n`;
+  return { console: markdown, markdown };
+}
