@@ -399,7 +399,8 @@ async function recordCheck(
             status,
             status_since: t.next.statusSince,
             status_reason: reason,
-            last_error: status === "success" ? (lastRun?.status === "failed" ? lastRun.message : null) : verdict.errorMessage ?? lastRun?.message ?? null,
+            // The last error is an error: a successful run's message ("1 row") never is.
+            last_error: verdict.errorMessage ?? (lastRun?.status === "failed" ? lastRun.message : null),
             last_run_at: lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at,
             last_run_status: lastRun?.status ?? job.last_run_status,
             consecutive_failures: verdict.trailingFailures,

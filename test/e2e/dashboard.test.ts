@@ -91,6 +91,7 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
   let two: PgCronCluster;
   let hub: Db;
   let browser: Browser;
+  let launching: Promise<Browser> | undefined;
   let discord: FakeDiscord;
   let monitor: MonitoringAPI;
   let dashboard: Dashboard;
@@ -106,7 +107,8 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
 
   before(async () => {
     [one, two] = clusters() as [PgCronCluster, PgCronCluster];
-    const launching = chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    launching = chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    launching.catch(() => {}); // awaited below; this only keeps an early setup failure from leaving it unhandled
     hub = await migratedHub("postgres", () => one);
     discord = await startFakeDiscord();
 
@@ -116,7 +118,8 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
     const hourly = `${m} * * * *`;
     const daily = `${m} ${h} * * *`;
     const lastHourly = new Date(t0.getTime() - 30 * MIN); // the latest fire of `hourly` before t0
-    const lastDaily = new Date(t0.getTime() - 11 * HOUR - 30 * MIN);
+    const todayAt = Date.UTC(t0.getUTCFullYear(), t0.getUTCMonth(), t0.getUTCDate(), h, m);
+    const lastDaily = new Date(todayAt <= t0.getTime() ? todayAt : todayAt - 24 * HOUR); // 11.5 or 12.5 hours ago
     const lastFive = new Date(Math.floor(t0.getTime() / (5 * MIN)) * 5 * MIN);
 
     // smoothed (cluster one)
@@ -182,7 +185,8 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
 
   after(async () => {
     await Promise.all(contexts.map((c) => c.close().catch(() => {})));
-    await browser?.close();
+    // Also when setup failed before the launch was awaited: no Chromium is left running.
+    await (await launching?.catch(() => undefined))?.close();
     await dashboard?.close();
     await discord?.close();
     await hub?.close();

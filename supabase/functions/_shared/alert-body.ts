@@ -26,7 +26,7 @@ export function parseAlertBody(body: unknown): ParsedAlert {
   const input = body as Record<string, unknown>;
   const problems: BodyProblem[] = [];
   for (const key of Object.keys(input)) {
-    if (!(FIELDS as readonly string[]).includes(key)) problems.push({ field: key, problem: `unknown field (expected ${FIELDS.join(", ")})` });
+    if (!(FIELDS as readonly string[]).includes(key)) problems.push({ field: key.slice(0, 60), problem: `unknown field (expected ${FIELDS.join(", ")})` });
   }
 
   const criticality = input["criticality"];

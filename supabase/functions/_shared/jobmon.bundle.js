@@ -1321,7 +1321,7 @@ var MARKUP = {
   // A Discord timestamp ("3 hours ago", in the reader's locale) in 16 characters.
   instant: (since) => {
     const ms = parseInstant(since);
-    return ms === null ? fitText(oneLine(since), 40, MARKDOWN, shortMarker) : `<t:${Math.floor(ms / 1e3)}:R>`;
+    return ms === null ? shortInstantRendered(since, MARKDOWN) : `<t:${Math.floor(ms / 1e3)}:R>`;
   }
 };
 function footerText(commands) {
@@ -3022,7 +3022,8 @@ function applyFunctionOutcomes(verdicts, jobs, cronJobs, runs2, net, functions, 
       verdict.reason = `${verdict.reason}; also ${reason}`;
       return;
     }
-    verdicts.set(job.id, { ...verdict, status: "failed", reason, errorMessage: errorMessage2, runAt: at ?? verdict.runAt, trailingFailures: Math.max(1, verdict.trailingFailures) });
+    const also = verdict.status === "missed" ? `; also missed: ${verdict.reason}` : "";
+    verdicts.set(job.id, { ...verdict, status: "failed", reason: `${reason}${also}`, errorMessage: errorMessage2, runAt: at ?? verdict.runAt, trailingFailures: Math.max(1, verdict.trailingFailures) });
   };
   if (net?.available) {
     const correlation = correlateResponses(
@@ -5365,7 +5366,8 @@ async function recordCheck(config, hub, collections, states, ctx) {
             status,
             status_since: t.next.statusSince,
             status_reason: reason,
-            last_error: status === "success" ? lastRun?.status === "failed" ? lastRun.message : null : verdict.errorMessage ?? lastRun?.message ?? null,
+            // The last error is an error: a successful run's message ("1 row") never is.
+            last_error: verdict.errorMessage ?? (lastRun?.status === "failed" ? lastRun.message : null),
             last_run_at: lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at,
             last_run_status: lastRun?.status ?? job.last_run_status,
             consecutive_failures: verdict.trailingFailures,
@@ -5771,7 +5773,7 @@ function parseAlertBody(body) {
   const input = body;
   const problems = [];
   for (const key of Object.keys(input)) {
-    if (!FIELDS.includes(key)) problems.push({ field: key, problem: `unknown field (expected ${FIELDS.join(", ")})` });
+    if (!FIELDS.includes(key)) problems.push({ field: key.slice(0, 60), problem: `unknown field (expected ${FIELDS.join(", ")})` });
   }
   const criticality = input["criticality"];
   if (!isCriticality(criticality)) {
@@ -5825,7 +5827,8 @@ async function sendAlert(request) {
   return withMonitor("send-alert", env, async (monitor, config) => {
     const result = await sendAdHocAlert(config, await monitor.hub(), parsed.alert);
     const where = result.delivered_to.length ? result.delivered_to.join(", ") : "nowhere yet";
-    console.log(`send-alert: ${parsed.alert.criticality} "${parsed.alert.title.slice(0, 80)}" → ${where}${result.pending ? ` (${result.pending} pending)` : ""}`);
+    const title = redactSecrets(parsed.alert.title.slice(0, 80), config.secrets);
+    console.log(`send-alert: ${parsed.alert.criticality} "${title}" → ${where}${result.pending ? ` (${result.pending} pending)` : ""}`);
     if (result.delivered_to.length > 0) return json(200, { ok: true, ...result });
     if (result.pending > 0) return json(202, { ok: false, queued: true, ...result });
     return errorResponse(500, "undeliverable", "no alert route is configured: set TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID, or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config", { ...result });

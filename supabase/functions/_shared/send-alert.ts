@@ -1,4 +1,5 @@
 import { sendAdHocAlert } from "../../../src/alerts/deliver.js";
+import { redactSecrets } from "../../../src/alerts/redact.js";
 import { processEnv } from "../../../src/env.js";
 import { parseAlertBody } from "./alert-body.js";
 import { authorize, SECRET_VARIABLE } from "./auth.js";
@@ -29,7 +30,8 @@ export async function sendAlert(request: Request): Promise<Response> {
   return withMonitor("send-alert", env, async (monitor, config) => {
     const result = await sendAdHocAlert(config, await monitor.hub(), parsed.alert);
     const where = result.delivered_to.length ? result.delivered_to.join(", ") : "nowhere yet";
-    console.log(`send-alert: ${parsed.alert.criticality} "${parsed.alert.title.slice(0, 80)}" → ${where}${result.pending ? ` (${result.pending} pending)` : ""}`);
+    const title = redactSecrets(parsed.alert.title.slice(0, 80), config.secrets);
+    console.log(`send-alert: ${parsed.alert.criticality} "${title}" → ${where}${result.pending ? ` (${result.pending} pending)` : ""}`);
     if (result.delivered_to.length > 0) return json(200, { ok: true, ...result });
     if (result.pending > 0) return json(202, { ok: false, queued: true, ...result });
     return errorResponse(500, "undeliverable", "no alert route is configured: set TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID, or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config", { ...result });
