@@ -16,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PgCronCluster } from "../test/harness/pgcron.js";
 import { FakeDiscord } from "../test/fakes/discord.js";
-import { runInChild } from "./child.js";
+import { compileWorkers, removeCompiledWorkers, runInChild } from "./child.js";
 import { generateHistory, READER, scheduleJobs, SEED, startBenchCluster } from "./cluster.js";
 import type { EdgeResult, FanoutResult } from "./cycle.js";
 import type { EvaluateResult } from "./evaluate.js";
@@ -73,6 +73,8 @@ function sizes(): number[] {
 
 async function measure(): Promise<BenchResults> {
   const started = performance.now();
+  log("compiling the workers (tsc, as the build does)");
+  compileWorkers();
   const cluster = await startBenchCluster();
   const proxies: DelayProxy[] = [];
   let discord: FakeDiscord | undefined;
@@ -164,6 +166,7 @@ async function measure(): Promise<BenchResults> {
     await Promise.all(proxies.map((p) => p.close().catch(() => undefined)));
     await discord?.close().catch(() => undefined);
     await cluster.stop();
+    removeCompiledWorkers();
   }
 }
 

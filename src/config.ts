@@ -188,7 +188,33 @@ function durationSeconds(env: Env, name: string, fallback: number | null, min = 
   return seconds;
 }
 
-export function resolveConfig(env: Env, options: ResolveOptions = {}): Config {
+/**
+ * `supabase secrets set` refuses names that start with `SUPABASE_` (reserved for the
+ * platform's own SUPABASE_URL, SUPABASE_DB_URL …), so the seed's variables under that
+ * prefix are also accepted as `JOBMON_…`: JOBMON_POSTGRES_URL, JOBMON_POSTGRES_URL_2 …,
+ * JOBMON_ACCESS_TOKEN, JOBMON_API_URL — everywhere, so one `.env` serves the CLI and the
+ * Edge Functions alike.
+ */
+const RESERVED_PREFIX_ALIASES: readonly RegExp[] = [/^JOBMON_(POSTGRES_URL(?:_\d+)?)$/, /^JOBMON_(ACCESS_TOKEN)$/, /^JOBMON_(API_URL)$/];
+
+export function withJobmonAliases(env: Env): Env {
+  const out: Record<string, string | undefined> = { ...env };
+  for (const [name, raw] of Object.entries(env)) {
+    const match = RESERVED_PREFIX_ALIASES.map((re) => re.exec(name)).find((m) => m !== null);
+    const aliased = value(env, name);
+    if (!match?.[1] || aliased === undefined) continue;
+    const target = `SUPABASE_${match[1]}`;
+    const existing = value(env, target);
+    if (existing !== undefined && existing !== aliased) {
+      throw new ConfigError(name, `both ${name} and ${target} are set, to different values: keep one (on Supabase, ${name})`);
+    }
+    out[target] = raw;
+  }
+  return out;
+}
+
+export function resolveConfig(rawEnv: Env, options: ResolveOptions = {}): Config {
+  const env = withJobmonAliases(rawEnv);
   const projects = resolveProjects(env);
   const hub = resolveHub(env, projects, options);
 

@@ -37,7 +37,8 @@ export function managementApi(config: Config, options: { fetch?: typeof fetch; s
   return new ManagementApi({ accessToken: token, baseUrl: config.managementApi.baseUrl, secrets: config.secrets, ...options });
 }
 
-export const NO_TOKEN_NOTE = "Edge Functions skipped: set SUPABASE_ACCESS_TOKEN (a Supabase personal access token) to discover and check them";
+export const NO_TOKEN_NOTE =
+  "Edge Functions skipped: set SUPABASE_ACCESS_TOKEN (JOBMON_ACCESS_TOKEN in Supabase secrets) to a Supabase personal access token to discover and check them";
 
 /** Reads one project's functions and, when `logsCursor` is given, its invocations since then. */
 export async function collectFunctions(

@@ -13,7 +13,7 @@ create table if not exists monitoring.schema_migrations (
 );
 
 -- Every scheduled job of every monitored project. The first twelve columns are the seed's.
-create table monitoring.job_inventory (
+create table if not exists monitoring.job_inventory (
   id uuid primary key default gen_random_uuid(),
   project_name text not null,
   job_type text check (job_type in ('pg_cron', 'edge_function')),
@@ -60,7 +60,7 @@ create table monitoring.job_inventory (
 );
 
 -- One row per job per check, and one per failed run found by a check. Seed's columns first.
-create table monitoring.job_health_log (
+create table if not exists monitoring.job_health_log (
   id uuid primary key default gen_random_uuid(),
   job_inventory_id uuid references monitoring.job_inventory (id) on delete cascade,
   status text check (status in ('success', 'failed', 'missed', 'stuck', 'paused', 'unknown')),
@@ -74,12 +74,12 @@ create table monitoring.job_health_log (
   runs_total integer,                -- per-check rows: runs that finished since the last check
   runs_failed integer                -- … and how many of them failed (success rates)
 );
-create index job_health_log_job_idx on monitoring.job_health_log (job_inventory_id, collected_at desc);
-create index job_health_log_collected_idx on monitoring.job_health_log (collected_at);
+create index if not exists job_health_log_job_idx on monitoring.job_health_log (job_inventory_id, collected_at desc);
+create index if not exists job_health_log_collected_idx on monitoring.job_health_log (collected_at);
 
 -- Where alerts go. Seed's columns first. With no enabled row, the environment's
 -- DISCORD_WEBHOOK_URL / TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID give the seed's routing.
-create table monitoring.alert_config (
+create table if not exists monitoring.alert_config (
   id uuid primary key default gen_random_uuid(),
   channel text not null check (channel in ('discord', 'telegram')),
   criticality text check (criticality in ('critical', 'important', 'low', 'all')),
@@ -95,7 +95,7 @@ create table monitoring.alert_config (
 );
 
 -- Per monitored project: what discovery learnt, its health, and the collectors' cursors.
-create table monitoring.project_state (
+create table if not exists monitoring.project_state (
   project_name text primary key,
   project_ref text,
   status text not null default 'ok' check (status in ('ok', 'unreachable', 'scheduler_down')),
@@ -123,7 +123,7 @@ create table monitoring.project_state (
 -- One row: the lease that keeps two check cycles from overlapping. A lease (not an
 -- advisory lock) because advisory locks do not hold across statements behind Supabase's
 -- transaction pooler, and because a crashed holder must not block checks forever.
-create table monitoring.check_lock (
+create table if not exists monitoring.check_lock (
   id boolean primary key default true check (id),
   holder uuid,
   acquired_at timestamptz,
@@ -131,7 +131,7 @@ create table monitoring.check_lock (
 );
 insert into monitoring.check_lock (id) values (true) on conflict do nothing;
 
-create table monitoring.check_run (
+create table if not exists monitoring.check_run (
   id uuid primary key,
   started_at timestamptz not null,
   finished_at timestamptz,
@@ -141,7 +141,7 @@ create table monitoring.check_run (
 );
 
 -- The outbox: every alert is recorded here, in the check's transaction, before it is sent.
-create table monitoring.alert_event (
+create table if not exists monitoring.alert_event (
   id uuid primary key default gen_random_uuid(),
   created_at timestamptz not null default now(),
   check_id uuid,
@@ -154,11 +154,11 @@ create table monitoring.alert_event (
   muted boolean not null default false,
   payload jsonb not null
 );
-create index alert_event_created_idx on monitoring.alert_event (created_at);
+create index if not exists alert_event_created_idx on monitoring.alert_event (created_at);
 
 -- One row per event and route; claimed with a compare-and-set update so no two senders
 -- send the same delivery.
-create table monitoring.alert_delivery (
+create table if not exists monitoring.alert_delivery (
   id uuid primary key default gen_random_uuid(),
   event_id uuid not null references monitoring.alert_event (id) on delete cascade,
   route_id text not null,            -- alert_config.id, or env:discord / env:telegram
@@ -173,10 +173,10 @@ create table monitoring.alert_delivery (
   created_at timestamptz not null default now(),
   unique (event_id, route_id)
 );
-create index alert_delivery_pending_idx on monitoring.alert_delivery (status) where status <> 'delivered';
+create index if not exists alert_delivery_pending_idx on monitoring.alert_delivery (status) where status <> 'delivered';
 
 -- Per route: broken after a permanent error, and Telegram's migrated chat id.
-create table monitoring.route_state (
+create table if not exists monitoring.route_state (
   route_id text primary key,
   channel text not null,
   broken_at timestamptz,

@@ -50,6 +50,15 @@ for (const kind of HUB_KINDS) {
       assert.deepEqual(versions.map((v) => v.version), HUB_MIGRATIONS.map((m) => m.version));
     });
 
+    it("can apply the migration SQL again, as `supabase db push` after `jobmon migrate` would", async () => {
+      const { db } = await freshHubDb(kind, cluster);
+      opened.push(db);
+      await migrate(db);
+      for (const m of HUB_MIGRATIONS) await db.exec(m.sql);
+      const [count] = await db.query<{ n: number }>("select count(*)::int as n from monitoring.check_lock");
+      assert.equal(count?.n, 1);
+    });
+
     it("survives two migrations started at the same moment", async () => {
       const { db, url } = await freshHubDb(kind, cluster);
       opened.push(db);

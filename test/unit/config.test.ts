@@ -109,6 +109,18 @@ describe("resolveConfig", () => {
     assert.ok(config.secrets.includes("sbp_0123456789abcdef"));
   });
 
+  it("accepts JOBMON_ spellings of the SUPABASE_ names that Supabase secrets refuse", () => {
+    const config = resolveConfig({
+      JOBMON_POSTGRES_URL: "postgresql://u:p@h1/postgres",
+      JOBMON_POSTGRES_URL_2: "postgresql://u:p@h2/postgres",
+      JOBMON_ACCESS_TOKEN: "sbp_0123456789abcdef",
+    });
+    assert.deepEqual(config.projects.map((p) => new URL(p.url).hostname), ["h1", "h2"]);
+    assert.equal(config.managementApi.accessToken, "sbp_0123456789abcdef");
+    const clash = configError({ JOBMON_POSTGRES_URL: "postgresql://h1/db", SUPABASE_POSTGRES_URL: "postgresql://h2/db" });
+    assert.match(clash.message, /^JOBMON_POSTGRES_URL: both JOBMON_POSTGRES_URL and SUPABASE_POSTGRES_URL are set/);
+  });
+
   it("parses reminder durations per criticality", () => {
     const config = resolveConfig({ JOBMON_REMIND_CRITICAL: "4h", JOBMON_REMIND_LOW: "1d" });
     assert.deepEqual(config.reminders, { critical: 14400, low: 86400 });

@@ -2,7 +2,7 @@ import { redactSecrets } from "../../../src/alerts/redact.js";
 import { type Config, type Env, resolveConfig } from "../../../src/config.js";
 import { ConfigError, errorMessage } from "../../../src/errors.js";
 import { MonitoringAPI } from "../../../src/monitor.js";
-import { functionEnv, secretsFromEnv } from "./env.js";
+import { secretsFromEnv } from "./env.js";
 import { errorResponse } from "./http.js";
 
 /**
@@ -12,8 +12,9 @@ import { errorResponse } from "./http.js";
 export const HUB_FALLBACK_VARIABLE = "SUPABASE_DB_URL";
 
 /**
- * Runs `fn` with a MonitoringAPI configured from `env` (the process environment, read
- * through `functionEnv`), and closes it afterwards (each call
+ * Runs `fn` with a MonitoringAPI configured from `env` (the process environment; the
+ * `JOBMON_…` spellings of reserved `SUPABASE_…` names are accepted: see resolveConfig),
+ * and closes it afterwards (each call
  * opens its own hub connections: a function instance may be frozen between calls, and a
  * call every 15 minutes does not need a warm pool). Any failure becomes a 500 whose
  * message names what to change and carries no secret.
@@ -22,7 +23,7 @@ export async function withMonitor(functionName: string, env: Env, fn: (monitor: 
   let config: Config | undefined;
   let monitor: MonitoringAPI | undefined;
   try {
-    config = resolveConfig(functionEnv(env), { hubFallbackVariable: HUB_FALLBACK_VARIABLE });
+    config = resolveConfig(env, { hubFallbackVariable: HUB_FALLBACK_VARIABLE });
     if (config.hub.kind === "embedded") {
       // Only reachable off Supabase (where SUPABASE_DB_URL is always set): the embedded
       // PGlite hub is a directory on one machine, which an Edge Function does not have.
