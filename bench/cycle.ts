@@ -13,7 +13,7 @@ import type { Db } from "../src/db/types.js";
 import { migrate } from "../src/hub/migrate.js";
 import { openHub } from "../src/hub/open.js";
 import { MonitoringAPI } from "../src/monitor.js";
-import { type ConnectionSpan, median, memory, type MemorySample, spanningConnector, timed } from "./measure.js";
+import { type ConnectionSpan, median, memory, type MemorySample, resetStatements, type ServerStats, spanningConnector, statementsOf, timed } from "./measure.js";
 
 function projectEnv(urls: readonly string[], hubUrl: string): Record<string, string> {
   const env: Record<string, string> = {
@@ -141,6 +141,8 @@ export interface FanoutMeasure {
   fastestMs: number;
   sumMs: number;
   statementsPerProject: number;
+  /** The hub's side of the cycle: every statement in the hub database (pg_stat_statements). */
+  hub: ServerStats;
 }
 
 export interface FanoutResult {
@@ -163,7 +165,9 @@ export async function runFanout(task: FanoutTask): Promise<FanoutResult> {
 
     const cycle = async (): Promise<FanoutMeasure> => {
       const spans: ConnectionSpan[] = [];
+      await resetStatements(superuser);
       const { value: report, wallMs, cpuMs } = await timed(() => runCheck(config, openHubDb, { connect: spanningConnector(spans) }));
+      const hubStats = await statementsOf(superuser, { database: hubName });
       const unreachable = report.projects.filter((p) => p.status === "unreachable");
       if (unreachable.length > 0) throw new Error(`${unreachable.length} project(s) unreachable, e.g. ${unreachable[0]?.error ?? unreachable[0]?.reason}`);
       const durations = spans.map((s) => s.closedAt - s.openedAt);
@@ -175,6 +179,7 @@ export async function runFanout(task: FanoutTask): Promise<FanoutResult> {
         fastestMs: Math.min(...durations),
         sumMs: durations.reduce((a, b) => a + b, 0),
         statementsPerProject: median(spans.map((s) => s.queries)),
+        hub: hubStats,
       };
     };
 

@@ -4,7 +4,8 @@
  * Runs in a fresh child process, so the first (cold) round includes JIT warm-up and the
  * schedule parse cache filling, as the first check after an Edge cold start does.
  */
-import { evaluateJob, type JobFacts, type ProjectFacts, type RunFact } from "../src/health/evaluate.js";
+import { effectiveTimezone, evaluateJob, type JobFacts, type ProjectFacts, type RunFact } from "../src/health/evaluate.js";
+import { parsePgCronVersion, parseSchedule, previousFireTime } from "../src/health/schedule/index.js";
 import { type StoredState, transition } from "../src/health/transitions.js";
 import { median } from "./measure.js";
 
@@ -76,32 +77,65 @@ function run(runid: number, status: string, start: Date, seconds = 2): RunFact {
   };
 }
 
-/** Deterministic inputs: about 3.5 % failed runs, 2 % paused, 3 % silent (missed), 1 % running, 0.5 % stuck. */
+/** When a schedule fired in (from, to], newest last (at most `limit`): where its runs sit. */
+function firesBetween(schedule: string, project: ProjectFacts, from: Date, to: Date, limit: number): Date[] {
+  const version = parsePgCronVersion(project.pgCronVersion);
+  const parsed = parseSchedule(schedule, version);
+  if (!parsed.ok) return [];
+  if (parsed.schedule.kind === "interval") {
+    const step = parsed.schedule.seconds * 1000;
+    const fires: Date[] = [];
+    for (let t = to.getTime() - (to.getTime() % step); t > from.getTime() && fires.length < limit; t -= step) fires.unshift(new Date(t));
+    return fires;
+  }
+  const fires: Date[] = [];
+  let at: Date | null = to;
+  while (fires.length < limit) {
+    at = previousFireTime(parsed.schedule, at, effectiveTimezone(version, project.timezone));
+    if (!at || at.getTime() <= from.getTime()) break;
+    fires.unshift(at);
+    at = new Date(at.getTime() - 60_000);
+  }
+  return fires;
+}
+
+/**
+ * Deterministic inputs. Each job's runs sit on its schedule's real fire times: the fires of
+ * the last 15 minutes are this check's runs, the fire before them is the latest run the hub
+ * knows. About 4 % of jobs are failing, 3 % stopped running a few periods ago (missed), 2 %
+ * are paused, 1 % have a run going, 0.5 % a run going for 45 minutes (stuck).
+ */
 export function buildInputs(count: number): { inputs: Input[]; runs: number } {
   const inputs: Input[] = [];
   let runid = 1_000_000;
   let runs = 0;
+  const windowStart = new Date(NOW.getTime() - minutes(CHECK_MINUTES));
   for (let i = 0; i < count; i++) {
     const project = PROJECTS[i % PROJECTS.length] as ProjectFacts;
     let shape = SHAPES[(i * 7) % SHAPES.length] as (typeof SHAPES)[number];
+    // Seconds intervals arrived in pg_cron 1.5, `$` (last day of the month) in 1.6.
     if (shape.text === "30 seconds" && project.pgCronVersion === "1.4-1") shape = SHAPES[0] as (typeof SHAPES)[number];
+    if (shape.text.includes("$") && project.pgCronVersion !== "1.6") shape = SHAPES[8] as (typeof SHAPES)[number];
     const schedule = shape.text.replace("{m}", String((i * 13) % 60)).replace("{h}", String((i * 5) % 24));
     const roll = (i * 2654435761) % 1000;
-    const jobRuns: RunFact[] = [];
     const silent = roll >= 900 && roll < 930;
-    const period = Math.max(shape.minutes, 0.5);
-    // The runs of the last check window, newest last; a job that fires less often than the
-    // window has none here and its previous run comes from the hub.
-    const inWindow = silent ? 0 : Math.min(30, Math.floor(CHECK_MINUTES / period));
-    for (let k = inWindow; k >= 1; k--) {
-      const failed = (runid * 2654435761) % 1000 < 35;
-      jobRuns.push(run(runid++, failed ? "failed" : "succeeded", new Date(NOW.getTime() - minutes(period * k) + 1000)));
+    // 4 % of the jobs are failing (half their runs fail; half of those were failing already).
+    const failing = roll < 40;
+    const jobRuns: RunFact[] = [];
+    let before: Date;
+    if (silent) {
+      const last = firesBetween(schedule, project, new Date(NOW.getTime() - minutes(Math.max(shape.minutes, 1) * 4 + 120)), NOW, 4);
+      before = last[0] ?? new Date(NOW.getTime() - minutes(shape.minutes * 3 + 90));
+    } else {
+      for (const fire of firesBetween(schedule, project, windowStart, NOW, 30)) {
+        const failed = failing && (runid * 2654435761) % 1000 < 500;
+        jobRuns.push(run(runid++, failed ? "failed" : "succeeded", new Date(fire.getTime() + 1000)));
+      }
+      before = firesBetween(schedule, project, new Date(windowStart.getTime() - minutes(45 * 24 * 60)), windowStart, 1)[0] ?? new Date("2026-10-01T00:00:00Z");
     }
     if (roll >= 930 && roll < 940) jobRuns.push(run(runid++, "running", new Date(NOW.getTime() - minutes(1))));
     if (roll >= 940 && roll < 945) jobRuns.push(run(runid++, "running", new Date(NOW.getTime() - minutes(45))));
     runs += jobRuns.length;
-    const lastStart = silent ? NOW.getTime() - minutes(period * 3 + 90) : NOW.getTime() - minutes(period * (inWindow + 1));
-    const failing = roll < 20;
     inputs.push({
       facts: {
         schedule,
@@ -109,12 +143,12 @@ export function buildInputs(count: number): { inputs: Input[]; runs: number } {
         expectedSince: new Date("2026-10-01T00:00:00Z"),
         graceSeconds: null,
         maxRuntimeSeconds: null,
-        lastFinishedRun: run(runid++, failing ? "failed" : "succeeded", new Date(lastStart)),
+        lastFinishedRun: run(runid++, failing && roll < 20 ? "failed" : "succeeded", new Date(before.getTime() + 1000)),
         runs: jobRuns,
       },
       project,
-      previousTrailing: failing ? 2 : 0,
-      state: failing
+      previousTrailing: failing && roll < 20 ? 2 : 0,
+      state: failing && roll < 20
         ? { status: "failed", statusSince: new Date("2026-11-30T08:00:00Z"), downSince: new Date("2026-11-30T08:00:00Z"), alertedStatus: "failed", alertedAt: new Date("2026-11-30T08:00:00Z") }
         : { status: "success", statusSince: new Date("2026-11-29T00:00:00Z"), downSince: null, alertedStatus: null, alertedAt: null },
     });

@@ -1,10 +1,12 @@
 /**
  * Worker side of sections 1, 2 and 6: jobmon's checks against one history size, and the
- * seed's 7-day query on the same data. Each runs in its own child process (bench/worker.ts)
- * so CPU and the memory high-water mark belong to that measurement alone.
+ * seed's 7-day query on the same data. Each size has its own cluster and its own worker
+ * process (bench/worker.ts), driven step by step by the parent, which interleaves the sizes
+ * (10 k, 100 k, 1 M, 5 M, 10 k, …) so that whatever else loads the machine weighs on every
+ * size alike. CPU and the memory high-water mark of a process belong to its size alone.
  */
 import { runCheck } from "../src/check.js";
-import { resolveConfig } from "../src/config.js";
+import { type Config, resolveConfig } from "../src/config.js";
 import { postgresDb } from "../src/db/postgres.js";
 import type { Db } from "../src/db/types.js";
 import { migrate } from "../src/hub/migrate.js";
@@ -21,8 +23,6 @@ export interface HistoryTask {
   superUrl: string;
   /** A URL template for hub databases: `__DB__` is replaced by a fresh database name. */
   hubUrlTemplate: string;
-  bootstrapReps: number;
-  steadyReps: number;
   newRunsPerCheck: number;
 }
 
@@ -36,80 +36,73 @@ export interface CheckMeasure {
   server: ServerStats;
 }
 
-export interface HistoryResult {
-  size: number;
-  bootstrap: CheckMeasure[];
-  steady: CheckMeasure[];
-  memory: { baseline: MemorySample; afterBootstrap: MemorySample; end: MemorySample };
-  jobs: number;
+export interface HistoryMemory {
+  baseline: MemorySample;
+  afterBootstrap: MemorySample;
+  end: MemorySample;
 }
 
-export async function runHistory(task: HistoryTask): Promise<HistoryResult> {
-  const superuser = postgresDb(task.superUrl, { max: 1, applicationName: "jobmon-bench" });
-  const hubs: Db[] = [];
-  try {
-    const newHub = async (label: string): Promise<{ hub: Db; url: string }> => {
-      const name = `bench_hub_${task.size}_${label}`;
-      await superuser.query(`drop database if exists ${name}`);
-      await superuser.query(`create database ${name}`);
-      const url = task.hubUrlTemplate.replace("__DB__", name);
-      const config = configFor(task.projectUrl, url);
-      const hub = await openHub(config.hub);
-      hubs.push(hub);
-      await migrate(hub);
-      return { hub, url };
-    };
-    const baseline = memory();
+/** One size's jobmon: `bootstrap()` is a first check against a fresh hub, `steady()` adds new runs and checks the latest hub again. */
+export class HistorySession {
+  private readonly superuser: Db;
+  private readonly hubs: Db[] = [];
+  private current: { hub: Db; config: Config } | undefined;
+  private readonly baseline = memory();
+  private afterBootstrap: MemorySample | undefined;
+  private hubCount = 0;
 
-    const bootstrap: CheckMeasure[] = [];
-    let last: { hub: Db; url: string } | undefined;
-    for (let i = 0; i < task.bootstrapReps; i++) {
-      last = await newHub(`b${i}`);
-      bootstrap.push(await measuredCheck(superuser, task, last.hub, last.url));
-    }
-    const afterBootstrap = memory();
-    if (!last) throw new Error("bootstrapReps must be at least 1");
-
-    const steady: CheckMeasure[] = [];
-    for (let i = 0; i < task.steadyReps; i++) {
-      await superuser.query("select public.bench_new_runs($1::int)", [task.newRunsPerCheck]);
-      steady.push(await measuredCheck(superuser, task, last.hub, last.url));
-    }
-    const [jobs] = await superuser.query<{ n: number }>("select count(*)::int as n from cron.job");
-    return { size: task.size, bootstrap, steady, memory: { baseline, afterBootstrap, end: memory() }, jobs: jobs?.n ?? 0 };
-  } finally {
-    await Promise.all(hubs.map((h) => h.close()));
-    await superuser.close();
+  constructor(private readonly task: HistoryTask) {
+    this.superuser = postgresDb(task.superUrl, { max: 1, applicationName: "jobmon-bench" });
   }
-}
 
-function configFor(projectUrl: string, hubUrl: string) {
-  return resolveConfig({
-    SUPABASE_POSTGRES_URL: projectUrl,
-    JOBMON_PROJECT_NAMES: "bench",
-    JOBMON_HUB_URL: hubUrl,
-    JOBMON_PROJECT_TIMEOUT: "300s",
-  });
-}
+  async bootstrap(): Promise<CheckMeasure> {
+    const name = `bench_hub_${this.task.size}_${this.hubCount++}`;
+    await this.superuser.query(`drop database if exists ${name}`);
+    await this.superuser.query(`create database ${name}`);
+    const config = resolveConfig({
+      SUPABASE_POSTGRES_URL: this.task.projectUrl,
+      JOBMON_PROJECT_NAMES: "bench",
+      JOBMON_HUB_URL: this.task.hubUrlTemplate.replace("__DB__", name),
+      JOBMON_PROJECT_TIMEOUT: "300s",
+    });
+    const hub = await openHub(config.hub);
+    this.hubs.push(hub);
+    await migrate(hub);
+    this.current = { hub, config };
+    const measure = await this.check();
+    this.afterBootstrap = memory();
+    return measure;
+  }
 
-async function measuredCheck(superuser: Db, task: HistoryTask, hub: Db, hubUrl: string): Promise<CheckMeasure> {
-  const config = configFor(task.projectUrl, hubUrl);
-  const spans: ConnectionSpan[] = [];
-  await resetStatements(superuser);
-  const { value: report, wallMs, cpuMs } = await timed(() => runCheck(config, hub, { connect: spanningConnector(spans) }));
-  const failed = report.projects.find((p) => p.status === "unreachable");
-  if (failed) throw new Error(`the check could not reach the project: ${failed.error ?? failed.reason}`);
-  const server = await statementsOf(superuser, task.readerRole);
-  const first = Math.min(...spans.map((s) => s.openedAt));
-  const lastClose = Math.max(...spans.map((s) => s.closedAt));
-  return {
-    wallMs,
-    cpuMs,
-    collectMs: lastClose - first,
-    runRows: spans.reduce((n, s) => n + s.runRows, 0),
-    statements: spans.reduce((n, s) => n + s.queries, 0),
-    server,
-  };
+  async steady(): Promise<CheckMeasure> {
+    await this.superuser.query("select public.bench_new_runs($1::int)", [this.task.newRunsPerCheck]);
+    return this.check();
+  }
+
+  async finish(): Promise<HistoryMemory> {
+    await Promise.all(this.hubs.map((h) => h.close()));
+    await this.superuser.close();
+    return { baseline: this.baseline, afterBootstrap: this.afterBootstrap ?? this.baseline, end: memory() };
+  }
+
+  private async check(): Promise<CheckMeasure> {
+    if (!this.current) throw new Error("bootstrap() first: there is no hub yet");
+    const { hub, config } = this.current;
+    const spans: ConnectionSpan[] = [];
+    await resetStatements(this.superuser);
+    const { value: report, wallMs, cpuMs } = await timed(() => runCheck(config, hub, { connect: spanningConnector(spans) }));
+    const failed = report.projects.find((p) => p.status === "unreachable");
+    if (failed) throw new Error(`the check could not reach the project: ${failed.error ?? failed.reason}`);
+    const server = await statementsOf(this.superuser, { role: this.task.readerRole });
+    return {
+      wallMs,
+      cpuMs,
+      collectMs: Math.max(...spans.map((s) => s.closedAt)) - Math.min(...spans.map((s) => s.openedAt)),
+      runRows: spans.reduce((n, s) => n + s.runRows, 0),
+      statements: spans.reduce((n, s) => n + s.queries, 0),
+      server,
+    };
+  }
 }
 
 /** The seed's "Recent execution history" query (SEED.md, Step 1), verbatim. */
@@ -136,7 +129,6 @@ export interface SeedTask {
   seedUrl: string;
   seedRole: string;
   superUrl: string;
-  reps: number;
 }
 
 export interface SeedMeasure {
@@ -146,30 +138,29 @@ export interface SeedMeasure {
   server: ServerStats;
 }
 
-export interface SeedResult {
-  size: number;
-  reps: SeedMeasure[];
-  memory: MemorySample;
-}
-
 /** The seed's approach: every run of the last 7 days, into the application, at each check. */
-export async function runSeed(task: SeedTask): Promise<SeedResult> {
-  const superuser = postgresDb(task.superUrl, { max: 1, applicationName: "jobmon-bench" });
-  const seed = postgresDb(task.seedUrl, { max: 1, applicationName: "seed-app" });
-  try {
-    await seed.query("select 1"); // connected before the clock starts, as jobmon's wall time includes its connect
-    const reps: SeedMeasure[] = [];
-    for (let i = 0; i < task.reps; i++) {
-      await resetStatements(superuser);
-      const start = performance.now();
-      // Materialised, as the seed compares the runs in the application.
-      const rows = (await seed.query(SEED_QUERY)).length;
-      const wallMs = performance.now() - start;
-      reps.push({ wallMs, rows, server: await statementsOf(superuser, task.seedRole) });
-    }
-    return { size: task.size, reps, memory: memory() };
-  } finally {
-    await seed.close();
-    await superuser.close();
+export class SeedSession {
+  private readonly superuser: Db;
+  private readonly seed: Db;
+
+  constructor(private readonly task: SeedTask) {
+    this.superuser = postgresDb(task.superUrl, { max: 1, applicationName: "jobmon-bench" });
+    this.seed = postgresDb(task.seedUrl, { max: 1, applicationName: "seed-app" });
+  }
+
+  async query(): Promise<SeedMeasure> {
+    await this.seed.query("select 1"); // connected before the clock starts
+    await resetStatements(this.superuser);
+    const start = performance.now();
+    // Materialised, as the seed compares the runs in the application.
+    const rows = (await this.seed.query(SEED_QUERY)).length;
+    const wallMs = performance.now() - start;
+    return { wallMs, rows, server: await statementsOf(this.superuser, { role: this.task.seedRole }) };
+  }
+
+  async finish(): Promise<MemorySample> {
+    await this.seed.close();
+    await this.superuser.close();
+    return memory();
   }
 }

@@ -13,6 +13,8 @@ export interface Machine {
   pgCron: string;
   pgStatStatements: string;
   date: string;
+  /** 1-, 5- and 15-minute load averages when the bench started: other work on the machine skews timings. */
+  loadAverage: number[];
 }
 
 function cpuModel(): string {
@@ -38,5 +40,6 @@ export async function describeMachine(cluster: PgCronCluster): Promise<Machine> 
     pgCron: cluster.pgCronVersion,
     pgStatStatements: pss?.extversion ?? "unknown",
     date: new Date().toISOString(),
+    loadAverage: os.loadavg(),
   };
 }

@@ -72,17 +72,20 @@ export async function resetStatements(superuser: Queryable): Promise<void> {
   await superuser.query("select pg_stat_statements_reset()");
 }
 
-/** Everything one role ran in the monitored database since the last reset. */
-export async function statementsOf(superuser: Queryable, role: string): Promise<ServerStats> {
+/**
+ * Statements since the last reset: one role's in the current (monitored) database, or
+ * everyone's in another database (the hub).
+ */
+export async function statementsOf(superuser: Queryable, scope: { role: string } | { database: string }): Promise<ServerStats> {
   const rows = await superuser.query<StatementStat & Row>(
     `select s.query, s.calls::int as calls, (s.total_plan_time + s.total_exec_time)::float8 as ms,
             (s.shared_blks_hit + s.shared_blks_read)::int as buffers, s.shared_blks_read::int as read,
             (s.temp_blks_read + s.temp_blks_written)::int as "tempBlocks", s.rows::int as rows
        from pg_stat_statements s
-      where s.userid = (select oid from pg_roles where rolname = $1)
-        and s.dbid = (select oid from pg_database where datname = current_database())
+      where ($1::text is null or s.userid = (select oid from pg_roles where rolname = $1))
+        and s.dbid = (select oid from pg_database where datname = coalesce($2::text, current_database()))
       order by s.total_plan_time + s.total_exec_time desc`,
-    [role],
+    ["role" in scope ? scope.role : null, "database" in scope ? scope.database : null],
   );
   const sum = (pick: (s: StatementStat) => number) => rows.reduce((total, s) => total + pick(s), 0);
   return {

@@ -16,11 +16,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PgCronCluster } from "../test/harness/pgcron.js";
 import { FakeDiscord } from "../test/fakes/discord.js";
-import { compileWorkers, removeCompiledWorkers, runInChild } from "./child.js";
+import { compileWorkers, openSessionInChild, removeCompiledWorkers, runInChild } from "./child.js";
 import { generateHistory, READER, scheduleJobs, SEED, startBenchCluster } from "./cluster.js";
 import type { EdgeResult, FanoutResult } from "./cycle.js";
 import type { EvaluateResult } from "./evaluate.js";
-import { type HistoryResult, SEED_QUERY_VERBATIM, type SeedResult } from "./history.js";
+import { type CheckMeasure, type HistoryMemory, SEED_QUERY_VERBATIM, type SeedMeasure } from "./history.js";
+import type { MemorySample } from "./measure.js";
+import { ensurePostgres } from "./install.js";
 import { describeMachine, type Machine } from "./machine.js";
 import { type DelayProxy, startDelayProxy } from "./proxy.js";
 import { renderReport } from "./report.js";
@@ -29,8 +31,10 @@ export interface SizeResult {
   rows: number;
   tableBytes: number;
   generateMs: number;
-  jobmon: HistoryResult;
-  seed: SeedResult;
+  bootstrap: CheckMeasure[];
+  steady: CheckMeasure[];
+  memory: HistoryMemory;
+  seed: { reps: SeedMeasure[]; memory: MemorySample };
 }
 
 export interface FanoutRun {
@@ -49,6 +53,8 @@ export interface BenchResults {
   edge: EdgeResult;
   fanout: FanoutRun[];
   totalSeconds: number;
+  /** Load averages when the bench finished. */
+  loadAverageEnd: number[];
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -71,14 +77,93 @@ function sizes(): number[] {
   return list;
 }
 
+const BOOTSTRAP_REPS = 3;
+const STEADY_REPS = 15;
+const SEED_REPS = 5;
+/** The seed's query takes seconds at 5 M rows: three repetitions there. */
+const seedReps = (rows: number) => (rows >= 5_000_000 ? 3 : SEED_REPS);
+
+/**
+ * Sections 1, 2 and 6: one cluster per history size, all generated at once, then every
+ * measurement taken in rounds over the sizes (10 k, 100 k, 1 M, 5 M, 10 k, …): load from
+ * elsewhere on the machine then falls on every size alike, and the medians compare.
+ */
+async function measureHistory(started: PgCronCluster[]): Promise<{ sizes: SizeResult[]; seedVerbatimError: string | null }> {
+  const list = sizes();
+  log(`1. history: ${list.length} clusters, ${JOBS} jobs, ${list.map((n) => n.toLocaleString("en-US")).join(" / ")} runs`);
+  const clusters = await Promise.all(list.map((rows) => startBenchCluster(`h${rows}`).then((c) => (started.push(c), c))));
+  await Promise.all(clusters.map((c) => scheduleJobs(c, JOBS)));
+  const seedVerbatimError = await clusters[0]!.sql(SEED_QUERY_VERBATIM).then(
+    () => null,
+    (error: Error) => error.message,
+  );
+  const generated = await Promise.all(
+    clusters.map(async (cluster, i) => {
+      const t = performance.now();
+      await generateHistory(cluster, list[i]!);
+      const [size] = await cluster.sql<{ bytes: number }>("select pg_total_relation_size('cron.job_run_details')::bigint as bytes");
+      return { generateMs: performance.now() - t, tableBytes: size?.bytes ?? 0 };
+    }),
+  );
+  log(`   generated in ${(Math.max(...generated.map((g) => g.generateMs)) / 1000).toFixed(1)} s (in parallel); jobmon's checks`);
+
+  const results: SizeResult[] = list.map((rows, i) => ({
+    rows,
+    ...generated[i]!,
+    bootstrap: [],
+    steady: [],
+    memory: undefined as unknown as HistoryMemory,
+    seed: { reps: [], memory: undefined as unknown as MemorySample },
+  }));
+  const jobmon = await Promise.all(
+    clusters.map((cluster, i) =>
+      openSessionInChild({
+        kind: "history",
+        size: list[i]!,
+        projectUrl: cluster.urlFor({ user: READER.user, password: READER.password }),
+        readerRole: READER.user,
+        superUrl: cluster.url,
+        hubUrlTemplate: cluster.urlFor({ database: "__DB__" }),
+        newRunsPerCheck: NEW_RUNS,
+      }),
+    ),
+  );
+  for (let rep = 0; rep < BOOTSTRAP_REPS; rep++) {
+    for (const [i, session] of jobmon.entries()) results[i]!.bootstrap.push(await session.step("bootstrap"));
+  }
+  for (let rep = 0; rep < STEADY_REPS; rep++) {
+    for (const [i, session] of jobmon.entries()) results[i]!.steady.push(await session.step("steady"));
+  }
+  for (const [i, session] of jobmon.entries()) results[i]!.memory = await session.step("finish");
+
+  log("   the seed's 7-day query");
+  const seed = await Promise.all(
+    clusters.map((cluster, i) =>
+      openSessionInChild({ kind: "seed", size: list[i]!, seedUrl: cluster.urlFor({ user: SEED.user, password: SEED.password }), seedRole: SEED.user, superUrl: cluster.url }),
+    ),
+  );
+  for (let rep = 0; rep < SEED_REPS; rep++) {
+    for (const [i, session] of seed.entries()) {
+      if (rep < seedReps(list[i]!)) results[i]!.seed.reps.push(await session.step("query"));
+    }
+  }
+  for (const [i, session] of seed.entries()) results[i]!.seed.memory = await session.step("finish");
+
+  await Promise.all(clusters.map((c) => c.stop()));
+  return { sizes: results, seedVerbatimError };
+}
+
 async function measure(): Promise<BenchResults> {
   const started = performance.now();
+  ensurePostgres(log);
   log("compiling the workers (tsc, as the build does)");
   compileWorkers();
-  const cluster = await startBenchCluster();
+  const clusters: PgCronCluster[] = [];
   const proxies: DelayProxy[] = [];
   let discord: FakeDiscord | undefined;
   try {
+    const cluster = await startBenchCluster();
+    clusters.push(cluster);
     const machine = await describeMachine(cluster);
     log(`cluster up: PostgreSQL ${machine.postgres}, pg_cron ${machine.pgCron}`);
     const readerUrl = cluster.urlFor({ user: READER.user, password: READER.password });
@@ -87,41 +172,7 @@ async function measure(): Promise<BenchResults> {
     log("3. evaluation CPU: 10,000 jobs");
     const evaluation = await runInChild({ kind: "evaluate", jobs: 10_000, warmups: 3, reps: 9 });
 
-    await scheduleJobs(cluster, JOBS);
-    const seedVerbatimError = await cluster.sql(SEED_QUERY_VERBATIM).then(
-      () => null,
-      (error: Error) => error.message,
-    );
-    const sizeResults: SizeResult[] = [];
-    for (const rows of sizes()) {
-      log(`1. history: generating ${rows.toLocaleString("en-US")} runs`);
-      const t = performance.now();
-      await generateHistory(cluster, rows);
-      const generateMs = performance.now() - t;
-      const [size] = await cluster.sql<{ bytes: number }>("select pg_total_relation_size('cron.job_run_details')::bigint as bytes");
-      log(`   generated in ${(generateMs / 1000).toFixed(1)} s; jobmon checks`);
-      const jobmon = await runInChild({
-        kind: "history",
-        size: rows,
-        projectUrl: readerUrl,
-        readerRole: READER.user,
-        superUrl: cluster.url,
-        hubUrlTemplate,
-        bootstrapReps: 3,
-        steadyReps: 7,
-        newRunsPerCheck: NEW_RUNS,
-      });
-      log("   the seed's 7-day query");
-      const seed = await runInChild({
-        kind: "seed",
-        size: rows,
-        seedUrl: cluster.urlFor({ user: SEED.user, password: SEED.password }),
-        seedRole: SEED.user,
-        superUrl: cluster.url,
-        reps: rows >= 5_000_000 ? 3 : 5,
-      });
-      sizeResults.push({ rows, tableBytes: size?.bytes ?? 0, generateMs, jobmon, seed });
-    }
+    const { sizes: sizeResults, seedVerbatimError } = await measureHistory(clusters);
 
     log(`5. Edge budget: ${EDGE_PROJECTS} projects × ${EDGE_JOBS} jobs`);
     await scheduleJobs(cluster, EDGE_JOBS);
@@ -154,18 +205,19 @@ async function measure(): Promise<BenchResults> {
 
     return {
       machine,
-      config: { jobs: JOBS, newRunsPerCheck: NEW_RUNS, bootstrapReps: 3, steadyReps: 7, edgeJobs: EDGE_JOBS, edgeProjects: EDGE_PROJECTS, fanoutProjects: FANOUT_PROJECTS },
+      config: { jobs: JOBS, newRunsPerCheck: NEW_RUNS, bootstrapReps: BOOTSTRAP_REPS, steadyReps: STEADY_REPS, edgeJobs: EDGE_JOBS, edgeProjects: EDGE_PROJECTS, fanoutProjects: FANOUT_PROJECTS },
       seedVerbatimError,
       evaluation,
       sizes: sizeResults,
       edge,
       fanout,
       totalSeconds: (performance.now() - started) / 1000,
+      loadAverageEnd: os.loadavg(),
     };
   } finally {
     await Promise.all(proxies.map((p) => p.close().catch(() => undefined)));
     await discord?.close().catch(() => undefined);
-    await cluster.stop();
+    await Promise.all(clusters.map((c) => c.stop()));
     removeCompiledWorkers();
   }
 }

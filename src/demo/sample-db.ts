@@ -120,32 +120,42 @@ export interface SampleDatabases {
   projects: Map<string, Db>;
   /** A pristine PGlite data directory (tarball), for seeding the embedded hub without another initdb. */
   pristine: Blob;
+  /** Fills the projects' tables with their sample history. */
+  load(data: readonly SampleProjectData[]): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * Creates one database per project. `initdb` is what makes a PGlite database slow to
- * create (seconds), so it runs once: the first database is dumped before and after the
- * shared schema, and the others (and the hub, see run.ts) are loaded from those dumps.
+ * Creates one empty database per project (the data comes later, from `load`, so that the
+ * history ends as close as possible to the check). `initdb` is what makes a PGlite
+ * database slow to create (seconds), so it runs once: the first database is dumped before
+ * and after the shared schema, and the others (and the hub, see run.ts) are loaded from
+ * those dumps.
  */
-export async function createSampleDatabases(data: readonly SampleProjectData[]): Promise<SampleDatabases> {
+export async function createSampleDatabases(projectNames: readonly string[]): Promise<SampleDatabases> {
   const first = await PGlite.create({ parsers: PARSERS });
   const instances: PGlite[] = [first];
   try {
     const pristine = await first.dumpDataDir("none");
     await first.exec(PG_CRON_AND_PG_NET_TABLES + PG_CRON_STAND_INS);
     const withSchema = await first.dumpDataDir("none");
-    for (let i = 1; i < data.length; i++) instances.push(await PGlite.create({ loadDataDir: withSchema, parsers: PARSERS }));
-    const projects = new Map<string, Db>();
-    for (const [i, project] of data.entries()) {
+    for (let i = 1; i < projectNames.length; i++) instances.push(await PGlite.create({ loadDataDir: withSchema, parsers: PARSERS }));
+    const byName = new Map<string, PGlite>();
+    for (const [i, name] of projectNames.entries()) {
       const pg = instances[i] as PGlite;
       await pg.exec(SESSION);
-      await loadSample(pg, project);
-      projects.set(project.project, fromPGlite(pg));
+      byName.set(name, pg);
     }
     return {
-      projects,
+      projects: new Map([...byName].map(([name, pg]) => [name, fromPGlite(pg)])),
       pristine,
+      async load(data) {
+        for (const project of data) {
+          const pg = byName.get(project.project);
+          if (!pg) throw new Error(`no sample database for project ${project.project}`);
+          await loadSample(pg, project);
+        }
+      },
       async close() {
         await Promise.all(instances.map((pg) => pg.close()));
       },

@@ -154,9 +154,9 @@ export function sampleJobs(now: Date): SampleJob[] {
     },
     // demo-scraping.
     {
-      project: "demo-scraping", jobid: 1, jobname: "scrape-competitor-prices", schedule: hourlyAt(now, 2 * HOUR),
+      project: "demo-scraping", jobid: 1, jobname: "scrape-competitor-prices", schedule: hourlyAt(now, 2 * HOUR + 4 * 60),
       command: "call scraper.run_price_scrape(max_pages => 500)",
-      story: { kind: "stuck", startedAgoSeconds: 2 * HOUR }, historySeconds: 26 * HOUR, runtimeMs: [240_000, 780_000], returnMessage: () => "CALL",
+      story: { kind: "stuck", startedAgoSeconds: 2 * HOUR + 4 * 60 }, historySeconds: 26 * HOUR, runtimeMs: [240_000, 780_000], returnMessage: () => "CALL",
       annotation: { description: "Scrapes competitor price pages into scraper.prices", success_criteria: "Finishes within 15 minutes; prices are less than 2 hours old", criticality: "critical" },
     },
     {
@@ -208,7 +208,7 @@ export interface SampleProjectData {
   responses: SampleResponse[];
 }
 
-/** mulberry32, seeded by the job: stable "random" durations and pids. */
+/** A small PRNG (mulberry32) seeded from the job's name: stable "random" durations and pids. */
 function random(seed: string): () => number {
   let a = 0;
   for (const c of seed) a = (Math.imul(a ^ c.charCodeAt(0), 2654435761) + 1) >>> 0;

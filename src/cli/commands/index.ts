@@ -9,3 +9,4 @@ export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 export const EXTRA_COMMANDS: RegisterCommand[] = [];
 import { register as registerServe } from "./serve.js"; EXTRA_COMMANDS.push(registerServe);
+import { register as registerDemo } from "./demo.js"; EXTRA_COMMANDS.push(registerDemo);

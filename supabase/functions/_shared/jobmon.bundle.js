@@ -5165,11 +5165,13 @@ function lastFinishedFromRow(job) {
 function isMuted(until, now) {
   return until !== null && until.getTime() > now.getTime();
 }
-function scheduleDescription(schedule, version, timezone) {
-  if (!schedule) return null;
+function scheduleDescriber(version, timezone) {
   const v = parsePgCronVersion(version);
-  const parsed = parseSchedule(schedule, v);
-  return parsed.ok ? describeSchedule(parsed.schedule, effectiveTimezone(v, timezone)) : null;
+  return (schedule) => {
+    if (!schedule) return null;
+    const parsed = parseSchedule(schedule, v);
+    return parsed.ok ? describeSchedule(parsed.schedule, effectiveTimezone(v, timezone)) : null;
+  };
 }
 async function runCheck(config, hub, options = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
@@ -5214,6 +5216,130 @@ function holdBackMissed(verdicts, jobs, projectName) {
     verdicts.set(job.id, { ...verdict, status: kept, reason: `held back: ${projectName}'s scheduler is down (${verdict.reason})` });
   }
 }
+async function judgeProject(tx, config, collection, previous2, now) {
+  if (!collection.ok) {
+    const jobs2 = await listJobs(tx, { project: collection.project.name, includeRemoved: false });
+    return { status: "unreachable", reason: `cannot connect: ${collection.error}`, warnings: [], jobs: jobs2, verdicts: /* @__PURE__ */ new Map(), runsByJob: /* @__PURE__ */ new Map() };
+  }
+  const data = collection.data;
+  const { project, inventory, scheduler, functions } = data;
+  const warnings = [...inventory.warnings, ...data.warnings];
+  if (functions.note) warnings.push(functions.note);
+  await recordDiscovery(tx, project.name, { projectRef: project.ref, pgCronVersion: inventory.pgCronVersion, timezone: inventory.timezone, role: inventory.role, seesAllJobs: inventory.seesAllJobs }, now);
+  await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), now);
+  if (functions.functions) {
+    await syncInventory(tx, project.name, "edge_function", functionInventory(functions.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), now);
+  }
+  const jobs = await listJobs(tx, { project: project.name, includeRemoved: false });
+  const cronRows = jobs.filter((j) => j.job_type === "pg_cron");
+  const { verdicts, runsByJob } = evaluateProjectJobs(config, data, previous2, cronRows, now);
+  applyFunctionOutcomes(verdicts, cronRows, inventory.jobs, [...data.runs, ...data.reread], data.net, functions.functions, project.ref, config.secrets);
+  const active = cronRows.filter((j) => j.active);
+  const judged = evaluateProject({
+    launcherRunning: scheduler.launcherRunning,
+    launchActiveJobs: scheduler.launchActiveJobs,
+    pgCronInstalled: inventory.pgCronVersion !== null,
+    activeJobs: active.length,
+    missedJobs: active.filter((j) => verdicts.get(j.id)?.status === "missed").length,
+    newRuns: data.runs.length,
+    hasPreviousCheck: previous2?.run_cursor !== null && previous2?.run_cursor !== void 0
+  });
+  if (data.truncated) warnings.push("more new runs than one check reads: the rest are read by the next check");
+  if (judged.status === "scheduler_down") holdBackMissed(verdicts, cronRows, project.name);
+  for (const [id, fn] of evaluateFunctions(jobs, verdicts, functions.logs, now, config.secrets)) {
+    verdicts.set(id, fn.verdict);
+    runsByJob.set(id, fn.runs);
+  }
+  return { ...judged, warnings, jobs, verdicts, runsByJob };
+}
+function recordJob(job, verdict, runs2, ctx, out) {
+  const { config, now, project } = ctx;
+  const muted = ctx.projectMuted || isMuted(job.muted_until, now);
+  const entry = {
+    id: job.id,
+    project_name: job.project_name,
+    job_type: job.job_type,
+    job_name: job.job_name,
+    status: job.status,
+    previous_status: job.status,
+    reason: `not checked: ${project.name} is unreachable`,
+    error_message: job.last_error,
+    last_run_at: job.last_run_at?.toISOString() ?? null,
+    criticality: job.criticality,
+    muted
+  };
+  out.report.jobs.push(entry);
+  if (!verdict) return;
+  const { status, reason } = verdict;
+  const t = transition({
+    state: storedState(job),
+    status,
+    now,
+    trailingFailures: verdict.trailingFailures,
+    failureThreshold: job.failure_threshold,
+    reminderSeconds: config.reminders[job.criticality ?? "important"] ?? null
+  });
+  const lastRun = verdict.lastFinishedRun;
+  const lastRunAt = lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at;
+  const errorMessage2 = status === "success" ? null : verdict.errorMessage;
+  const finishedNow = runs2.filter((r) => !isOpenRun(r.status));
+  const recentRuns = [
+    ...(job.recent_runs ?? []).filter((r) => !finishedNow.some((n) => n.runid === r.runid)),
+    ...finishedNow.map((r) => ({ runid: r.runid, status: r.status, start: r.startTime?.toISOString() ?? null, end: r.endTime?.toISOString() ?? null }))
+  ].slice(-RECENT_RUNS);
+  out.updates.push({
+    id: job.id,
+    status,
+    status_since: t.next.statusSince,
+    status_reason: reason,
+    // The last error is an error: a successful run's message ("1 row") never is.
+    last_error: verdict.errorMessage ?? (lastRun?.status === "failed" ? lastRun.message : null),
+    last_run_at: lastRunAt,
+    last_run_status: lastRun?.status ?? job.last_run_status,
+    consecutive_failures: verdict.trailingFailures,
+    down_since: t.next.downSince,
+    alerted_status: t.next.alertedStatus,
+    alerted_at: t.next.alertedAt,
+    recent_runs: recentRuns
+  });
+  for (const run of verdict.failedRuns) {
+    out.log.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
+  }
+  out.log.push({
+    job_inventory_id: job.id,
+    status,
+    error_message: errorMessage2,
+    run_at: verdict.runAt,
+    reason,
+    run_id: null,
+    runs_total: finishedNow.length,
+    runs_failed: finishedNow.filter((r) => r.status === "failed").length
+  });
+  Object.assign(entry, { status, reason, error_message: errorMessage2, last_run_at: lastRunAt?.toISOString() ?? null });
+  if (!t.event) return;
+  const alert = {
+    kind: "job",
+    eventId: ctx.newId(),
+    projectName: job.project_name,
+    projectRef: project.ref,
+    jobId: job.id,
+    jobName: job.job_name,
+    jobType: job.job_type,
+    sourceId: job.source_id,
+    fromStatus: t.event.from ?? null,
+    toStatus: status,
+    since: t.event.since.toISOString(),
+    downSeconds: t.event.type === "down" ? null : t.event.downSeconds,
+    criticality: job.criticality ?? "important",
+    schedule: job.schedule,
+    scheduleDescription: ctx.description(job.schedule),
+    reason,
+    errorMessage: errorMessage2,
+    reminder: t.event.type === "reminder"
+  };
+  out.events.push({ id: alert.eventId, kind: "job", project_name: job.project_name, job_inventory_id: job.id, criticality: alert.criticality, from_status: t.event.from, to_status: status, muted, payload: alert });
+  out.report.events.push({ kind: "job", project_name: job.project_name, job_name: job.job_name, type: t.event.type, from: t.event.from, to: status, muted });
+}
 var DryRunRollback = class extends Error {
   constructor(report) {
     super("dry run");
@@ -5242,48 +5368,7 @@ async function recordCheck(config, hub, collections, states, ctx) {
         const previous2 = states.get(project.name);
         const projectMuted = isMuted(previous2?.muted_until ?? null, now);
         const projectState = previous2 ? storedState(previous2) : { status: "ok", statusSince: null, downSince: null, alertedStatus: null, alertedAt: null };
-        let projectStatus;
-        let projectReason;
-        let warnings = [];
-        let jobs;
-        let verdicts = /* @__PURE__ */ new Map();
-        let runsByJob = /* @__PURE__ */ new Map();
-        if (!collection.ok) {
-          projectStatus = "unreachable";
-          projectReason = `cannot connect: ${collection.error}`;
-          jobs = await listJobs(tx, { project: project.name, includeRemoved: false });
-        } else {
-          const { inventory, scheduler, functions } = collection.data;
-          warnings = [...inventory.warnings, ...collection.data.warnings];
-          if (functions.note) warnings.push(functions.note);
-          await recordDiscovery(tx, project.name, { projectRef: project.ref, pgCronVersion: inventory.pgCronVersion, timezone: inventory.timezone, role: inventory.role, seesAllJobs: inventory.seesAllJobs }, now);
-          await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), now);
-          if (functions.functions) {
-            await syncInventory(tx, project.name, "edge_function", functionInventory(functions.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), now);
-          }
-          jobs = await listJobs(tx, { project: project.name, includeRemoved: false });
-          const cronRows = jobs.filter((j) => j.job_type === "pg_cron");
-          ({ verdicts, runsByJob } = evaluateProjectJobs(config, collection.data, previous2, cronRows, now));
-          applyFunctionOutcomes(verdicts, cronRows, inventory.jobs, [...collection.data.runs, ...collection.data.reread], collection.data.net, functions.functions, project.ref, config.secrets);
-          const active = cronRows.filter((j) => j.active);
-          const projectVerdict = evaluateProject({
-            launcherRunning: scheduler.launcherRunning,
-            launchActiveJobs: scheduler.launchActiveJobs,
-            pgCronInstalled: inventory.pgCronVersion !== null,
-            activeJobs: active.length,
-            missedJobs: active.filter((j) => verdicts.get(j.id)?.status === "missed").length,
-            newRuns: collection.data.runs.length,
-            hasPreviousCheck: previous2?.run_cursor !== null && previous2?.run_cursor !== void 0
-          });
-          projectStatus = projectVerdict.status;
-          projectReason = projectVerdict.reason;
-          if (collection.data.truncated) warnings.push("more new runs than one check reads: the rest are read by the next check");
-          if (projectStatus === "scheduler_down") holdBackMissed(verdicts, cronRows, project.name);
-          for (const [id, fn] of evaluateFunctions(jobs, verdicts, functions.logs, now, config.secrets)) {
-            verdicts.set(id, fn.verdict);
-            runsByJob.set(id, fn.runs);
-          }
-        }
+        const { status: projectStatus, reason: projectReason, warnings, jobs, verdicts, runsByJob } = await judgeProject(tx, config, collection, previous2, now);
         const pt = transition({ state: projectState, status: projectStatus, now });
         const projectError = collection.ok ? null : collection.error;
         if (pt.event) {
@@ -5341,102 +5426,9 @@ async function recordCheck(config, hub, collections, states, ctx) {
           ...projectError ? { error: projectError } : {},
           warnings: warnings.map((w) => redactSecrets(w, config.secrets))
         });
+        const description = scheduleDescriber(collected?.inventory.pgCronVersion ?? previous2?.pg_cron_version ?? null, collected?.inventory.timezone ?? previous2?.cron_timezone ?? "GMT");
         for (const job of jobs) {
-          const verdict = verdicts.get(job.id);
-          const muted = projectMuted || isMuted(job.muted_until, now);
-          const entry = {
-            id: job.id,
-            project_name: job.project_name,
-            job_type: job.job_type,
-            job_name: job.job_name,
-            status: job.status,
-            previous_status: job.status,
-            reason: "",
-            error_message: job.last_error,
-            last_run_at: job.last_run_at?.toISOString() ?? null,
-            criticality: job.criticality,
-            muted
-          };
-          if (!verdict) {
-            entry.reason = `not checked: ${project.name} is unreachable`;
-            report.jobs.push(entry);
-            continue;
-          }
-          const status = verdict.status;
-          const reason = verdict.reason;
-          const t = transition({
-            state: storedState(job),
-            status,
-            now,
-            trailingFailures: verdict.trailingFailures,
-            failureThreshold: job.failure_threshold,
-            reminderSeconds: config.reminders[job.criticality ?? "important"] ?? null
-          });
-          const lastRun = verdict.lastFinishedRun;
-          const finishedNow = (runsByJob.get(job.id) ?? []).filter((r) => !isOpenRun(r.status));
-          const recentRuns = [
-            ...(job.recent_runs ?? []).filter((r) => !finishedNow.some((n) => n.runid === r.runid)),
-            ...finishedNow.map((r) => ({ runid: r.runid, status: r.status, start: r.startTime?.toISOString() ?? null, end: r.endTime?.toISOString() ?? null }))
-          ].slice(-RECENT_RUNS);
-          updates.push({
-            id: job.id,
-            status,
-            status_since: t.next.statusSince,
-            status_reason: reason,
-            // The last error is an error: a successful run's message ("1 row") never is.
-            last_error: verdict.errorMessage ?? (lastRun?.status === "failed" ? lastRun.message : null),
-            last_run_at: lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at,
-            last_run_status: lastRun?.status ?? job.last_run_status,
-            consecutive_failures: verdict.trailingFailures,
-            down_since: t.next.downSince,
-            alerted_status: t.next.alertedStatus,
-            alerted_at: t.next.alertedAt,
-            recent_runs: recentRuns
-          });
-          for (const run of verdict.failedRuns) {
-            log.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
-          }
-          log.push({
-            job_inventory_id: job.id,
-            status,
-            error_message: status === "success" ? null : verdict.errorMessage,
-            run_at: verdict.runAt,
-            reason,
-            run_id: null,
-            runs_total: finishedNow.length,
-            runs_failed: finishedNow.filter((r) => r.status === "failed").length
-          });
-          Object.assign(entry, {
-            status,
-            reason,
-            error_message: status === "success" ? null : verdict.errorMessage,
-            last_run_at: (lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at)?.toISOString() ?? null
-          });
-          report.jobs.push(entry);
-          if (t.event) {
-            const alert = {
-              kind: "job",
-              eventId: ctx.newId(),
-              projectName: job.project_name,
-              projectRef: project.ref,
-              jobId: job.id,
-              jobName: job.job_name,
-              jobType: job.job_type,
-              sourceId: job.source_id,
-              fromStatus: t.event.from ?? null,
-              toStatus: status,
-              since: (t.event.type === "down" ? t.event.since : t.event.type === "reminder" ? t.event.since : now).toISOString(),
-              downSeconds: t.event.type === "down" ? null : t.event.downSeconds,
-              criticality: job.criticality ?? "important",
-              schedule: job.schedule,
-              scheduleDescription: scheduleDescription(job.schedule, states.get(project.name)?.pg_cron_version ?? collected?.inventory.pgCronVersion ?? null, collected?.inventory.timezone ?? "GMT"),
-              reason,
-              errorMessage: status === "success" ? null : verdict.errorMessage,
-              reminder: t.event.type === "reminder"
-            };
-            events.push({ id: alert.eventId, kind: "job", project_name: job.project_name, job_inventory_id: job.id, criticality: alert.criticality, from_status: t.event.from, to_status: status, muted, payload: alert });
-            report.events.push({ kind: "job", project_name: job.project_name, job_name: job.job_name, type: t.event.type, from: t.event.from, to: status, muted });
-          }
+          recordJob(job, verdicts.get(job.id), runsByJob.get(job.id) ?? [], { config, now, project, projectMuted, newId: ctx.newId, description }, { log, updates, events, report });
         }
       }
       if (ctx.dryRun) throw new DryRunRollback(report);
