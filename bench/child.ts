@@ -67,7 +67,8 @@ function startWorker(task: Task): { child: ChildProcess; next: () => Promise<unk
   if (!compiledWorker) compileWorkers();
   const worker = compiledWorker as string;
   const profileDir = process.env.BENCH_CPU_PROF;
-  const execArgv = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profileDir)}`, `--cpu-prof-name=${task.kind}-${task.kind === "history" || task.kind === "seed" ? task.size : ""}-${Date.now()}.cpuprofile`] : [];
+  // --expose-gc: the workers report the heap left after a full collection (retained memory).
+  const execArgv = ["--expose-gc", ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profileDir)}`, `--cpu-prof-name=${task.kind}-${task.kind === "history" || task.kind === "seed" ? task.size : ""}-${Date.now()}.cpuprofile`] : [])];
   const child = fork(worker, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
   running.add(child);
   // Answers arrive in order; each waiter takes the next one.

@@ -70,8 +70,9 @@ export async function scheduleJobs(cluster: PgCronCluster, count: number): Promi
 /**
  * Replaces cron.job_run_details with `rows` runs of the scheduled jobs: runids 1…rows in
  * start order over the past HISTORY_DAYS days, about 96.5 % succeeded and 3.5 % failed with
- * pg_cron's error texts. One set-based insert (deterministic pseudo-random mix, so every run
- * of the bench sees the same data), then vacuum analyze.
+ * pg_cron's error texts, stored in runid order as pg_cron appends them. One set-based insert
+ * (deterministic pseudo-random mix, so every run of the bench sees the same data), then
+ * vacuum analyze.
  */
 export async function generateHistory(cluster: PgCronCluster, rows: number): Promise<void> {
   const jobs = await jobCount(cluster);
@@ -99,11 +100,13 @@ export async function generateHistory(cluster: PgCronCluster, rows: number): Pro
                         now() - make_interval(days => $2::int) + (make_interval(days => $2::int) - interval '20 minutes') * (i::float8 / $1::bigint) as start
                    from generate_series(1, $1::bigint) as i) as g
            join (select jobid, database, username, command, row_number() over (order by jobid) - 1 as k from cron.job) as j
-             on j.k = (g.i * 7919) % $3::int`,
+             on j.k = (g.i * 7919) % $3::int
+          order by g.i`,
         [rows, HISTORY_DAYS, jobs],
       );
       await tx.query("alter table cron.job_run_details add constraint job_run_details_pkey primary key (runid)");
       await tx.query("select setval('cron.runid_seq', $1::bigint)", [rows]);
+      await tx.query("update public.bench_history set generated = $1::bigint", [rows]);
     });
   } finally {
     await db.close();
@@ -120,16 +123,22 @@ async function jobCount(cluster: PgCronCluster): Promise<number> {
 /**
  * `public.bench_new_runs(n, open)`: `n` new runs since the last check (the last ~15 minutes,
  * spread over every job), as pg_cron writes them: runids from its sequence, ~3.5 % failed,
- * and the last `open` still running (the next check re-reads them by runid; the call after
- * finishes them). A function, so the workers (child processes) add runs with one statement.
+ * and the last `open` still running (the next check re-reads them by runid). The runs the
+ * previous call added are deleted first — but the ones left running, which have finished
+ * since — so the table keeps the generated history plus about `n`: every repetition of a
+ * steady-state check sees the same history size. A function, so the workers (child
+ * processes) add runs with one statement of their own.
  */
 async function installNewRunsFunction(cluster: PgCronCluster): Promise<void> {
+  // The highest generated runid: what bench_new_runs added is above it.
+  await cluster.sql("create table public.bench_history (generated bigint not null)");
+  await cluster.sql("insert into public.bench_history values (0)");
   await cluster.sql(
     `create or replace function public.bench_new_runs(n int, open_runs int default 3) returns void
      language sql as $fn$
-     -- The runs left running at the previous check have finished since.
+     delete from cron.job_run_details where runid > (select generated from public.bench_history) and status <> 'running';
      update cron.job_run_details set status = 'succeeded', return_message = 'SELECT 1', end_time = now() - interval '14 minutes'
-      where runid > (select max(runid) from cron.job_run_details) - 2 * n and status = 'running';
+      where runid > (select generated from public.bench_history) and status = 'running';
      insert into cron.job_run_details
        (jobid, runid, job_pid, database, username, command, status, return_message, start_time, end_time)
      select j.jobid, nextval('cron.runid_seq'), 60000 + g.i, j.database, j.username, j.command,

@@ -11,7 +11,7 @@ import { postgresDb } from "../src/db/postgres.js";
 import type { Db } from "../src/db/types.js";
 import { migrate } from "../src/hub/migrate.js";
 import { openHub } from "../src/hub/open.js";
-import { type ConnectionSpan, memory, type MemorySample, resetStatements, type ServerStats, spanningConnector, statementsOf, timed } from "./measure.js";
+import { type ConnectionSpan, memory, type MemorySample, resetStatements, retainedHeapMb, type ServerStats, spanningConnector, statementsOf, timed } from "./measure.js";
 
 export interface HistoryTask {
   kind: "history";
@@ -40,6 +40,8 @@ export interface HistoryMemory {
   baseline: MemorySample;
   afterBootstrap: MemorySample;
   end: MemorySample;
+  /** Heap still in use after the checks and a full collection. */
+  retainedHeapMb: number;
 }
 
 /** One size's jobmon: `bootstrap()` is a first check against a fresh hub, `steady()` adds new runs and checks the latest hub again. */
@@ -80,9 +82,10 @@ export class HistorySession {
   }
 
   async finish(): Promise<HistoryMemory> {
+    const end = memory();
     await Promise.all(this.hubs.map((h) => h.close()));
     await this.superuser.close();
-    return { baseline: this.baseline, afterBootstrap: this.afterBootstrap ?? this.baseline, end: memory() };
+    return { baseline: this.baseline, afterBootstrap: this.afterBootstrap ?? this.baseline, end, retainedHeapMb: retainedHeapMb() };
   }
 
   private async check(): Promise<CheckMeasure> {

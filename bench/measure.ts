@@ -31,6 +31,14 @@ export interface MemorySample {
   heapUsedMb: number;
 }
 
+/** The JavaScript heap still in use after a full collection (needs `node --expose-gc`), in MB. */
+export function retainedHeapMb(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return Number.NaN;
+  gc();
+  return process.memoryUsage().heapUsed / 1048576;
+}
+
 export function memory(): MemorySample {
   // VmHWM from /proc (Linux); resourceUsage().maxRSS (kB) elsewhere.
   let hwmKb = process.resourceUsage().maxRSS;

@@ -7,8 +7,9 @@
  *   BENCH_OUT=<file>           where to write the report (default BENCHMARKS.md at the root)
  *   BENCH_FROM=<results.json>  only render the report from a previous run's raw results
  *
- * Every measurement runs in a child process (bench/worker.ts); this process owns the
- * cluster, the delaying proxies and the Discord stand-in, and removes them all at the end.
+ * Every measurement runs in a child process (bench/worker.ts) on the code as tsc compiles
+ * it (bench/child.ts); this process owns the clusters (one per history size, one for the
+ * cycles), the delaying proxies and the Discord stand-in, and removes them all at the end.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -170,7 +171,7 @@ async function measure(): Promise<BenchResults> {
     const hubUrlTemplate = cluster.urlFor({ database: "__DB__" });
 
     log("3. evaluation CPU: 10,000 jobs");
-    const evaluation = await runInChild({ kind: "evaluate", jobs: 10_000, warmups: 3, reps: 9 });
+    const evaluation = await runInChild({ kind: "evaluate", jobs: 10_000, warmups: 5, reps: 15 });
 
     const { sizes: sizeResults, seedVerbatimError } = await measureHistory(clusters);
 
@@ -186,21 +187,22 @@ async function measure(): Promise<BenchResults> {
       discordWebhookUrl: discord.webhookUrl,
       newRunsPerCycle: 200,
       warmups: 2,
-      reps: 7,
+      reps: 9,
     });
 
     const fanout: FanoutRun[] = [];
     for (const delayMs of FANOUT_DELAYS) {
       log(`4. fan-out: ${FANOUT_PROJECTS} projects, +${delayMs} ms each way`);
-      const started = await Promise.all(Array.from({ length: FANOUT_PROJECTS }, () => startDelayProxy({ host: cluster.host, port: cluster.port }, delayMs)));
-      proxies.push(...started);
-      const urls = started.map((p) => readerUrlVia(cluster, p.port));
+      const opened = await Promise.all(Array.from({ length: FANOUT_PROJECTS }, () => startDelayProxy({ host: cluster.host, port: cluster.port }, delayMs)));
+      proxies.push(...opened);
+      const urls = opened.map((p) => readerUrlVia(cluster, p.port));
       const many = await runInChild({ kind: "fanout", label: `${delayMs}ms_${FANOUT_PROJECTS}`, projectUrls: urls, superUrl: cluster.url, hubUrlTemplate, newRunsPerCycle: 200, reps: 3 });
-      const before = { ...started[0]!.stats };
+      // The proxy of the first project counts the messages of the single-project checks.
+      const before = { ...opened[0]!.stats };
       const one = await runInChild({ kind: "fanout", label: `${delayMs}ms_1`, projectUrls: urls.slice(0, 1), superUrl: cluster.url, hubUrlTemplate, newRunsPerCycle: 200, reps: 3 });
-      const after = started[0]!.stats;
+      const after = opened[0]!.stats;
       fanout.push({ delayMs, many, one, roundTripsPerConnection: (after.requests - before.requests) / Math.max(1, after.connections - before.connections) });
-      await Promise.all(started.map((p) => p.close()));
+      await Promise.all(opened.map((p) => p.close()));
     }
 
     return {

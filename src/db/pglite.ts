@@ -2,11 +2,15 @@ import { PGlite, types } from "@electric-sql/pglite";
 import type { Db, Queryable, Row } from "./types.js";
 
 /**
- * A Db over PGlite, the embedded hub. `dataDir` undefined keeps it in memory.
+ * A Db over PGlite, the embedded hub. `dataDir` undefined keeps it in memory; `template`
+ * (a dumped data directory) seeds a new one without running initdb.
  * int8 is parsed to number, as in the postgres.js adapter.
  */
-export async function pgliteDb(dataDir?: string): Promise<Db> {
-  const pg = await PGlite.create(dataDir, { parsers: { [types.INT8]: (value: string) => Number(value) } });
+export async function pgliteDb(dataDir?: string, options: { template?: Blob } = {}): Promise<Db> {
+  const pg = await PGlite.create(dataDir, {
+    parsers: { [types.INT8]: (value: string) => Number(value) },
+    ...(options.template ? { loadDataDir: options.template } : {}),
+  });
   return fromPGlite(pg);
 }
 

@@ -1,3 +1,4 @@
+import { pgliteTemplate } from "../node/pglite-template.js";
 import { PGlite, types } from "@electric-sql/pglite";
 import { fromPGlite } from "../db/pglite.js";
 import type { Db } from "../db/types.js";
@@ -133,10 +134,12 @@ export interface SampleDatabases {
  * those dumps.
  */
 export async function createSampleDatabases(projectNames: readonly string[]): Promise<SampleDatabases> {
-  const first = await PGlite.create({ parsers: PARSERS });
+  // With the build's template, even the first database skips initdb.
+  const template = pgliteTemplate();
+  const first = await PGlite.create({ parsers: PARSERS, ...(template ? { loadDataDir: template } : {}) });
   const instances: PGlite[] = [first];
   try {
-    const pristine = await first.dumpDataDir("none");
+    const pristine = template ?? (await first.dumpDataDir("none"));
     await first.exec(PG_CRON_AND_PG_NET_TABLES + PG_CRON_STAND_INS);
     const withSchema = await first.dumpDataDir("none");
     for (let i = 1; i < projectNames.length; i++) instances.push(await PGlite.create({ loadDataDir: withSchema, parsers: PARSERS }));

@@ -1,7 +1,8 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import { pgliteDb } from "../db/pglite.js";
+import { pgliteTemplate } from "./pglite-template.js";
 import type { Db } from "../db/types.js";
 
 /**
@@ -33,7 +34,10 @@ export async function openEmbeddedHub(dir: string, options: { waitMs?: number } 
     throw error;
   }
   try {
-    const db = await pgliteDb(`${path}/pgdata`);
+    const dataDir = `${path}/pgdata`;
+    // A new hub starts from the prebuilt template (no initdb); an existing one opens as is.
+    const template = existsSync(`${dataDir}/PG_VERSION`) ? undefined : pgliteTemplate();
+    const db = await pgliteDb(dataDir, { template });
     const close = db.close;
     return { ...db, close: async () => { await close(); await release(); } };
   } catch (error) {
