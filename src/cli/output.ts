@@ -22,6 +22,8 @@ export function table(head: string[], rows: (string | number | null | undefined)
     head: head.map((h) => pc.bold(h)),
     style: { head: [], border: [] },
     wordWrap: true,
+    // No rule between rows: a status table is read down its columns.
+    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
   });
   for (const row of rows) t.push(row.map((cell) => (cell === null || cell === undefined ? "" : String(cell))));
   return t.toString();
