@@ -541,6 +541,7 @@ function evaluateProjectJobs(
           schedule: job.schedule,
           active: job.active !== false,
           expectedSince: job.expected_since ?? job.first_seen_at,
+          historyCounts: (job.expected_since ?? job.first_seen_at).getTime() === job.first_seen_at.getTime(),
           graceSeconds: job.grace_seconds,
           maxRuntimeSeconds: job.max_runtime_seconds,
           lastFinishedRun: lastFinishedFromRow(job),

@@ -32,6 +32,12 @@ export interface JobFacts {
   active: boolean;
   /** Runs are expected from here (first seen, or the schedule changed, or resumed). */
   expectedSince: Date;
+  /**
+   * True while nothing changed since jobmon first saw the job (same schedule, never
+   * resumed): then a run older than `expectedSince` still counts, so a job that was already
+   * dead when jobmon started watching is missed at once rather than a period later.
+   */
+  historyCounts?: boolean;
   graceSeconds: number | null;
   maxRuntimeSeconds: number | null;
   /** The latest finished run known before this check (from the hub), if any. */
@@ -165,7 +171,7 @@ export function evaluateJob(job: JobFacts, project: ProjectFacts, now: Date, pre
     .filter((r): r is RunFact => r !== null && r !== undefined)
     .map(runStart)
     .reduce<Date | null>((a, b) => (a === null || b > a ? b : a), null);
-  const since = latestStart && latestStart > job.expectedSince ? latestStart : job.expectedSince;
+  const since = latestStart && (latestStart > job.expectedSince || job.historyCounts) ? latestStart : job.expectedSince;
   let expectedAt: Date | null;
   let period: number;
   try {

@@ -62,6 +62,15 @@ describe("evaluateJob", () => {
     assert.match(v.reason, /no run since jobmon started watching at 2026-11-30T10:10:00Z/);
   });
 
+  it("judges a job first seen now by its last run in history, unless its schedule changed since", () => {
+    const dead = job({ expectedSince: at("2026-11-30T10:00:00Z"), historyCounts: true, lastFinishedRun: run(1, "succeeded", "2026-11-30T06:00:00Z") });
+    const v = evaluateJob(dead, project, at("2026-11-30T10:00:00Z"));
+    assert.equal(v.status, "missed");
+    assert.match(v.reason, /expected at 2026-11-30T07:00:00Z/);
+    const changed = { ...dead, historyCounts: false };
+    assert.equal(evaluateJob(changed, project, at("2026-11-30T10:00:00Z")).status, "success");
+  });
+
   it("is not missed while a run is in progress (pg_cron queues the next one behind it)", () => {
     const facts = job({
       maxRuntimeSeconds: 6 * 3600,
