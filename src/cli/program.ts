@@ -253,8 +253,15 @@ export function buildProgram(ctx: CliContext): Command {
       if (entries.length === 0) return io.out("No health log entries yet: run `jobmon check`.");
       io.out(
         table(
-          ["collected", "status", "run at", "reason / error"],
-          entries.map((e) => [when(e.collected_at), status(e.status), when(e.run_at), truncate(e.error_message ?? e.reason, 80)]),
+          ["collected", "entry", "status", "run at", "reason / error"],
+          entries.map((e) => [
+            when(e.collected_at),
+            // A check writes one row per job and one per failed run it found.
+            e.run_id === null ? `check${e.runs_total ? ` (${e.runs_total} run${e.runs_total === 1 ? "" : "s"})` : ""}` : `run ${e.run_id}`,
+            status(e.status),
+            when(e.run_at),
+            truncate(e.run_id === null ? e.reason : (e.error_message ?? e.reason), 80),
+          ]),
         ),
       );
     });
