@@ -26,7 +26,7 @@ import { applyFunctionOutcomes, collectFunctions, evaluateFunctions, functionInv
 import { type ProjectConnector, withProject } from "./sources/connect.js";
 import type { ManagementApi } from "./sources/management-api.js";
 import { type PgNetRead, readNetResponses } from "./sources/pgnet.js";
-import { type CronInventory, type CronRun, isOpenRun, readCronInventory, readRuns, readSchedulerState, type SchedulerState } from "./sources/pgcron.js";
+import { type CronInventory, type CronRun, isOpenRun, readCronInventory, readRuns, type SchedulerState } from "./sources/pgcron.js";
 import type { Criticality, JobStatus, ProjectStatus } from "./types.js";
 
 /** The `check --json` report (issue 3's contract). */
@@ -83,6 +83,18 @@ interface Collected {
 
 type Collection = { ok: true; data: Collected } | { ok: false; project: ProjectConfig; error: string };
 
+/** pg_net's responses since the cursor; a failure is a warning, never an unreachable project. */
+async function readNet(db: Queryable, state: ProjectStateRow | undefined): Promise<{ read: PgNetRead | null; warnings: string[] }> {
+  try {
+    const cursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
+    const read = await readNetResponses(db, { cursor });
+    if (read.available) return { read, warnings: read.warnings };
+    return { read, warnings: read.kind === "forbidden" ? [read.reason] : [] };
+  } catch (error) {
+    return { read: null, warnings: [`pg_net responses not read: ${errorMessage(error)}`] };
+  }
+}
+
 /** One project's collection: inventory, scheduler state and the runs since the cursor. */
 async function collectProject(
   project: ProjectConfig,
@@ -99,24 +111,20 @@ async function collectProject(
       project,
       config.projectTimeoutMs,
       async (db: Queryable): Promise<Omit<Collected, "functions">> => {
-        const inventory = await readCronInventory(db);
-        const warnings: string[] = [];
-        let net: PgNetRead | null = null;
-        try {
-          const cursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
-          net = await readNetResponses(db, { cursor });
-          if (net.available) warnings.push(...net.warnings);
-          else if (net.kind === "forbidden") warnings.push(net.reason);
-        } catch (error) {
-          warnings.push(`pg_net responses not read: ${errorMessage(error)}`);
-        }
-        if (inventory.pgCronVersion === null) {
-          return { project, inventory, scheduler: { launcherRunning: false, launchActiveJobs: null, logRun: null }, runs: [], reread: [], cursor: null, truncated: false, net, warnings };
-        }
-        const scheduler = await readSchedulerState(db);
+        // Independent reads go out together: postgres.js pipelines them on the one
+        // connection, so a distant project costs a few round trips, not one per query.
         const openRunIds = Object.keys(state?.open_runs ?? {}).map(Number);
-        const batch = await readRuns(db, { cursor: state?.run_cursor ?? null, openRunIds });
-        return { project, inventory, scheduler, ...batch, net, warnings };
+        const [inventory, batch, net] = await Promise.all([
+          readCronInventory(db),
+          readRuns(db, { cursor: state?.run_cursor ?? null, openRunIds }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+          readNet(db, state),
+        ]);
+        const warnings = [...net.warnings];
+        if (inventory.pgCronVersion === null) {
+          return { project, inventory, scheduler: inventory.scheduler, runs: [], reread: [], cursor: null, truncated: false, net: net.read, warnings };
+        }
+        if (batch instanceof Error) throw batch;
+        return { project, inventory, scheduler: inventory.scheduler, ...batch, net: net.read, warnings };
       },
       connect,
     );
@@ -327,11 +335,13 @@ function recordJob(job: JobRow, verdict: Verdict | undefined, runs: readonly Run
   const lastRunAt = lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at;
   const errorMessage = status === "success" ? null : verdict.errorMessage;
   const finishedNow = runs.filter((r) => !isOpenRun(r.status));
+  const newest = finishedNow.slice(-RECENT_RUNS);
+  const fresh = new Set(newest.map((r) => r.runid));
   const recentRuns = [
-    ...(job.recent_runs ?? []).filter((r) => !finishedNow.some((n) => n.runid === r.runid)),
-    ...finishedNow.map((r) => ({ runid: r.runid, status: r.status, start: r.startTime?.toISOString() ?? null, end: r.endTime?.toISOString() ?? null })),
+    ...(job.recent_runs ?? []).filter((r) => !fresh.has(r.runid)),
+    ...newest.map((r) => ({ runid: r.runid, status: r.status, start: r.startTime?.toISOString() ?? null, end: r.endTime?.toISOString() ?? null })),
   ].slice(-RECENT_RUNS);
-  out.updates.push({
+  const update: JobStateUpdate = {
     id: job.id,
     status,
     status_since: t.next.statusSince,
@@ -345,7 +355,10 @@ function recordJob(job: JobRow, verdict: Verdict | undefined, runs: readonly Run
     alerted_status: t.next.alertedStatus,
     alerted_at: t.next.alertedAt,
     recent_runs: recentRuns,
-  });
+  };
+  // Most jobs are unchanged between two checks: rewriting their rows (recent runs included)
+  // is most of a large hub's write time.
+  if (!unchanged(job, update)) out.updates.push(update);
   for (const run of verdict.failedRuns) {
     out.log.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
   }
@@ -384,6 +397,25 @@ function recordJob(job: JobRow, verdict: Verdict | undefined, runs: readonly Run
   };
   out.events.push({ id: alert.eventId, kind: "job", project_name: job.project_name, job_inventory_id: job.id, criticality: alert.criticality, from_status: t.event.from, to_status: status, muted, payload: alert });
   out.report.events.push({ kind: "job", project_name: job.project_name, job_name: job.job_name, type: t.event.type, from: t.event.from, to: status, muted });
+}
+
+const sameInstant = (a: Date | null, b: Date | null) => (a === null || b === null ? a === b : a.getTime() === b.getTime());
+
+function unchanged(job: JobRow, u: JobStateUpdate): boolean {
+  return (
+    job.status === u.status &&
+    job.status_reason === u.status_reason &&
+    job.last_error === u.last_error &&
+    job.last_run_status === u.last_run_status &&
+    job.consecutive_failures === u.consecutive_failures &&
+    job.alerted_status === u.alerted_status &&
+    sameInstant(job.status_since, u.status_since) &&
+    sameInstant(job.last_run_at, u.last_run_at) &&
+    sameInstant(job.down_since, u.down_since) &&
+    sameInstant(job.alerted_at, u.alerted_at) &&
+    job.recent_runs.length === u.recent_runs.length &&
+    job.recent_runs.at(-1)?.runid === u.recent_runs.at(-1)?.runid
+  );
 }
 
 class DryRunRollback extends Error {
@@ -528,7 +560,10 @@ function evaluateProjectJobs(
   const verdicts = new Map<string, Verdict>();
   const runsByJob = new Map<string, RunFact[]>();
   for (const job of jobs) {
-    let runs = (byJobid.get(Number(job.source_id)) ?? []).map((r) => toRunFact(r, new Date(openSeen[String(r.runid)] ?? now.toISOString()), config.secrets));
+    let runs = (byJobid.get(Number(job.source_id)) ?? []).map((r) => {
+      const seen = openSeen[String(r.runid)];
+      return toRunFact(r, seen ? new Date(seen) : now, config.secrets);
+    });
     runsByJob.set(job.id, runs);
     if (firstCheck) {
       const finished = runs.filter((r) => !isOpenRun(r.status));

@@ -85,8 +85,22 @@ function escapeRegExp(literal: string): string {
   return literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+// The same secrets list (config.secrets) is passed for every run of every check: build its
+// pattern once.
+const patternCache = new WeakMap<readonly string[], RegExp | null>();
+
 /** One pass over the text for all extra secrets (and their URL-encoded forms), longest first. */
 function extraSecretsPattern(extraSecrets: readonly string[]): RegExp | null {
+  let pattern = patternCache.get(extraSecrets);
+  if (pattern === undefined) {
+    pattern = buildExtraSecretsPattern(extraSecrets);
+    patternCache.set(extraSecrets, pattern);
+  }
+  if (pattern) pattern.lastIndex = 0;
+  return pattern;
+}
+
+function buildExtraSecretsPattern(extraSecrets: readonly string[]): RegExp | null {
   const forms = new Set<string>();
   for (const secret of extraSecrets) {
     if (typeof secret !== "string" || secret.length < MIN_EXTRA_SECRET_LENGTH) continue;

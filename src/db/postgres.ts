@@ -9,6 +9,9 @@ export interface PostgresDbOptions {
   /** Connections in the pool. A monitored project needs one; the hub a few. */
   max?: number;
   applicationName?: string;
+  /** postgres.js `fetch_types`: off saves a round trip per connection but disables array
+   * parameters (pass lists as JSON text instead). Default on. */
+  fetchTypes?: boolean;
 }
 
 // int8 values (runid, jobid, counts) come back as numbers: they stay far below 2^53 in
@@ -32,6 +35,7 @@ export function postgresDb(url: string, options: PostgresDbOptions = {}): Db {
     idle_timeout: 20,
     onnotice: () => {},
     types: { int8: int8AsNumber },
+    fetch_types: options.fetchTypes ?? true,
     connection: {
       application_name: options.applicationName ?? "jobmon",
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),

@@ -106,14 +106,17 @@ export function evaluateJob(job: JobFacts, project: ProjectFacts, now: Date, pre
   let trailingFailures = previousTrailingFailures;
   for (const run of finished) trailingFailures = run.status === "failed" ? trailingFailures + 1 : 0;
 
-  const base = { failedRuns, lastFinishedRun, openRuns, trailingFailures, expectedAt: null as Date | null };
-  const verdict = (status: JobStatus, reason: string, extra: Partial<Verdict> = {}): Verdict => ({
-    ...base,
+  // One object literal per verdict (no spreads): this runs for every job of every check.
+  const verdict = (status: JobStatus, reason: string, extra?: { errorMessage?: string | null; runAt?: Date | null; expectedAt?: Date | null }): Verdict => ({
     status,
     reason,
-    errorMessage: null,
-    runAt: null,
-    ...extra,
+    errorMessage: extra?.errorMessage ?? null,
+    runAt: extra?.runAt ?? null,
+    failedRuns,
+    lastFinishedRun,
+    openRuns,
+    expectedAt: extra?.expectedAt ?? null,
+    trailingFailures,
   });
 
   if (!job.active) return verdict("paused", "paused: cron.job.active is false, pg_cron does not run it");
@@ -197,7 +200,8 @@ export function evaluateJob(job: JobFacts, project: ProjectFacts, now: Date, pre
     return verdict("success", `first run in progress (${open.status}) since ${iso(runStart(open))}`, { expectedAt, runAt: open.startTime });
   }
   const result = fromLastRun(verdict, lastFinishedRun, expectedAt ? `no run yet; first expected at ${iso(expectedAt)}` : "no run yet");
-  return { ...result, expectedAt };
+  result.expectedAt = expectedAt;
+  return result;
 }
 
 function nextExpected(schedule: Schedule, since: Date, timezone: string): Date | null {
@@ -206,7 +210,7 @@ function nextExpected(schedule: Schedule, since: Date, timezone: string): Date |
 }
 
 function fromLastRun(
-  verdict: (status: JobStatus, reason: string, extra?: Partial<Verdict>) => Verdict,
+  verdict: (status: JobStatus, reason: string, extra?: { errorMessage?: string | null; runAt?: Date | null }) => Verdict,
   run: RunFact | null,
   none: string,
 ): Verdict {

@@ -11,6 +11,8 @@ export const connectProject: ProjectConnector = (project, timeoutMs) =>
     connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
     statementTimeoutMs: timeoutMs,
     applicationName: "jobmon",
+    // Saves a round trip per connection: nothing sent to a project is a Postgres array.
+    fetchTypes: false,
   });
 
 export class ProjectTimeoutError extends Error {

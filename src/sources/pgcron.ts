@@ -27,35 +27,54 @@ export interface CronInventory {
   seesAllJobs: boolean;
   jobs: CronJob[];
   warnings: string[];
+  /** Whether pg_cron is running jobs at all (read in the same statement). */
+  scheduler: SchedulerState;
 }
 
-async function readSetting(db: Queryable, name: string): Promise<string | null> {
-  try {
-    const [row] = await db.query<{ value: string | null }>("select current_setting($1, true) as value", [name]);
-    return row?.value ?? null;
-  } catch {
-    // cron.* settings are superuser-only to read on some versions: fall back.
-    return null;
-  }
+interface ProjectFacts extends Record<string, unknown> {
+  role: string;
+  rolsuper: boolean;
+  rolbypassrls: boolean;
+  extversion: string | null;
+  timezone: string | null;
+  launch_active_jobs: string | null;
+  log_run: string | null;
+  launcher_running: boolean;
 }
+
+/**
+ * Everything but the jobs in one statement without parameters: a project may sit behind
+ * 100+ ms of latency, and each statement is a round trip. Settings come from pg_settings,
+ * which hides superuser-only ones (cron.*) from other roles instead of failing the query
+ * as current_setting does; a hidden setting falls back to its default.
+ */
+const FACTS_SQL = `select current_user::text as role,
+       coalesce(r.rolsuper, false) as rolsuper, coalesce(r.rolbypassrls, false) as rolbypassrls,
+       (select extversion from pg_extension where extname = 'pg_cron') as extversion,
+       (select setting from pg_settings where name = 'cron.timezone') as timezone,
+       (select setting from pg_settings where name = 'cron.launch_active_jobs') as launch_active_jobs,
+       (select setting from pg_settings where name = 'cron.log_run') as log_run,
+       exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as launcher_running
+  from (select 1) as one left join pg_roles r on r.rolname = current_user`;
 
 export async function readCronInventory(db: Queryable): Promise<CronInventory> {
   const warnings: string[] = [];
-  const [role] = await db.query<{ role: string; rolsuper: boolean; rolbypassrls: boolean }>(
-    `select current_user::text as role, r.rolsuper, r.rolbypassrls
-       from pg_roles r where r.rolname = current_user`,
-  );
-  const [ext] = await db.query<{ extversion: string }>(
-    "select extversion from pg_extension where extname = 'pg_cron'",
-  );
-  const roleName = role?.role ?? "unknown";
-  const seesAllJobs = Boolean(role?.rolsuper || role?.rolbypassrls);
-  if (!ext) {
-    return { pgCronVersion: null, timezone: "GMT", role: roleName, seesAllJobs, jobs: [], warnings: ["pg_cron is not installed in this database"] };
+  const [facts] = await db.query<ProjectFacts>(FACTS_SQL);
+  if (!facts) throw new Error("could not read the project's role and pg_cron facts");
+  const roleName = facts.role;
+  const seesAllJobs = facts.rolsuper || facts.rolbypassrls;
+  const flag = (v: string | null) => (v === null ? null : v === "on" || v === "true");
+  const scheduler: SchedulerState = {
+    launcherRunning: facts.launcher_running,
+    launchActiveJobs: flag(facts.launch_active_jobs),
+    logRun: flag(facts.log_run),
+  };
+  if (!facts.extversion) {
+    return { pgCronVersion: null, timezone: "GMT", role: roleName, seesAllJobs, jobs: [], warnings: ["pg_cron is not installed in this database"], scheduler };
   }
   // cron.timezone arrived in 1.5; 1.4 accepts the setting but schedules in GMT regardless.
-  const before15 = /^1\.[0-4](?:\D|$)|^0\./.test(ext.extversion);
-  const timezone = before15 ? "GMT" : (await readSetting(db, "cron.timezone")) || "GMT";
+  const before15 = /^1\.[0-4](?:\D|$)|^0\./.test(facts.extversion);
+  const timezone = before15 ? "GMT" : facts.timezone || "GMT";
   if (!seesAllJobs) {
     warnings.push(
       `role ${roleName} has neither SUPERUSER nor BYPASSRLS: pg_cron's row-level security shows it only the jobs it owns. ` +
@@ -71,7 +90,7 @@ export async function readCronInventory(db: Queryable): Promise<CronInventory> {
   } catch (error) {
     throw new Error(`cannot read cron.job as ${roleName} (${errorMessage(error)}); grant USAGE on schema cron`, { cause: error });
   }
-  return { pgCronVersion: ext.extversion, timezone, role: roleName, seesAllJobs, jobs, warnings };
+  return { pgCronVersion: facts.extversion, timezone, role: roleName, seesAllJobs, jobs, warnings, scheduler };
 }
 
 /**
@@ -147,13 +166,36 @@ export async function readRuns(db: Queryable, window: RunWindow): Promise<RunBat
   const pageSize = window.pageSize ?? 5_000;
   const maxRows = window.maxRows ?? 50_000;
   const columns = RUN_COLUMNS.replace("$RETURN_LIMIT", String(Math.max(1, Math.floor(window.returnMessageLimit ?? 8_192))));
-  let cursor = window.cursor;
-  if (cursor === null) {
-    // First check: start just before the most recent `bootstrapRuns` runs. max(runid) is
-    // one index probe.
+  const reread = window.openRunIds.length
+    ? db.query<CronRun & Record<string, unknown>>(
+        `select ${columns} from cron.job_run_details
+          where runid = any (select (jsonb_array_elements_text($1::text::jsonb))::bigint) order by runid`,
+        [JSON.stringify(window.openRunIds)],
+      )
+    : Promise.resolve([]);
+  // Awaited below; a handler now keeps an early failure elsewhere from leaving it unhandled.
+  reread.catch(() => {});
+  if (window.cursor === null) {
+    // First check: of the most recent `bootstrapRuns` runs (an index range below max(runid),
+    // one probe), only what a verdict needs: each job's latest finished run and the runs
+    // still open. Old failures that healed long ago are history, not news.
     const [top] = await db.query<{ max: number | null }>("select max(runid) as max from cron.job_run_details");
-    cursor = top?.max === null || top?.max === undefined ? 0 : Math.max(0, top.max - (window.bootstrapRuns ?? 10_000));
+    const max = top?.max ?? 0;
+    const from = Math.max(0, max - (window.bootstrapRuns ?? 10_000));
+    const runs = await db.query<CronRun & Record<string, unknown>>(
+      `select * from (
+         select distinct on (jobid) ${columns} from cron.job_run_details
+          where runid > $1 and runid <= $2 and status not in ('starting', 'connecting', 'sending', 'running')
+          order by jobid, runid desc) as latest
+       union all
+       select ${columns} from cron.job_run_details
+        where runid > $1 and runid <= $2 and status in ('starting', 'connecting', 'sending', 'running')
+       order by runid`,
+      [from, max],
+    );
+    return { runs, reread: await reread, cursor: max, truncated: false };
   }
+  let cursor = window.cursor;
   const runs: CronRun[] = [];
   let truncated = false;
   for (;;) {
@@ -169,13 +211,7 @@ export async function readRuns(db: Queryable, window: RunWindow): Promise<RunBat
       break;
     }
   }
-  const reread = window.openRunIds.length
-    ? await db.query<CronRun & Record<string, unknown>>(
-        `select ${columns} from cron.job_run_details where runid = any($1::bigint[]) order by runid`,
-        [window.openRunIds.map(String)],
-      )
-    : [];
-  return { runs, reread, cursor, truncated };
+  return { runs, reread: await reread, cursor, truncated };
 }
 
 export interface SchedulerState {
@@ -185,16 +221,4 @@ export interface SchedulerState {
   launchActiveJobs: boolean | null;
   /** cron.log_run: off means pg_cron writes no run rows at all. null when unreadable. */
   logRun: boolean | null;
-}
-
-export async function readSchedulerState(db: Queryable): Promise<SchedulerState> {
-  const [row] = await db.query<{ running: boolean }>(
-    "select exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as running",
-  );
-  const flag = (v: string | null) => (v === null ? null : v === "on" || v === "true");
-  return {
-    launcherRunning: Boolean(row?.running),
-    launchActiveJobs: flag(await readSetting(db, "cron.launch_active_jobs")),
-    logRun: flag(await readSetting(db, "cron.log_run")),
-  };
 }

@@ -118,13 +118,16 @@ export async function readNetResponses(db: Queryable, options: NetReadOptions): 
   }
 
   // One upper bound (database clock) for every page, so the pages of one read agree.
-  const [bounds] = await db.query<{ upper: Date; lower: Date }>(
-    "select now() - make_interval(secs => $1) as upper, now() - make_interval(secs => $2) as lower",
+  // pg_net.ttl comes in the same statement: each statement is a round trip to a project
+  // that may be far away.
+  const [bounds] = await db.query<{ upper: Date; lower: Date; ttl: string | null }>(
+    `select now() - make_interval(secs => $1) as upper, now() - make_interval(secs => $2) as lower,
+            current_setting('pg_net.ttl', true) as ttl`,
     [settleSeconds, bootstrapSeconds],
   );
   if (!bounds) throw new Error("net._http_response: could not read the database clock");
   const warnings: string[] = [];
-  const ttlSeconds = await readTtlSeconds(db);
+  const ttlSeconds = parseIntervalSeconds(bounds.ttl) ?? DEFAULT_TTL_SECONDS;
   if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1000) {
     warnings.push(
       `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): ` +
@@ -195,13 +198,6 @@ function toResponse(row: RawResponse, contentLimit: number): PgNetResponse {
 }
 
 const DEFAULT_TTL_SECONDS = 6 * 3600;
-
-/** `pg_net.ttl` in seconds (default 6 hours); a missing or unreadable value gives the default.
- * Parsed here rather than cast in SQL, so an odd value cannot fail the statement. */
-async function readTtlSeconds(db: Queryable): Promise<number> {
-  const [row] = await db.query<{ ttl: string | null }>("select current_setting('pg_net.ttl', true) as ttl");
-  return parseIntervalSeconds(row?.ttl ?? null) ?? DEFAULT_TTL_SECONDS;
-}
 
 const INTERVAL_UNITS: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86400, day: 86400 };
 
