@@ -137,7 +137,17 @@ var TELEGRAM_TOKEN = /(?<![A-Za-z0-9_:-])\d{5,12}:[A-Za-z0-9_-]{30,}/g;
 function escapeRegExp(literal) {
   return literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+var patternCache = /* @__PURE__ */ new WeakMap();
 function extraSecretsPattern(extraSecrets) {
+  let pattern = patternCache.get(extraSecrets);
+  if (pattern === void 0) {
+    pattern = buildExtraSecretsPattern(extraSecrets);
+    patternCache.set(extraSecrets, pattern);
+  }
+  if (pattern) pattern.lastIndex = 0;
+  return pattern;
+}
+function buildExtraSecretsPattern(extraSecrets) {
   const forms = /* @__PURE__ */ new Set();
   for (const secret of extraSecrets) {
     if (typeof secret !== "string" || secret.length < MIN_EXTRA_SECRET_LENGTH) continue;
@@ -3128,6 +3138,7 @@ function postgresDb(url, options = {}) {
     onnotice: () => {
     },
     types: { int8: int8AsNumber },
+    fetch_types: options.fetchTypes ?? true,
     connection: {
       application_name: options.applicationName ?? "jobmon",
       ...options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}
@@ -3166,7 +3177,9 @@ var connectProject = (project, timeoutMs) => postgresDb(project.url, {
   max: 1,
   connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1e3)),
   statementTimeoutMs: timeoutMs,
-  applicationName: "jobmon"
+  applicationName: "jobmon",
+  // Saves a round trip per connection: nothing sent to a project is a Postgres array.
+  fetchTypes: false
 });
 var ProjectTimeoutError = class extends Error {
   constructor(ms) {
@@ -3190,30 +3203,31 @@ async function withProject(project, timeoutMs, fn, connect = connectProject) {
 }
 
 // src/sources/pgcron.ts
-async function readSetting(db, name) {
-  try {
-    const [row] = await db.query("select current_setting($1, true) as value", [name]);
-    return row?.value ?? null;
-  } catch {
-    return null;
-  }
-}
+var FACTS_SQL = `select current_user::text as role,
+       coalesce(r.rolsuper, false) as rolsuper, coalesce(r.rolbypassrls, false) as rolbypassrls,
+       (select extversion from pg_extension where extname = 'pg_cron') as extversion,
+       (select setting from pg_settings where name = 'cron.timezone') as timezone,
+       (select setting from pg_settings where name = 'cron.launch_active_jobs') as launch_active_jobs,
+       (select setting from pg_settings where name = 'cron.log_run') as log_run,
+       exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as launcher_running
+  from (select 1) as one left join pg_roles r on r.rolname = current_user`;
 async function readCronInventory(db) {
   const warnings = [];
-  const [role] = await db.query(
-    `select current_user::text as role, r.rolsuper, r.rolbypassrls
-       from pg_roles r where r.rolname = current_user`
-  );
-  const [ext] = await db.query(
-    "select extversion from pg_extension where extname = 'pg_cron'"
-  );
-  const roleName = role?.role ?? "unknown";
-  const seesAllJobs = Boolean(role?.rolsuper || role?.rolbypassrls);
-  if (!ext) {
-    return { pgCronVersion: null, timezone: "GMT", role: roleName, seesAllJobs, jobs: [], warnings: ["pg_cron is not installed in this database"] };
+  const [facts] = await db.query(FACTS_SQL);
+  if (!facts) throw new Error("could not read the project's role and pg_cron facts");
+  const roleName = facts.role;
+  const seesAllJobs = facts.rolsuper || facts.rolbypassrls;
+  const flag = (v) => v === null ? null : v === "on" || v === "true";
+  const scheduler = {
+    launcherRunning: facts.launcher_running,
+    launchActiveJobs: flag(facts.launch_active_jobs),
+    logRun: flag(facts.log_run)
+  };
+  if (!facts.extversion) {
+    return { pgCronVersion: null, timezone: "GMT", role: roleName, seesAllJobs, jobs: [], warnings: ["pg_cron is not installed in this database"], scheduler };
   }
-  const before15 = /^1\.[0-4](?:\D|$)|^0\./.test(ext.extversion);
-  const timezone = before15 ? "GMT" : await readSetting(db, "cron.timezone") || "GMT";
+  const before15 = /^1\.[0-4](?:\D|$)|^0\./.test(facts.extversion);
+  const timezone = before15 ? "GMT" : facts.timezone || "GMT";
   if (!seesAllJobs) {
     warnings.push(
       `role ${roleName} has neither SUPERUSER nor BYPASSRLS: pg_cron's row-level security shows it only the jobs it owns. Connect as a role with BYPASSRLS (on Supabase: supabase_read_only_user) to see every job.`
@@ -3228,7 +3242,7 @@ async function readCronInventory(db) {
   } catch (error) {
     throw new Error(`cannot read cron.job as ${roleName} (${errorMessage(error)}); grant USAGE on schema cron`, { cause: error });
   }
-  return { pgCronVersion: ext.extversion, timezone, role: roleName, seesAllJobs, jobs, warnings };
+  return { pgCronVersion: facts.extversion, timezone, role: roleName, seesAllJobs, jobs, warnings, scheduler };
 }
 function cronJobNames(jobs) {
   const names = /* @__PURE__ */ new Map();
@@ -3252,11 +3266,31 @@ async function readRuns(db, window) {
   const pageSize = window.pageSize ?? 5e3;
   const maxRows = window.maxRows ?? 5e4;
   const columns = RUN_COLUMNS.replace("$RETURN_LIMIT", String(Math.max(1, Math.floor(window.returnMessageLimit ?? 8192))));
-  let cursor = window.cursor;
-  if (cursor === null) {
+  const reread = window.openRunIds.length ? db.query(
+    `select ${columns} from cron.job_run_details
+          where runid = any (select (jsonb_array_elements_text($1::text::jsonb))::bigint) order by runid`,
+    [JSON.stringify(window.openRunIds)]
+  ) : Promise.resolve([]);
+  reread.catch(() => {
+  });
+  if (window.cursor === null) {
     const [top] = await db.query("select max(runid) as max from cron.job_run_details");
-    cursor = top?.max === null || top?.max === void 0 ? 0 : Math.max(0, top.max - (window.bootstrapRuns ?? 1e4));
+    const max = top?.max ?? 0;
+    const from = Math.max(0, max - (window.bootstrapRuns ?? 1e4));
+    const runs3 = await db.query(
+      `select * from (
+         select distinct on (jobid) ${columns} from cron.job_run_details
+          where runid > $1 and runid <= $2 and status not in ('starting', 'connecting', 'sending', 'running')
+          order by jobid, runid desc) as latest
+       union all
+       select ${columns} from cron.job_run_details
+        where runid > $1 and runid <= $2 and status in ('starting', 'connecting', 'sending', 'running')
+       order by runid`,
+      [from, max]
+    );
+    return { runs: runs3, reread: await reread, cursor: max, truncated: false };
   }
+  let cursor = window.cursor;
   const runs2 = [];
   let truncated = false;
   for (; ; ) {
@@ -3272,22 +3306,7 @@ async function readRuns(db, window) {
       break;
     }
   }
-  const reread = window.openRunIds.length ? await db.query(
-    `select ${columns} from cron.job_run_details where runid = any($1::bigint[]) order by runid`,
-    [window.openRunIds.map(String)]
-  ) : [];
-  return { runs: runs2, reread, cursor, truncated };
-}
-async function readSchedulerState(db) {
-  const [row] = await db.query(
-    "select exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as running"
-  );
-  const flag = (v) => v === null ? null : v === "on" || v === "true";
-  return {
-    launcherRunning: Boolean(row?.running),
-    launchActiveJobs: flag(await readSetting(db, "cron.launch_active_jobs")),
-    logRun: flag(await readSetting(db, "cron.log_run"))
-  };
+  return { runs: runs2, reread: await reread, cursor, truncated };
 }
 
 // src/discovery.ts
@@ -4744,14 +4763,16 @@ function evaluateJob(job, project, now, previousTrailingFailures = 0) {
   const lastFinishedRun = finished.at(-1) ?? job.lastFinishedRun;
   let trailingFailures = previousTrailingFailures;
   for (const run of finished) trailingFailures = run.status === "failed" ? trailingFailures + 1 : 0;
-  const base = { failedRuns, lastFinishedRun, openRuns, trailingFailures, expectedAt: null };
-  const verdict = (status, reason, extra = {}) => ({
-    ...base,
+  const verdict = (status, reason, extra) => ({
     status,
     reason,
-    errorMessage: null,
-    runAt: null,
-    ...extra
+    errorMessage: extra?.errorMessage ?? null,
+    runAt: extra?.runAt ?? null,
+    failedRuns,
+    lastFinishedRun,
+    openRuns,
+    expectedAt: extra?.expectedAt ?? null,
+    trailingFailures
   });
   if (!job.active) return verdict("paused", "paused: cron.job.active is false, pg_cron does not run it");
   const maxRuntime = job.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS;
@@ -4790,7 +4811,7 @@ function evaluateJob(job, project, now, previousTrailingFailures = 0) {
     return verdict("unknown", `the schedule never fires: "${job.schedule}" matches no date pg_cron ${version} will reach`);
   }
   const latestStart = [openRuns.at(-1), lastFinishedRun].filter((r) => r !== null && r !== void 0).map(runStart).reduce((a, b) => a === null || b > a ? b : a, null);
-  const since = latestStart && latestStart > job.expectedSince ? latestStart : job.expectedSince;
+  const since = latestStart && (latestStart > job.expectedSince || job.historyCounts) ? latestStart : job.expectedSince;
   let expectedAt;
   let period;
   try {
@@ -4815,7 +4836,8 @@ function evaluateJob(job, project, now, previousTrailingFailures = 0) {
     return verdict("success", `first run in progress (${open.status}) since ${iso2(runStart(open))}`, { expectedAt, runAt: open.startTime });
   }
   const result = fromLastRun(verdict, lastFinishedRun, expectedAt ? `no run yet; first expected at ${iso2(expectedAt)}` : "no run yet");
-  return { ...result, expectedAt };
+  result.expectedAt = expectedAt;
+  return result;
 }
 function nextExpected(schedule, since, timezone) {
   if (schedule.kind === "interval") return new Date(since.getTime() + schedule.seconds * 1e3);
@@ -5038,12 +5060,13 @@ async function readNetResponses(db, options) {
     };
   }
   const [bounds] = await db.query(
-    "select now() - make_interval(secs => $1) as upper, now() - make_interval(secs => $2) as lower",
+    `select now() - make_interval(secs => $1) as upper, now() - make_interval(secs => $2) as lower,
+            current_setting('pg_net.ttl', true) as ttl`,
     [settleSeconds, bootstrapSeconds]
   );
   if (!bounds) throw new Error("net._http_response: could not read the database clock");
   const warnings = [];
-  const ttlSeconds = await readTtlSeconds(db);
+  const ttlSeconds = parseIntervalSeconds(bounds.ttl) ?? DEFAULT_TTL_SECONDS;
   if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1e3) {
     warnings.push(
       `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): responses stored in between may already have been deleted`
@@ -5096,10 +5119,6 @@ function toResponse(row, contentLimit) {
   };
 }
 var DEFAULT_TTL_SECONDS = 6 * 3600;
-async function readTtlSeconds(db) {
-  const [row] = await db.query("select current_setting('pg_net.ttl', true) as ttl");
-  return parseIntervalSeconds(row?.ttl ?? null) ?? DEFAULT_TTL_SECONDS;
-}
 var INTERVAL_UNITS = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86400, day: 86400 };
 function parseIntervalSeconds(text) {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*?)s?\s*$/i.exec(text ?? "");
@@ -5111,6 +5130,16 @@ function parseIntervalSeconds(text) {
 }
 
 // src/check.ts
+async function readNet(db, state) {
+  try {
+    const cursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
+    const read = await readNetResponses(db, { cursor });
+    if (read.available) return { read, warnings: read.warnings };
+    return { read, warnings: read.kind === "forbidden" ? [read.reason] : [] };
+  } catch (error) {
+    return { read: null, warnings: [`pg_net responses not read: ${errorMessage(error)}`] };
+  }
+}
 async function collectProject(project, state, config, api, now, connect) {
   const functionsRead = collectFunctions(config, project, api, { cursor: state?.logs_cursor ?? null, now });
   try {
@@ -5118,24 +5147,18 @@ async function collectProject(project, state, config, api, now, connect) {
       project,
       config.projectTimeoutMs,
       async (db) => {
-        const inventory = await readCronInventory(db);
-        const warnings = [];
-        let net = null;
-        try {
-          const cursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
-          net = await readNetResponses(db, { cursor });
-          if (net.available) warnings.push(...net.warnings);
-          else if (net.kind === "forbidden") warnings.push(net.reason);
-        } catch (error) {
-          warnings.push(`pg_net responses not read: ${errorMessage(error)}`);
-        }
-        if (inventory.pgCronVersion === null) {
-          return { project, inventory, scheduler: { launcherRunning: false, launchActiveJobs: null, logRun: null }, runs: [], reread: [], cursor: null, truncated: false, net, warnings };
-        }
-        const scheduler = await readSchedulerState(db);
         const openRunIds = Object.keys(state?.open_runs ?? {}).map(Number);
-        const batch = await readRuns(db, { cursor: state?.run_cursor ?? null, openRunIds });
-        return { project, inventory, scheduler, ...batch, net, warnings };
+        const [inventory, batch, net] = await Promise.all([
+          readCronInventory(db),
+          readRuns(db, { cursor: state?.run_cursor ?? null, openRunIds }).catch((error) => error instanceof Error ? error : new Error(String(error))),
+          readNet(db, state)
+        ]);
+        const warnings = [...net.warnings];
+        if (inventory.pgCronVersion === null) {
+          return { project, inventory, scheduler: inventory.scheduler, runs: [], reread: [], cursor: null, truncated: false, net: net.read, warnings };
+        }
+        if (batch instanceof Error) throw batch;
+        return { project, inventory, scheduler: inventory.scheduler, ...batch, net: net.read, warnings };
       },
       connect
     );
@@ -5283,11 +5306,13 @@ function recordJob(job, verdict, runs2, ctx, out) {
   const lastRunAt = lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at;
   const errorMessage2 = status === "success" ? null : verdict.errorMessage;
   const finishedNow = runs2.filter((r) => !isOpenRun(r.status));
+  const newest = finishedNow.slice(-RECENT_RUNS);
+  const fresh = new Set(newest.map((r) => r.runid));
   const recentRuns = [
-    ...(job.recent_runs ?? []).filter((r) => !finishedNow.some((n) => n.runid === r.runid)),
-    ...finishedNow.map((r) => ({ runid: r.runid, status: r.status, start: r.startTime?.toISOString() ?? null, end: r.endTime?.toISOString() ?? null }))
+    ...(job.recent_runs ?? []).filter((r) => !fresh.has(r.runid)),
+    ...newest.map((r) => ({ runid: r.runid, status: r.status, start: r.startTime?.toISOString() ?? null, end: r.endTime?.toISOString() ?? null }))
   ].slice(-RECENT_RUNS);
-  out.updates.push({
+  const update = {
     id: job.id,
     status,
     status_since: t.next.statusSince,
@@ -5301,7 +5326,8 @@ function recordJob(job, verdict, runs2, ctx, out) {
     alerted_status: t.next.alertedStatus,
     alerted_at: t.next.alertedAt,
     recent_runs: recentRuns
-  });
+  };
+  if (!unchanged(job, update)) out.updates.push(update);
   for (const run of verdict.failedRuns) {
     out.log.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
   }
@@ -5339,6 +5365,10 @@ function recordJob(job, verdict, runs2, ctx, out) {
   };
   out.events.push({ id: alert.eventId, kind: "job", project_name: job.project_name, job_inventory_id: job.id, criticality: alert.criticality, from_status: t.event.from, to_status: status, muted, payload: alert });
   out.report.events.push({ kind: "job", project_name: job.project_name, job_name: job.job_name, type: t.event.type, from: t.event.from, to: status, muted });
+}
+var sameInstant = (a, b) => a === null || b === null ? a === b : a.getTime() === b.getTime();
+function unchanged(job, u) {
+  return job.status === u.status && job.status_reason === u.status_reason && job.last_error === u.last_error && job.last_run_status === u.last_run_status && job.consecutive_failures === u.consecutive_failures && job.alerted_status === u.alerted_status && sameInstant(job.status_since, u.status_since) && sameInstant(job.last_run_at, u.last_run_at) && sameInstant(job.down_since, u.down_since) && sameInstant(job.alerted_at, u.alerted_at) && job.recent_runs.length === u.recent_runs.length && job.recent_runs.at(-1)?.runid === u.recent_runs.at(-1)?.runid;
 }
 var DryRunRollback = class extends Error {
   constructor(report) {
@@ -5458,7 +5488,10 @@ function evaluateProjectJobs(config, data, previous2, jobs, now) {
   const verdicts = /* @__PURE__ */ new Map();
   const runsByJob = /* @__PURE__ */ new Map();
   for (const job of jobs) {
-    let runs2 = (byJobid.get(Number(job.source_id)) ?? []).map((r) => toRunFact(r, new Date(openSeen[String(r.runid)] ?? now.toISOString()), config.secrets));
+    let runs2 = (byJobid.get(Number(job.source_id)) ?? []).map((r) => {
+      const seen2 = openSeen[String(r.runid)];
+      return toRunFact(r, seen2 ? new Date(seen2) : now, config.secrets);
+    });
     runsByJob.set(job.id, runs2);
     if (firstCheck) {
       const finished = runs2.filter((r) => !isOpenRun(r.status));
@@ -5471,6 +5504,7 @@ function evaluateProjectJobs(config, data, previous2, jobs, now) {
           schedule: job.schedule,
           active: job.active !== false,
           expectedSince: job.expected_since ?? job.first_seen_at,
+          historyCounts: (job.expected_since ?? job.first_seen_at).getTime() === job.first_seen_at.getTime(),
           graceSeconds: job.grace_seconds,
           maxRuntimeSeconds: job.max_runtime_seconds,
           lastFinishedRun: lastFinishedFromRow(job),
