@@ -282,6 +282,29 @@ describe("alerting", () => {
     assert.equal(discord.messages.length, 1, "no reminders for important jobs unless configured");
   });
 
+  it("pings JOBMON_HEARTBEAT_URL (GET) after every completed check, and not after a dry run", async () => {
+    await fresh();
+    const { createServer } = await import("node:http");
+    const pings: string[] = [];
+    const server = createServer((req, res) => {
+      pings.push(`${req.method} ${req.url}`);
+      res.end("OK");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as import("node:net").AddressInfo).port;
+    try {
+      const clock = new Clock(new Date("2026-11-30T10:00:00Z"));
+      const { monitor } = await setup(clock, { JOBMON_HEARTBEAT_URL: `http://127.0.0.1:${port}/ping/abc` });
+      await scheduleJob(c, "a", "*/5 * * * *", "select 1");
+      const report = await monitor.checkHealth();
+      assert.equal(report.heartbeat, "ok");
+      await monitor.checkHealth({ dryRun: true });
+      assert.deepEqual(pings, ["GET /ping/abc"]);
+    } finally {
+      server.close();
+    }
+  });
+
   it("`alerts test` reaches every route and reports each result", async () => {
     await fresh();
     const clock = new Clock(new Date("2026-11-30T10:00:00Z"));
