@@ -122,25 +122,28 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
     const lastDaily = new Date(todayAt <= t0.getTime() ? todayAt : todayAt - 24 * HOUR); // 11.5 or 12.5 hours ago
     const lastFive = new Date(Math.floor(t0.getTime() / (5 * MIN)) * 5 * MIN);
 
+    // The runs are inserted after a first check, so that the check below reads them all
+    // (a project's first check reads only each job's latest run).
+    const later: (() => Promise<void>)[] = [];
     // smoothed (cluster one)
     const sync = await scheduleJob(one, "sync-leads", "*/5 * * * *", "select 1");
-    await addRuns(one, sync, fires(lastFive, 5 * MIN, 30).map((at) => ({ at, status: "succeeded" })));
+    later.push(() => addRuns(one, sync, fires(lastFive, 5 * MIN, 30).map((at) => ({ at, status: "succeeded" }))));
     const imports = await scheduleJob(one, "import-leads", hourly, "select app.import_leads()");
-    await addRuns(one, imports, fires(lastHourly, HOUR, 12).map((at, i) => (i === 0 ? { at, status: "failed", message: XSS_ERROR } : i === 5 ? { at, status: "failed", message: "ERROR:  canceling statement due to statement timeout" } : { at, status: "succeeded" })));
+    later.push(() => addRuns(one, imports, fires(lastHourly, HOUR, 12).map((at, i) => (i === 0 ? { at, status: "failed", message: XSS_ERROR } : i === 5 ? { at, status: "failed", message: "ERROR:  canceling statement due to statement timeout" } : { at, status: "succeeded" }))));
     const enrich = await scheduleJob(one, "enrich-companies", hourly, "select app.enrich_companies(500)");
-    await addRuns(one, enrich, fires(new Date(lastHourly.getTime() - 3 * HOUR), HOUR, 9).map((at) => ({ at, status: "succeeded", seconds: 40 })));
+    later.push(() => addRuns(one, enrich, fires(new Date(lastHourly.getTime() - 3 * HOUR), HOUR, 9).map((at) => ({ at, status: "succeeded", seconds: 40 }))));
     const rebuild = await scheduleJob(one, "rebuild-search-index", daily, "reindex index concurrently leads_search_idx");
-    await addRuns(one, rebuild, fires(lastDaily, 24 * HOUR, 7).map((at, i) => ({ at, status: i === 0 ? "running" : "succeeded", seconds: 240 })));
+    later.push(() => addRuns(one, rebuild, fires(lastDaily, 24 * HOUR, 7).map((at, i) => ({ at, status: i === 0 ? "running" : "succeeded", seconds: 240 }))));
     const digest = await scheduleJob(one, "weekly-digest", "0 8 * * 1", "select app.send_weekly_digest()");
     await one.sql("update cron.job set active = false where jobid = $1", [digest]);
 
     // blingsting (cluster two)
     const crm = await scheduleJob(two, "crm-nightly-export", daily, `select net.http_post(url := 'https://abcdefghijklmnop.supabase.co/functions/v1/crm-export', headers := '{"Authorization": "Bearer ${JWT}"}'::jsonb)`);
-    await addRuns(two, crm, fires(lastDaily, 24 * HOUR, 7).map((at) => ({ at, status: "succeeded" })));
+    later.push(() => addRuns(two, crm, fires(lastDaily, 24 * HOUR, 7).map((at) => ({ at, status: "succeeded" }))));
     const dedupe = await scheduleJob(two, "dedupe-contacts", hourly, "call crm.dedupe_contacts()");
-    await addRuns(two, dedupe, fires(lastHourly, HOUR, 12).map((at, i) => (i < 3 ? { at, status: "failed", message: "ERROR:  deadlock detected\nDETAIL:  Process 4242 waits for ShareLock on transaction 7781; blocked by process 4243." } : { at, status: "succeeded" })));
+    later.push(() => addRuns(two, dedupe, fires(lastHourly, HOUR, 12).map((at, i) => (i < 3 ? { at, status: "failed", message: "ERROR:  deadlock detected\nDETAIL:  Process 4242 waits for ShareLock on transaction 7781; blocked by process 4243." } : { at, status: "succeeded" }))));
     const stats = await scheduleJob(two, "refresh-pipeline-stats", hourly, "refresh materialized view concurrently crm.pipeline_stats");
-    await addRuns(two, stats, fires(lastHourly, HOUR, 12).map((at) => ({ at, status: "succeeded", seconds: 12 })));
+    later.push(() => addRuns(two, stats, fires(lastHourly, HOUR, 12).map((at) => ({ at, status: "succeeded", seconds: 12 }))));
 
     const env = {
       SUPABASE_POSTGRES_URL: one.url,
@@ -155,6 +158,8 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
     clock = new Date(t0.getTime() - 6 * HOUR);
     monitor = new MonitoringAPI({ env, hub, now: () => clock ?? new Date(), deliver: { sleep: async () => {}, minIntervalMs: { discord: 0, telegram: 0 } } });
     await monitor.auditAllProjects();
+    await monitor.checkHealth();
+    for (const add of later) await add();
     clock = null;
     await monitor.updateJob("smoothed/import-leads", { criticality: "critical", description: "Imports leads from the landing-page forms" });
     await monitor.updateJob("smoothed/sync-leads", { description: "Pulls new leads from the CRM" });
@@ -285,13 +290,14 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
     await page.waitForURL(`**/jobs/${ids.get("import-leads")}`);
     assert.equal((await page.locator("h1").textContent())?.startsWith("import-leads"), true);
     const log = await page.$$eval("table.log tbody tr", (trs) => trs.map((tr) => Array.from(tr.children, (c) => (c.textContent ?? "").trim().replace(/\s+/g, " "))));
-    // The first check judges the latest run (older failures are history): one row for the
-    // check, with its run counts, and one for the failed run.
-    assert.equal(log.length, 2);
-    assert.deepEqual(log.map((r) => r[1]), ["✗ failed", "✗ failed"]);
+    // Newest first: the second check's row (with its run counts) and one row per failed run
+    // it found, then the first check's row (before any run).
+    assert.equal(log.length, 4);
+    assert.deepEqual(log.slice(0, 3).map((r) => r[1]), ["✗ failed", "✗ failed", "✗ failed"]);
     assert.match(log[0]?.[3] ?? "", /^10\/12 ok$/);
     assert.match(log[1]?.[2] ?? "", /^run \d+/);
-    assert.match(log[1]?.[4] ?? "", /<img src=x onerror=alert\(1\)>/);
+    assert.match(log[2]?.[2] ?? "", /^run \d+/);
+    assert.ok(log.slice(1, 3).some((r) => /<img src=x onerror=alert\(1\)>/.test(r[4] ?? "")), "the XSS error shows as text");
     const deliveries = await page.$$eval("table.deliveries tbody tr", (trs) => trs.map((tr) => Array.from(tr.children, (c) => (c.textContent ?? "").trim().replace(/\s+/g, " "))));
     assert.equal(deliveries.length, 1);
     assert.equal(deliveries[0]?.[1], "✓ delivered");
@@ -323,7 +329,7 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
 
     const job = (await (await fetch(`${dashboard.url}api/jobs/${ids.get("import-leads")}`)).json()) as { job: { job_name: string }; health_log: unknown[]; alert_deliveries: unknown[] };
     assert.equal(job.job.job_name, "import-leads");
-    assert.equal(job.health_log.length, 2);
+    assert.equal(job.health_log.length, 4);
     assert.equal(job.alert_deliveries.length, 1);
     const missing = await fetch(`${dashboard.url}api/jobs/00000000-0000-0000-0000-000000000000`);
     assert.equal(missing.status, 404);
