@@ -56,7 +56,7 @@ export function buildProgram(ctx: CliContext): Command {
   let api: MonitoringAPI | null = null;
   // A check that finds the embedded hub held by another process (most likely another check)
   // gives up quickly instead of queueing behind it; other commands wait their turn.
-  let hubWaitMs = 30_000;
+  let hubWaitMs = 60_000;
   const monitor = (): MonitoringAPI => (api ??= new MonitoringAPI({ config: resolveConfig(ctx.env), hubWaitMs }));
 
   const program = new Command("jobmon")

@@ -20,12 +20,14 @@ export class HubBusyError extends Error {
 export async function openEmbeddedHub(dir: string, options: { waitMs?: number } = {}): Promise<Db> {
   const path = resolve(dir);
   mkdirSync(path, { recursive: true });
-  const waitMs = options.waitMs ?? 30_000;
+  const waitMs = options.waitMs ?? 60_000;
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(path, {
       lockfilePath: `${path}/hub.lock`,
-      stale: 15_000,
+      // The holder refreshes the lock every 5 s; only a lock untouched for 30 s (a process
+      // that died) is taken over, even on a machine too busy to run timers on time.
+      stale: 30_000,
       update: 5_000,
       retries: waitMs > 0 ? { retries: Math.ceil(waitMs / 250), factor: 1, minTimeout: 250, maxTimeout: 250 } : 0,
     });
