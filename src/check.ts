@@ -26,7 +26,7 @@ import { applyFunctionOutcomes, collectFunctions, evaluateFunctions, functionInv
 import { type ProjectConnector, withProject } from "./sources/connect.js";
 import type { ManagementApi } from "./sources/management-api.js";
 import { type PgNetRead, readNetResponses } from "./sources/pgnet.js";
-import { type CronInventory, type CronRun, isOpenRun, readCronInventory, readRuns, type SchedulerState } from "./sources/pgcron.js";
+import { type CronInventory, type CronRun, isOpenRun, readCronInventory, readRuns } from "./sources/pgcron.js";
 import type { Criticality, JobStatus, ProjectStatus } from "./types.js";
 
 /** The `check --json` report (issue 3's contract). */
@@ -70,7 +70,6 @@ export interface CheckOptions {
 interface Collected {
   project: ProjectConfig;
   inventory: CronInventory;
-  scheduler: SchedulerState;
   runs: CronRun[];
   reread: CronRun[];
   cursor: number | null;
@@ -121,10 +120,10 @@ async function collectProject(
         ]);
         const warnings = [...net.warnings];
         if (inventory.pgCronVersion === null) {
-          return { project, inventory, scheduler: inventory.scheduler, runs: [], reread: [], cursor: null, truncated: false, net: net.read, warnings };
+          return { project, inventory, runs: [], reread: [], cursor: null, truncated: false, net: net.read, warnings };
         }
         if (batch instanceof Error) throw batch;
-        return { project, inventory, scheduler: inventory.scheduler, ...batch, net: net.read, warnings };
+        return { project, inventory, ...batch, net: net.read, warnings };
       },
       connect,
     );
@@ -253,7 +252,8 @@ async function judgeProject(
     return { status: "unreachable", reason: `cannot connect: ${collection.error}`, warnings: [], jobs, verdicts: new Map(), runsByJob: new Map() };
   }
   const data = collection.data;
-  const { project, inventory, scheduler, functions } = data;
+  const { project, inventory, functions } = data;
+  const { scheduler } = inventory;
   const warnings = [...inventory.warnings, ...data.warnings];
   if (functions.note) warnings.push(functions.note);
   await recordDiscovery(tx, project.name, { projectRef: project.ref, pgCronVersion: inventory.pgCronVersion, timezone: inventory.timezone, role: inventory.role, seesAllJobs: inventory.seesAllJobs }, now);
@@ -555,20 +555,17 @@ function evaluateProjectJobs(
     list.push(run);
     byJobid.set(run.jobid, list);
   }
-  const firstCheck = previous?.run_cursor === null || previous?.run_cursor === undefined;
   const openSeen = (previous?.open_runs ?? {}) as Record<string, string>;
   const verdicts = new Map<string, Verdict>();
   const runsByJob = new Map<string, RunFact[]>();
   for (const job of jobs) {
-    let runs = (byJobid.get(Number(job.source_id)) ?? []).map((r) => {
+    // (A project's first check: readRuns already returned only each job's latest finished
+    // run and its open ones.)
+    const runs = (byJobid.get(Number(job.source_id)) ?? []).map((r) => {
       const seen = openSeen[String(r.runid)];
       return toRunFact(r, seen ? new Date(seen) : now, config.secrets);
     });
     runsByJob.set(job.id, runs);
-    if (firstCheck) {
-      const finished = runs.filter((r) => !isOpenRun(r.status));
-      runs = [...finished.slice(-1), ...runs.filter((r) => isOpenRun(r.status))].sort((a, b) => a.runid - b.runid);
-    }
     verdicts.set(
       job.id,
       evaluateJob(
@@ -582,7 +579,7 @@ function evaluateProjectJobs(
           lastFinishedRun: lastFinishedFromRow(job),
           runs,
         },
-        { pgCronVersion: data.inventory.pgCronVersion, timezone: data.inventory.timezone, logRunOff: data.scheduler.logRun === false },
+        { pgCronVersion: data.inventory.pgCronVersion, timezone: data.inventory.timezone, logRunOff: data.inventory.scheduler.logRun === false },
         now,
         job.consecutive_failures,
       ),

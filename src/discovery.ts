@@ -6,7 +6,7 @@ import { syncInventory, type DiscoveredJob, type SyncResult } from "./hub/invent
 import { ensureProject, recordDiscovery } from "./hub/projects.js";
 import { collectFunctions, type FunctionsCollected, functionInventory, managementApi, NO_TOKEN_NOTE } from "./edge-functions.js";
 import { type ProjectConnector, withProject } from "./sources/connect.js";
-import type { ManagementApi } from "./sources/management-api.js";
+import type { EdgeFunctionInfo, ManagementApi } from "./sources/management-api.js";
 import { cronJobNames, readCronInventory, type CronInventory } from "./sources/pgcron.js";
 
 export interface ProjectDiscovery {
@@ -70,6 +70,7 @@ export async function recordInventory(
   hub: Db,
   project: ProjectConfig,
   inventory: CronInventory,
+  functions: readonly EdgeFunctionInfo[] | null,
   at: Date,
 ): Promise<SyncResult> {
   return hub.transaction(async (tx) => {
@@ -85,7 +86,15 @@ export async function recordInventory(
       },
       at,
     );
-    return syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), at);
+    const sync = await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), at);
+    if (functions) {
+      const fsync = await syncInventory(tx, project.name, "edge_function", functionInventory(functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), at);
+      sync.inserted.push(...fsync.inserted);
+      sync.changed.push(...fsync.changed);
+      sync.removed.push(...fsync.removed);
+      sync.unchanged += fsync.unchanged;
+    }
+    return sync;
   });
 }
 
@@ -130,13 +139,7 @@ export async function discover(
       continue;
     }
     const { inventory } = entry;
-    const sync = await recordInventory(hub, project, inventory, at);
-    if (fns.functions) {
-      const fsync = await syncInventory(hub, project.name, "edge_function", functionInventory(fns.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), at);
-      sync.inserted.push(...fsync.inserted);
-      sync.changed.push(...fsync.changed);
-      sync.removed.push(...fsync.removed);
-    }
+    const sync = await recordInventory(hub, project, inventory, fns.functions, at);
     projects.push({
       project_name: project.name,
       status: "ok",
