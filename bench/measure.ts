@@ -119,6 +119,9 @@ export interface ConnectionSpan {
  * The real connector (postgres.js, one connection per project), recording when each
  * project's connection was opened and closed, its statements and the run rows it read.
  */
+/** jobmon's statements that return runs (forward pages, a first check's read, re-reads). */
+const RUN_READ = /from cron\.job_run_details\s+where runid/;
+
 export function spanningConnector(spans: ConnectionSpan[], base: ProjectConnector = connectProject): ProjectConnector {
   return (project, timeoutMs) => {
     const db = base(project, timeoutMs);
@@ -129,8 +132,17 @@ export function spanningConnector(spans: ConnectionSpan[], base: ProjectConnecto
       async query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
         const rows = await db.query<T>(sql, params);
         span.queries++;
-        if (/from cron\.job_run_details where runid/.test(sql)) span.runRows += rows.length;
+        if (RUN_READ.test(sql)) span.runRows += rows.length;
         return rows;
+      },
+      async batch(statements: readonly string[]): Promise<Row[][]> {
+        const results = await db.batch(statements);
+        span.queries += statements.length;
+        statements.forEach((sql, i) => {
+          // (A first check's statement answers one row without a run on an empty table.)
+          if (RUN_READ.test(sql)) span.runRows += results[i]?.filter((row) => row.runid !== null).length ?? 0;
+        });
+        return results;
       },
       async close() {
         await db.close();

@@ -34,6 +34,11 @@ export function fromPGlite(pg: PGliteLike, onClose?: () => Promise<void>): Db {
     dialect: "pglite",
     query: base.query,
     exec: base.exec,
+    async batch(statements) {
+      if (statements.length === 0) return [];
+      const results = await pg.exec(statements.join(";\n"));
+      return results.map((r) => r.rows as Row[]);
+    },
     async transaction(fn) {
       return pg.transaction((tx) => fn(queryable(tx)));
     },

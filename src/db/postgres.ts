@@ -62,6 +62,13 @@ function wrap(sql: postgres.Sql): Db {
     dialect: "postgres",
     query: base.query,
     exec: base.exec,
+    async batch(statements) {
+      if (statements.length === 0) return [];
+      const result = await sql.unsafe(statements.join(";\n")).simple();
+      // One statement answers one result; several, a list of them.
+      const results = (statements.length === 1 ? [result] : result) as unknown as Iterable<Row>[];
+      return Array.from(results, (rows) => Array.from(rows));
+    },
     async transaction(fn) {
       return (await sql.begin((tx) => fn(queryable(tx)))) as Awaited<ReturnType<typeof fn>>;
     },

@@ -1,9 +1,14 @@
-import type { Queryable } from "../db/types.js";
+import type { Queryable, Row } from "../db/types.js";
 import { errorMessage } from "../errors.js";
+import { type ProjectFacts, readProjectFacts, type SchedulerState } from "./facts.js";
+import { sqlBigintArray, sqlInt } from "./literal.js";
+
+export type { SchedulerState } from "./facts.js";
 
 /**
  * Everything jobmon reads from a monitored project's pg_cron. SQL against monitored
- * projects lives in sources/ only; it is read-only and uses bound parameters.
+ * projects lives in sources/ only; it is read-only, and its only values are jobmon's own
+ * numbers, written as checked literals (literal.ts says why).
  */
 
 export interface CronJob {
@@ -27,70 +32,50 @@ export interface CronInventory {
   seesAllJobs: boolean;
   jobs: CronJob[];
   warnings: string[];
-  /** Whether pg_cron is running jobs at all (read in the same statement). */
+  /** Whether pg_cron is running jobs at all (read with the other facts). */
   scheduler: SchedulerState;
 }
 
-interface ProjectFacts extends Record<string, unknown> {
-  role: string;
-  rolsuper: boolean;
-  rolbypassrls: boolean;
-  extversion: string | null;
-  timezone: string | null;
-  launch_active_jobs: string | null;
-  log_run: string | null;
-  launcher_running: boolean;
+export const CRON_JOBS_SQL = `select jobid, jobname, schedule, command, active, username::text as username, database::text as database
+  from cron.job order by jobid`;
+
+/** cron.job, in jobid order. Only meaningful where the facts show pg_cron installed. */
+export async function readCronJobs(db: Queryable): Promise<CronJob[]> {
+  return db.query<CronJob & Record<string, unknown>>(CRON_JOBS_SQL);
 }
 
-/**
- * Everything but the jobs in one statement without parameters: a project may sit behind
- * 100+ ms of latency, and each statement is a round trip. Settings come from pg_settings,
- * which hides superuser-only ones (cron.*) from other roles instead of failing the query
- * as current_setting does; a hidden setting falls back to its default.
- */
-const FACTS_SQL = `select current_user::text as role,
-       coalesce(r.rolsuper, false) as rolsuper, coalesce(r.rolbypassrls, false) as rolbypassrls,
-       (select extversion from pg_extension where extname = 'pg_cron') as extversion,
-       (select setting from pg_settings where name = 'cron.timezone') as timezone,
-       (select setting from pg_settings where name = 'cron.launch_active_jobs') as launch_active_jobs,
-       (select setting from pg_settings where name = 'cron.log_run') as log_run,
-       exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as launcher_running
-  from (select 1) as one left join pg_roles r on r.rolname = current_user`;
+/** Without cron.job there is no inventory: the project cannot be checked. */
+export function cronJobsUnreadable(role: string, error: unknown): Error {
+  return new Error(`cannot read cron.job as ${role} (${errorMessage(error)}); grant USAGE on schema cron`, { cause: error });
+}
 
-export async function readCronInventory(db: Queryable): Promise<CronInventory> {
-  const warnings: string[] = [];
-  const [facts] = await db.query<ProjectFacts>(FACTS_SQL);
-  if (!facts) throw new Error("could not read the project's role and pg_cron facts");
-  const roleName = facts.role;
-  const seesAllJobs = facts.rolsuper || facts.rolbypassrls;
-  const flag = (v: string | null) => (v === null ? null : v === "on" || v === "true");
-  const scheduler: SchedulerState = {
-    launcherRunning: facts.launcher_running,
-    launchActiveJobs: flag(facts.launch_active_jobs),
-    logRun: flag(facts.log_run),
-  };
-  if (!facts.extversion) {
-    return { pgCronVersion: null, timezone: "GMT", role: roleName, seesAllJobs, jobs: [], warnings: ["pg_cron is not installed in this database"], scheduler };
+/** The facts and cron.job together: what discovery records. */
+export function cronInventory(facts: ProjectFacts, jobs: CronJob[]): CronInventory {
+  const { role, seesAllJobs, scheduler } = facts;
+  if (!facts.pgCronVersion) {
+    return { pgCronVersion: null, timezone: "GMT", role, seesAllJobs, jobs: [], warnings: ["pg_cron is not installed in this database"], scheduler };
   }
   // cron.timezone arrived in 1.5; 1.4 accepts the setting but schedules in GMT regardless.
-  const before15 = /^1\.[0-4](?:\D|$)|^0\./.test(facts.extversion);
-  const timezone = before15 ? "GMT" : facts.timezone || "GMT";
+  const before15 = /^1\.[0-4](?:\D|$)|^0\./.test(facts.pgCronVersion);
+  const timezone = before15 ? "GMT" : facts.cronTimezone || "GMT";
+  const warnings: string[] = [];
   if (!seesAllJobs) {
     warnings.push(
-      `role ${roleName} has neither SUPERUSER nor BYPASSRLS: pg_cron's row-level security shows it only the jobs it owns. ` +
+      `role ${role} has neither SUPERUSER nor BYPASSRLS: pg_cron's row-level security shows it only the jobs it owns. ` +
         `Connect as a role with BYPASSRLS (on Supabase: supabase_read_only_user) to see every job.`,
     );
   }
-  let jobs: CronJob[];
-  try {
-    jobs = await db.query<CronJob & Record<string, unknown>>(
-      `select jobid, jobname, schedule, command, active, username::text as username, database::text as database
-         from cron.job order by jobid`,
-    );
-  } catch (error) {
-    throw new Error(`cannot read cron.job as ${roleName} (${errorMessage(error)}); grant USAGE on schema cron`, { cause: error });
-  }
-  return { pgCronVersion: facts.extversion, timezone, role: roleName, seesAllJobs, jobs, warnings, scheduler };
+  return { pgCronVersion: facts.pgCronVersion, timezone, role, seesAllJobs, jobs, warnings, scheduler };
+}
+
+/** Facts, then cron.job when pg_cron is there (discovery; a check pipelines more, see project.ts). */
+export async function readCronInventory(db: Queryable): Promise<CronInventory> {
+  const facts = await readProjectFacts(db);
+  if (!facts.pgCronVersion) return cronInventory(facts, []);
+  const jobs = await readCronJobs(db).catch((error: unknown) => {
+    throw cronJobsUnreadable(facts.role, error);
+  });
+  return cronInventory(facts, jobs);
 }
 
 /**
@@ -133,6 +118,8 @@ export function isOpenRun(status: string): boolean {
 const RUN_COLUMNS = `runid, jobid, job_pid, database::text as database, username::text as username, status,
   left(return_message, $RETURN_LIMIT) as return_message, start_time, end_time`;
 
+const OPEN_SQL_LIST = OPEN_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
+
 export interface RunWindow {
   /** Highest runid already read; null on a project's first check. */
   cursor: number | null;
@@ -163,62 +150,78 @@ export interface RunBatch {
  * runs, not the size of the history (which pg_cron never cleans).
  */
 export async function readRuns(db: Queryable, window: RunWindow): Promise<RunBatch> {
-  const pageSize = window.pageSize ?? 5_000;
+  const read = startRunsRead(window);
+  return read.finish(db, await Promise.all(read.statements.map((statement) => db.query(statement))));
+}
+
+/** A read of runs in two halves, so that a caller can send its first statements with others. */
+export interface RunsRead {
+  /** The first page (or a first check's whole read) and the re-read of open runs: independent, sent together. */
+  statements: string[];
+  /** Their rows → the batch, reading further pages when the first one came back full. */
+  finish(db: Queryable, results: readonly Row[][]): Promise<RunBatch>;
+}
+
+/** The rows of one statement of a batch, typed by the caller that wrote the statement. */
+const rowsOf = <T>(results: readonly Row[][], i: number): T[] => (results[i] ?? []) as unknown as T[];
+
+export function startRunsRead(window: RunWindow): RunsRead {
+  const pageSize = Math.max(1, Math.floor(window.pageSize ?? 5_000));
   const maxRows = window.maxRows ?? 50_000;
-  const columns = RUN_COLUMNS.replace("$RETURN_LIMIT", String(Math.max(1, Math.floor(window.returnMessageLimit ?? 8_192))));
+  const columns = RUN_COLUMNS.replace("$RETURN_LIMIT", sqlInt(Math.max(1, Math.floor(window.returnMessageLimit ?? 8_192))));
   const reread = window.openRunIds.length
-    ? db.query<CronRun & Record<string, unknown>>(
-        `select ${columns} from cron.job_run_details
-          where runid = any (select (jsonb_array_elements_text($1::text::jsonb))::bigint) order by runid`,
-        [JSON.stringify(window.openRunIds)],
-      )
-    : Promise.resolve([]);
-  // Awaited below; a handler now keeps an early failure elsewhere from leaving it unhandled.
-  reread.catch(() => {});
+    ? [`select ${columns} from cron.job_run_details where runid = any (${sqlBigintArray(window.openRunIds)}) order by runid`]
+    : [];
+  const rereadRows = (results: readonly Row[][]) => (reread.length ? rowsOf<CronRun>(results, 1) : []);
+
   if (window.cursor === null) {
     // First check: of the most recent `bootstrapRuns` runs (an index range below max(runid),
     // one probe), only what a verdict needs: each job's latest finished run and the runs
-    // still open. Old failures that healed long ago are history, not news.
-    const [top] = await db.query<{ max: number | null }>("select max(runid) as max from cron.job_run_details");
-    const max = top?.max ?? 0;
-    const from = Math.max(0, max - (window.bootstrapRuns ?? 10_000));
-    const runs = await db.query<CronRun & Record<string, unknown>>(
-      `select * from (
-         select distinct on (jobid) ${columns} from cron.job_run_details
-          where runid > $1 and runid <= $2 and status not in ('starting', 'connecting', 'sending', 'running')
-          order by jobid, runid desc) as latest
-       union all
-       select ${columns} from cron.job_run_details
-        where runid > $1 and runid <= $2 and status in ('starting', 'connecting', 'sending', 'running')
-       order by runid`,
-      [from, max],
-    );
-    return { runs, reread: await reread, cursor: max, truncated: false };
+    // still open. Old failures that healed long ago are history, not news. max(runid) comes
+    // back on every row (and alone on an empty table) so that the cursor is exactly the top
+    // of what this statement read.
+    const back = sqlInt(Math.max(0, Math.floor(window.bootstrapRuns ?? 10_000)));
+    const first = `with top as (select coalesce(max(runid), 0) as top from cron.job_run_details)
+       select top.top, r.* from top left join lateral (
+         select * from (
+           select distinct on (jobid) ${columns} from cron.job_run_details
+            where runid > top.top - ${back} and runid <= top.top and status not in (${OPEN_SQL_LIST})
+            order by jobid, runid desc) as latest
+         union all
+         select ${columns} from cron.job_run_details
+          where runid > top.top - ${back} and runid <= top.top and status in (${OPEN_SQL_LIST})
+       ) as r on true
+       order by r.runid`;
+    return {
+      statements: [first, ...reread],
+      async finish(_db, results) {
+        const rows = rowsOf<CronRun & { top: number }>(results, 0);
+        const runs = rows.filter((row) => row.runid !== null).map(({ top: _top, ...run }) => run as CronRun);
+        return { runs, reread: rereadRows(results), cursor: rows[0]?.top ?? 0, truncated: false };
+      },
+    };
   }
-  let cursor = window.cursor;
-  const runs: CronRun[] = [];
-  let truncated = false;
-  for (;;) {
-    const page: CronRun[] = await db.query<CronRun & Record<string, unknown>>(
-      `select ${columns} from cron.job_run_details where runid > $1 order by runid limit $2`,
-      [cursor, pageSize],
-    );
-    runs.push(...page);
-    if (page.length > 0) cursor = (page[page.length - 1] as CronRun).runid;
-    if (page.length < pageSize) break;
-    if (runs.length >= maxRows) {
-      truncated = true;
-      break;
-    }
-  }
-  return { runs, reread: await reread, cursor, truncated };
-}
 
-export interface SchedulerState {
-  /** pg_cron's launcher is a running background worker. */
-  launcherRunning: boolean;
-  /** cron.launch_active_jobs (1.6): off means nothing runs. null when unreadable. */
-  launchActiveJobs: boolean | null;
-  /** cron.log_run: off means pg_cron writes no run rows at all. null when unreadable. */
-  logRun: boolean | null;
+  const page = (after: number) => `select ${columns} from cron.job_run_details where runid > ${sqlInt(after)} order by runid limit ${sqlInt(pageSize)}`;
+  const start = window.cursor;
+  return {
+    statements: [page(start), ...reread],
+    async finish(db, results) {
+      let cursor = start;
+      const runs: CronRun[] = [];
+      let truncated = false;
+      let rows = rowsOf<CronRun>(results, 0);
+      for (;;) {
+        runs.push(...rows);
+        if (rows.length > 0) cursor = (rows[rows.length - 1] as CronRun).runid;
+        if (rows.length < pageSize) break;
+        if (runs.length >= maxRows) {
+          truncated = true;
+          break;
+        }
+        rows = await db.query<CronRun & Row>(page(cursor));
+      }
+      return { runs, reread: rereadRows(results), cursor, truncated };
+    },
+  };
 }

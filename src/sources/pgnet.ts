@@ -1,5 +1,7 @@
-import type { Queryable } from "../db/types.js";
+import type { Queryable, Row } from "../db/types.js";
 import { errorMessage } from "../errors.js";
+import { type ProjectFacts, readProjectFacts } from "./facts.js";
+import { sqlInt, sqlSeconds, sqlTimestamptz } from "./literal.js";
 
 /**
  * pg_net's responses, read from a monitored project (PLATFORM.md "pg_net").
@@ -87,92 +89,122 @@ export interface NetReadOptions {
 
 const FAILED = "(status_code >= 400 or error_msg is not null or coalesce(timed_out, false))";
 
+type Unavailable = Extract<PgNetRead, { available: false }>;
+type Available = Extract<PgNetRead, { available: true }>;
+
+/** Why pg_net's responses cannot be read here, from the project's facts; null when they can. */
+export function netUnavailable(facts: Pick<ProjectFacts, "pgNet" | "role">): Unavailable | null {
+  if (facts.pgNet === "absent") return { available: false, kind: "absent", reason: "pg_net is not installed (no net._http_response)" };
+  if (facts.pgNet === "forbidden") {
+    return {
+      available: false,
+      kind: "forbidden",
+      reason: `role ${facts.role} cannot read net._http_response: grant usage on schema net and select on net._http_response to it, or pg_net failures stay invisible`,
+    };
+  }
+  return null;
+}
+
 /**
  * Reads the responses stored since `cursor`. A project without pg_net (no `net` schema or
  * no `net._http_response`) answers `{available: false, kind: "absent"}` without an error.
  */
 export async function readNetResponses(db: Queryable, options: NetReadOptions): Promise<PgNetRead> {
+  const facts = await readProjectFacts(db);
+  return netUnavailable(facts) ?? readNetPages(db, options);
+}
+
+/**
+ * The pages of a read, for a project whose facts show `net._http_response` readable (a
+ * check learns that in the statement that opens it, see project.ts).
+ */
+export async function readNetPages(db: Queryable, options: NetReadOptions): Promise<Available> {
+  const read = startNetRead(options);
+  return read.finish(db, await queryNet(db, read.statement));
+}
+
+/**
+ * A read of responses in two halves, so that a caller can send its first statement with
+ * others. That statement also fixes the read's bounds on the database clock — the upper bound
+ * every page shares, the lower one of a first read, and pg_net.ttl — and returns them on an
+ * empty read too: one round trip when everything fits one page.
+ */
+export function startNetRead(options: NetReadOptions): { statement: string; finish(db: Queryable, rows: readonly Row[]): Promise<Available> } {
   const pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
   const maxRows = Math.max(pageSize, Math.floor(options.maxRows ?? 20_000));
   const contentLimit = Math.max(1, Math.floor(options.contentLimit ?? 2000));
   const bootstrapSeconds = Math.max(0, options.bootstrapSeconds ?? 3600);
   const settleSeconds = Math.max(0, options.settleSeconds ?? 10);
 
-  // From the catalogs, by oid: naming `net._http_response` (to_regclass, has_table_privilege
-  // with text) already needs USAGE on the schema, and would fail where we want a reason.
-  const [probe] = await db.query<{ present: boolean; can_read: boolean | null; role: string }>(
-    `select c.oid is not null as present,
-            has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(c.oid, 'SELECT') as can_read,
-            current_user::text as role
-       from (select 1) as one
-       left join pg_namespace n on n.nspname = 'net'
-       left join pg_class c on c.relnamespace = n.oid and c.relname = '_http_response'`,
-  );
-  if (!probe?.present) return { available: false, kind: "absent", reason: "pg_net is not installed (no net._http_response)" };
-  if (!probe.can_read) {
-    return {
-      available: false,
-      kind: "forbidden",
-      reason: `role ${probe.role} cannot read net._http_response: grant usage on schema net and select on net._http_response to it, or pg_net failures stay invisible`,
-    };
-  }
+  // Cursor (created_ms, id): `created >= after` is the index range (created_ms <= created);
+  // the OR skips rows read before.
+  const pageSql = (after: string, afterId: string, upper: string) =>
+    `select id, date_trunc('milliseconds', created) as created, status_code, coalesce(timed_out, false) as timed_out,
+            left(error_msg, ${sqlInt(contentLimit)}) as error_msg, content_type,
+            case when ${FAILED} then left(content, ${sqlInt(contentLimit + 1)}) end as content,
+            ${FAILED} as failed
+       from net._http_response
+      where created >= ${after} and (date_trunc('milliseconds', created) > ${after} or id > ${afterId}) and created < ${upper}
+      order by date_trunc('milliseconds', created), id
+      limit ${sqlInt(pageSize)}`;
+  const from = options.cursor ? { after: sqlTimestamptz(options.cursor.created), id: sqlInt(options.cursor.id) } : { after: "b.lower", id: "0" };
+  const statement = `with b as (select now() - ${sqlSeconds(settleSeconds)} as upper, now() - ${sqlSeconds(bootstrapSeconds)} as lower,
+                     current_setting('pg_net.ttl', true) as ttl)
+   select b.upper, b.ttl, r.* from b left join lateral (${pageSql(from.after, from.id, "b.upper")}) as r on true
+   order by r.created, r.id`;
 
-  // One upper bound (database clock) for every page, so the pages of one read agree.
-  // pg_net.ttl comes in the same statement: each statement is a round trip to a project
-  // that may be far away.
-  const [bounds] = await db.query<{ upper: Date; lower: Date; ttl: string | null }>(
-    `select now() - make_interval(secs => $1) as upper, now() - make_interval(secs => $2) as lower,
-            current_setting('pg_net.ttl', true) as ttl`,
-    [settleSeconds, bootstrapSeconds],
-  );
-  if (!bounds) throw new Error("net._http_response: could not read the database clock");
-  const warnings: string[] = [];
-  const ttlSeconds = parseIntervalSeconds(bounds.ttl) ?? DEFAULT_TTL_SECONDS;
-  if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1000) {
-    warnings.push(
-      `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): ` +
-        "responses stored in between may already have been deleted",
-    );
-  }
+  return {
+    statement,
+    async finish(db, rows) {
+      const firstRows = rows as (RawResponse & Bounds)[];
+      const bounds = firstRows[0];
+      if (!bounds) throw new Error("net._http_response: could not read the database clock");
+      const warnings: string[] = [];
+      const ttlSeconds = parseIntervalSeconds(bounds.ttl) ?? DEFAULT_TTL_SECONDS;
+      if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1000) {
+        warnings.push(
+          `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): ` +
+            "responses stored in between may already have been deleted",
+        );
+      }
 
-  // Cursor (created_ms, id): `created >= $1` is the index range (created_ms <= created); the
-  // OR skips rows read before.
-  let after: NetCursor = options.cursor ?? { created: bounds.lower, id: 0 };
-  const responses: PgNetResponse[] = [];
-  let truncated = false;
-  for (;;) {
-    let page: RawResponse[];
-    try {
-      page = await db.query<RawResponse>(
-        `select id, date_trunc('milliseconds', created) as created, status_code, coalesce(timed_out, false) as timed_out,
-                left(error_msg, $4) as error_msg, content_type,
-                case when ${FAILED} then left(content, $4 + 1) end as content,
-                ${FAILED} as failed
-           from net._http_response
-          where created >= $1 and (date_trunc('milliseconds', created) > $1 or id > $2) and created < $3
-          order by date_trunc('milliseconds', created), id
-          limit $5`,
-        [after.created, after.id, bounds.upper, contentLimit, pageSize],
-      );
-    } catch (error) {
-      throw new Error(`cannot read net._http_response: ${errorMessage(error)}`, { cause: error });
-    }
-    for (const row of page) responses.push(toResponse(row, contentLimit));
-    const last = page.at(-1);
-    if (last) after = { created: last.created, id: Number(last.id) };
-    if (page.length < pageSize) break;
-    if (responses.length >= maxRows) {
-      truncated = true;
-      break;
-    }
-  }
+      const responses: PgNetResponse[] = [];
+      let truncated = false;
+      let page: RawResponse[] = firstRows.filter((row) => row.id !== null);
+      for (;;) {
+        for (const row of page) responses.push(toResponse(row, contentLimit));
+        if (page.length < pageSize) break;
+        if (responses.length >= maxRows) {
+          truncated = true;
+          break;
+        }
+        const last = responses[responses.length - 1] as PgNetResponse;
+        page = (await queryNet(db, pageSql(sqlTimestamptz(last.created), sqlInt(last.id), sqlTimestamptz(bounds.upper)))) as RawResponse[];
+      }
 
-  const cursor = responses.length > 0 ? after : (options.cursor ?? { created: bounds.upper, id: 0 });
-  return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, warnings };
+      const last = responses.at(-1);
+      const cursor = last ? { created: last.created, id: last.id } : (options.cursor ?? { created: bounds.upper, id: 0 });
+      return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, warnings };
+    },
+  };
+}
+
+async function queryNet(db: Queryable, statement: string): Promise<Row[]> {
+  try {
+    return await db.query(statement);
+  } catch (error) {
+    throw new Error(`cannot read net._http_response: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+interface Bounds extends Record<string, unknown> {
+  upper: Date;
+  ttl: string | null;
 }
 
 interface RawResponse extends Record<string, unknown> {
-  id: number | string;
+  /** null only on the bounds row of an empty first page. */
+  id: number | string | null;
   created: Date;
   status_code: number | null;
   timed_out: boolean;

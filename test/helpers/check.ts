@@ -24,6 +24,8 @@ export interface RecordedQuery {
   sql: string;
   params: readonly unknown[];
   rows: number;
+  /** Sent in one message with others (Db.batch). */
+  batch?: boolean;
 }
 
 /** The real connector, with every query recorded (to prove what a check reads). */
@@ -35,7 +37,12 @@ export function recordingConnector(log: RecordedQuery[]): ProjectConnector {
       log.push({ project: project.name, sql, params, rows: rows.length });
       return rows;
     };
-    return { ...db, query } as Db & Queryable;
+    const batch = async (statements: readonly string[]): Promise<Row[][]> => {
+      const results = await db.batch(statements);
+      statements.forEach((sql, i) => log.push({ project: project.name, sql, params: [], rows: results[i]?.length ?? 0, batch: true }));
+      return results;
+    };
+    return { ...db, query, batch } as Db & Queryable;
   };
 }
 

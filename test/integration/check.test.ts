@@ -129,9 +129,9 @@ describe("a health check against real pg_cron", () => {
     assert.equal(report.jobs[0]?.status, "success");
     const runReads = log.filter((q) => /from cron\.job_run_details/.test(q.sql));
     assert.ok(runReads.length >= 1);
-    for (const q of runReads) assert.match(q.sql, /where runid > \$1 order by runid limit \$2|runid = any/, "every read is an index range or lookup on runid");
-    const forward = runReads.filter((q) => /runid > \$1/.test(q.sql));
-    assert.equal(forward[0]?.params[0], max, "reads forward from the cursor");
+    for (const q of runReads) assert.match(q.sql, /where runid > \d+ order by runid limit \d+$|runid = any/, "every read is an index range or lookup on runid");
+    const forward = runReads.filter((q) => /runid > \d+/.test(q.sql));
+    assert.match(forward[0]?.sql ?? "", new RegExp(`where runid > ${max} order by`), "reads forward from the cursor");
     assert.equal(forward.reduce((sum, q) => sum + q.rows, 0), 3, "only the three new rows");
   });
 

@@ -1,0 +1,83 @@
+import type { Queryable, Row } from "../db/types.js";
+
+/**
+ * What a check needs to know about a monitored project before it reads anything else: the
+ * role it connected as, pg_cron's version, settings and launcher, and whether pg_net's
+ * response table is there and readable. One statement without parameters: a project may sit
+ * behind 100+ ms of latency, and each statement is a round trip.
+ */
+
+export interface SchedulerState {
+  /** pg_cron's launcher is a running background worker. */
+  launcherRunning: boolean;
+  /** cron.launch_active_jobs (1.6): off means nothing runs. null when unreadable. */
+  launchActiveJobs: boolean | null;
+  /** cron.log_run: off means pg_cron writes no run rows at all. null when unreadable. */
+  logRun: boolean | null;
+}
+
+export interface ProjectFacts {
+  role: string;
+  /** Superuser or BYPASSRLS: pg_cron's row-level security shows other roles only their own jobs. */
+  seesAllJobs: boolean;
+  /** pg_extension.extversion, e.g. "1.4-1" or "1.6"; null when pg_cron is not installed. */
+  pgCronVersion: string | null;
+  /** The cron.timezone setting; null where absent or hidden (a superuser-only setting). */
+  cronTimezone: string | null;
+  scheduler: SchedulerState;
+  /** pg_net's `net._http_response`: not there, there but not readable by this role, or readable. */
+  pgNet: "absent" | "forbidden" | "readable";
+}
+
+interface FactsRow extends Record<string, unknown> {
+  role: string;
+  rolsuper: boolean;
+  rolbypassrls: boolean;
+  extversion: string | null;
+  timezone: string | null;
+  launch_active_jobs: string | null;
+  log_run: string | null;
+  launcher_running: boolean;
+  net_present: boolean;
+  net_readable: boolean | null;
+}
+
+/**
+ * Settings come from pg_settings, which hides superuser-only ones (cron.*) from other roles
+ * instead of failing the query as current_setting does; a hidden setting falls back to its
+ * default. pg_net's table is found in the catalogs by oid: naming `net._http_response`
+ * (to_regclass, has_table_privilege with text) already needs USAGE on the schema, and would
+ * fail where we want a reason.
+ */
+export const FACTS_SQL = `select current_user::text as role,
+       coalesce(r.rolsuper, false) as rolsuper, coalesce(r.rolbypassrls, false) as rolbypassrls,
+       (select extversion from pg_extension where extname = 'pg_cron') as extversion,
+       (select setting from pg_settings where name = 'cron.timezone') as timezone,
+       (select setting from pg_settings where name = 'cron.launch_active_jobs') as launch_active_jobs,
+       (select setting from pg_settings where name = 'cron.log_run') as log_run,
+       exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as launcher_running,
+       net.oid is not null as net_present,
+       has_schema_privilege(net.nsp, 'USAGE') and has_table_privilege(net.oid, 'SELECT') as net_readable
+  from (select 1) as one
+  left join pg_roles r on r.rolname = current_user
+  left join (select c.oid, n.oid as nsp from pg_namespace n join pg_class c on c.relnamespace = n.oid
+              where n.nspname = 'net' and c.relname = '_http_response') as net on true`;
+
+export async function readProjectFacts(db: Queryable): Promise<ProjectFacts> {
+  return projectFacts((await db.query(FACTS_SQL))[0]);
+}
+
+/** FACTS_SQL's row, read. */
+export function projectFacts(result: Row | undefined): ProjectFacts {
+  if (!result) throw new Error("could not read the project's role and pg_cron facts");
+  const row = result as FactsRow;
+  const flag = (v: string | null) => (v === null ? null : v === "on" || v === "true");
+  return {
+    role: row.role,
+    seesAllJobs: row.rolsuper || row.rolbypassrls,
+    pgCronVersion: row.extversion,
+    cronTimezone: row.timezone,
+    scheduler: { launcherRunning: row.launcher_running, launchActiveJobs: flag(row.launch_active_jobs), logRun: flag(row.log_run) },
+    pgNet: !row.net_present ? "absent" : row.net_readable ? "readable" : "forbidden",
+  };
+}

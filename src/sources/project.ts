@@ -1,0 +1,90 @@
+import type { Db, Row } from "../db/types.js";
+import { FACTS_SQL, type ProjectFacts, projectFacts, readProjectFacts } from "./facts.js";
+import { type NetCursor, netUnavailable, type PgNetRead, readNetPages, startNetRead } from "./pgnet.js";
+import {
+  CRON_JOBS_SQL,
+  type CronInventory,
+  type CronJob,
+  cronInventory,
+  cronJobsUnreadable,
+  type RunBatch,
+  type RunsRead,
+  type RunWindow,
+  readCronJobs,
+  startRunsRead,
+} from "./pgcron.js";
+
+/**
+ * Everything one check reads from one monitored project, in as few round trips as the
+ * project allows (issue 8: 50 projects 100 ms away must take about as long as one).
+ *
+ * The facts decide what else to read: cron.job and the runs need pg_cron, the responses a
+ * readable pg_net. When the previous check found them, the check bets that they are still
+ * there and sends every statement in one message with the facts: the connection, then one
+ * round trip. When it did not (a first check), or the bet fails (one statement fails and the
+ * message with it: something changed, or a read fails), the facts come alone and the rest
+ * follows in one more round trip, each statement on its own so that its error is its own.
+ * No statement has bound parameters (literal.ts), so statements sent together travel together.
+ */
+
+export interface ProjectReadPlan {
+  window: RunWindow;
+  netCursor: NetCursor | null;
+  /** What the previous check found: the reads worth sending with the facts. */
+  expect: { pgCron: boolean; pgNet: boolean };
+}
+
+export interface ProjectRead {
+  facts: ProjectFacts;
+  inventory: CronInventory;
+  /** null without pg_cron; an Error when reading the runs failed. */
+  runs: RunBatch | Error | null;
+  /** An Error when reading the responses failed: a warning, never an unreachable project. */
+  net: PgNetRead | Error;
+}
+
+export type ProjectDb = Pick<Db, "query" | "batch">;
+
+const settled = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+
+export async function readProject(db: ProjectDb, plan: ProjectReadPlan): Promise<ProjectRead> {
+  const runs = startRunsRead(plan.window);
+  const net = startNetRead({ cursor: plan.netCursor });
+  const { pgCron, pgNet } = plan.expect;
+
+  let facts: ProjectFacts | undefined;
+  let cronRows: Row[][] | undefined;
+  let netRows: Row[] | undefined;
+  if (pgCron || pgNet) {
+    const cronStatements = pgCron ? [CRON_JOBS_SQL, ...runs.statements] : [];
+    try {
+      const [factsRows = [], ...rest] = await db.batch([FACTS_SQL, ...cronStatements, ...(pgNet ? [net.statement] : [])]);
+      facts = projectFacts(factsRows[0]);
+      if (pgCron) cronRows = rest.slice(0, cronStatements.length);
+      if (pgNet) netRows = rest[cronStatements.length];
+    } catch {
+      // Lost bet: the statements one by one below say what changed or which read fails.
+    }
+  }
+  facts ??= await readProjectFacts(db);
+
+  const unavailable = netUnavailable(facts);
+  const [cron, responses] = await Promise.all([
+    facts.pgCronVersion ? readCron(db, facts.role, runs, cronRows) : null,
+    unavailable ?? settled(netRows ? net.finish(db, netRows) : readNetPages(db, { cursor: plan.netCursor })),
+  ]);
+  return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses };
+}
+
+/** cron.job and the runs: from the bet's rows, or read now (together). */
+async function readCron(db: ProjectDb, role: string, runs: RunsRead, rows: Row[][] | undefined): Promise<{ jobs: CronJob[]; runs: RunBatch | Error }> {
+  if (rows) return { jobs: rows[0] as unknown as CronJob[], runs: await settled(runs.finish(db, rows.slice(1))) };
+  const [jobs, batch] = await Promise.all([settled(readCronJobs(db)), settled(queryThen(db, runs.statements, (results) => runs.finish(db, results)))]);
+  if (jobs instanceof Error) throw cronJobsUnreadable(role, jobs);
+  return { jobs, runs: batch };
+}
+
+/** Sends the statements together (one per message, errors apart), then continues with their rows. */
+async function queryThen<T>(db: ProjectDb, statements: readonly string[], then: (results: Row[][]) => Promise<T>): Promise<T> {
+  return then(await Promise.all(statements.map((statement) => db.query(statement))));
+}
