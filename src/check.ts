@@ -1,4 +1,4 @@
-import { redactSecrets } from "./alerts/redact.js";
+import { cachedRedactor, redactSecrets } from "./alerts/redact.js";
 import type { JobAlert, ProjectAlert } from "./alerts/types.js";
 import type { Config, ProjectConfig } from "./config.js";
 import type { Db, Queryable } from "./db/types.js";
@@ -15,19 +15,22 @@ import {
   insertAlertEvents,
   insertHealthLog,
   type JobStateUpdate,
+  markJobsSeen,
+  type ProjectStateUpdate,
   pruneHistory,
   writeJobStates,
-  writeProjectState,
+  writeProjectStates,
 } from "./hub/health.js";
-import { type JobRow, listJobs, syncInventory } from "./hub/inventory.js";
+import { type DiscoveredJob, inventoryUnchanged, type JobRow, listJobs, syncInventory } from "./hub/inventory.js";
 import { acquireCheckLease, currentLease, releaseCheckLease } from "./hub/lock.js";
-import { listProjectStates, recordDiscovery, type ProjectStateRow } from "./hub/projects.js";
+import { listProjectStates, type ProjectStateRow } from "./hub/projects.js";
 import { applyFunctionOutcomes, collectFunctions, evaluateFunctions, functionInventory, type FunctionsCollected, managementApi } from "./edge-functions.js";
 import { type ProjectConnector, withProject } from "./sources/connect.js";
 import type { ManagementApi } from "./sources/management-api.js";
-import { type PgNetRead, readNetResponses } from "./sources/pgnet.js";
-import { type CronInventory, type CronRun, isOpenRun, readCronInventory, readRuns } from "./sources/pgcron.js";
-import type { Criticality, JobStatus, ProjectStatus } from "./types.js";
+import type { PgNetRead } from "./sources/pgnet.js";
+import { type CronInventory, type CronRun, isOpenRun } from "./sources/pgcron.js";
+import { readProject } from "./sources/project.js";
+import type { Criticality, JobStatus, JobType, ProjectStatus } from "./types.js";
 
 /** The `check --json` report (issue 3's contract). */
 export interface CheckReport {
@@ -82,16 +85,11 @@ interface Collected {
 
 type Collection = { ok: true; data: Collected } | { ok: false; project: ProjectConfig; error: string };
 
-/** pg_net's responses since the cursor; a failure is a warning, never an unreachable project. */
-async function readNet(db: Queryable, state: ProjectStateRow | undefined): Promise<{ read: PgNetRead | null; warnings: string[] }> {
-  try {
-    const cursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
-    const read = await readNetResponses(db, { cursor });
-    if (read.available) return { read, warnings: read.warnings };
-    return { read, warnings: read.kind === "forbidden" ? [read.reason] : [] };
-  } catch (error) {
-    return { read: null, warnings: [`pg_net responses not read: ${errorMessage(error)}`] };
-  }
+/** pg_net's part of a project's read: a failure or a forbidden table is a warning, never an unreachable project. */
+function netOutcome(read: PgNetRead | Error): { read: PgNetRead | null; warnings: string[] } {
+  if (read instanceof Error) return { read: null, warnings: [`pg_net responses not read: ${errorMessage(read)}`] };
+  if (read.available) return { read, warnings: read.warnings };
+  return { read, warnings: read.kind === "forbidden" ? [read.reason] : [] };
 }
 
 /** One project's collection: inventory, scheduler state and the runs since the cursor. */
@@ -109,21 +107,19 @@ async function collectProject(
     const data = await withProject(
       project,
       config.projectTimeoutMs,
-      async (db: Queryable): Promise<Omit<Collected, "functions">> => {
-        // Independent reads go out together: postgres.js pipelines them on the one
-        // connection, so a distant project costs a few round trips, not one per query.
-        const openRunIds = Object.keys(state?.open_runs ?? {}).map(Number);
-        const [inventory, batch, net] = await Promise.all([
-          readCronInventory(db),
-          readRuns(db, { cursor: state?.run_cursor ?? null, openRunIds }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
-          readNet(db, state),
-        ]);
-        const warnings = [...net.warnings];
-        if (inventory.pgCronVersion === null) {
-          return { project, inventory, runs: [], reread: [], cursor: null, truncated: false, net: net.read, warnings };
+      async (db: Db): Promise<Omit<Collected, "functions">> => {
+        const read = await readProject(db, {
+          window: { cursor: state?.run_cursor ?? null, openRunIds: Object.keys(state?.open_runs ?? {}).map(Number) },
+          netCursor: state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null,
+          expect: { pgCron: Boolean(state?.pg_cron_version), pgNet: Boolean(state?.net_cursor_created) },
+        });
+        const net = netOutcome(read.net);
+        const { inventory } = read;
+        if (read.runs === null) {
+          return { project, inventory, runs: [], reread: [], cursor: null, truncated: false, net: net.read, warnings: net.warnings };
         }
-        if (batch instanceof Error) throw batch;
-        return { project, inventory, ...batch, net: net.read, warnings };
+        if (read.runs instanceof Error) throw read.runs;
+        return { project, inventory, ...read.runs, net: net.read, warnings: net.warnings };
       },
       connect,
     );
@@ -138,13 +134,13 @@ function storedState(row: { status: string; status_since: Date | null; down_sinc
   return { status: row.status, statusSince: row.status_since, downSince: row.down_since, alertedStatus: row.alerted_status, alertedAt: row.alerted_at };
 }
 
-function toRunFact(run: CronRun, seenAt: Date, secrets: readonly string[]): RunFact {
+function toRunFact(run: CronRun, seenAt: Date, redact: (text: string) => string): RunFact {
   return {
     runid: run.runid,
     status: run.status,
     startTime: run.start_time,
     endTime: run.end_time,
-    message: run.return_message === null ? null : redactSecrets(run.return_message, secrets),
+    message: run.return_message === null ? null : redact(run.return_message),
     seenAt,
   };
 }
@@ -199,9 +195,14 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
   try {
     const states = new Map((await listProjectStates(hub)).map((s) => [s.project_name, s]));
     const api = options.managementApi === undefined ? managementApi(config) : options.managementApi;
-    const collections = await Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, options.connect)));
+    // The hub's inventory is read while the projects are: the check holds the lease, and the
+    // state it writes later never touches what people edit (annotations, mutes).
+    const [collections, known] = await Promise.all([
+      Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, options.connect))),
+      listJobs(hub, { includeRemoved: false }),
+    ]);
     const collectedAt = now();
-    const report = await recordCheck(config, hub, collections, states, { checkId, startedAt, collectedAt, dryRun, newId });
+    const report = await recordCheck(config, hub, collections, states, groupBy(known, (job) => job.project_name), { checkId, startedAt, collectedAt, dryRun, newId });
     report.finished_at = now().toISOString();
     return report;
   } finally {
@@ -210,6 +211,17 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
 }
 
 const RECENT_RUNS = 30;
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
 
 /**
  * scheduler_down holds back the `missed` verdicts it would cause: the project alert explains
@@ -230,6 +242,8 @@ interface ProjectJudgement {
   warnings: string[];
   /** The project's jobs (not removed), after this check's inventory refresh. */
   jobs: JobRow[];
+  /** The job types this check saw at their source (their jobs' last_seen_at moves). */
+  seen: Set<JobType>;
   /** Verdicts by inventory id; empty for an unreachable project (nothing is known). */
   verdicts: Map<string, Verdict>;
   runsByJob: Map<string, RunFact[]>;
@@ -238,30 +252,34 @@ interface ProjectJudgement {
 /**
  * One project's part of a check: refresh its inventory (so new jobs are watched without an
  * audit), judge every job and the project itself. Pure evaluation; the hub writes here are
- * the inventory refresh, inside the check's transaction.
+ * the inventory refresh, inside the check's transaction, and only when the source changed.
  */
 async function judgeProject(
   tx: Queryable,
   config: Config,
   collection: Collection,
   previous: ProjectStateRow | undefined,
+  known: JobRow[],
   now: Date,
 ): Promise<ProjectJudgement> {
   if (!collection.ok) {
-    const jobs = await listJobs(tx, { project: collection.project.name, includeRemoved: false });
-    return { status: "unreachable", reason: `cannot connect: ${collection.error}`, warnings: [], jobs, verdicts: new Map(), runsByJob: new Map() };
+    return { status: "unreachable", reason: `cannot connect: ${collection.error}`, warnings: [], jobs: known, seen: new Set(), verdicts: new Map(), runsByJob: new Map() };
   }
   const data = collection.data;
   const { project, inventory, functions } = data;
   const { scheduler } = inventory;
   const warnings = [...inventory.warnings, ...data.warnings];
   if (functions.note) warnings.push(functions.note);
-  await recordDiscovery(tx, project.name, { projectRef: project.ref, pgCronVersion: inventory.pgCronVersion, timezone: inventory.timezone, role: inventory.role, seesAllJobs: inventory.seesAllJobs }, now);
-  await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), now);
-  if (functions.functions) {
-    await syncInventory(tx, project.name, "edge_function", functionInventory(functions.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), now);
+  const sources: [JobType, DiscoveredJob[]][] = [["pg_cron", cronInventoryToJobs(inventory)]];
+  if (functions.functions) sources.push(["edge_function", functionInventory(functions.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref)]);
+  let synced = false;
+  for (const [type, discovered] of sources) {
+    if (inventoryUnchanged(known.filter((j) => j.job_type === type), discovered)) continue;
+    await syncInventory(tx, project.name, type, discovered, now);
+    synced = true;
   }
-  const jobs = await listJobs(tx, { project: project.name, includeRemoved: false });
+  const jobs = synced ? await listJobs(tx, { project: project.name, includeRemoved: false }) : known;
+  const seen = new Set(sources.map(([type]) => type));
   const cronRows = jobs.filter((j) => j.job_type === "pg_cron");
   const { verdicts, runsByJob } = evaluateProjectJobs(config, data, previous, cronRows, now);
   applyFunctionOutcomes(verdicts, cronRows, inventory.jobs, [...data.runs, ...data.reread], data.net, functions.functions, project.ref, config.secrets);
@@ -282,7 +300,7 @@ async function judgeProject(
     verdicts.set(id, fn.verdict);
     runsByJob.set(id, fn.runs);
   }
-  return { ...judged, warnings, jobs, verdicts, runsByJob };
+  return { ...judged, warnings, jobs, seen, verdicts, runsByJob };
 }
 
 interface JobContext {
@@ -292,11 +310,15 @@ interface JobContext {
   projectMuted: boolean;
   newId: () => string;
   description: (schedule: string | null) => string | null;
+  /** Job types seen at their source in this check. */
+  seen: Set<JobType>;
 }
 
 interface CheckWrites {
   log: HealthLogEntry[];
   updates: JobStateUpdate[];
+  /** Jobs seen at their source whose state did not change: only last_seen_at moves. */
+  seen: string[];
   events: AlertEventInsert[];
   report: CheckReport;
 }
@@ -355,10 +377,12 @@ function recordJob(job: JobRow, verdict: Verdict | undefined, runs: readonly Run
     alerted_status: t.next.alertedStatus,
     alerted_at: t.next.alertedAt,
     recent_runs: recentRuns,
+    last_seen_at: ctx.seen.has(job.job_type) ? now : job.last_seen_at,
   };
-  // Most jobs are unchanged between two checks: rewriting their rows (recent runs included)
+  // Many jobs are unchanged between two checks: rewriting their rows (recent runs included)
   // is most of a large hub's write time.
   if (!unchanged(job, update)) out.updates.push(update);
+  else if (ctx.seen.has(job.job_type)) out.seen.push(job.id);
   for (const run of verdict.failedRuns) {
     out.log.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
   }
@@ -429,6 +453,7 @@ async function recordCheck(
   hub: Db,
   collections: Collection[],
   states: Map<string, ProjectStateRow>,
+  known: Map<string, JobRow[]>,
   ctx: { checkId: string; startedAt: Date; collectedAt: Date; dryRun: boolean; newId: () => string },
 ): Promise<CheckReport> {
   const { checkId, collectedAt: now } = ctx;
@@ -445,7 +470,9 @@ async function recordCheck(
     await hub.transaction(async (tx) => {
       const log: HealthLogEntry[] = [];
       const updates: JobStateUpdate[] = [];
+      const seen: string[] = [];
       const events: AlertEventInsert[] = [];
+      const projectUpdates: ProjectStateUpdate[] = [];
 
       for (const collection of collections) {
         const project = collection.ok ? collection.data.project : collection.project;
@@ -453,7 +480,8 @@ async function recordCheck(
         const projectMuted = isMuted(previous?.muted_until ?? null, now);
         const projectState = previous ? storedState(previous) : { status: "ok", statusSince: null, downSince: null, alertedStatus: null, alertedAt: null };
 
-        const { status: projectStatus, reason: projectReason, warnings, jobs, verdicts, runsByJob } = await judgeProject(tx, config, collection, previous, now);
+        const judged = await judgeProject(tx, config, collection, previous, known.get(project.name) ?? [], now);
+        const { status: projectStatus, reason: projectReason, warnings, jobs, verdicts, runsByJob } = judged;
 
         // Project-level state change.
         const pt = transition({ state: projectState, status: projectStatus, now });
@@ -482,31 +510,31 @@ async function recordCheck(
             if (isOpenRun(run.status)) openRuns[String(run.runid)] = before?.[String(run.runid)] ?? now.toISOString();
           }
         }
-        if (!ctx.dryRun) {
-          await writeProjectState(
-            tx,
-            {
-              project_name: project.name,
-              project_ref: project.ref,
-              status: projectStatus,
-              status_since: pt.next.statusSince ?? now,
-              status_reason: projectReason,
-              last_error: projectError,
-              down_since: pt.next.downSince,
-              alerted_status: pt.next.alertedStatus,
-              alerted_at: pt.next.alertedAt,
-              ...(collected
-                ? {
-                    run_cursor: collected.cursor,
-                    open_runs: openRuns,
-                    net_cursor: collected.net?.available ? collected.net.cursor : undefined,
-                    logs_cursor: collected.functions.logs ? collected.functions.logs.end : undefined,
-                  }
-                : {}),
-            },
-            now,
-          );
-        }
+        projectUpdates.push({
+          project_name: project.name,
+          project_ref: project.ref,
+          status: projectStatus,
+          status_since: pt.next.statusSince ?? now,
+          status_reason: projectReason,
+          last_error: projectError,
+          down_since: pt.next.downSince,
+          alerted_status: pt.next.alertedStatus,
+          alerted_at: pt.next.alertedAt,
+          ...(collected
+            ? {
+                run_cursor: collected.cursor,
+                open_runs: openRuns,
+                net_cursor: collected.net?.available ? collected.net.cursor : undefined,
+                logs_cursor: collected.functions.logs ? collected.functions.logs.end : undefined,
+                discovery: {
+                  pgCronVersion: collected.inventory.pgCronVersion,
+                  timezone: collected.inventory.timezone,
+                  role: collected.inventory.role,
+                  seesAllJobs: collected.inventory.seesAllJobs,
+                },
+              }
+            : {}),
+        });
         report.projects.push({
           project_name: project.name,
           status: projectStatus,
@@ -519,12 +547,14 @@ async function recordCheck(
         // Per-job verdicts and transitions.
         const description = scheduleDescriber(collected?.inventory.pgCronVersion ?? previous?.pg_cron_version ?? null, collected?.inventory.timezone ?? previous?.cron_timezone ?? "GMT");
         for (const job of jobs) {
-          recordJob(job, verdicts.get(job.id), runsByJob.get(job.id) ?? [], { config, now, project, projectMuted, newId: ctx.newId, description }, { log, updates, events, report });
+          recordJob(job, verdicts.get(job.id), runsByJob.get(job.id) ?? [], { config, now, project, projectMuted, newId: ctx.newId, description, seen: judged.seen }, { log, updates, seen, events, report });
         }
       }
 
       if (ctx.dryRun) throw new DryRunRollback(report);
+      await writeProjectStates(tx, projectUpdates, now);
       await writeJobStates(tx, updates);
+      await markJobsSeen(tx, seen, now);
       await insertHealthLog(tx, checkId, log, now);
       await insertAlertEvents(tx, checkId, events, now);
       await pruneHistory(tx, new Date(now.getTime() - config.retentionDays * 86_400_000));
@@ -556,6 +586,7 @@ function evaluateProjectJobs(
     byJobid.set(run.jobid, list);
   }
   const openSeen = (previous?.open_runs ?? {}) as Record<string, string>;
+  const redact = cachedRedactor(config.secrets);
   const verdicts = new Map<string, Verdict>();
   const runsByJob = new Map<string, RunFact[]>();
   for (const job of jobs) {
@@ -563,7 +594,7 @@ function evaluateProjectJobs(
     // run and its open ones.)
     const runs = (byJobid.get(Number(job.source_id)) ?? []).map((r) => {
       const seen = openSeen[String(r.runid)];
-      return toRunFact(r, seen ? new Date(seen) : now, config.secrets);
+      return toRunFact(r, seen ? new Date(seen) : now, redact);
     });
     runsByJob.set(job.id, runs);
     verdicts.set(

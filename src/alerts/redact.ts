@@ -114,6 +114,22 @@ function buildExtraSecretsPattern(extraSecrets: readonly string[]): RegExp | nul
 }
 
 /**
+ * redactSecrets for many texts that repeat — pg_cron's "1 row", the same error every minute:
+ * each distinct text is redacted once. At most `maxEntries` distinct texts are remembered.
+ */
+export function cachedRedactor(extraSecrets: readonly string[], maxEntries = 10_000): (text: string) => string {
+  const seen = new Map<string, string>();
+  return (text) => {
+    let out = seen.get(text);
+    if (out === undefined) {
+      out = redactSecrets(text, extraSecrets);
+      if (seen.size < maxEntries) seen.set(text, out);
+    }
+    return out;
+  };
+}
+
+/**
  * Replaces the secrets in `text` (see the file comment for the markers). `extraSecrets` are
  * literal values known to be secret (configured passwords and tokens); those shorter than
  * four characters are ignored.

@@ -15,6 +15,8 @@ export interface JobStateUpdate {
   alerted_status: string | null;
   alerted_at: Date | null;
   recent_runs: RecentRun[];
+  /** The check saw the job at its source (pg_cron, or the Management API's list). */
+  last_seen_at: Date | null;
 }
 
 /** A finished run as the dashboard's strip shows it (job_inventory.recent_runs keeps 30). */
@@ -65,6 +67,8 @@ export interface ProjectStateUpdate {
   net_cursor?: { created: Date; id: number } | null;
   /** Where the Edge Function logs were read up to, when they were read. */
   logs_cursor?: Date;
+  /** What the check learnt of a reachable project's pg_cron (as discovery records it). */
+  discovery?: { pgCronVersion: string | null; timezone: string; role: string; seesAllJobs: boolean };
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -76,13 +80,24 @@ export async function writeJobStates(db: Queryable, updates: readonly JobStateUp
         status = u.status, status_since = u.status_since, status_reason = u.status_reason,
         last_error = u.last_error, last_run_at = u.last_run_at, last_run_status = u.last_run_status,
         consecutive_failures = u.consecutive_failures, down_since = u.down_since,
-        alerted_status = u.alerted_status, alerted_at = u.alerted_at, recent_runs = u.recent_runs
+        alerted_status = u.alerted_status, alerted_at = u.alerted_at, recent_runs = u.recent_runs,
+        last_seen_at = u.last_seen_at
        from jsonb_to_recordset($1::text::jsonb) as u(
          id uuid, status text, status_since timestamptz, status_reason text, last_error text,
          last_run_at timestamptz, last_run_status text, consecutive_failures int,
-         down_since timestamptz, alerted_status text, alerted_at timestamptz, recent_runs jsonb)
+         down_since timestamptz, alerted_status text, alerted_at timestamptz, recent_runs jsonb,
+         last_seen_at timestamptz)
       where t.id = u.id`,
     [json(updates)],
+  );
+}
+
+/** last_seen_at for jobs a check saw at their source and otherwise left as they were. */
+export async function markJobsSeen(db: Queryable, ids: readonly string[], seenAt: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    "update monitoring.job_inventory set last_seen_at = $2 where id in (select (jsonb_array_elements_text($1::text::jsonb))::uuid)",
+    [json(ids), seenAt],
   );
 }
 
@@ -110,44 +125,66 @@ export async function insertAlertEvents(db: Queryable, checkId: string | null, e
   );
 }
 
-export async function writeProjectState(db: Queryable, update: ProjectStateUpdate, now: Date): Promise<void> {
+/**
+ * Every project's state after a check: a row for a project seen for the first time, then one
+ * update for all of them. Cursors and discovered facts are written where the update has them.
+ */
+export async function writeProjectStates(db: Queryable, updates: readonly ProjectStateUpdate[], now: Date): Promise<void> {
+  if (updates.length === 0) return;
+  const rows = updates.map((u) => ({
+    project_name: u.project_name,
+    project_ref: u.project_ref,
+    status: u.status,
+    status_since: u.status_since,
+    status_reason: u.status_reason,
+    last_error: u.last_error,
+    down_since: u.down_since,
+    alerted_status: u.alerted_status,
+    alerted_at: u.alerted_at,
+    has_run_cursor: u.run_cursor !== undefined,
+    run_cursor: u.run_cursor ?? null,
+    open_runs: u.open_runs ?? {},
+    has_net_cursor: u.net_cursor !== undefined,
+    net_cursor: u.net_cursor?.id ?? null,
+    net_cursor_created: u.net_cursor?.created ?? null,
+    logs_cursor: u.logs_cursor ?? null,
+    discovered: u.discovery !== undefined,
+    pg_cron_version: u.discovery?.pgCronVersion ?? null,
+    cron_timezone: u.discovery?.timezone ?? null,
+    role_name: u.discovery?.role ?? null,
+    sees_all_jobs: u.discovery?.seesAllJobs ?? null,
+  }));
   await db.query(
-    `insert into monitoring.project_state as p
-        (project_name, project_ref, status, status_since, status_reason, last_error, down_since,
-         alerted_status, alerted_at, last_checked_at, run_cursor, open_runs, updated_at,
-         net_cursor, net_cursor_created, logs_cursor)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12::text::jsonb, '{}'::jsonb), $10, $14, $15, $17)
-     on conflict (project_name) do update set
-        project_ref = coalesce(excluded.project_ref, p.project_ref),
-        status = excluded.status, status_since = excluded.status_since,
-        status_reason = excluded.status_reason, last_error = excluded.last_error,
-        down_since = excluded.down_since, alerted_status = excluded.alerted_status,
-        alerted_at = excluded.alerted_at, last_checked_at = excluded.last_checked_at,
-        run_cursor = case when $13 then excluded.run_cursor else p.run_cursor end,
-        open_runs = case when $13 then excluded.open_runs else p.open_runs end,
-        net_cursor = case when $16 then excluded.net_cursor else p.net_cursor end,
-        net_cursor_created = case when $16 then excluded.net_cursor_created else p.net_cursor_created end,
-        logs_cursor = coalesce(excluded.logs_cursor, p.logs_cursor),
-        updated_at = excluded.updated_at`,
-    [
-      update.project_name,
-      update.project_ref,
-      update.status,
-      update.status_since,
-      update.status_reason,
-      update.last_error,
-      update.down_since,
-      update.alerted_status,
-      update.alerted_at,
-      now,
-      update.run_cursor ?? null,
-      update.open_runs ? json(update.open_runs) : null,
-      update.run_cursor !== undefined,
-      update.net_cursor?.id ?? null,
-      update.net_cursor?.created ?? null,
-      update.net_cursor !== undefined,
-      update.logs_cursor ?? null,
-    ],
+    `insert into monitoring.project_state (project_name, status_since, updated_at)
+     select name, $2, $2 from jsonb_array_elements_text($1::text::jsonb) as name
+     on conflict (project_name) do nothing`,
+    [JSON.stringify(rows.map((r) => r.project_name)), now],
+  );
+  await db.query(
+    `update monitoring.project_state p set
+        project_ref = coalesce(u.project_ref, p.project_ref),
+        status = u.status, status_since = u.status_since, status_reason = u.status_reason,
+        last_error = u.last_error, down_since = u.down_since,
+        alerted_status = u.alerted_status, alerted_at = u.alerted_at, last_checked_at = $2,
+        run_cursor = case when u.has_run_cursor then u.run_cursor else p.run_cursor end,
+        open_runs = case when u.has_run_cursor then u.open_runs else p.open_runs end,
+        net_cursor = case when u.has_net_cursor then u.net_cursor else p.net_cursor end,
+        net_cursor_created = case when u.has_net_cursor then u.net_cursor_created else p.net_cursor_created end,
+        logs_cursor = coalesce(u.logs_cursor, p.logs_cursor),
+        pg_cron_version = case when u.discovered then u.pg_cron_version else p.pg_cron_version end,
+        cron_timezone = case when u.discovered then u.cron_timezone else p.cron_timezone end,
+        role_name = case when u.discovered then u.role_name else p.role_name end,
+        sees_all_jobs = case when u.discovered then u.sees_all_jobs else p.sees_all_jobs end,
+        last_discovered_at = case when u.discovered then $2 else p.last_discovered_at end,
+        updated_at = $2
+       from jsonb_to_recordset($1::text::jsonb) as u(
+         project_name text, project_ref text, status text, status_since timestamptz, status_reason text,
+         last_error text, down_since timestamptz, alerted_status text, alerted_at timestamptz,
+         has_run_cursor boolean, run_cursor bigint, open_runs jsonb, has_net_cursor boolean, net_cursor bigint,
+         net_cursor_created timestamptz, logs_cursor timestamptz, discovered boolean, pg_cron_version text,
+         cron_timezone text, role_name text, sees_all_jobs boolean)
+      where p.project_name = u.project_name`,
+    [JSON.stringify(rows), now],
   );
 }
 

@@ -139,6 +139,37 @@ export async function syncInventory(
   };
 }
 
+/**
+ * Whether `syncInventory` would change nothing but last_seen_at: the same jobs, none removed
+ * or returning, with the same definitions. `rows` are the project's current (not removed)
+ * rows of that job type. A check compares first and writes only on a difference, because a
+ * check that rewrites every inventory row costs the hub as much as all its other writes.
+ */
+export function inventoryUnchanged(rows: readonly JobRow[], jobs: readonly DiscoveredJob[]): boolean {
+  if (rows.length !== jobs.length) return false;
+  const byName = new Map(rows.map((row) => [row.job_name, row]));
+  return jobs.every((job) => {
+    const row = byName.get(job.job_name);
+    return (
+      row !== undefined &&
+      row.source_id === job.source_id &&
+      row.schedule === job.schedule &&
+      row.command === job.command &&
+      row.active === job.active &&
+      row.run_as === job.run_as &&
+      row.database_name === job.database_name &&
+      canonicalJson(row.source_meta ?? {}) === canonicalJson(job.source_meta ?? {})
+    );
+  });
+}
+
+/** JSON with object keys sorted (jsonb keeps its own key order, not the writer's). */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 export interface JobFilter {
   project?: string;
   jobType?: JobType;

@@ -159,6 +159,17 @@ function buildExtraSecretsPattern(extraSecrets) {
   const sorted = [...forms].sort((a, b) => b.length - a.length);
   return new RegExp(sorted.map(escapeRegExp).join("|"), "g");
 }
+function cachedRedactor(extraSecrets, maxEntries = 1e4) {
+  const seen = /* @__PURE__ */ new Map();
+  return (text) => {
+    let out = seen.get(text);
+    if (out === void 0) {
+      out = redactSecrets(text, extraSecrets);
+      if (seen.size < maxEntries) seen.set(text, out);
+    }
+    return out;
+  };
+}
 function redactSecrets(text, extraSecrets = []) {
   if (typeof text !== "string" || text === "") return typeof text === "string" ? text : "";
   let out = text;
@@ -2191,6 +2202,20 @@ async function syncInventory(db, projectName, jobType, jobs, seenAt) {
     unchanged: rows.length - inserted.length - changed.length
   };
 }
+function inventoryUnchanged(rows, jobs) {
+  if (rows.length !== jobs.length) return false;
+  const byName = new Map(rows.map((row) => [row.job_name, row]));
+  return jobs.every((job) => {
+    const row = byName.get(job.job_name);
+    return row !== void 0 && row.source_id === job.source_id && row.schedule === job.schedule && row.command === job.command && row.active === job.active && row.run_as === job.run_as && row.database_name === job.database_name && canonicalJson(row.source_meta ?? {}) === canonicalJson(job.source_meta ?? {});
+  });
+}
+function canonicalJson(value2) {
+  return JSON.stringify(
+    value2,
+    (_key, v) => v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) : v
+  );
+}
 async function listJobs(db, filter = {}) {
   return db.query(
     `select * from monitoring.job_inventory
@@ -3163,6 +3188,12 @@ function wrap(sql) {
     dialect: "postgres",
     query: base.query,
     exec: base.exec,
+    async batch(statements) {
+      if (statements.length === 0) return [];
+      const result = await sql.unsafe(statements.join(";\n")).simple();
+      const results = statements.length === 1 ? [result] : result;
+      return Array.from(results, (rows) => Array.from(rows));
+    },
     async transaction(fn) {
       return await sql.begin((tx) => fn(queryable(tx)));
     },
@@ -3202,47 +3233,85 @@ async function withProject(project, timeoutMs, fn, connect = connectProject) {
   }
 }
 
-// src/sources/pgcron.ts
+// src/sources/facts.ts
 var FACTS_SQL = `select current_user::text as role,
        coalesce(r.rolsuper, false) as rolsuper, coalesce(r.rolbypassrls, false) as rolbypassrls,
        (select extversion from pg_extension where extname = 'pg_cron') as extversion,
        (select setting from pg_settings where name = 'cron.timezone') as timezone,
        (select setting from pg_settings where name = 'cron.launch_active_jobs') as launch_active_jobs,
        (select setting from pg_settings where name = 'cron.log_run') as log_run,
-       exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as launcher_running
-  from (select 1) as one left join pg_roles r on r.rolname = current_user`;
-async function readCronInventory(db) {
-  const warnings = [];
-  const [facts] = await db.query(FACTS_SQL);
-  if (!facts) throw new Error("could not read the project's role and pg_cron facts");
-  const roleName = facts.role;
-  const seesAllJobs = facts.rolsuper || facts.rolbypassrls;
+       exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as launcher_running,
+       net.oid is not null as net_present,
+       has_schema_privilege(net.nsp, 'USAGE') and has_table_privilege(net.oid, 'SELECT') as net_readable
+  from (select 1) as one
+  left join pg_roles r on r.rolname = current_user
+  left join (select c.oid, n.oid as nsp from pg_namespace n join pg_class c on c.relnamespace = n.oid
+              where n.nspname = 'net' and c.relname = '_http_response') as net on true`;
+async function readProjectFacts(db) {
+  return projectFacts((await db.query(FACTS_SQL))[0]);
+}
+function projectFacts(result) {
+  if (!result) throw new Error("could not read the project's role and pg_cron facts");
+  const row = result;
   const flag = (v) => v === null ? null : v === "on" || v === "true";
-  const scheduler = {
-    launcherRunning: facts.launcher_running,
-    launchActiveJobs: flag(facts.launch_active_jobs),
-    logRun: flag(facts.log_run)
+  return {
+    role: row.role,
+    seesAllJobs: row.rolsuper || row.rolbypassrls,
+    pgCronVersion: row.extversion,
+    cronTimezone: row.timezone,
+    scheduler: { launcherRunning: row.launcher_running, launchActiveJobs: flag(row.launch_active_jobs), logRun: flag(row.log_run) },
+    pgNet: !row.net_present ? "absent" : row.net_readable ? "readable" : "forbidden"
   };
-  if (!facts.extversion) {
-    return { pgCronVersion: null, timezone: "GMT", role: roleName, seesAllJobs, jobs: [], warnings: ["pg_cron is not installed in this database"], scheduler };
+}
+
+// src/sources/literal.ts
+function sqlInt(value2) {
+  if (!Number.isSafeInteger(value2)) throw new TypeError(`expected a whole number for a SQL literal, got ${String(value2)}`);
+  return String(value2);
+}
+function sqlBigintArray(values) {
+  return `'{${values.map(sqlInt).join(",")}}'::bigint[]`;
+}
+function sqlTimestamptz(value2) {
+  if (!(value2 instanceof Date) || Number.isNaN(value2.getTime())) throw new TypeError(`expected a valid Date for a SQL literal, got ${String(value2)}`);
+  return `'${value2.toISOString()}'::timestamptz`;
+}
+function sqlSeconds(value2) {
+  if (!Number.isFinite(value2) || value2 < 0) throw new TypeError(`expected a number of seconds ≥ 0 for a SQL literal, got ${String(value2)}`);
+  return `make_interval(secs => ${String(value2)})`;
+}
+
+// src/sources/pgcron.ts
+var CRON_JOBS_SQL = `select jobid, jobname, schedule, command, active, username::text as username, database::text as database
+  from cron.job order by jobid`;
+async function readCronJobs(db) {
+  return db.query(CRON_JOBS_SQL);
+}
+function cronJobsUnreadable(role, error) {
+  return new Error(`cannot read cron.job as ${role} (${errorMessage(error)}); grant USAGE on schema cron`, { cause: error });
+}
+function cronInventory(facts, jobs) {
+  const { role, seesAllJobs, scheduler } = facts;
+  if (!facts.pgCronVersion) {
+    return { pgCronVersion: null, timezone: "GMT", role, seesAllJobs, jobs: [], warnings: ["pg_cron is not installed in this database"], scheduler };
   }
-  const before15 = /^1\.[0-4](?:\D|$)|^0\./.test(facts.extversion);
-  const timezone = before15 ? "GMT" : facts.timezone || "GMT";
+  const before15 = /^1\.[0-4](?:\D|$)|^0\./.test(facts.pgCronVersion);
+  const timezone = before15 ? "GMT" : facts.cronTimezone || "GMT";
+  const warnings = [];
   if (!seesAllJobs) {
     warnings.push(
-      `role ${roleName} has neither SUPERUSER nor BYPASSRLS: pg_cron's row-level security shows it only the jobs it owns. Connect as a role with BYPASSRLS (on Supabase: supabase_read_only_user) to see every job.`
+      `role ${role} has neither SUPERUSER nor BYPASSRLS: pg_cron's row-level security shows it only the jobs it owns. Connect as a role with BYPASSRLS (on Supabase: supabase_read_only_user) to see every job.`
     );
   }
-  let jobs;
-  try {
-    jobs = await db.query(
-      `select jobid, jobname, schedule, command, active, username::text as username, database::text as database
-         from cron.job order by jobid`
-    );
-  } catch (error) {
-    throw new Error(`cannot read cron.job as ${roleName} (${errorMessage(error)}); grant USAGE on schema cron`, { cause: error });
-  }
-  return { pgCronVersion: facts.extversion, timezone, role: roleName, seesAllJobs, jobs, warnings, scheduler };
+  return { pgCronVersion: facts.pgCronVersion, timezone, role, seesAllJobs, jobs, warnings, scheduler };
+}
+async function readCronInventory(db) {
+  const facts = await readProjectFacts(db);
+  if (!facts.pgCronVersion) return cronInventory(facts, []);
+  const jobs = await readCronJobs(db).catch((error) => {
+    throw cronJobsUnreadable(facts.role, error);
+  });
+  return cronInventory(facts, jobs);
 }
 function cronJobNames(jobs) {
   const names = /* @__PURE__ */ new Map();
@@ -3262,51 +3331,58 @@ function isOpenRun(status) {
 }
 var RUN_COLUMNS = `runid, jobid, job_pid, database::text as database, username::text as username, status,
   left(return_message, $RETURN_LIMIT) as return_message, start_time, end_time`;
-async function readRuns(db, window) {
-  const pageSize = window.pageSize ?? 5e3;
+var OPEN_SQL_LIST = OPEN_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
+var rowsOf = (results, i) => results[i] ?? [];
+function startRunsRead(window) {
+  const pageSize = Math.max(1, Math.floor(window.pageSize ?? 5e3));
   const maxRows = window.maxRows ?? 5e4;
-  const columns = RUN_COLUMNS.replace("$RETURN_LIMIT", String(Math.max(1, Math.floor(window.returnMessageLimit ?? 8192))));
-  const reread = window.openRunIds.length ? db.query(
-    `select ${columns} from cron.job_run_details
-          where runid = any (select (jsonb_array_elements_text($1::text::jsonb))::bigint) order by runid`,
-    [JSON.stringify(window.openRunIds)]
-  ) : Promise.resolve([]);
-  reread.catch(() => {
-  });
+  const columns = RUN_COLUMNS.replace("$RETURN_LIMIT", sqlInt(Math.max(1, Math.floor(window.returnMessageLimit ?? 8192))));
+  const reread = window.openRunIds.length ? [`select ${columns} from cron.job_run_details where runid = any (${sqlBigintArray(window.openRunIds)}) order by runid`] : [];
+  const rereadRows = (results) => reread.length ? rowsOf(results, 1) : [];
   if (window.cursor === null) {
-    const [top] = await db.query("select max(runid) as max from cron.job_run_details");
-    const max = top?.max ?? 0;
-    const from = Math.max(0, max - (window.bootstrapRuns ?? 1e4));
-    const runs3 = await db.query(
-      `select * from (
-         select distinct on (jobid) ${columns} from cron.job_run_details
-          where runid > $1 and runid <= $2 and status not in ('starting', 'connecting', 'sending', 'running')
-          order by jobid, runid desc) as latest
-       union all
-       select ${columns} from cron.job_run_details
-        where runid > $1 and runid <= $2 and status in ('starting', 'connecting', 'sending', 'running')
-       order by runid`,
-      [from, max]
-    );
-    return { runs: runs3, reread: await reread, cursor: max, truncated: false };
+    const back = sqlInt(Math.max(0, Math.floor(window.bootstrapRuns ?? 1e4)));
+    const first = `with top as (select coalesce(max(runid), 0) as top from cron.job_run_details)
+       select top.top, r.* from top left join lateral (
+         select * from (
+           select distinct on (jobid) ${columns} from cron.job_run_details
+            where runid > top.top - ${back} and runid <= top.top and status not in (${OPEN_SQL_LIST})
+            order by jobid, runid desc) as latest
+         union all
+         select ${columns} from cron.job_run_details
+          where runid > top.top - ${back} and runid <= top.top and status in (${OPEN_SQL_LIST})
+       ) as r on true
+       order by r.runid`;
+    return {
+      statements: [first, ...reread],
+      async finish(_db, results) {
+        const rows = rowsOf(results, 0);
+        const runs2 = rows.filter((row) => row.runid !== null).map(({ top: _top, ...run }) => run);
+        return { runs: runs2, reread: rereadRows(results), cursor: rows[0]?.top ?? 0, truncated: false };
+      }
+    };
   }
-  let cursor = window.cursor;
-  const runs2 = [];
-  let truncated = false;
-  for (; ; ) {
-    const page = await db.query(
-      `select ${columns} from cron.job_run_details where runid > $1 order by runid limit $2`,
-      [cursor, pageSize]
-    );
-    runs2.push(...page);
-    if (page.length > 0) cursor = page[page.length - 1].runid;
-    if (page.length < pageSize) break;
-    if (runs2.length >= maxRows) {
-      truncated = true;
-      break;
+  const page = (after) => `select ${columns} from cron.job_run_details where runid > ${sqlInt(after)} order by runid limit ${sqlInt(pageSize)}`;
+  const start = window.cursor;
+  return {
+    statements: [page(start), ...reread],
+    async finish(db, results) {
+      let cursor = start;
+      const runs2 = [];
+      let truncated = false;
+      let rows = rowsOf(results, 0);
+      for (; ; ) {
+        runs2.push(...rows);
+        if (rows.length > 0) cursor = rows[rows.length - 1].runid;
+        if (rows.length < pageSize) break;
+        if (runs2.length >= maxRows) {
+          truncated = true;
+          break;
+        }
+        rows = await db.query(page(cursor));
+      }
+      return { runs: runs2, reread: rereadRows(results), cursor, truncated };
     }
-  }
-  return { runs: runs2, reread: await reread, cursor, truncated };
+  };
 }
 
 // src/discovery.ts
@@ -3335,7 +3411,7 @@ async function readAllCronInventories(config, connect) {
     })
   );
 }
-async function recordInventory(hub, project, inventory, at) {
+async function recordInventory(hub, project, inventory, functions, at) {
   return hub.transaction(async (tx) => {
     await recordDiscovery(
       tx,
@@ -3349,7 +3425,15 @@ async function recordInventory(hub, project, inventory, at) {
       },
       at
     );
-    return syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), at);
+    const sync = await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), at);
+    if (functions) {
+      const fsync = await syncInventory(tx, project.name, "edge_function", functionInventory(functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), at);
+      sync.inserted.push(...fsync.inserted);
+      sync.changed.push(...fsync.changed);
+      sync.removed.push(...fsync.removed);
+      sync.unchanged += fsync.unchanged;
+    }
+    return sync;
   });
 }
 async function discover(config, hub, options = {}) {
@@ -3384,13 +3468,7 @@ async function discover(config, hub, options = {}) {
       continue;
     }
     const { inventory } = entry;
-    const sync = await recordInventory(hub, project, inventory, at);
-    if (fns.functions) {
-      const fsync = await syncInventory(hub, project.name, "edge_function", functionInventory(fns.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), at);
-      sync.inserted.push(...fsync.inserted);
-      sync.changed.push(...fsync.changed);
-      sync.removed.push(...fsync.removed);
-    }
+    const sync = await recordInventory(hub, project, inventory, fns.functions, at);
     projects.push({
       project_name: project.name,
       status: "ok",
@@ -4918,13 +4996,22 @@ async function writeJobStates(db, updates) {
         status = u.status, status_since = u.status_since, status_reason = u.status_reason,
         last_error = u.last_error, last_run_at = u.last_run_at, last_run_status = u.last_run_status,
         consecutive_failures = u.consecutive_failures, down_since = u.down_since,
-        alerted_status = u.alerted_status, alerted_at = u.alerted_at, recent_runs = u.recent_runs
+        alerted_status = u.alerted_status, alerted_at = u.alerted_at, recent_runs = u.recent_runs,
+        last_seen_at = u.last_seen_at
        from jsonb_to_recordset($1::text::jsonb) as u(
          id uuid, status text, status_since timestamptz, status_reason text, last_error text,
          last_run_at timestamptz, last_run_status text, consecutive_failures int,
-         down_since timestamptz, alerted_status text, alerted_at timestamptz, recent_runs jsonb)
+         down_since timestamptz, alerted_status text, alerted_at timestamptz, recent_runs jsonb,
+         last_seen_at timestamptz)
       where t.id = u.id`,
     [json2(updates)]
+  );
+}
+async function markJobsSeen(db, ids, seenAt) {
+  if (ids.length === 0) return;
+  await db.query(
+    "update monitoring.job_inventory set last_seen_at = $2 where id in (select (jsonb_array_elements_text($1::text::jsonb))::uuid)",
+    [json2(ids), seenAt]
   );
 }
 async function insertHealthLog(db, checkId, entries, collectedAt) {
@@ -4949,44 +5036,62 @@ async function insertAlertEvents(db, checkId, events, createdAt) {
     [json2(events), createdAt, checkId]
   );
 }
-async function writeProjectState(db, update, now) {
+async function writeProjectStates(db, updates, now) {
+  if (updates.length === 0) return;
+  const rows = updates.map((u) => ({
+    project_name: u.project_name,
+    project_ref: u.project_ref,
+    status: u.status,
+    status_since: u.status_since,
+    status_reason: u.status_reason,
+    last_error: u.last_error,
+    down_since: u.down_since,
+    alerted_status: u.alerted_status,
+    alerted_at: u.alerted_at,
+    has_run_cursor: u.run_cursor !== void 0,
+    run_cursor: u.run_cursor ?? null,
+    open_runs: u.open_runs ?? {},
+    has_net_cursor: u.net_cursor !== void 0,
+    net_cursor: u.net_cursor?.id ?? null,
+    net_cursor_created: u.net_cursor?.created ?? null,
+    logs_cursor: u.logs_cursor ?? null,
+    discovered: u.discovery !== void 0,
+    pg_cron_version: u.discovery?.pgCronVersion ?? null,
+    cron_timezone: u.discovery?.timezone ?? null,
+    role_name: u.discovery?.role ?? null,
+    sees_all_jobs: u.discovery?.seesAllJobs ?? null
+  }));
   await db.query(
-    `insert into monitoring.project_state as p
-        (project_name, project_ref, status, status_since, status_reason, last_error, down_since,
-         alerted_status, alerted_at, last_checked_at, run_cursor, open_runs, updated_at,
-         net_cursor, net_cursor_created, logs_cursor)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12::text::jsonb, '{}'::jsonb), $10, $14, $15, $17)
-     on conflict (project_name) do update set
-        project_ref = coalesce(excluded.project_ref, p.project_ref),
-        status = excluded.status, status_since = excluded.status_since,
-        status_reason = excluded.status_reason, last_error = excluded.last_error,
-        down_since = excluded.down_since, alerted_status = excluded.alerted_status,
-        alerted_at = excluded.alerted_at, last_checked_at = excluded.last_checked_at,
-        run_cursor = case when $13 then excluded.run_cursor else p.run_cursor end,
-        open_runs = case when $13 then excluded.open_runs else p.open_runs end,
-        net_cursor = case when $16 then excluded.net_cursor else p.net_cursor end,
-        net_cursor_created = case when $16 then excluded.net_cursor_created else p.net_cursor_created end,
-        logs_cursor = coalesce(excluded.logs_cursor, p.logs_cursor),
-        updated_at = excluded.updated_at`,
-    [
-      update.project_name,
-      update.project_ref,
-      update.status,
-      update.status_since,
-      update.status_reason,
-      update.last_error,
-      update.down_since,
-      update.alerted_status,
-      update.alerted_at,
-      now,
-      update.run_cursor ?? null,
-      update.open_runs ? json2(update.open_runs) : null,
-      update.run_cursor !== void 0,
-      update.net_cursor?.id ?? null,
-      update.net_cursor?.created ?? null,
-      update.net_cursor !== void 0,
-      update.logs_cursor ?? null
-    ]
+    `insert into monitoring.project_state (project_name, status_since, updated_at)
+     select name, $2, $2 from jsonb_array_elements_text($1::text::jsonb) as name
+     on conflict (project_name) do nothing`,
+    [JSON.stringify(rows.map((r) => r.project_name)), now]
+  );
+  await db.query(
+    `update monitoring.project_state p set
+        project_ref = coalesce(u.project_ref, p.project_ref),
+        status = u.status, status_since = u.status_since, status_reason = u.status_reason,
+        last_error = u.last_error, down_since = u.down_since,
+        alerted_status = u.alerted_status, alerted_at = u.alerted_at, last_checked_at = $2,
+        run_cursor = case when u.has_run_cursor then u.run_cursor else p.run_cursor end,
+        open_runs = case when u.has_run_cursor then u.open_runs else p.open_runs end,
+        net_cursor = case when u.has_net_cursor then u.net_cursor else p.net_cursor end,
+        net_cursor_created = case when u.has_net_cursor then u.net_cursor_created else p.net_cursor_created end,
+        logs_cursor = coalesce(u.logs_cursor, p.logs_cursor),
+        pg_cron_version = case when u.discovered then u.pg_cron_version else p.pg_cron_version end,
+        cron_timezone = case when u.discovered then u.cron_timezone else p.cron_timezone end,
+        role_name = case when u.discovered then u.role_name else p.role_name end,
+        sees_all_jobs = case when u.discovered then u.sees_all_jobs else p.sees_all_jobs end,
+        last_discovered_at = case when u.discovered then $2 else p.last_discovered_at end,
+        updated_at = $2
+       from jsonb_to_recordset($1::text::jsonb) as u(
+         project_name text, project_ref text, status text, status_since timestamptz, status_reason text,
+         last_error text, down_since timestamptz, alerted_status text, alerted_at timestamptz,
+         has_run_cursor boolean, run_cursor bigint, open_runs jsonb, has_net_cursor boolean, net_cursor bigint,
+         net_cursor_created timestamptz, logs_cursor timestamptz, discovered boolean, pg_cron_version text,
+         cron_timezone text, role_name text, sees_all_jobs boolean)
+      where p.project_name = u.project_name`,
+    [JSON.stringify(rows), now]
   );
 }
 async function finishCheckRun(db, id, finishedAt, status, summary, error) {
@@ -5037,72 +5142,78 @@ async function releaseCheckLease(db, holder) {
 
 // src/sources/pgnet.ts
 var FAILED = "(status_code >= 400 or error_msg is not null or coalesce(timed_out, false))";
-async function readNetResponses(db, options) {
+function netUnavailable(facts) {
+  if (facts.pgNet === "absent") return { available: false, kind: "absent", reason: "pg_net is not installed (no net._http_response)" };
+  if (facts.pgNet === "forbidden") {
+    return {
+      available: false,
+      kind: "forbidden",
+      reason: `role ${facts.role} cannot read net._http_response: grant usage on schema net and select on net._http_response to it, or pg_net failures stay invisible`
+    };
+  }
+  return null;
+}
+async function readNetPages(db, options) {
+  const read = startNetRead(options);
+  return read.finish(db, await queryNet(db, read.statement));
+}
+function startNetRead(options) {
   const pageSize = Math.max(1, Math.floor(options.pageSize ?? 1e3));
   const maxRows = Math.max(pageSize, Math.floor(options.maxRows ?? 2e4));
   const contentLimit = Math.max(1, Math.floor(options.contentLimit ?? 2e3));
   const bootstrapSeconds = Math.max(0, options.bootstrapSeconds ?? 3600);
   const settleSeconds = Math.max(0, options.settleSeconds ?? 10);
-  const [probe] = await db.query(
-    `select c.oid is not null as present,
-            has_schema_privilege(n.oid, 'USAGE') and has_table_privilege(c.oid, 'SELECT') as can_read,
-            current_user::text as role
-       from (select 1) as one
-       left join pg_namespace n on n.nspname = 'net'
-       left join pg_class c on c.relnamespace = n.oid and c.relname = '_http_response'`
-  );
-  if (!probe?.present) return { available: false, kind: "absent", reason: "pg_net is not installed (no net._http_response)" };
-  if (!probe.can_read) {
-    return {
-      available: false,
-      kind: "forbidden",
-      reason: `role ${probe.role} cannot read net._http_response: grant usage on schema net and select on net._http_response to it, or pg_net failures stay invisible`
-    };
-  }
-  const [bounds] = await db.query(
-    `select now() - make_interval(secs => $1) as upper, now() - make_interval(secs => $2) as lower,
-            current_setting('pg_net.ttl', true) as ttl`,
-    [settleSeconds, bootstrapSeconds]
-  );
-  if (!bounds) throw new Error("net._http_response: could not read the database clock");
-  const warnings = [];
-  const ttlSeconds = parseIntervalSeconds(bounds.ttl) ?? DEFAULT_TTL_SECONDS;
-  if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1e3) {
-    warnings.push(
-      `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): responses stored in between may already have been deleted`
-    );
-  }
-  let after = options.cursor ?? { created: bounds.lower, id: 0 };
-  const responses = [];
-  let truncated = false;
-  for (; ; ) {
-    let page;
-    try {
-      page = await db.query(
-        `select id, date_trunc('milliseconds', created) as created, status_code, coalesce(timed_out, false) as timed_out,
-                left(error_msg, $4) as error_msg, content_type,
-                case when ${FAILED} then left(content, $4 + 1) end as content,
-                ${FAILED} as failed
-           from net._http_response
-          where created >= $1 and (date_trunc('milliseconds', created) > $1 or id > $2) and created < $3
-          order by date_trunc('milliseconds', created), id
-          limit $5`,
-        [after.created, after.id, bounds.upper, contentLimit, pageSize]
-      );
-    } catch (error) {
-      throw new Error(`cannot read net._http_response: ${errorMessage(error)}`, { cause: error });
+  const pageSql = (after, afterId, upper) => `select id, date_trunc('milliseconds', created) as created, status_code, coalesce(timed_out, false) as timed_out,
+            left(error_msg, ${sqlInt(contentLimit)}) as error_msg, content_type,
+            case when ${FAILED} then left(content, ${sqlInt(contentLimit + 1)}) end as content,
+            ${FAILED} as failed
+       from net._http_response
+      where created >= ${after} and (date_trunc('milliseconds', created) > ${after} or id > ${afterId}) and created < ${upper}
+      order by date_trunc('milliseconds', created), id
+      limit ${sqlInt(pageSize)}`;
+  const from = options.cursor ? { after: sqlTimestamptz(options.cursor.created), id: sqlInt(options.cursor.id) } : { after: "b.lower", id: "0" };
+  const statement = `with b as (select now() - ${sqlSeconds(settleSeconds)} as upper, now() - ${sqlSeconds(bootstrapSeconds)} as lower,
+                     current_setting('pg_net.ttl', true) as ttl)
+   select b.upper, b.ttl, r.* from b left join lateral (${pageSql(from.after, from.id, "b.upper")}) as r on true
+   order by r.created, r.id`;
+  return {
+    statement,
+    async finish(db, rows) {
+      const firstRows = rows;
+      const bounds = firstRows[0];
+      if (!bounds) throw new Error("net._http_response: could not read the database clock");
+      const warnings = [];
+      const ttlSeconds = parseIntervalSeconds(bounds.ttl) ?? DEFAULT_TTL_SECONDS;
+      if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1e3) {
+        warnings.push(
+          `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): responses stored in between may already have been deleted`
+        );
+      }
+      const responses = [];
+      let truncated = false;
+      let page = firstRows.filter((row) => row.id !== null);
+      for (; ; ) {
+        for (const row of page) responses.push(toResponse(row, contentLimit));
+        if (page.length < pageSize) break;
+        if (responses.length >= maxRows) {
+          truncated = true;
+          break;
+        }
+        const last2 = responses[responses.length - 1];
+        page = await queryNet(db, pageSql(sqlTimestamptz(last2.created), sqlInt(last2.id), sqlTimestamptz(bounds.upper)));
+      }
+      const last = responses.at(-1);
+      const cursor = last ? { created: last.created, id: last.id } : options.cursor ?? { created: bounds.upper, id: 0 };
+      return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, warnings };
     }
-    for (const row of page) responses.push(toResponse(row, contentLimit));
-    const last = page.at(-1);
-    if (last) after = { created: last.created, id: Number(last.id) };
-    if (page.length < pageSize) break;
-    if (responses.length >= maxRows) {
-      truncated = true;
-      break;
-    }
+  };
+}
+async function queryNet(db, statement) {
+  try {
+    return await db.query(statement);
+  } catch (error) {
+    throw new Error(`cannot read net._http_response: ${errorMessage(error)}`, { cause: error });
   }
-  const cursor = responses.length > 0 ? after : options.cursor ?? { created: bounds.upper, id: 0 };
-  return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, warnings };
 }
 function toResponse(row, contentLimit) {
   const long = row.content !== null && row.content.length > contentLimit;
@@ -5129,16 +5240,48 @@ function parseIntervalSeconds(text) {
   return Number.isFinite(seconds2) && seconds2 > 0 ? seconds2 : null;
 }
 
-// src/check.ts
-async function readNet(db, state) {
-  try {
-    const cursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
-    const read = await readNetResponses(db, { cursor });
-    if (read.available) return { read, warnings: read.warnings };
-    return { read, warnings: read.kind === "forbidden" ? [read.reason] : [] };
-  } catch (error) {
-    return { read: null, warnings: [`pg_net responses not read: ${errorMessage(error)}`] };
+// src/sources/project.ts
+var settled = (promise) => promise.catch((error) => error instanceof Error ? error : new Error(String(error)));
+async function readProject(db, plan4) {
+  const runs2 = startRunsRead(plan4.window);
+  const net = startNetRead({ cursor: plan4.netCursor });
+  const { pgCron, pgNet } = plan4.expect;
+  let facts;
+  let cronRows;
+  let netRows;
+  if (pgCron || pgNet) {
+    const cronStatements = pgCron ? [CRON_JOBS_SQL, ...runs2.statements] : [];
+    try {
+      const [factsRows = [], ...rest] = await db.batch([FACTS_SQL, ...cronStatements, ...pgNet ? [net.statement] : []]);
+      facts = projectFacts(factsRows[0]);
+      if (pgCron) cronRows = rest.slice(0, cronStatements.length);
+      if (pgNet) netRows = rest[cronStatements.length];
+    } catch {
+    }
   }
+  facts ??= await readProjectFacts(db);
+  const unavailable = netUnavailable(facts);
+  const [cron, responses] = await Promise.all([
+    facts.pgCronVersion ? readCron(db, facts.role, runs2, cronRows) : null,
+    unavailable ?? settled(netRows ? net.finish(db, netRows) : readNetPages(db, { cursor: plan4.netCursor }))
+  ]);
+  return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses };
+}
+async function readCron(db, role, runs2, rows) {
+  if (rows) return { jobs: rows[0], runs: await settled(runs2.finish(db, rows.slice(1))) };
+  const [jobs, batch] = await Promise.all([settled(readCronJobs(db)), settled(queryThen(db, runs2.statements, (results) => runs2.finish(db, results)))]);
+  if (jobs instanceof Error) throw cronJobsUnreadable(role, jobs);
+  return { jobs, runs: batch };
+}
+async function queryThen(db, statements, then) {
+  return then(await Promise.all(statements.map((statement) => db.query(statement))));
+}
+
+// src/check.ts
+function netOutcome(read) {
+  if (read instanceof Error) return { read: null, warnings: [`pg_net responses not read: ${errorMessage(read)}`] };
+  if (read.available) return { read, warnings: read.warnings };
+  return { read, warnings: read.kind === "forbidden" ? [read.reason] : [] };
 }
 async function collectProject(project, state, config, api, now, connect) {
   const functionsRead = collectFunctions(config, project, api, { cursor: state?.logs_cursor ?? null, now });
@@ -5147,18 +5290,18 @@ async function collectProject(project, state, config, api, now, connect) {
       project,
       config.projectTimeoutMs,
       async (db) => {
-        const openRunIds = Object.keys(state?.open_runs ?? {}).map(Number);
-        const [inventory, batch, net] = await Promise.all([
-          readCronInventory(db),
-          readRuns(db, { cursor: state?.run_cursor ?? null, openRunIds }).catch((error) => error instanceof Error ? error : new Error(String(error))),
-          readNet(db, state)
-        ]);
-        const warnings = [...net.warnings];
-        if (inventory.pgCronVersion === null) {
-          return { project, inventory, scheduler: inventory.scheduler, runs: [], reread: [], cursor: null, truncated: false, net: net.read, warnings };
+        const read = await readProject(db, {
+          window: { cursor: state?.run_cursor ?? null, openRunIds: Object.keys(state?.open_runs ?? {}).map(Number) },
+          netCursor: state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null,
+          expect: { pgCron: Boolean(state?.pg_cron_version), pgNet: Boolean(state?.net_cursor_created) }
+        });
+        const net = netOutcome(read.net);
+        const { inventory } = read;
+        if (read.runs === null) {
+          return { project, inventory, runs: [], reread: [], cursor: null, truncated: false, net: net.read, warnings: net.warnings };
         }
-        if (batch instanceof Error) throw batch;
-        return { project, inventory, scheduler: inventory.scheduler, ...batch, net: net.read, warnings };
+        if (read.runs instanceof Error) throw read.runs;
+        return { project, inventory, ...read.runs, net: net.read, warnings: net.warnings };
       },
       connect
     );
@@ -5171,13 +5314,13 @@ async function collectProject(project, state, config, api, now, connect) {
 function storedState(row) {
   return { status: row.status, statusSince: row.status_since, downSince: row.down_since, alertedStatus: row.alerted_status, alertedAt: row.alerted_at };
 }
-function toRunFact(run, seenAt, secrets) {
+function toRunFact(run, seenAt, redact) {
   return {
     runid: run.runid,
     status: run.status,
     startTime: run.start_time,
     endTime: run.end_time,
-    message: run.return_message === null ? null : redactSecrets(run.return_message, secrets),
+    message: run.return_message === null ? null : redact(run.return_message),
     seenAt
   };
 }
@@ -5221,9 +5364,12 @@ async function runCheck(config, hub, options = {}) {
   try {
     const states = new Map((await listProjectStates(hub)).map((s) => [s.project_name, s]));
     const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
-    const collections = await Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, options.connect)));
+    const [collections, known] = await Promise.all([
+      Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, options.connect))),
+      listJobs(hub, { includeRemoved: false })
+    ]);
     const collectedAt = now();
-    const report = await recordCheck(config, hub, collections, states, { checkId, startedAt, collectedAt, dryRun, newId });
+    const report = await recordCheck(config, hub, collections, states, groupBy2(known, (job) => job.project_name), { checkId, startedAt, collectedAt, dryRun, newId });
     report.finished_at = now().toISOString();
     return report;
   } finally {
@@ -5231,6 +5377,16 @@ async function runCheck(config, hub, options = {}) {
   }
 }
 var RECENT_RUNS = 30;
+function groupBy2(items, key) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
 function holdBackMissed(verdicts, jobs, projectName) {
   for (const job of jobs) {
     const verdict = verdicts.get(job.id);
@@ -5239,21 +5395,25 @@ function holdBackMissed(verdicts, jobs, projectName) {
     verdicts.set(job.id, { ...verdict, status: kept, reason: `held back: ${projectName}'s scheduler is down (${verdict.reason})` });
   }
 }
-async function judgeProject(tx, config, collection, previous2, now) {
+async function judgeProject(tx, config, collection, previous2, known, now) {
   if (!collection.ok) {
-    const jobs2 = await listJobs(tx, { project: collection.project.name, includeRemoved: false });
-    return { status: "unreachable", reason: `cannot connect: ${collection.error}`, warnings: [], jobs: jobs2, verdicts: /* @__PURE__ */ new Map(), runsByJob: /* @__PURE__ */ new Map() };
+    return { status: "unreachable", reason: `cannot connect: ${collection.error}`, warnings: [], jobs: known, seen: /* @__PURE__ */ new Set(), verdicts: /* @__PURE__ */ new Map(), runsByJob: /* @__PURE__ */ new Map() };
   }
   const data = collection.data;
-  const { project, inventory, scheduler, functions } = data;
+  const { project, inventory, functions } = data;
+  const { scheduler } = inventory;
   const warnings = [...inventory.warnings, ...data.warnings];
   if (functions.note) warnings.push(functions.note);
-  await recordDiscovery(tx, project.name, { projectRef: project.ref, pgCronVersion: inventory.pgCronVersion, timezone: inventory.timezone, role: inventory.role, seesAllJobs: inventory.seesAllJobs }, now);
-  await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), now);
-  if (functions.functions) {
-    await syncInventory(tx, project.name, "edge_function", functionInventory(functions.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), now);
+  const sources = [["pg_cron", cronInventoryToJobs(inventory)]];
+  if (functions.functions) sources.push(["edge_function", functionInventory(functions.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref)]);
+  let synced = false;
+  for (const [type, discovered] of sources) {
+    if (inventoryUnchanged(known.filter((j) => j.job_type === type), discovered)) continue;
+    await syncInventory(tx, project.name, type, discovered, now);
+    synced = true;
   }
-  const jobs = await listJobs(tx, { project: project.name, includeRemoved: false });
+  const jobs = synced ? await listJobs(tx, { project: project.name, includeRemoved: false }) : known;
+  const seen = new Set(sources.map(([type]) => type));
   const cronRows = jobs.filter((j) => j.job_type === "pg_cron");
   const { verdicts, runsByJob } = evaluateProjectJobs(config, data, previous2, cronRows, now);
   applyFunctionOutcomes(verdicts, cronRows, inventory.jobs, [...data.runs, ...data.reread], data.net, functions.functions, project.ref, config.secrets);
@@ -5273,7 +5433,7 @@ async function judgeProject(tx, config, collection, previous2, now) {
     verdicts.set(id, fn.verdict);
     runsByJob.set(id, fn.runs);
   }
-  return { ...judged, warnings, jobs, verdicts, runsByJob };
+  return { ...judged, warnings, jobs, seen, verdicts, runsByJob };
 }
 function recordJob(job, verdict, runs2, ctx, out) {
   const { config, now, project } = ctx;
@@ -5325,9 +5485,11 @@ function recordJob(job, verdict, runs2, ctx, out) {
     down_since: t.next.downSince,
     alerted_status: t.next.alertedStatus,
     alerted_at: t.next.alertedAt,
-    recent_runs: recentRuns
+    recent_runs: recentRuns,
+    last_seen_at: ctx.seen.has(job.job_type) ? now : job.last_seen_at
   };
   if (!unchanged(job, update)) out.updates.push(update);
+  else if (ctx.seen.has(job.job_type)) out.seen.push(job.id);
   for (const run of verdict.failedRuns) {
     out.log.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
   }
@@ -5377,7 +5539,7 @@ var DryRunRollback = class extends Error {
   }
   report;
 };
-async function recordCheck(config, hub, collections, states, ctx) {
+async function recordCheck(config, hub, collections, states, known, ctx) {
   const { checkId, collectedAt: now } = ctx;
   const report = {
     check_id: checkId,
@@ -5392,13 +5554,16 @@ async function recordCheck(config, hub, collections, states, ctx) {
     await hub.transaction(async (tx) => {
       const log = [];
       const updates = [];
+      const seen = [];
       const events = [];
+      const projectUpdates = [];
       for (const collection of collections) {
         const project = collection.ok ? collection.data.project : collection.project;
         const previous2 = states.get(project.name);
         const projectMuted = isMuted(previous2?.muted_until ?? null, now);
         const projectState = previous2 ? storedState(previous2) : { status: "ok", statusSince: null, downSince: null, alertedStatus: null, alertedAt: null };
-        const { status: projectStatus, reason: projectReason, warnings, jobs, verdicts, runsByJob } = await judgeProject(tx, config, collection, previous2, now);
+        const judged = await judgeProject(tx, config, collection, previous2, known.get(project.name) ?? [], now);
+        const { status: projectStatus, reason: projectReason, warnings, jobs, verdicts, runsByJob } = judged;
         const pt = transition({ state: projectState, status: projectStatus, now });
         const projectError = collection.ok ? null : collection.error;
         if (pt.event) {
@@ -5425,29 +5590,29 @@ async function recordCheck(config, hub, collections, states, ctx) {
             if (isOpenRun(run.status)) openRuns[String(run.runid)] = before?.[String(run.runid)] ?? now.toISOString();
           }
         }
-        if (!ctx.dryRun) {
-          await writeProjectState(
-            tx,
-            {
-              project_name: project.name,
-              project_ref: project.ref,
-              status: projectStatus,
-              status_since: pt.next.statusSince ?? now,
-              status_reason: projectReason,
-              last_error: projectError,
-              down_since: pt.next.downSince,
-              alerted_status: pt.next.alertedStatus,
-              alerted_at: pt.next.alertedAt,
-              ...collected ? {
-                run_cursor: collected.cursor,
-                open_runs: openRuns,
-                net_cursor: collected.net?.available ? collected.net.cursor : void 0,
-                logs_cursor: collected.functions.logs ? collected.functions.logs.end : void 0
-              } : {}
-            },
-            now
-          );
-        }
+        projectUpdates.push({
+          project_name: project.name,
+          project_ref: project.ref,
+          status: projectStatus,
+          status_since: pt.next.statusSince ?? now,
+          status_reason: projectReason,
+          last_error: projectError,
+          down_since: pt.next.downSince,
+          alerted_status: pt.next.alertedStatus,
+          alerted_at: pt.next.alertedAt,
+          ...collected ? {
+            run_cursor: collected.cursor,
+            open_runs: openRuns,
+            net_cursor: collected.net?.available ? collected.net.cursor : void 0,
+            logs_cursor: collected.functions.logs ? collected.functions.logs.end : void 0,
+            discovery: {
+              pgCronVersion: collected.inventory.pgCronVersion,
+              timezone: collected.inventory.timezone,
+              role: collected.inventory.role,
+              seesAllJobs: collected.inventory.seesAllJobs
+            }
+          } : {}
+        });
         report.projects.push({
           project_name: project.name,
           status: projectStatus,
@@ -5458,11 +5623,13 @@ async function recordCheck(config, hub, collections, states, ctx) {
         });
         const description = scheduleDescriber(collected?.inventory.pgCronVersion ?? previous2?.pg_cron_version ?? null, collected?.inventory.timezone ?? previous2?.cron_timezone ?? "GMT");
         for (const job of jobs) {
-          recordJob(job, verdicts.get(job.id), runsByJob.get(job.id) ?? [], { config, now, project, projectMuted, newId: ctx.newId, description }, { log, updates, events, report });
+          recordJob(job, verdicts.get(job.id), runsByJob.get(job.id) ?? [], { config, now, project, projectMuted, newId: ctx.newId, description, seen: judged.seen }, { log, updates, seen, events, report });
         }
       }
       if (ctx.dryRun) throw new DryRunRollback(report);
+      await writeProjectStates(tx, projectUpdates, now);
       await writeJobStates(tx, updates);
+      await markJobsSeen(tx, seen, now);
       await insertHealthLog(tx, checkId, log, now);
       await insertAlertEvents(tx, checkId, events, now);
       await pruneHistory(tx, new Date(now.getTime() - config.retentionDays * 864e5));
@@ -5483,20 +5650,16 @@ function evaluateProjectJobs(config, data, previous2, jobs, now) {
     list2.push(run);
     byJobid.set(run.jobid, list2);
   }
-  const firstCheck = previous2?.run_cursor === null || previous2?.run_cursor === void 0;
   const openSeen = previous2?.open_runs ?? {};
+  const redact = cachedRedactor(config.secrets);
   const verdicts = /* @__PURE__ */ new Map();
   const runsByJob = /* @__PURE__ */ new Map();
   for (const job of jobs) {
-    let runs2 = (byJobid.get(Number(job.source_id)) ?? []).map((r) => {
+    const runs2 = (byJobid.get(Number(job.source_id)) ?? []).map((r) => {
       const seen2 = openSeen[String(r.runid)];
-      return toRunFact(r, seen2 ? new Date(seen2) : now, config.secrets);
+      return toRunFact(r, seen2 ? new Date(seen2) : now, redact);
     });
     runsByJob.set(job.id, runs2);
-    if (firstCheck) {
-      const finished = runs2.filter((r) => !isOpenRun(r.status));
-      runs2 = [...finished.slice(-1), ...runs2.filter((r) => isOpenRun(r.status))].sort((a, b) => a.runid - b.runid);
-    }
     verdicts.set(
       job.id,
       evaluateJob(
@@ -5510,7 +5673,7 @@ function evaluateProjectJobs(config, data, previous2, jobs, now) {
           lastFinishedRun: lastFinishedFromRow(job),
           runs: runs2
         },
-        { pgCronVersion: data.inventory.pgCronVersion, timezone: data.inventory.timezone, logRunOff: data.scheduler.logRun === false },
+        { pgCronVersion: data.inventory.pgCronVersion, timezone: data.inventory.timezone, logRunOff: data.inventory.scheduler.logRun === false },
         now,
         job.consecutive_failures
       )
