@@ -25,7 +25,7 @@ import { type CheckMeasure, type HistoryMemory, SEED_QUERY_VERBATIM, type SeedMe
 import type { MemorySample } from "./measure.js";
 import { ensurePostgres } from "./install.js";
 import { describeMachine, type Machine } from "./machine.js";
-import { type DelayProxy, startDelayProxy } from "./proxy.js";
+import { type DelayProxy, startDelayProxy } from "../test/harness/proxy.js";
 import { renderReport } from "./report.js";
 
 export interface SizeResult {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { pgliteDb } from "../../src/db/pglite.js";
 import { postgresDb } from "../../src/db/postgres.js";
-import type { Db } from "../../src/db/types.js";
+import type { Db, Queryable } from "../../src/db/types.js";
 import { migrate } from "../../src/hub/migrate.js";
 import type { PgCronCluster } from "../harness/pgcron.js";
 
@@ -21,4 +21,16 @@ export async function migratedHub(kind: HubKind, cluster: () => PgCronCluster): 
   const { db } = await freshHubDb(kind, cluster);
   await migrate(db);
   return db;
+}
+
+/** The hub, with the text of every statement sent to it (in and out of transactions) logged. */
+export function recordingHub(db: Db, log: string[]): Db {
+  const record = <Q extends Queryable>(q: Q): Q => ({
+    ...q,
+    query: (sql: string, params?: readonly unknown[]) => {
+      log.push(sql);
+      return q.query(sql, params);
+    },
+  });
+  return { ...record(db), transaction: (fn) => db.transaction((tx) => fn(record(tx))) };
 }

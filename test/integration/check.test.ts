@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Db } from "../../src/db/types.js";
 import { freePort, insertRun, scheduleJob, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
+import { pgliteDb } from "../../src/db/pglite.js";
 import { Clock, monitorWithHub, type RecordedQuery, recordingConnector, resetCron } from "../helpers/check.js";
+import { recordingHub } from "../helpers/hub.js";
 
 // The first cluster's launcher runs but starts no job (cron.max_running_jobs = 0): its runs
 // are exactly the ones the tests insert, at exact instants. The second is a normal pg_cron
@@ -133,6 +135,44 @@ describe("a health check against real pg_cron", () => {
     const forward = runReads.filter((q) => /runid > \d+/.test(q.sql));
     assert.match(forward[0]?.sql ?? "", new RegExp(`where runid > ${max} order by`), "reads forward from the cursor");
     assert.equal(forward.reduce((sum, q) => sum + q.rows, 0), 3, "only the three new rows");
+  });
+
+  it("writes the inventory only when pg_cron's jobs changed, and moves last_seen_at at every check", async () => {
+    await resetCron(c);
+    await scheduleJob(c, "steady", "*/5 * * * *", "select 1");
+    const hourly = await scheduleJob(c, "hourly", "0 * * * *", "select 2");
+    const clock = new Clock(new Date("2026-11-30T10:00:00Z"));
+    const hubLog: string[] = [];
+    const { monitor } = await setup({ SUPABASE_POSTGRES_URL: c.url, JOBMON_PROJECT_NAMES: "alpha" }, clock, { hub: recordingHub(await pgliteDb(), hubLog) });
+    const inventoryWrites = () => hubLog.filter((sql) => /insert into monitoring\.job_inventory|set removed_at/.test(sql)).length;
+    const rows = async () => byName(await monitor.listJobs({ project: "alpha" }));
+
+    await monitor.checkHealth();
+    assert.ok(inventoryWrites() > 0, "the first check inserts the jobs");
+
+    hubLog.length = 0;
+    clock.set("2026-11-30T10:15:00Z");
+    await monitor.checkHealth();
+    assert.equal(inventoryWrites(), 0, "nothing changed in cron.job: no inventory write");
+    for (const row of (await rows()).values()) assert.equal(row.last_seen_at?.toISOString(), "2026-11-30T10:15:00.000Z");
+
+    await c.sql("select cron.alter_job($1, schedule := '*/30 * * * *')", [hourly]);
+    hubLog.length = 0;
+    clock.set("2026-11-30T10:30:00Z");
+    await monitor.checkHealth();
+    assert.ok(inventoryWrites() > 0, "a new schedule is written");
+    let jobs = await rows();
+    assert.equal(jobs.get("hourly")?.schedule, "*/30 * * * *");
+    assert.equal(jobs.get("hourly")?.expected_since?.toISOString(), "2026-11-30T10:30:00.000Z", "a new schedule starts missed detection afresh");
+    assert.equal(jobs.get("steady")?.last_seen_at?.toISOString(), "2026-11-30T10:30:00.000Z");
+
+    await c.sql("select cron.unschedule('steady')");
+    clock.set("2026-11-30T10:45:00Z");
+    const report = await monitor.checkHealth();
+    assert.deepEqual(report.jobs.map((j) => j.job_name), ["hourly"]);
+    jobs = byName(await monitor.listJobs({ project: "alpha", includeRemoved: true }));
+    assert.equal(jobs.get("steady")?.removed_at?.toISOString(), "2026-11-30T10:45:00.000Z");
+    assert.equal(jobs.get("steady")?.last_seen_at?.toISOString(), "2026-11-30T10:30:00.000Z", "last seen when it was last there");
   });
 
   it("reports an unreachable project and checks the others", async () => {
