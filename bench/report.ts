@@ -298,7 +298,7 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
   say(
     "## 2. First check (bootstrap)",
     "",
-    `A project's first check has no runid cursor yet. It takes \`max(runid)\` (one probe of the primary key) and, within the runid range \`(max − 10,000, max]\` (an index range scan), returns only each job's latest finished run and the runs still open (\`readRuns\` in src/sources/pgcron.ts, \`bootstrapRuns\` = 10,000), so it reads at most the latest 10,000 runs whatever the history holds and sends the client one row per job. Median of ${cfg.bootstrapReps} first checks, each against a fresh hub:`,
+    `A project's first check has no runid cursor yet. In one statement it takes \`max(runid)\` (one probe of the primary key) and, within the runid range \`(max − 10,000, max]\` (an index range scan), returns only each job's latest finished run and the runs still open (\`readRuns\` in src/sources/pgcron.ts, \`bootstrapRuns\` = 10,000), so it reads at most the latest 10,000 runs whatever the history holds and sends the client one row per job. Median of ${cfg.bootstrapReps} first checks, each against a fresh hub:`,
     "",
     table(
       ["History", "server", "buffers", "runs read", "cycle wall", "CPU"],
@@ -334,10 +334,10 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
   say(
     "## 4. Fan-out",
     "",
-    `${cfg.fanoutProjects} monitored projects, each behind its own delaying TCP proxy (bench/proxy.ts) in front of one real cluster: the connection is opened after the delay and every chunk is forwarded after the delay, in each direction (so a round trip costs twice the delay). \`runCheck\` over all of them (\`JOBMON_PROJECT_TIMEOUT\` = 120 s), ${cfg.edgeJobs} jobs and 200 new runs per project per cycle; hub local. The same with one project alone for the per-project time. Steady state, median of ${r.fanout[0]?.many.steady.length ?? 0} cycles.`,
+    `${cfg.fanoutProjects} monitored projects, each behind its own delaying TCP proxy (test/harness/proxy.ts) in front of one real cluster: the connection is opened after the delay and every chunk is forwarded after the delay, in each direction (so a round trip costs twice the delay). \`runCheck\` over all of them (\`JOBMON_PROJECT_TIMEOUT\` = 120 s), ${cfg.edgeJobs} jobs and 200 new runs per project per cycle; hub local. The same with one project alone for the per-project time. Steady state, median of ${r.fanout[0]?.many.steady.length ?? 0} cycles.`,
     "",
     table(
-      ["Added delay", "projects", "cycle wall", "collect", "record", "slowest project", "sum of projects", "wall / slowest", "sum / wall", "one project alone", "round trips / project", "cycle CPU", "first check wall (single)"],
+      ["Added delay", "projects", "cycle wall", "collect", "record", "slowest project", "sum of projects", "wall / slowest", "sum / wall", "one project alone", "client messages / project", "statement round trips", "cycle CPU", "first check wall (single)"],
       r.fanout.map((f) => {
         const pick = (get: (x: FanoutMeasure) => number) => median(f.many.steady.map(get));
         const wall = pick((x) => x.wallMs);
@@ -355,7 +355,8 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
           times(wall / slowest),
           times(sum / wall),
           ms(median(f.one.steady.map((x) => x.wallMs))),
-          int(f.roundTripsPerConnection),
+          f.roundTripsPerConnection.toFixed(2),
+          f.statementRoundTripsPerConnection === undefined ? "–" : f.statementRoundTripsPerConnection.toFixed(2),
           ms(pick((x) => x.cpuMs)),
           ms(f.many.bootstrap.wallMs),
         ];
@@ -363,7 +364,9 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
     ),
     "",
     ...hubTable(r),
-    "- **collect**: first project connection opened → last closed (all projects in parallel); **record**: the rest of the cycle — evaluating and recording every project's jobs in the hub, in one transaction; **slowest project**: the longest single project's connection; **sum of projects**: all of them added up, what a sequential check would take; **round trips / project**: client → server messages per connection, counted by the proxy (connection setup included); **cycle CPU**: of the jobmon process.",
+    "- **collect**: first project connection opened → last closed (all projects in parallel); **record**: the rest of the cycle — evaluating and recording every project's jobs in the hub, in one transaction; **slowest project**: the longest single project's connection; **sum of projects**: all of them added up, what a sequential check would take; **client messages / project**: client → server messages per connection of the single-project run, counted by the proxy — the connection's setup (startup and SCRAM: 3 round trips) and its close (1 message, no answer) included, averaged over its first check and its steady ones; **statement round trips**: the round trips that carried statements (pipelined statements count once: a message counts when the client had been answered since its previous one); **cycle CPU**: of the jobmon process.",
+    "",
+    "A project's check (src/sources/project.ts) sends no statement with bound parameters — postgres.js would spend two round trips on each and pipeline nothing behind it — and, when the previous check found pg_cron (and pg_net) there, sends the facts, cron.job, the runs since the cursor, the re-read of open runs and pg_net's responses in one message: the connection, then one round trip. A first check sends the facts alone, then the rest together: two. The hub is read while the projects are (one query for every project's jobs) and written in one transaction: the inventory only where a project's jobs changed, job states only where they changed.",
     "",
   );
 
@@ -426,7 +429,7 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
   if (v.fanout && !v.fanout.ok && fan) {
     const pick = (get: (x: FanoutMeasure) => number) => median(fan.many.steady.map(get));
     findings.push(
-      `- **Fan-out: ${ms(v.fanout.wallMs)} for ${fan.many.projects} projects at +100 ms each way (target < 2 s).** The projects are read in parallel — collection takes ${ms(pick((x) => x.collectMs))}, the slowest project ${ms(pick((x) => x.slowestMs))}, all of them in sequence would take ${ms(pick((x) => x.sumMs))} — but one project alone needs ${ms(median(fan.one.steady.map((x) => x.wallMs)))}: its check is a conversation of ${int(fan.roundTripsPerConnection)} client messages, nearly each a round trip of ${2 * fan.delayMs} ms. The reads are pipelined on the project's one connection, so the critical path is the longest chain: connection and SCRAM (3 round trips), then pg_net's probe, clock bounds and first page (sequential; the two with parameters cost 2 round trips each, because postgres.js sends Parse/Describe and waits for the parameter types before Bind/Execute), while the facts/jobs and runs reads go out beside them. After the last project answers, recording ${int(fan.many.projects * cfg.edgeJobs)} jobs in the hub takes another ${ms(pick((x) => x.wallMs - x.collectMs))} (the cycle uses ${ms(pick((x) => x.cpuMs))} of CPU); in the median cycle the hub's statements alone took ${ms(medianFanoutCycle(r)?.hub.ms ?? Number.NaN)} of server time, most of it in ${hubTop(r)}.`,
+      `- **Fan-out: ${ms(v.fanout.wallMs)} for ${fan.many.projects} projects at +100 ms each way (target < 2 s).** The projects are read in parallel — collection takes ${ms(pick((x) => x.collectMs))}, the slowest project ${ms(pick((x) => x.slowestMs))}, all of them in sequence would take ${ms(pick((x) => x.sumMs))} — and one project alone needs ${ms(median(fan.one.steady.map((x) => x.wallMs)))}: ${fan.roundTripsPerConnection.toFixed(2)} client messages per connection (setup and close included, ${(fan.statementRoundTripsPerConnection ?? Number.NaN).toFixed(2)} round trips of statements); every message but the close waits ${2 * fan.delayMs} ms for its answer. After the last project answers, recording ${int(fan.many.projects * cfg.edgeJobs)} jobs in the hub takes another ${ms(pick((x) => x.wallMs - x.collectMs))} (the cycle uses ${ms(pick((x) => x.cpuMs))} of CPU); in the median cycle the hub's statements alone took ${ms(medianFanoutCycle(r)?.hub.ms ?? Number.NaN)} of server time, most of it in ${hubTop(r)}.`,
     );
   }
   if (v.edge.ok && v.edge.cpuMs > 150) {
@@ -443,7 +446,7 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
   }
   if (edge.bootstrap.cpuMs > 500) {
     findings.push(
-      `- Not a target, but the largest cost found: **a project's first check**. In a cold process it took ${ms(edge.bootstrap.cpuMs)} of CPU for ${edge.projects} projects (${pct(edge.bootstrap.cpuMs / 2000).replace("+", "")} of the Edge budget) and ${ms(r.fanout[0]?.many.bootstrap.cpuMs ?? Number.NaN)} for ${cfg.fanoutProjects}: it reads, converts and redacts the latest 10,000 runs of each project although it judges only each job's latest finished run and the open ones. At this rate a first check over ${Math.ceil(2000 / (edge.bootstrap.cpuMs / edge.projects))} or more such projects in one Edge call would exceed 2 s.`,
+      `- Not a target, but the largest cost found: **a project's first check**. In a cold process it took ${ms(edge.bootstrap.cpuMs)} of CPU for ${edge.projects} projects (${pct(edge.bootstrap.cpuMs / 2000).replace("+", "")} of the Edge budget) and ${ms(r.fanout[0]?.many.bootstrap.cpuMs ?? Number.NaN)} for ${cfg.fanoutProjects}: module loading, the JIT's warm-up and each project's bootstrap read (one row per job of the latest 10,000 runs) all fall on it. At this rate a first check over ${Math.ceil(2000 / (edge.bootstrap.cpuMs / edge.projects))} or more such projects in one Edge call would exceed 2 s.`,
     );
   }
   say("## Where a target is missed, and why", "", ...(findings.length > 0 ? findings : ["Every target is met."]), "");

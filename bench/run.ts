@@ -42,7 +42,9 @@ export interface FanoutRun {
   delayMs: number;
   many: FanoutResult;
   one: FanoutResult;
+  /** Over the single-project run's checks (its first check included), per connection. */
   roundTripsPerConnection: number;
+  statementRoundTripsPerConnection: number;
 }
 
 export interface BenchResults {
@@ -201,7 +203,14 @@ async function measure(): Promise<BenchResults> {
       const before = { ...opened[0]!.stats };
       const one = await runInChild({ kind: "fanout", label: `${delayMs}ms_1`, projectUrls: urls.slice(0, 1), superUrl: cluster.url, hubUrlTemplate, newRunsPerCycle: 200, reps: 3 });
       const after = opened[0]!.stats;
-      fanout.push({ delayMs, many, one, roundTripsPerConnection: (after.requests - before.requests) / Math.max(1, after.connections - before.connections) });
+      const connections = Math.max(1, after.connections - before.connections);
+      fanout.push({
+        delayMs,
+        many,
+        one,
+        roundTripsPerConnection: (after.requests - before.requests) / connections,
+        statementRoundTripsPerConnection: (after.queries - before.queries) / connections,
+      });
       await Promise.all(opened.map((p) => p.close()));
     }
 

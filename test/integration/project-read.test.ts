@@ -38,7 +38,7 @@ describe("reading a monitored project", () => {
     c = clusters()[0]!;
     admin = postgresDb(c.url, { max: 1 });
     open.push(admin);
-    proxy = await startDelayProxy({ host: c.host, port: c.port }, 20);
+    proxy = await startDelayProxy({ host: c.host, port: c.port }, 50);
     open.push(proxy);
     await c.sql("create database nocron");
   });

@@ -3237,14 +3237,16 @@ async function withProject(project, timeoutMs, fn, connect = connectProject) {
 var FACTS_SQL = `select current_user::text as role,
        coalesce(r.rolsuper, false) as rolsuper, coalesce(r.rolbypassrls, false) as rolbypassrls,
        (select extversion from pg_extension where extname = 'pg_cron') as extversion,
-       (select setting from pg_settings where name = 'cron.timezone') as timezone,
-       (select setting from pg_settings where name = 'cron.launch_active_jobs') as launch_active_jobs,
-       (select setting from pg_settings where name = 'cron.log_run') as log_run,
+       cron_settings.s->>'cron.timezone' as timezone,
+       cron_settings.s->>'cron.launch_active_jobs' as launch_active_jobs,
+       cron_settings.s->>'cron.log_run' as log_run,
        exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as launcher_running,
        net.oid is not null as net_present,
        has_schema_privilege(net.nsp, 'USAGE') and has_table_privilege(net.oid, 'SELECT') as net_readable
   from (select 1) as one
   left join pg_roles r on r.rolname = current_user
+  cross join (select jsonb_object_agg(name, setting) as s from pg_settings
+               where name in ('cron.timezone', 'cron.launch_active_jobs', 'cron.log_run')) as cron_settings
   left join (select c.oid, n.oid as nsp from pg_namespace n join pg_class c on c.relnamespace = n.oid
               where n.nspname = 'net' and c.relname = '_http_response') as net on true`;
 async function readProjectFacts(db) {
