@@ -4,7 +4,7 @@
  */
 import type { FanoutMeasure } from "./cycle.js";
 import type { CheckMeasure } from "./history.js";
-import { median } from "./measure.js";
+import { median, quantile } from "./measure.js";
 import type { BenchResults, SizeResult } from "./run.js";
 
 type Align = "l" | "r";
@@ -31,7 +31,7 @@ interface SizeFigures {
   rows: number;
   tableMb: number;
   generateS: number;
-  steady: { serverMs: number; buffers: number; statements: number; wallMs: number; cpuMs: number; collectMs: number; runRows: number };
+  steady: { serverMs: number; serverP25: number; serverP75: number; buffers: number; statements: number; wallMs: number; cpuMs: number; collectMs: number; runRows: number };
   bootstrap: { serverMs: number; buffers: number; runRows: number; wallMs: number; cpuMs: number };
   seed: { serverMs: number; buffers: number; tempBlocks: number; rows: number; wallMs: number; hwmMb: number; reps: number };
   hwm: { baseline: number; end: number };
@@ -48,6 +48,8 @@ function figures(s: SizeResult): SizeFigures {
     generateS: s.generateMs / 1000,
     steady: {
       serverMs: med(steady, (m) => m.server.ms),
+      serverP25: quantile(steady.map((m) => m.server.ms), 0.25),
+      serverP75: quantile(steady.map((m) => m.server.ms), 0.75),
       buffers: med(steady, (m) => m.server.buffers),
       statements: med(steady, (m) => m.server.calls),
       wallMs: med(steady, (m) => m.wallMs),
@@ -254,16 +256,18 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
     "Change against the smallest history (jobmon, steady state):",
     "",
     table(
-      ["History", "server time", "buffers", "cycle wall", "CPU"],
+      ["History", "server time", "its middle half (p25–p75)", "buffers", "cycle wall", "CPU"],
       sizes.map((s) => [
         rows(s.rows),
         base ? pct(s.steady.serverMs / base.steady.serverMs - 1) : "–",
+        `${ms(s.steady.serverP25)}–${ms(s.steady.serverP75)}`,
         base ? pct(s.steady.buffers / base.steady.buffers - 1) : "–",
         base ? pct(s.steady.wallMs / base.steady.wallMs - 1) : "–",
         base ? pct(s.steady.cpuMs / base.steady.cpuMs - 1) : "–",
       ]),
     ),
     "",
+    "- **its middle half**: the server time of the middle half of the repetitions at that size: how much a few-millisecond measurement moves from one repetition to the next on this machine.",
     "- **cycle wall**: `runCheck` end to end — connect, read, evaluate, and record everything in the hub in one transaction; **collect**: the monitored project's connection, from open to close; **CPU**: user + system CPU of the jobmon process for the cycle.",
     `- **seed wall**: the seed's query alone, on an open connection, every row received and parsed into memory (as the seed compares in the application); median of ${sizes.map((s) => s.seed.reps).join("/")} runs.`,
     `- **The seed's query as written does not run**: \`${r.seedVerbatimError ?? "(it ran)"}\` — \`cron.job_run_details\` has no \`jobname\`. Measured is what it evidently meant: the same query joined to \`cron.job\` on \`jobid\` for the name:`,

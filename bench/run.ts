@@ -81,7 +81,7 @@ function sizes(): number[] {
 }
 
 const BOOTSTRAP_REPS = 3;
-const STEADY_REPS = 15;
+const STEADY_REPS = 31;
 const SEED_REPS = 5;
 /** The seed's query takes seconds at 5 M rows: three repetitions there. */
 const seedReps = (rows: number) => (rows >= 5_000_000 ? 3 : SEED_REPS);
