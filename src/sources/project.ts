@@ -62,8 +62,10 @@ export async function readProject(db: ProjectDb, plan: ProjectReadPlan): Promise
       facts = projectFacts(factsRows[0]);
       if (pgCron) cronRows = rest.slice(0, cronStatements.length);
       if (pgNet) netRows = rest[cronStatements.length];
-    } catch {
-      // Lost bet: the statements one by one below say what changed or which read fails.
+    } catch (error) {
+      // Lost bet: the statements one by one below say what changed or which read fails. A
+      // connection that failed is the project's answer as it is.
+      if (!statementFailed(error)) throw error;
     }
   }
   facts ??= await readProjectFacts(db);
@@ -74,6 +76,16 @@ export async function readProject(db: ProjectDb, plan: ProjectReadPlan): Promise
     unavailable ?? settled(netRows ? net.finish(db, netRows) : readNetPages(db, { cursor: plan.netCursor })),
   ]);
   return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses };
+}
+
+/**
+ * A statement failed on a working connection: the server answered with a SQLSTATE outside the
+ * classes of connection, login, missing database, resources and shutdown. Connection errors
+ * (postgres.js's own, without a severity) are not.
+ */
+function statementFailed(error: unknown): boolean {
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  return typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !/^(?:08|28|3D|53|57P)/.test(code);
 }
 
 /** cron.job and the runs: from the bet's rows, or read now (together). */

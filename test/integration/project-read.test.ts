@@ -97,6 +97,20 @@ describe("reading a monitored project", () => {
     assert.equal(proxy.stats.queries - before, 2, "the failed bet, then the facts alone");
   });
 
+  it("a connection that fails is the project's answer: its own error, after one attempt", async () => {
+    const url = new URL(viaProxy());
+    url.password = "not-the-password";
+    const db = connectProject({ name: "locked", url: url.toString(), ref: null, envVar: "SUPABASE_POSTGRES_URL" }, 10_000);
+    open.push(db);
+    const before = proxy.stats.connections;
+    await assert.rejects(readProject(db, { window: { cursor: 42, openRunIds: [] }, netCursor: null, expect: { pgCron: true, pgNet: true } }), {
+      code: "28P01",
+      message: /password authentication failed/,
+    });
+    assert.equal(proxy.stats.connections - before, 1, "no second attempt after the bet");
+    await assert.rejects(readProject(db, { ...FIRST, expect: { pgCron: false, pgNet: false } }), { code: "28P01" });
+  });
+
   it("pg_net installed since the last check is read in the same check", async () => {
     await admin.exec(PG_NET_TABLE);
     await c.sql("insert into net._http_response (id, status_code, content, created) values (1, 500, 'boom', now() - interval '1 minute')");

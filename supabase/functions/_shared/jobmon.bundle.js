@@ -5258,7 +5258,8 @@ async function readProject(db, plan4) {
       facts = projectFacts(factsRows[0]);
       if (pgCron) cronRows = rest.slice(0, cronStatements.length);
       if (pgNet) netRows = rest[cronStatements.length];
-    } catch {
+    } catch (error) {
+      if (!statementFailed(error)) throw error;
     }
   }
   facts ??= await readProjectFacts(db);
@@ -5268,6 +5269,10 @@ async function readProject(db, plan4) {
     unavailable ?? settled(netRows ? net.finish(db, netRows) : readNetPages(db, { cursor: plan4.netCursor }))
   ]);
   return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses };
+}
+function statementFailed(error) {
+  const { code, severity } = error ?? {};
+  return typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !/^(?:08|28|3D|53|57P)/.test(code);
 }
 async function readCron(db, role, runs2, rows) {
   if (rows) return { jobs: rows[0], runs: await settled(runs2.finish(db, rows.slice(1))) };
