@@ -3,6 +3,7 @@
  * Formatting (limits, allowed_mentions) is format.ts's job; this file only speaks HTTP.
  * Facts: PLATFORM.md "Discord webhooks".
  */
+import { REDACTED } from "./redact.js";
 import {
   type SendOutcome,
   type SenderOptions,
@@ -33,7 +34,7 @@ export function redactDiscordWebhook(text: string, webhookUrl?: string): string 
     const token = webhookParts(webhookUrl)?.token;
     if (token) secrets.push(token);
   }
-  return scrubSecrets(text, secrets).replace(WEBHOOK_PATH, "$1***");
+  return scrubSecrets(text, secrets).replace(WEBHOOK_PATH, `$1${REDACTED}`);
 }
 
 function webhookParts(webhookUrl: string): { id: string; token: string } | undefined {

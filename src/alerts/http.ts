@@ -5,6 +5,7 @@
  * No Node built-ins here: the senders also run inside Supabase Edge Functions (Deno), so
  * only `fetch`, `AbortSignal`, `setTimeout` and other Web APIs are used (DESIGN §3).
  */
+import { REDACTED } from "./redact.js";
 
 /**
  * What one delivery attempt came to. `transient` may be retried (5xx, 429, timeouts,
@@ -149,14 +150,14 @@ export function truncate(text: string, max: number): string {
 }
 
 /**
- * Replaces every occurrence of each secret (raw and URL-encoded) with `***`. Secrets shorter
+ * Replaces every occurrence of each secret (raw and URL-encoded) with `[redacted]`. Secrets shorter
  * than 4 characters are skipped: scrubbing "1" out of every message would mangle it.
  */
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret.length < 4) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join("***");
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join(REDACTED);
   }
   return out;
 }

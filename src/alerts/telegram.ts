@@ -3,6 +3,7 @@
  * came of it. Escaping and the 4096-character limit are format.ts's job.
  * Facts: PLATFORM.md "Telegram Bot API".
  */
+import { REDACTED } from "./redact.js";
 import {
   type SendOutcome,
   type SenderOptions,
@@ -26,7 +27,7 @@ export type { SendOutcome, SenderOptions } from "./http.js";
 export function redactTelegramToken(text: string, botToken?: string): string {
   const scrubbed = botToken !== undefined ? scrubSecrets(text, [botToken]) : text;
   // Tokens look like `123456789:AA…` (35 characters after the colon).
-  return scrubbed.replace(/\/bot[^/\s?#"']+/g, "/bot***").replace(/\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g, "***");
+  return scrubbed.replace(/\/bot[^/\s?#"']+/g, `/bot${REDACTED}`).replace(/\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g, REDACTED);
 }
 
 export function telegramSendMessageUrl(apiBaseUrl: string, botToken: string): string {

@@ -208,7 +208,7 @@ describe("Discord sender against the fake Discord", () => {
       assertNoSecret(outcome, token);
       assertNoSecret(outcome, `${token}x`);
     }
-    assert.match(JSON.stringify(outcomes[0]), /\/api\/webhooks\/1100000000000000001\/\*\*\*/);
+    assert.match(JSON.stringify(outcomes[0]), /\/api\/webhooks\/1100000000000000001\/\[redacted\]/);
   });
 });
 
@@ -585,15 +585,15 @@ describe("redaction of channel credentials", () => {
   test("any Discord webhook path loses its token, and so does the route's token wherever it appears", () => {
     assert.equal(
       redactDiscordWebhook("POST https://discord.com/api/webhooks/123/AbC-token_x?wait=true and /api/v10/webhooks/9/zzz"),
-      "POST https://discord.com/api/webhooks/123/***?wait=true and /api/v10/webhooks/9/***",
+      "POST https://discord.com/api/webhooks/123/[redacted]?wait=true and /api/v10/webhooks/9/[redacted]",
     );
-    assert.equal(redactDiscordWebhook("body echoed s3cr3t-tok", "https://discord.com/api/webhooks/1/s3cr3t-tok"), "body echoed ***");
+    assert.equal(redactDiscordWebhook("body echoed s3cr3t-tok", "https://discord.com/api/webhooks/1/s3cr3t-tok"), "body echoed [redacted]");
   });
 
   test("any Telegram bot path or token-shaped string loses the token, and so does the route's token", () => {
-    assert.equal(redactTelegramToken(`url (https://api.telegram.org/bot${BOT_TOKEN}/sendMessage)`), "url (https://api.telegram.org/bot***/sendMessage)");
-    assert.equal(redactTelegramToken(`token ${BOT_TOKEN} here`), "token *** here");
-    assert.equal(redactTelegramToken("odd token short-tok here", "short-tok"), "odd token *** here");
+    assert.equal(redactTelegramToken(`url (https://api.telegram.org/bot${BOT_TOKEN}/sendMessage)`), "url (https://api.telegram.org/bot[redacted]/sendMessage)");
+    assert.equal(redactTelegramToken(`token ${BOT_TOKEN} here`), "token [redacted] here");
+    assert.equal(redactTelegramToken("odd token short-tok here", "short-tok"), "odd token [redacted] here");
   });
 });
 

@@ -652,7 +652,7 @@ function scrubSecrets(text, secrets) {
   let out = text;
   for (const secret of secrets) {
     if (secret.length < 4) continue;
-    for (const form of /* @__PURE__ */ new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join("***");
+    for (const form of /* @__PURE__ */ new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join(REDACTED);
   }
   return out;
 }
@@ -701,7 +701,7 @@ function redactDiscordWebhook(text, webhookUrl) {
     const token = webhookParts(webhookUrl)?.token;
     if (token) secrets.push(token);
   }
-  return scrubSecrets(text, secrets).replace(WEBHOOK_PATH, "$1***");
+  return scrubSecrets(text, secrets).replace(WEBHOOK_PATH, `$1${REDACTED}`);
 }
 function webhookParts(webhookUrl) {
   const match = /\/api(?:\/v\d+)?\/webhooks\/([^/?#\s]+)\/([^/?#\s]+)/.exec(webhookUrl);
@@ -1823,7 +1823,7 @@ function describeRoute(route) {
 // src/alerts/telegram.ts
 function redactTelegramToken(text, botToken) {
   const scrubbed = botToken !== void 0 ? scrubSecrets(text, [botToken]) : text;
-  return scrubbed.replace(/\/bot[^/\s?#"']+/g, "/bot***").replace(/\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g, "***");
+  return scrubbed.replace(/\/bot[^/\s?#"']+/g, `/bot${REDACTED}`).replace(/\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g, REDACTED);
 }
 function telegramSendMessageUrl(apiBaseUrl, botToken) {
   return `${apiBaseUrl.replace(/\/+$/, "")}/bot${botToken}/sendMessage`;
