@@ -5,7 +5,7 @@ import { before, describe, it } from "node:test";
 import { freePort, scheduleJob, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
 import { CLI, runCli, tempDir } from "../helpers/cli.js";
 
-const clusters = usePgCronClusters(2, { settings: { "cron.max_running_jobs": 0 }, name: "cli" });
+const clusters = usePgCronClusters(2, { quiet: true, name: "cli" });
 
 describe("the jobmon CLI", () => {
   let one: PgCronCluster;

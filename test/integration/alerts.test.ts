@@ -7,7 +7,7 @@ import { type FakeTelegram, startFakeTelegram } from "../fakes/telegram.js";
 import { insertRun, scheduleJob, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
 import { Clock, monitorWithHub, resetCron } from "../helpers/check.js";
 
-const clusters = usePgCronClusters(1, { settings: { "cron.max_running_jobs": 0 }, name: "alerts" });
+const clusters = usePgCronClusters(1, { quiet: true, name: "alerts" });
 const BOT_TOKEN = "7000000001:AAHfakeTokenForTestsOnly_abcdefghijk";
 const CHAT = "-1001234567890";
 const BEARER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU";

@@ -6,10 +6,10 @@ import { pgliteDb } from "../../src/db/pglite.js";
 import { Clock, monitorWithHub, type RecordedQuery, recordingConnector, resetCron } from "../helpers/check.js";
 import { recordingHub } from "../helpers/hub.js";
 
-// The first cluster's launcher runs but starts no job (cron.max_running_jobs = 0): its runs
-// are exactly the ones the tests insert, at exact instants. The second is a normal pg_cron
+// The first cluster is quiet: its launcher runs, but its runs are exactly the ones the tests
+// insert, at exact instants. The second is a normal pg_cron
 // that runs jobs itself.
-const quiet = usePgCronClusters(1, { settings: { "cron.max_running_jobs": 0 }, name: "quiet" });
+const quiet = usePgCronClusters(1, { quiet: true, name: "quiet" });
 const live = usePgCronClusters(1, { name: "live" });
 const hubs: Db[] = [];
 after(async () => {

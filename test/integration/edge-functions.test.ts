@@ -7,7 +7,7 @@ import { insertRun, scheduleJob, usePgCronClusters, type PgCronCluster } from ".
 import { Clock, monitorWithHub, resetCron } from "../helpers/check.js";
 
 // pg_net is not packaged for Debian: the tests create net._http_response with its columns.
-const clusters = usePgCronClusters(1, { settings: { "cron.max_running_jobs": 0 }, name: "edge" });
+const clusters = usePgCronClusters(1, { quiet: true, name: "edge" });
 const REF = "abcdefghijklmnopqrst";
 const TOKEN = "sbp_0123456789abcdef0123456789abcdef01234567";
 const SERVICE_KEY = "sb_secret_Zq8fakeServiceKey0123456789";

@@ -213,3 +213,24 @@ describe("pg_cron test harness", () => {
     assert.equal(fs.existsSync(dataDir), false);
   });
 });
+
+describe("a quiet cluster (StartOptions.quiet)", () => {
+  const clusters = usePgCronClusters(1, { name: "quiet", quiet: true });
+
+  test("pg_cron's launcher runs and tries its jobs, but no command runs and no run row stays", async () => {
+    const [q] = clusters() as [PgCronCluster];
+    const jobid = await scheduleJob(q, "would-write", "@reboot", "create table ran_for_real ()");
+    const mine = await insertRun(q, { jobid, status: "succeeded", return_message: "1 row", start_time: "2026-11-30T09:00:00Z", end_time: "2026-11-30T09:00:01Z" });
+    await q.restart(); // @reboot: the launcher starts the job at once
+    await q.waitForLauncher();
+    const dropped = await waitFor("the launcher's run of the @reboot job", 30_000, async () => {
+      const rows = await q.sql("select jobid from public.jobmon_harness_dropped_runs where jobid = $1", [jobid]);
+      return rows.length > 0 ? rows : undefined;
+    });
+    assert.equal(dropped[0].jobid, jobid);
+    const runs = await q.sql("select runid from cron.job_run_details");
+    assert.deepEqual(runs.map((r) => r.runid), [mine], "only the test's own run");
+    const [ran] = await q.sql("select to_regclass('public.ran_for_real') as t");
+    assert.equal(ran.t, null, "the job's command did not run");
+  });
+});
