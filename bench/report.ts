@@ -302,7 +302,7 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
   say(
     "## 2. First check (bootstrap)",
     "",
-    `A project's first check has no runid cursor yet. In one statement it takes \`max(runid)\` (one probe of the primary key) and, within the runid range \`(max − 10,000, max]\` (an index range scan), returns only each job's latest finished run and the runs still open (\`readRuns\` in src/sources/pgcron.ts, \`bootstrapRuns\` = 10,000), so it reads at most the latest 10,000 runs whatever the history holds and sends the client one row per job. Median of ${cfg.bootstrapReps} first checks, each against a fresh hub:`,
+    `A project's first check has no runid cursor yet. In one statement it takes \`max(runid)\` (one probe of the primary key) and, within the runid range \`(max − 10,000, max]\` (an index range scan), returns only each job's latest finished run and the runs still open (\`startRunsRead\` in src/sources/pgcron.ts, \`bootstrapRuns\` = 10,000), so it reads at most the latest 10,000 runs whatever the history holds and sends the client one row per job. Median of ${cfg.bootstrapReps} first checks, each against a fresh hub:`,
     "",
     table(
       ["History", "server", "buffers", "runs read", "cycle wall", "CPU"],

@@ -44,7 +44,8 @@ export interface FanoutRun {
   one: FanoutResult;
   /** Over the single-project run's checks (its first check included), per connection. */
   roundTripsPerConnection: number;
-  statementRoundTripsPerConnection: number;
+  /** Absent from results written before it was measured (BENCH_FROM). */
+  statementRoundTripsPerConnection?: number;
 }
 
 export interface BenchResults {

@@ -590,7 +590,7 @@ function evaluateProjectJobs(
   const verdicts = new Map<string, Verdict>();
   const runsByJob = new Map<string, RunFact[]>();
   for (const job of jobs) {
-    // (A project's first check: readRuns already returned only each job's latest finished
+    // (A project's first check: startRunsRead already returned only each job's latest finished
     // run and its open ones.)
     const runs = (byJobid.get(Number(job.source_id)) ?? []).map((r) => {
       const seen = openSeen[String(r.runid)];

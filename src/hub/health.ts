@@ -188,10 +188,6 @@ export async function writeProjectStates(db: Queryable, updates: readonly Projec
   );
 }
 
-export async function startCheckRun(db: Queryable, id: string, startedAt: Date): Promise<void> {
-  await db.query("insert into monitoring.check_run (id, started_at, status) values ($1, $2, 'running')", [id, startedAt]);
-}
-
 export async function finishCheckRun(db: Queryable, id: string, finishedAt: Date, status: "completed" | "failed", summary: unknown, error: string | null): Promise<void> {
   await db.query(
     `insert into monitoring.check_run (id, started_at, finished_at, status, summary, error)

@@ -31,14 +31,6 @@ export async function listProjectStates(db: Queryable): Promise<ProjectStateRow[
   return db.query<ProjectStateRow & Record<string, unknown>>("select * from monitoring.project_state order by project_name");
 }
 
-export async function getProjectState(db: Queryable, projectName: string): Promise<ProjectStateRow | null> {
-  const [row] = await db.query<ProjectStateRow & Record<string, unknown>>(
-    "select * from monitoring.project_state where project_name = $1",
-    [projectName],
-  );
-  return row ?? null;
-}
-
 /** What discovery learnt about a reachable project's pg_cron. */
 export async function recordDiscovery(
   db: Queryable,

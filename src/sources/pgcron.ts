@@ -144,28 +144,30 @@ export interface RunBatch {
   truncated: boolean;
 }
 
-/**
- * Reads cron.job_run_details forward from a runid cursor. `runid` is the table's primary key
- * and only index, so each page is an index range scan: the cost follows the number of new
- * runs, not the size of the history (which pg_cron never cleans).
- */
-export async function readRuns(db: Queryable, window: RunWindow): Promise<RunBatch> {
-  const read = startRunsRead(window);
-  return read.finish(db, await Promise.all(read.statements.map((statement) => db.query(statement))));
-}
-
 /** A read of runs in two halves, so that a caller can send its first statements with others. */
 export interface RunsRead {
   /** The first page (or a first check's whole read) and the re-read of open runs: independent, sent together. */
   statements: string[];
   /** Their rows → the batch, reading further pages when the first one came back full. */
   finish(db: Queryable, results: readonly Row[][]): Promise<RunBatch>;
+  /** The whole read on its own: the statements together (one message each), then finish. */
+  read(db: Queryable): Promise<RunBatch>;
 }
 
 /** The rows of one statement of a batch, typed by the caller that wrote the statement. */
 const rowsOf = <T>(results: readonly Row[][], i: number): T[] => (results[i] ?? []) as unknown as T[];
 
+/**
+ * Reads cron.job_run_details forward from a runid cursor. `runid` is the table's primary key
+ * and only index, so each page is an index range scan: the cost follows the number of new
+ * runs, not the size of the history (which pg_cron never cleans).
+ */
 export function startRunsRead(window: RunWindow): RunsRead {
+  const halves = runsReadHalves(window);
+  return { ...halves, read: async (db) => halves.finish(db, await Promise.all(halves.statements.map((statement) => db.query(statement)))) };
+}
+
+function runsReadHalves(window: RunWindow): Omit<RunsRead, "read"> {
   const pageSize = Math.max(1, Math.floor(window.pageSize ?? 5_000));
   const maxRows = window.maxRows ?? 50_000;
   const columns = RUN_COLUMNS.replace("$RETURN_LIMIT", sqlInt(Math.max(1, Math.floor(window.returnMessageLimit ?? 8_192))));

@@ -111,16 +111,17 @@ export function netUnavailable(facts: Pick<ProjectFacts, "pgNet" | "role">): Una
  */
 export async function readNetResponses(db: Queryable, options: NetReadOptions): Promise<PgNetRead> {
   const facts = await readProjectFacts(db);
-  return netUnavailable(facts) ?? readNetPages(db, options);
+  return netUnavailable(facts) ?? startNetRead(options).read(db);
 }
 
-/**
- * The pages of a read, for a project whose facts show `net._http_response` readable (a
- * check learns that in the statement that opens it, see project.ts).
- */
-export async function readNetPages(db: Queryable, options: NetReadOptions): Promise<Available> {
-  const read = startNetRead(options);
-  return read.finish(db, await queryNet(db, read.statement));
+/** A read of responses, for a project whose facts show `net._http_response` readable. */
+export interface NetRead {
+  /** The first page, with the read's bounds: sent with a project's other statements. */
+  statement: string;
+  /** Its rows → the read, reading further pages when the first one came back full. */
+  finish(db: Queryable, rows: readonly Row[]): Promise<Available>;
+  /** The whole read on its own. */
+  read(db: Queryable): Promise<Available>;
 }
 
 /**
@@ -129,7 +130,7 @@ export async function readNetPages(db: Queryable, options: NetReadOptions): Prom
  * every page shares, the lower one of a first read, and pg_net.ttl — and returns them on an
  * empty read too: one round trip when everything fits one page.
  */
-export function startNetRead(options: NetReadOptions): { statement: string; finish(db: Queryable, rows: readonly Row[]): Promise<Available> } {
+export function startNetRead(options: NetReadOptions): NetRead {
   const pageSize = Math.max(1, Math.floor(options.pageSize ?? 1000));
   const maxRows = Math.max(pageSize, Math.floor(options.maxRows ?? 20_000));
   const contentLimit = Math.max(1, Math.floor(options.contentLimit ?? 2000));
@@ -153,8 +154,9 @@ export function startNetRead(options: NetReadOptions): { statement: string; fini
    select b.upper, b.ttl, r.* from b left join lateral (${pageSql(from.after, from.id, "b.upper")}) as r on true
    order by r.created, r.id`;
 
-  return {
+  const read: NetRead = {
     statement,
+    read: async (db) => read.finish(db, await queryNet(db, statement)),
     async finish(db, rows) {
       const firstRows = rows as (RawResponse & Bounds)[];
       const bounds = firstRows[0];
@@ -187,6 +189,7 @@ export function startNetRead(options: NetReadOptions): { statement: string; fini
       return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, warnings };
     },
   };
+  return read;
 }
 
 async function queryNet(db: Queryable, statement: string): Promise<Row[]> {

@@ -1,6 +1,6 @@
 import type { Db, Row } from "../db/types.js";
 import { FACTS_SQL, type ProjectFacts, projectFacts, readProjectFacts } from "./facts.js";
-import { type NetCursor, netUnavailable, type PgNetRead, readNetPages, startNetRead } from "./pgnet.js";
+import { type NetCursor, netUnavailable, type PgNetRead, startNetRead } from "./pgnet.js";
 import {
   CRON_JOBS_SQL,
   type CronInventory,
@@ -73,7 +73,7 @@ export async function readProject(db: ProjectDb, plan: ProjectReadPlan): Promise
   const unavailable = netUnavailable(facts);
   const [cron, responses] = await Promise.all([
     facts.pgCronVersion ? readCron(db, facts.role, runs, cronRows) : null,
-    unavailable ?? settled(netRows ? net.finish(db, netRows) : readNetPages(db, { cursor: plan.netCursor })),
+    unavailable ?? settled(netRows ? net.finish(db, netRows) : net.read(db)),
   ]);
   return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses };
 }
@@ -91,12 +91,7 @@ function statementFailed(error: unknown): boolean {
 /** cron.job and the runs: from the bet's rows, or read now (together). */
 async function readCron(db: ProjectDb, role: string, runs: RunsRead, rows: Row[][] | undefined): Promise<{ jobs: CronJob[]; runs: RunBatch | Error }> {
   if (rows) return { jobs: rows[0] as unknown as CronJob[], runs: await settled(runs.finish(db, rows.slice(1))) };
-  const [jobs, batch] = await Promise.all([settled(readCronJobs(db)), settled(queryThen(db, runs.statements, (results) => runs.finish(db, results)))]);
+  const [jobs, batch] = await Promise.all([settled(readCronJobs(db)), settled(runs.read(db))]);
   if (jobs instanceof Error) throw cronJobsUnreadable(role, jobs);
   return { jobs, runs: batch };
-}
-
-/** Sends the statements together (one per message, errors apart), then continues with their rows. */
-async function queryThen<T>(db: ProjectDb, statements: readonly string[], then: (results: Row[][]) => Promise<T>): Promise<T> {
-  return then(await Promise.all(statements.map((statement) => db.query(statement))));
 }

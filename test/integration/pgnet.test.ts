@@ -9,27 +9,12 @@ import { postgresDb } from "../../src/db/postgres.js";
 import type { Db } from "../../src/db/types.js";
 import { parseIntervalSeconds, readNetResponses } from "../../src/sources/pgnet.js";
 import { type PgCronCluster, usePgCronClusters } from "../harness/pgcron.js";
+import { PG_NET_RESPONSE_TABLE } from "../harness/pgnet.js";
 
 const clusters = usePgCronClusters(1, { name: "pgnet" });
 let cluster: PgCronCluster;
 let app: Db;
 const dbs: Db[] = [];
-
-// pg_net's table (supabase/pg_net sql/pg_net.sql): unlogged, indexed on created only.
-const PG_NET_TABLE = `
-  create schema net;
-  create unlogged table net._http_response (
-    id bigint,
-    status_code integer,
-    content_type text,
-    headers jsonb,
-    content text,
-    timed_out bool,
-    error_msg text,
-    created timestamptz not null default now()
-  );
-  create index on net._http_response (created);
-`;
 
 interface Row {
   id: number;
@@ -61,7 +46,7 @@ describe("readNetResponses", () => {
     await cluster.sql("create database app");
     app = postgresDb(cluster.urlFor({ database: "app" }), { max: 1 });
     dbs.push(app);
-    await app.exec(PG_NET_TABLE);
+    await app.exec(PG_NET_RESPONSE_TABLE);
   });
 
   test("a database without pg_net answers available: false, quietly", async () => {

@@ -2,7 +2,7 @@
  * How a check reads one monitored project (src/sources/project.ts), against a real PostgreSQL
  * with pg_cron: the round trips it spends, counted on the wire by a proxy, and what happens
  * when what the previous check found has changed — pg_cron or pg_net gone or new, a read that
- * fails. pg_net is not packaged for Debian: its table is created by hand, with its columns.
+ * fails. pg_net's table is created by hand (test/harness/pgnet.ts).
  */
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
@@ -12,6 +12,7 @@ import type { Db } from "../../src/db/types.js";
 import { readProject } from "../../src/sources/project.js";
 import { connectProject } from "../../src/sources/connect.js";
 import { insertRun, scheduleJob, type PgCronCluster, usePgCronClusters } from "../harness/pgcron.js";
+import { PG_NET_RESPONSE_TABLE } from "../harness/pgnet.js";
 import { type DelayProxy, startDelayProxy } from "../harness/proxy.js";
 import { Clock, monitorWithHub, resetCron } from "../helpers/check.js";
 
@@ -20,13 +21,6 @@ const open: { close(): Promise<void> }[] = [];
 after(async () => {
   await Promise.all(open.map((o) => o.close()));
 });
-
-const PG_NET_TABLE = `
-  create schema net;
-  create unlogged table net._http_response (
-    id bigint, status_code integer, content_type text, headers jsonb, content text,
-    timed_out bool, error_msg text, created timestamptz not null default now());
-  create index on net._http_response (created);`;
 
 const FIRST = { window: { cursor: null, openRunIds: [] }, netCursor: null } as const;
 
@@ -55,7 +49,7 @@ describe("reading a monitored project", () => {
   };
 
   it("a steady-state check sends all its statements in one round trip; a first check in two", async () => {
-    await admin.exec(PG_NET_TABLE);
+    await admin.exec(PG_NET_RESPONSE_TABLE);
     const job = await scheduleJob(c, "tick", "* * * * *", "select 1");
     await insertRun(c, { jobid: job, status: "succeeded", start_time: "2026-11-30T09:00:00Z", end_time: "2026-11-30T09:00:01Z" });
     await c.sql("insert into net._http_response (id, status_code, created) values (1, 200, now() - interval '1 minute')");
@@ -112,7 +106,7 @@ describe("reading a monitored project", () => {
   });
 
   it("pg_net installed since the last check is read in the same check", async () => {
-    await admin.exec(PG_NET_TABLE);
+    await admin.exec(PG_NET_RESPONSE_TABLE);
     await c.sql("insert into net._http_response (id, status_code, content, created) values (1, 500, 'boom', now() - interval '1 minute')");
     await scheduleJob(c, "tick", "* * * * *", "select 1");
     const db = connectProject({ name: "alpha", url: c.url, ref: null, envVar: "SUPABASE_POSTGRES_URL" }, 10_000);
@@ -124,7 +118,7 @@ describe("reading a monitored project", () => {
   });
 
   it("a read that fails is that read's error: the facts and the other reads still count", async () => {
-    await admin.exec(PG_NET_TABLE);
+    await admin.exec(PG_NET_RESPONSE_TABLE);
     await scheduleJob(c, "tick", "* * * * *", "select 1");
     await c.createRole("half_reader", { password: "half-reader-pw", bypassrls: true });
     await c.sql("grant usage on schema cron, net to half_reader");

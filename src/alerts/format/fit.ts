@@ -102,11 +102,6 @@ export function fitText(text: string, budget: number, spec: RenderSpec = PLAIN, 
   return spec.render(text.slice(0, cut)) + marker(text.length - cut);
 }
 
-/** Shorthand: plain text of at most `max` units, cut with a marker. */
-export function fitPlain(text: string, max: number): string {
-  return fitText(text, max, PLAIN);
-}
-
 /**
  * Shares `available` among demands: small demands are met in full, the rest split what
  * is left evenly (water-filling). Never gives more than asked or more than available.

@@ -3336,6 +3336,10 @@ var RUN_COLUMNS = `runid, jobid, job_pid, database::text as database, username::
 var OPEN_SQL_LIST = OPEN_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
 var rowsOf = (results, i) => results[i] ?? [];
 function startRunsRead(window) {
+  const halves = runsReadHalves(window);
+  return { ...halves, read: async (db) => halves.finish(db, await Promise.all(halves.statements.map((statement) => db.query(statement)))) };
+}
+function runsReadHalves(window) {
   const pageSize = Math.max(1, Math.floor(window.pageSize ?? 5e3));
   const maxRows = window.maxRows ?? 5e4;
   const columns = RUN_COLUMNS.replace("$RETURN_LIMIT", sqlInt(Math.max(1, Math.floor(window.returnMessageLimit ?? 8192))));
@@ -5155,10 +5159,6 @@ function netUnavailable(facts) {
   }
   return null;
 }
-async function readNetPages(db, options) {
-  const read = startNetRead(options);
-  return read.finish(db, await queryNet(db, read.statement));
-}
 function startNetRead(options) {
   const pageSize = Math.max(1, Math.floor(options.pageSize ?? 1e3));
   const maxRows = Math.max(pageSize, Math.floor(options.maxRows ?? 2e4));
@@ -5178,8 +5178,9 @@ function startNetRead(options) {
                      current_setting('pg_net.ttl', true) as ttl)
    select b.upper, b.ttl, r.* from b left join lateral (${pageSql(from.after, from.id, "b.upper")}) as r on true
    order by r.created, r.id`;
-  return {
+  const read = {
     statement,
+    read: async (db) => read.finish(db, await queryNet(db, statement)),
     async finish(db, rows) {
       const firstRows = rows;
       const bounds = firstRows[0];
@@ -5209,6 +5210,7 @@ function startNetRead(options) {
       return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, warnings };
     }
   };
+  return read;
 }
 async function queryNet(db, statement) {
   try {
@@ -5266,7 +5268,7 @@ async function readProject(db, plan4) {
   const unavailable = netUnavailable(facts);
   const [cron, responses] = await Promise.all([
     facts.pgCronVersion ? readCron(db, facts.role, runs2, cronRows) : null,
-    unavailable ?? settled(netRows ? net.finish(db, netRows) : readNetPages(db, { cursor: plan4.netCursor }))
+    unavailable ?? settled(netRows ? net.finish(db, netRows) : net.read(db))
   ]);
   return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses };
 }
@@ -5276,12 +5278,9 @@ function statementFailed(error) {
 }
 async function readCron(db, role, runs2, rows) {
   if (rows) return { jobs: rows[0], runs: await settled(runs2.finish(db, rows.slice(1))) };
-  const [jobs, batch] = await Promise.all([settled(readCronJobs(db)), settled(queryThen(db, runs2.statements, (results) => runs2.finish(db, results)))]);
+  const [jobs, batch] = await Promise.all([settled(readCronJobs(db)), settled(runs2.read(db))]);
   if (jobs instanceof Error) throw cronJobsUnreadable(role, jobs);
   return { jobs, runs: batch };
-}
-async function queryThen(db, statements, then) {
-  return then(await Promise.all(statements.map((statement) => db.query(statement))));
 }
 
 // src/check.ts
