@@ -10,6 +10,7 @@ import {
   schedulePeriodSeconds,
   type Schedule,
 } from "./schedule/index.js";
+import { LATER_RELEASES_REJECT } from "./schedule/cronParser.js";
 
 /**
  * Verdicts: pure functions from a job's schedule, its runs and `now` to a status with a
@@ -106,10 +107,13 @@ export function evaluateJob(job: JobFacts, project: ProjectFacts, now: Date, pre
   let trailingFailures = previousTrailingFailures;
   for (const run of finished) trailingFailures = run.status === "failed" ? trailingFailures + 1 : 0;
 
+  // Said with every verdict once the schedule is parsed: how a schedule whose meaning depends
+  // on the 1.6.x release was read.
+  let scheduleNote = "";
   // One object literal per verdict (no spreads): this runs for every job of every check.
   const verdict = (status: JobStatus, reason: string, extra?: { errorMessage?: string | null; runAt?: Date | null; expectedAt?: Date | null }): Verdict => ({
     status,
-    reason,
+    reason: scheduleNote ? `${reason} (${scheduleNote})` : reason,
     errorMessage: extra?.errorMessage ?? null,
     runAt: extra?.runAt ?? null,
     failedRuns,
@@ -159,6 +163,7 @@ export function evaluateJob(job: JobFacts, project: ProjectFacts, now: Date, pre
   if (!parsed) return verdict("unknown", "no schedule");
   if (!parsed.ok) return verdict("unknown", `invalid schedule for pg_cron ${version}: ${parsed.error}`);
   const schedule = parsed.schedule;
+  scheduleNote = parsed.warnings.find((w) => w.includes(LATER_RELEASES_REJECT)) ?? "";
 
   if (schedule.kind === "reboot") {
     return fromLastRun(verdict, lastFinishedRun, "runs only when the server starts (@reboot): never expected on a schedule");

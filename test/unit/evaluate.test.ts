@@ -49,6 +49,17 @@ describe("evaluateJob", () => {
     assert.match(v.reason, /expected at 2026-11-30T11:00:00Z .* plus 30m grace; last run started 2026-11-30T10:00:00Z/);
   });
 
+  it("judges a 1.6 schedule with a step larger than the range as 1.6.0 to 1.6.4 run it, and says so", () => {
+    // `*/100 * * * *` runs at minute 0 of every hour on pg_cron 1.6.4 (1.6.5+ refuse to store it).
+    const facts = job({ schedule: "*/100 * * * *", lastFinishedRun: run(1, "succeeded", "2026-11-30T10:00:00Z") });
+    const ok = evaluateJob(facts, project, at("2026-11-30T10:30:00Z"));
+    assert.equal(ok.status, "success");
+    assert.match(ok.reason, /^last run succeeded at 2026-11-30T10:00:01Z \(minute field: step 100 .*1\.6\.0 to 1\.6\.4 accept it and match 0 only.*1\.6\.5 and later reject it\)$/);
+    const late = evaluateJob(facts, project, at("2026-11-30T11:31:00Z"));
+    assert.equal(late.status, "missed");
+    assert.equal(late.expectedAt?.toISOString(), "2026-11-30T11:00:00.000Z");
+  });
+
   it("honours a per-job grace override", () => {
     const facts = job({ graceSeconds: 5 * 60, lastFinishedRun: run(1, "succeeded", "2026-11-30T10:00:00Z") });
     assert.equal(evaluateJob(facts, project, at("2026-11-30T11:06:00Z")).status, "missed");

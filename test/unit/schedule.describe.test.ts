@@ -102,7 +102,9 @@ describe("explainSchedule", () => {
     assert.equal(explainSchedule("30 seconds", { pgCronVersion: "1.4-1" }).valid, false);
     assert.equal(explainSchedule("30 seconds", { pgCronVersion: "1.5" }).valid, true);
     assert.equal(explainSchedule("0 0 $ * *", { pgCronVersion: "1.5" }).valid, false);
-    assert.equal(explainSchedule("*/60 * * * *", { pgCronVersion: "1.6.4" }).valid, false);
+    const oversized = explainSchedule("*/60 * * * *", { pgCronVersion: "1.6.4" });
+    assert.equal(oversized.valid, true, "1.6.0 to 1.6.4 accept a step larger than the range");
+    assert.match(oversized.warnings.join("\n"), /1\.6\.5 and later reject it/);
   });
 
   it("explains an interval with its seconds and no fire times", () => {

@@ -314,11 +314,20 @@ describe("parseSchedule: steps larger than the range", () => {
     }
   });
 
-  it("are rejected on 1.6", () => {
-    assert.match(error("*/60 * * * *"), /^minute field: "\*\/60": step 60 is larger than the range 0-59, which pg_cron 1\.6 rejects$/);
-    assert.match(error("0 */24 * * *"), /^hour field: "\*\/24": step 24 is larger than the range/);
+  it("are accepted on 1.6 as 1.6.0 to 1.6.4 run them (first value only), with a warning that 1.6.5+ reject them", () => {
+    // Every 1.6.x reports extversion "1.6": a schedule stored in cron.job was accepted by the
+    // release that stored it, so jobmon must not call it invalid.
+    assert.deepEqual(cron("*/100 * * * *").minutes, [0]);
+    assert.deepEqual(cron("*/60 * * * *").minutes, [0]);
+    assert.deepEqual(cron("0 */24 * * *").hours, [0]);
+    assert.deepEqual(cron("5-40/70 * * * *").minutes, [5]);
+    assert.deepEqual(warnings("*/100 * * * *"), [
+      'minute field: step 100 in "*/100" is larger than the range 0-59: pg_cron 1.6.0 to 1.6.4 accept it and match 0 only (read that way here); 1.6.5 and later reject it',
+    ]);
+    assert.match(warnings("0 */24 * * *")[0] ?? "", /^hour field: step 24 in "\*\/24" is larger than the range 0-23/);
     assert.deepEqual(cron("*/59 * * * *").minutes, [0, 59]);
     assert.deepEqual(cron("0 */23 * * *").hours, [0, 23]);
+    assert.deepEqual(warnings("*/59 * * * *"), []);
   });
 
   it("overflow C's int in Vixie's loop on 1.4 and 1.5 (i += step), which rejects the schedule", () => {

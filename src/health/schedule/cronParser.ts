@@ -99,6 +99,9 @@ function isBlank(ch: number): boolean {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+/** The end of the warning for a step that only pg_cron 1.6.0 to 1.6.4 accept: verdicts repeat that warning. */
+export const LATER_RELEASES_REJECT = "1.6.5 and later reject it";
+
 class CronParser {
   private pos = 0;
   /** Offset of the character last returned by getChar (bytes.length past the end). */
@@ -463,12 +466,12 @@ class CronParser {
    * 1.6: set_range() from vixie/cron PR #16 (pg_cron PR #271). Step 1 uses bit_nset, so a
    * reversed range is filled byte-wise (see bitNset).
    *
-   * Steps larger than the field's range are rejected by 1.6.x (PLATFORM.md: `*\/60` and
-   * `0 *\/24 * * *` are rejected). The exact check could not be read in the stored source
-   * (it came with a later 1.6.x overflow fix); this port rejects a step greater than the
-   * field's highest value, the most permissive rule that rejects both known cases: for
-   * minutes and hours every candidate rule agrees. Accepting a schedule pg_cron refuses is
-   * harmless here (such a job cannot be created), refusing one it accepts would not be.
+   * A step larger than the field's range (`*\/60`, `0 *\/24 * * *`) is where 1.6 releases
+   * differ: 1.6.0 to 1.6.4 accept it and set the range's first value only (their set_range
+   * loop), 1.6.5 and later reject it (a bounds check in get_range). Every 1.6.x reports
+   * extversion "1.6", so the release cannot be read from SQL; a schedule read from cron.job
+   * was accepted by the pg_cron that stored it. So this port accepts it, as 1.6.0–1.6.4 run
+   * it, and says in a warning that later releases refuse it.
    */
   private setRange16(
     bits: Bitstring,
@@ -496,10 +499,11 @@ class CronParser {
       return ch;
     }
     if (num3 > spec.high) {
-      this.ungetChar(ch);
-      return this.failValue(`step ${num3} is larger than the range ${spec.low}-${spec.high}, which pg_cron 1.6 rejects`);
-    }
-    if (num1 > num2) {
+      this.warnings.push(
+        `${spec.field} field: step ${num3} in "${range()}" is larger than the range ${spec.low}-${spec.high}: ` +
+          `pg_cron 1.6.0 to 1.6.4 accept it and match ${num1} only (read that way here); ${LATER_RELEASES_REJECT}`,
+      );
+    } else if (num1 > num2) {
       this.warnings.push(`${spec.field} field: reversed range "${range()}" matches nothing`);
     } else if (num1 + num3 > num2) {
       this.warnings.push(`${spec.field} field: the step in "${range()}" is larger than the range: only ${num1} matches`);
