@@ -30,6 +30,7 @@ import type { ManagementApi } from "./sources/management-api.js";
 import type { PgNetRead } from "./sources/pgnet.js";
 import { type CronInventory, type CronRun, isOpenRun } from "./sources/pgcron.js";
 import { readProject } from "./sources/project.js";
+import { type NetCallsState, netCallsState } from "./health/net-calls.js";
 import type { Criticality, JobStatus, JobType, ProjectStatus } from "./types.js";
 
 /** The `check --json` report (issue 3's contract). */
@@ -79,6 +80,8 @@ interface Collected {
   truncated: boolean;
   /** pg_net's responses since the net cursor; null when reading them failed (see warnings). */
   net: PgNetRead | null;
+  /** On a first read of pg_net: the calling jobs' runs of the window its responses cover. */
+  callingRuns: CronRun[];
   functions: FunctionsCollected;
   warnings: string[];
 }
@@ -108,18 +111,25 @@ async function collectProject(
       project,
       config.projectTimeoutMs,
       async (db: Db): Promise<Omit<Collected, "functions">> => {
+        const netCursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
         const read = await readProject(db, {
           window: { cursor: state?.run_cursor ?? null, openRunIds: Object.keys(state?.open_runs ?? {}).map(Number) },
-          netCursor: state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null,
+          netCursor,
           expect: { pgCron: Boolean(state?.pg_cron_version), pgNet: Boolean(state?.net_cursor_created) },
         });
         const net = netOutcome(read.net);
         const { inventory } = read;
         if (read.runs === null) {
-          return { project, inventory, runs: [], reread: [], cursor: null, truncated: false, net: net.read, warnings: net.warnings };
+          return { project, inventory, runs: [], reread: [], callingRuns: [], cursor: null, truncated: false, net: net.read, warnings: net.warnings };
         }
         if (read.runs instanceof Error) throw read.runs;
-        return { project, inventory, ...read.runs, net: net.read, warnings: net.warnings };
+        // Without the calling runs a first read of pg_net cannot tell whose responses it read:
+        // leave them for the next check.
+        if (read.callingRuns instanceof Error) {
+          const warning = `pg_net responses not read: the runs of the jobs that call it could not be read (${errorMessage(read.callingRuns)})`;
+          return { project, inventory, ...read.runs, callingRuns: [], net: null, warnings: [...net.warnings, warning] };
+        }
+        return { project, inventory, ...read.runs, callingRuns: read.callingRuns, net: net.read, warnings: net.warnings };
       },
       connect,
     );
@@ -247,6 +257,8 @@ interface ProjectJudgement {
   /** Verdicts by inventory id; empty for an unreachable project (nothing is known). */
   verdicts: Map<string, Verdict>;
   runsByJob: Map<string, RunFact[]>;
+  /** pg_net's state for the next check; undefined: unchanged. */
+  netCalls?: NetCallsState;
 }
 
 /**
@@ -282,7 +294,16 @@ async function judgeProject(
   const seen = new Set(sources.map(([type]) => type));
   const cronRows = jobs.filter((j) => j.job_type === "pg_cron");
   const { verdicts, runsByJob } = evaluateProjectJobs(config, data, previous, cronRows, now);
-  applyFunctionOutcomes(verdicts, cronRows, inventory.jobs, [...data.runs, ...data.reread], data.net, functions.functions, project.ref, config.secrets);
+  const netCalls = applyFunctionOutcomes(
+    verdicts,
+    cronRows,
+    inventory.jobs,
+    { runs: [...data.runs, ...data.reread, ...data.callingRuns], net: data.net, state: previous?.net_cursor_created ? netCallsState(previous.net_calls) : null },
+    functions.functions,
+    project.ref,
+    config.secrets,
+  );
+  warnings.push(...netCalls.warnings);
   const active = cronRows.filter((j) => j.active);
   const judged = evaluateProject({
     launcherRunning: scheduler.launcherRunning,
@@ -300,7 +321,7 @@ async function judgeProject(
     verdicts.set(id, fn.verdict);
     runsByJob.set(id, fn.runs);
   }
-  return { ...judged, warnings, jobs, seen, verdicts, runsByJob };
+  return { ...judged, warnings, jobs, seen, verdicts, runsByJob, netCalls: netCalls.state };
 }
 
 interface JobContext {
@@ -525,6 +546,7 @@ async function recordCheck(
                 run_cursor: collected.cursor,
                 open_runs: openRuns,
                 net_cursor: collected.net?.available ? collected.net.cursor : undefined,
+                net_calls: judged.netCalls,
                 logs_cursor: collected.functions.logs ? collected.functions.logs.end : undefined,
                 discovery: {
                   pgCronVersion: collected.inventory.pgCronVersion,

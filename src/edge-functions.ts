@@ -4,17 +4,18 @@ import { errorMessage } from "./errors.js";
 import type { RunFact, Verdict } from "./health/evaluate.js";
 import {
   type CallerFact,
-  correlateResponses,
+  correlationWindowMs,
   evaluateFunction,
   functionCallsByJob,
   isFunctionFailure,
   misconfiguredCalls,
-  pgNetJobFailure,
+  pgNetFailureReason,
 } from "./health/functions.js";
+import { judgeNetCalls, type NetCallsState } from "./health/net-calls.js";
 import type { DiscoveredJob, JobRow } from "./hub/inventory.js";
 import { type EdgeFunctionInfo, type FunctionLogs, ManagementApi, nextLogsWindow, projectRefFor } from "./sources/management-api.js";
 import type { CronJob, CronRun } from "./sources/pgcron.js";
-import type { PgNetRead } from "./sources/pgnet.js";
+import type { PgNetRead, PgNetResponse } from "./sources/pgnet.js";
 
 /**
  * Edge Functions in a check (issue 5): what the Management API says (the functions, their
@@ -93,26 +94,36 @@ export function functionInventory(functions: readonly EdgeFunctionInfo[], cronJo
   });
 }
 
+/** What pg_net's part of a check needs besides the verdicts. */
+export interface NetCallsContext {
+  /** This check's runs: new, re-read and (on a first pg_net read) the calling runs of its window. */
+  runs: readonly CronRun[];
+  net: PgNetRead | null;
+  /** What the previous check carried (project state); null on a first pg_net read. */
+  state: NetCallsState | null;
+}
+
 /**
- * pg_net outcomes and misconfigured calls change cron verdicts: a job whose `net.http_post`
- * got a 5xx or timed out is failed, although pg_cron marked its run succeeded; a job calling
- * a function the project does not have is failed with the slug in its reason.
+ * pg_net outcomes and misconfigured calls change cron verdicts: a job whose latest
+ * `net.http_post` got a 5xx or timed out is failed, although pg_cron marked its run succeeded;
+ * a job calling a function the project does not have is failed with the slug in its reason.
+ * Returns what the next check needs (undefined when pg_net was not read: the state stands),
+ * and warnings for the project.
  */
 export function applyFunctionOutcomes(
   verdicts: Map<string, Verdict>,
   jobs: readonly JobRow[],
   cronJobs: readonly CronJob[],
-  runs: readonly CronRun[],
-  net: PgNetRead | null,
+  context: NetCallsContext,
   functions: readonly EdgeFunctionInfo[] | null,
   ref: string | null,
   secrets: readonly string[],
-): void {
+): { state: NetCallsState | undefined; warnings: string[] } {
   const calls = functionCallsByJob(cronJobs, ref);
-  if (calls.size === 0) return;
+  const { net } = context;
   const byJobid = new Map(jobs.filter((j) => j.job_type === "pg_cron").map((j) => [Number(j.source_id), j]));
   const names = new Map([...byJobid].map(([jobid, j]) => [jobid, j.job_name]));
-  const fail = (jobid: number, reason: string, errorMessage: string | null, at: Date | null) => {
+  const fail = (jobid: number, reason: string, errorMessage: string | null, at: Date | null, streak: number) => {
     const job = byJobid.get(jobid);
     const verdict = job && verdicts.get(job.id);
     if (!job || !verdict || verdict.status === "paused") return;
@@ -122,22 +133,46 @@ export function applyFunctionOutcomes(
     }
     // A failed call outranks missed, as a failed run does (evaluateJob's order).
     const also = verdict.status === "missed" ? `; also missed: ${verdict.reason}` : "";
-    verdicts.set(job.id, { ...verdict, status: "failed", reason: `${reason}${also}`, errorMessage, runAt: at ?? verdict.runAt, trailingFailures: Math.max(1, verdict.trailingFailures) });
+    verdicts.set(job.id, { ...verdict, status: "failed", reason: `${reason}${also}`, errorMessage, runAt: at ?? verdict.runAt, trailingFailures: Math.max(1, streak, verdict.trailingFailures) });
   };
-  if (net?.available) {
-    const correlation = correlateResponses(
-      runs.map((r) => ({ jobid: r.jobid, runid: r.runid, start: r.start_time, end: r.end_time })),
+  const warnings: string[] = [];
+  let state: NetCallsState | undefined;
+  const readable = net?.available ? net : null;
+  if (calls.size > 0 || readable) {
+    const judged = judgeNetCalls({
       calls,
-      net.responses,
-    );
-    for (const [jobid, outcome] of correlation.byJob) {
-      const failure = pgNetJobFailure(outcome, { jobNames: names, slugs: calls.get(jobid) ?? [], secrets, jobid });
-      if (failure) fail(jobid, failure.reason, failure.errorMessage, failure.at);
+      runs: context.runs.map((r) => ({ jobid: r.jobid, runid: r.runid, start: r.start_time, end: r.end_time, failed: r.status === "failed" })),
+      state: context.state,
+      read: readable ? { responses: readable.responses, upper: readable.upper } : null,
+      windowMs: correlationWindowMs(cronJobs.filter((job) => calls.has(job.jobid)).map((job) => job.command)),
+      firstCheck: context.state === null,
+      jobNames: names,
+      secrets,
+    });
+    for (const [jobid, outcome] of judged.byJob) {
+      const failure = outcome.failure;
+      if (!failure) continue;
+      // A failure read this check outranks everything but paused; the latest known call, when
+      // nothing newer was read, only turns a healthy run into a failed call.
+      const job = byJobid.get(jobid);
+      const current = job && verdicts.get(job.id)?.status;
+      if (failure.fresh || current === "success" || current === "unknown") fail(jobid, failure.reason, failure.errorMessage, failure.at, failure.streak);
     }
+    const stray = judged.unattributedFailures;
+    if (stray.length > 0) {
+      const last = stray.at(-1) as PgNetResponse;
+      warnings.push(
+        `${stray.length} failed pg_net response${stray.length === 1 ? "" : "s"} since the last check match${stray.length === 1 ? "es" : ""} no cron job's run ` +
+          `(latest at ${last.created.toISOString()}: ${pgNetFailureReason(last, { secrets })}): a trigger, a database webhook or application code made ` +
+          `${stray.length === 1 ? "it" : "them"}, or a job's call took longer than its timeout`,
+      );
+    }
+    state = readable || context.state ? judged.state : undefined;
   }
   if (functions) {
-    for (const call of misconfiguredCalls(calls, functions)) fail(call.jobid, `misconfigured: ${call.reason}`, null, null);
+    for (const call of misconfiguredCalls(calls, functions)) fail(call.jobid, `misconfigured: ${call.reason}`, null, null, 1);
   }
+  return { state, warnings };
 }
 
 /** Verdicts of the project's `edge_function` rows, after the cron verdicts (their callers). */

@@ -215,6 +215,11 @@ export interface RunWindowFact {
   /** cron.job_run_details.start_time; a run without one (not started) explains nothing. */
   start: Date | null;
   end: Date | null;
+  /**
+   * pg_cron says the run failed: its transaction rolled back, and with it the requests it
+   * queued (pg_net sends a request only once the transaction that made it commits).
+   */
+  failed?: boolean;
 }
 
 export interface AttributedFailure {
@@ -231,6 +236,8 @@ export interface JobPgNetOutcome {
   okCount: number;
   /** Of `okCount`, those shared with another job. */
   ambiguousOk: number;
+  /** The responses behind `okCount`. */
+  okResponses?: PgNetResponse[];
 }
 
 export interface PgNetCorrelation {
@@ -250,11 +257,37 @@ export interface PgNetCorrelation {
  */
 export const DEFAULT_CORRELATION_WINDOW_MS = 60_000;
 
+/** pg_net's default request timeout (v0.8+). */
+export const PG_NET_DEFAULT_TIMEOUT_MS = 5_000;
+
+/**
+ * How long after a run's end its responses can still be stamped: the longest request timeout
+ * of the calling commands (`timeout_milliseconds := N`, 5 s when absent) plus time for pg_net's
+ * worker to pick the request up and write the answer (it polls its queue, and 0.11 writes a
+ * whole batch once its slowest request is done). A timeout that is not a literal (a variable,
+ * a sub-select) leaves the default window, which covers a minute.
+ */
+export function correlationWindowMs(commands: Iterable<string>): number {
+  let longest = PG_NET_DEFAULT_TIMEOUT_MS;
+  for (const command of commands) {
+    for (const match of stripSqlComments(command).matchAll(/\btimeout_milliseconds\s*(?::=|=>)\s*([^,)\s]+)/gi)) {
+      const ms = /^\d+$/.test(match[1] ?? "") ? Number(match[1]) : Number.POSITIVE_INFINITY;
+      longest = Math.max(longest, ms);
+    }
+  }
+  if (!Number.isFinite(longest)) return DEFAULT_CORRELATION_WINDOW_MS;
+  return longest + WORKER_SLACK_MS;
+}
+
+/** pg_net's worker: the queue poll, a batch's slowest request, and the write of its answers. */
+const WORKER_SLACK_MS = 15_000;
+
 /**
  * Matches pg_net responses to the cron runs that made them. pg_net stores no URL and nothing
  * links a response to a run, so the rule is by time:
  *
- * 1. Only jobs in `calls` are candidates (jobs that send pg_net requests or call a function).
+ * 1. Only jobs in `calls` are candidates (jobs that send pg_net requests or call a function),
+ *    and only their runs that did not fail (a failed run's requests were rolled back).
  * 2. A run fits a response created at `t` when it started at or before `t` and `t` is at
  *    most `windowMs` after the run's end (its start when it has no end yet). For each job,
  *    its latest fitting run is the one that made the call.
@@ -272,7 +305,7 @@ export function correlateResponses(
   const windowMs = options.windowMs ?? DEFAULT_CORRELATION_WINDOW_MS;
   const runsByJob = new Map<number, { start: number; until: number }[]>();
   for (const run of runs) {
-    if (!calls.has(run.jobid) || run.start === null) continue;
+    if (!calls.has(run.jobid) || run.start === null || run.failed) continue;
     const start = run.start.getTime();
     const until = Math.max(start, run.end?.getTime() ?? start) + windowMs;
     const list = runsByJob.get(run.jobid) ?? [];
@@ -284,7 +317,7 @@ export function correlateResponses(
   const outcome = (jobid: number): JobPgNetOutcome => {
     let entry = byJob.get(jobid);
     if (!entry) {
-      entry = { failures: [], okCount: 0, ambiguousOk: 0 };
+      entry = { failures: [], okCount: 0, ambiguousOk: 0, okResponses: [] };
       byJob.set(jobid, entry);
     }
     return entry;
@@ -309,6 +342,7 @@ export function correlateResponses(
       if (response.failed) entry.failures.push({ response, ambiguous, candidates });
       else {
         entry.okCount++;
+        entry.okResponses?.push(response);
         if (ambiguous) entry.ambiguousOk++;
       }
     }
@@ -344,6 +378,34 @@ export function edgeStatusMeaning(status: number): string | null {
   }
 }
 
+/** The standard meaning of an HTTP error status, for a call to a URL that is not an Edge Function. */
+export function httpStatusMeaning(status: number): string | null {
+  switch (status) {
+    case 400:
+      return "bad request";
+    case 401:
+      return "unauthorized: check the Authorization header";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not found";
+    case 408:
+      return "request timeout";
+    case 429:
+      return "too many requests: the server is rate limiting";
+    case 500:
+      return "internal server error";
+    case 502:
+      return "bad gateway";
+    case 503:
+      return "service unavailable";
+    case 504:
+      return "gateway timeout";
+    default:
+      return status >= 500 ? "server error" : null;
+  }
+}
+
 /**
  * One failed pg_net response in words: `HTTP 500 from the Edge Function sync-leads (…): <body>`,
  * `timed out after 5000 ms`, or pg_net's error text. Response bodies and error texts are
@@ -363,7 +425,8 @@ export function pgNetFailureReason(
   }
   if (response.status_code !== null && response.status_code >= 400) {
     const from = options.slug ? `from the Edge Function ${options.slug}` : options.slug === null ? "from the called URL" : "from the Edge Function";
-    const meaning = edgeStatusMeaning(response.status_code);
+    // What a status means for an Edge Function (546: a resource limit) is no reading of another server's answer.
+    const meaning = options.slug === null ? httpStatusMeaning(response.status_code) : edgeStatusMeaning(response.status_code);
     const body = clean(response.content);
     return `HTTP ${response.status_code} ${from}${meaning ? ` (${meaning})` : ""}${body ? `: ${body}${response.content_truncated ? " …" : ""}` : ""}`;
   }

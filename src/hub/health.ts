@@ -65,6 +65,8 @@ export interface ProjectStateUpdate {
   open_runs?: Record<string, string>;
   /** pg_net's cursor, when pg_net was read. */
   net_cursor?: { created: Date; id: number } | null;
+  /** pg_net calls carried to the next check, when the check judged them. */
+  net_calls?: unknown;
   /** Where the Edge Function logs were read up to, when they were read. */
   logs_cursor?: Date;
   /** What the check learnt of a reachable project's pg_cron (as discovery records it). */
@@ -147,6 +149,8 @@ export async function writeProjectStates(db: Queryable, updates: readonly Projec
     has_net_cursor: u.net_cursor !== undefined,
     net_cursor: u.net_cursor?.id ?? null,
     net_cursor_created: u.net_cursor?.created ?? null,
+    has_net_calls: u.net_calls !== undefined,
+    net_calls: u.net_calls ?? null,
     logs_cursor: u.logs_cursor ?? null,
     discovered: u.discovery !== undefined,
     pg_cron_version: u.discovery?.pgCronVersion ?? null,
@@ -170,6 +174,7 @@ export async function writeProjectStates(db: Queryable, updates: readonly Projec
         open_runs = case when u.has_run_cursor then u.open_runs else p.open_runs end,
         net_cursor = case when u.has_net_cursor then u.net_cursor else p.net_cursor end,
         net_cursor_created = case when u.has_net_cursor then u.net_cursor_created else p.net_cursor_created end,
+        net_calls = case when u.has_net_calls then u.net_calls else p.net_calls end,
         logs_cursor = coalesce(u.logs_cursor, p.logs_cursor),
         pg_cron_version = case when u.discovered then u.pg_cron_version else p.pg_cron_version end,
         cron_timezone = case when u.discovered then u.cron_timezone else p.cron_timezone end,
@@ -181,7 +186,7 @@ export async function writeProjectStates(db: Queryable, updates: readonly Projec
          project_name text, project_ref text, status text, status_since timestamptz, status_reason text,
          last_error text, down_since timestamptz, alerted_status text, alerted_at timestamptz,
          has_run_cursor boolean, run_cursor bigint, open_runs jsonb, has_net_cursor boolean, net_cursor bigint,
-         net_cursor_created timestamptz, logs_cursor timestamptz, discovered boolean, pg_cron_version text,
+         net_cursor_created timestamptz, has_net_calls boolean, net_calls jsonb, logs_cursor timestamptz, discovered boolean, pg_cron_version text,
          cron_timezone text, role_name text, sees_all_jobs boolean)
       where p.project_name = u.project_name`,
     [JSON.stringify(rows), now],

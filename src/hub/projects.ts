@@ -22,6 +22,8 @@ export interface ProjectStateRow {
   open_runs: Record<string, string>;
   net_cursor: number | null;
   net_cursor_created: Date | null;
+  /** pg_net calls carried between checks (health/net-calls.ts NetCallsState). */
+  net_calls: unknown;
   logs_cursor: Date | null;
   muted_until: Date | null;
   updated_at: Date;

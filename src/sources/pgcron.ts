@@ -1,7 +1,7 @@
 import type { Queryable, Row } from "../db/types.js";
 import { errorMessage } from "../errors.js";
 import { type ProjectFacts, readProjectFacts, type SchedulerState } from "./facts.js";
-import { sqlBigintArray, sqlInt } from "./literal.js";
+import { sqlBigintArray, sqlInt, sqlSeconds } from "./literal.js";
 
 export type { SchedulerState } from "./facts.js";
 
@@ -142,6 +142,30 @@ export interface RunBatch {
   cursor: number | null;
   /** True when `maxRows` stopped the read before the end of the table. */
   truncated: boolean;
+}
+
+/**
+ * Commands that send pg_net requests, as a POSIX regular expression in a SQL literal (a
+ * constant of jobmon's, with no quote in it; a superset of what health/functions.ts
+ * recognises: the runs it selects are filtered again there).
+ */
+const CALLING_COMMAND_SQL = String.raw`'net\s*\.\s*http_(post|get|delete)\s*\(|supabase_functions\s*\.\s*http_request\s*\(|/functions/v1/'`;
+
+/**
+ * Every finished run, started in the last `seconds`, of the jobs whose command sends pg_net
+ * requests. A first read of pg_net's responses reaches back that far, and each response must
+ * be matched against the run that made it, not only against a job's latest run (all a first
+ * read of the runs returns). Bounded like a first read: an index range below max(runid).
+ */
+export function callingRunsStatement(seconds: number, options: { bootstrapRuns?: number; returnMessageLimit?: number } = {}): string {
+  const columns = RUN_COLUMNS.replace("$RETURN_LIMIT", sqlInt(Math.max(1, Math.floor(options.returnMessageLimit ?? 8_192))));
+  const back = sqlInt(Math.max(0, Math.floor(options.bootstrapRuns ?? 10_000)));
+  return `select ${columns} from cron.job_run_details
+     where runid > (select coalesce(max(runid), 0) - ${back} from cron.job_run_details)
+       and start_time >= now() - ${sqlSeconds(Math.max(0, seconds))}
+       and status not in (${OPEN_SQL_LIST})
+       and jobid in (select jobid from cron.job where command ~* ${CALLING_COMMAND_SQL})
+     order by runid`;
 }
 
 /** A read of runs in two halves, so that a caller can send its first statements with others. */

@@ -64,6 +64,8 @@ export type PgNetRead =
       cursor: NetCursor | null;
       /** `maxRows` stopped the read: the rest is read by the next call. */
       truncated: boolean;
+      /** The read's upper bound (database clock): responses stamped later are left for the next read. */
+      upper: Date;
       warnings: string[];
     };
 
@@ -186,7 +188,7 @@ export function startNetRead(options: NetReadOptions): NetRead {
 
       const last = responses.at(-1);
       const cursor = last ? { created: last.created, id: last.id } : (options.cursor ?? { created: bounds.upper, id: 0 });
-      return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, warnings };
+      return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, upper: truncated && last ? last.created : bounds.upper, warnings };
     },
   };
   return read;

@@ -3,6 +3,8 @@ import { FACTS_SQL, type ProjectFacts, projectFacts, readProjectFacts } from "./
 import { type NetCursor, netUnavailable, type PgNetRead, startNetRead } from "./pgnet.js";
 import {
   CRON_JOBS_SQL,
+  type CronRun,
+  callingRunsStatement,
   type CronInventory,
   type CronJob,
   cronInventory,
@@ -30,6 +32,8 @@ import {
 export interface ProjectReadPlan {
   window: RunWindow;
   netCursor: NetCursor | null;
+  /** A first read of pg_net's responses (no cursor) reaches back this many seconds (default 3600). */
+  netBootstrapSeconds?: number;
   /** What the previous check found: the reads worth sending with the facts. */
   expect: { pgCron: boolean; pgNet: boolean };
 }
@@ -41,6 +45,11 @@ export interface ProjectRead {
   runs: RunBatch | Error | null;
   /** An Error when reading the responses failed: a warning, never an unreachable project. */
   net: PgNetRead | Error;
+  /**
+   * On a first read of pg_net (no cursor): the calling jobs' runs of the span its responses
+   * cover (pgcron.ts callingRunsStatement); empty otherwise, an Error when that read failed.
+   */
+  callingRuns: CronRun[] | Error;
 }
 
 export type ProjectDb = Pick<Db, "query" | "batch">;
@@ -49,7 +58,7 @@ const settled = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((e
 
 export async function readProject(db: ProjectDb, plan: ProjectReadPlan): Promise<ProjectRead> {
   const runs = startRunsRead(plan.window);
-  const net = startNetRead({ cursor: plan.netCursor });
+  const net = startNetRead({ cursor: plan.netCursor, bootstrapSeconds: plan.netBootstrapSeconds });
   const { pgCron, pgNet } = plan.expect;
 
   let facts: ProjectFacts | undefined;
@@ -71,12 +80,22 @@ export async function readProject(db: ProjectDb, plan: ProjectReadPlan): Promise
   facts ??= await readProjectFacts(db);
 
   const unavailable = netUnavailable(facts);
-  const [cron, responses] = await Promise.all([
+  // Sent with the reads below (statements issued together travel together).
+  const callingRuns =
+    plan.netCursor === null && !unavailable && facts.pgCronVersion
+      ? settled(db.query<CronRun & Row>(callingRunsStatement((plan.netBootstrapSeconds ?? NET_BOOTSTRAP_SECONDS) + CALLING_RUNS_MARGIN_SECONDS)))
+      : Promise.resolve([]);
+  const [cron, responses, calling] = await Promise.all([
     facts.pgCronVersion ? readCron(db, facts.role, runs, cronRows) : null,
     unavailable ?? settled(netRows ? net.finish(db, netRows) : net.read(db)),
+    callingRuns,
   ]);
-  return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses };
+  return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses, callingRuns: calling };
 }
+
+const NET_BOOTSTRAP_SECONDS = 3600;
+/** Runs a little older than the first responses read can still have made them. */
+const CALLING_RUNS_MARGIN_SECONDS = 300;
 
 /**
  * A statement failed on a working connection: the server answered with a SQLSTATE outside the
