@@ -229,7 +229,8 @@ function fromLastRun(
 }
 
 export interface ProjectHealthFacts {
-  launcherRunning: boolean;
+  /** null: the role jobmon connects as cannot see the launcher (judged from the runs instead). */
+  launcherRunning: boolean | null;
   launchActiveJobs: boolean | null;
   pgCronInstalled: boolean;
   /** Active jobs evaluated in this check. */
@@ -248,7 +249,7 @@ export interface ProjectHealthFacts {
  */
 export function evaluateProject(facts: ProjectHealthFacts): { status: ProjectStatus; reason: string } {
   if (!facts.pgCronInstalled) return { status: "ok", reason: "pg_cron is not installed" };
-  if (!facts.launcherRunning) {
+  if (facts.launcherRunning === false) {
     return { status: "scheduler_down", reason: "the pg_cron launcher is not running (no 'pg_cron launcher' in pg_stat_activity)" };
   }
   if (facts.launchActiveJobs === false) {
@@ -256,6 +257,17 @@ export function evaluateProject(facts: ProjectHealthFacts): { status: ProjectSta
   }
   if (facts.hasPreviousCheck && facts.activeJobs >= 2 && facts.missedJobs >= 2 && facts.newRuns === 0) {
     return { status: "scheduler_down", reason: `no job has run since the last check although ${facts.missedJobs} are overdue` };
+  }
+  if (facts.launcherRunning === null) {
+    // Unseen launcher: the runs are the evidence. One overdue job with nothing run since is
+    // enough to say so, since nothing else can.
+    if (facts.hasPreviousCheck && facts.missedJobs >= 1 && facts.newRuns === 0) {
+      return { status: "scheduler_down", reason: `no job has run since the last check although ${facts.missedJobs} ${facts.missedJobs === 1 ? "is" : "are"} overdue (the launcher is not visible to this role)` };
+    }
+    return {
+      status: "ok",
+      reason: facts.newRuns > 0 ? "pg_cron is running: jobs ran since the last check (the launcher is not visible to this role)" : "no sign that pg_cron stopped (the launcher is not visible to this role)",
+    };
   }
   return { status: "ok", reason: "pg_cron is running" };
 }

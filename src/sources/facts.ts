@@ -8,8 +8,11 @@ import type { Queryable, Row } from "../db/types.js";
  */
 
 export interface SchedulerState {
-  /** pg_cron's launcher is a running background worker. */
-  launcherRunning: boolean;
+  /**
+   * pg_cron's launcher is a running background worker. null: this role cannot tell (it sees no
+   * launcher, and without pg_read_all_stats it cannot see what other roles' backends are).
+   */
+  launcherRunning: boolean | null;
   /** cron.launch_active_jobs (1.6): off means nothing runs. null when unreadable. */
   launchActiveJobs: boolean | null;
   /** cron.log_run: off means pg_cron writes no run rows at all. null when unreadable. */
@@ -20,6 +23,10 @@ export interface ProjectFacts {
   role: string;
   /** Superuser or BYPASSRLS: pg_cron's row-level security shows other roles only their own jobs. */
   seesAllJobs: boolean;
+  /** Superuser or pg_read_all_settings: superuser-only settings (cron.*) are visible. */
+  readsSettings: boolean;
+  /** Superuser or pg_read_all_stats: other roles' backends show their backend_type. */
+  readsStats: boolean;
   /** pg_extension.extversion, e.g. "1.4-1" or "1.6"; null when pg_cron is not installed. */
   pgCronVersion: string | null;
   /** The cron.timezone setting; null where absent or hidden (a superuser-only setting). */
@@ -38,6 +45,8 @@ interface FactsRow extends Record<string, unknown> {
   launch_active_jobs: string | null;
   log_run: string | null;
   launcher_running: boolean;
+  reads_settings: boolean;
+  reads_stats: boolean;
   net_present: boolean;
   net_readable: boolean | null;
 }
@@ -48,6 +57,10 @@ interface FactsRow extends Record<string, unknown> {
  * default. pg_net's table is found in the catalogs by oid: naming `net._http_response`
  * (to_regclass, has_table_privilege with text) already needs USAGE on the schema, and would
  * fail where we want a reason.
+ *
+ * The launcher: its backend_type is 'pg_cron launcher', but a role without pg_read_all_stats
+ * (Supabase's supabase_read_only_user) sees NULL there for every other role's backend; its
+ * application_name, 'pg_cron scheduler', is shown to every role.
  */
 export const FACTS_SQL = `select current_user::text as role,
        coalesce(r.rolsuper, false) as rolsuper, coalesce(r.rolbypassrls, false) as rolbypassrls,
@@ -55,7 +68,11 @@ export const FACTS_SQL = `select current_user::text as role,
        cron_settings.s->>'cron.timezone' as timezone,
        cron_settings.s->>'cron.launch_active_jobs' as launch_active_jobs,
        cron_settings.s->>'cron.log_run' as log_run,
-       exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as launcher_running,
+       exists (select 1 from pg_stat_activity
+                where backend_type = 'pg_cron launcher'
+                   or (backend_type is null and application_name = 'pg_cron scheduler')) as launcher_running,
+       pg_has_role(current_user, 'pg_read_all_settings', 'member') as reads_settings,
+       pg_has_role(current_user, 'pg_read_all_stats', 'member') as reads_stats,
        net.oid is not null as net_present,
        has_schema_privilege(net.nsp, 'USAGE') and has_table_privilege(net.oid, 'SELECT') as net_readable
   from (select 1) as one
@@ -77,9 +94,11 @@ export function projectFacts(result: Row | undefined): ProjectFacts {
   return {
     role: row.role,
     seesAllJobs: row.rolsuper || row.rolbypassrls,
+    readsSettings: row.rolsuper || row.reads_settings,
+    readsStats: row.rolsuper || row.reads_stats,
     pgCronVersion: row.extversion,
     cronTimezone: row.timezone,
-    scheduler: { launcherRunning: row.launcher_running, launchActiveJobs: flag(row.launch_active_jobs), logRun: flag(row.log_run) },
+    scheduler: { launcherRunning: row.launcher_running || (row.rolsuper || row.reads_stats ? false : null), launchActiveJobs: flag(row.launch_active_jobs), logRun: flag(row.log_run) },
     pgNet: !row.net_present ? "absent" : row.net_readable ? "readable" : "forbidden",
   };
 }

@@ -59,6 +59,19 @@ export function cronInventory(facts: ProjectFacts, jobs: CronJob[]): CronInvento
   const before15 = /^1\.[0-4](?:\D|$)|^0\./.test(facts.pgCronVersion);
   const timezone = before15 ? "GMT" : facts.cronTimezone || "GMT";
   const warnings: string[] = [];
+  const hidden = unreadableSettings(facts, !before15);
+  if (hidden.length > 0) {
+    warnings.push(
+      `role ${role} cannot read ${hidden.join(", ")} (superuser-only settings; pg_read_all_settings shows them)` +
+        `${hidden.includes("cron.timezone") ? ": fire times are computed in GMT, pg_cron's default, which is wrong if this project sets cron.timezone" : ""}`,
+    );
+  }
+  if (scheduler.launcherRunning === null) {
+    warnings.push(
+      `role ${role} cannot see pg_cron's launcher in pg_stat_activity (that needs pg_read_all_stats or pg_monitor): ` +
+        "whether the scheduler runs is judged from the jobs' runs only",
+    );
+  }
   if (!seesAllJobs) {
     warnings.push(
       `role ${role} has neither SUPERUSER nor BYPASSRLS: pg_cron's row-level security shows it only the jobs it owns. ` +
@@ -66,6 +79,17 @@ export function cronInventory(facts: ProjectFacts, jobs: CronJob[]): CronInvento
     );
   }
   return { pgCronVersion: facts.pgCronVersion, timezone, role, seesAllJobs, jobs, warnings, scheduler };
+}
+
+/** The settings a check reads that this role cannot see (they read as unset). */
+function unreadableSettings(facts: ProjectFacts, hasTimezone: boolean): string[] {
+  if (facts.readsSettings) return [];
+  const hidden: string[] = [];
+  if (hasTimezone && facts.cronTimezone === null) hidden.push("cron.timezone");
+  if (facts.scheduler.logRun === null) hidden.push("cron.log_run");
+  // cron.launch_active_jobs arrived in 1.6.
+  if (facts.scheduler.launchActiveJobs === null && /^(?:1\.(?:[6-9]|\d{2,})|[2-9])/.test(facts.pgCronVersion ?? "")) hidden.push("cron.launch_active_jobs");
+  return hidden;
 }
 
 /** Facts, then cron.job when pg_cron is there (discovery; a check pipelines more, see project.ts). */

@@ -170,6 +170,15 @@ describe("evaluateProject", () => {
   const base = { launcherRunning: true, launchActiveJobs: true, pgCronInstalled: true, activeJobs: 5, missedJobs: 0, newRuns: 10, hasPreviousCheck: true };
   it("is ok when the launcher runs and jobs run", () => assert.equal(evaluateProject(base).status, "ok"));
   it("is scheduler_down without a launcher", () => assert.equal(evaluateProject({ ...base, launcherRunning: false }).status, "scheduler_down"));
+
+  it("judges from the runs when the role cannot see the launcher (launcherRunning null), and says so", () => {
+    const unseen = { ...base, launcherRunning: null, launchActiveJobs: null };
+    assert.deepEqual(evaluateProject(unseen), { status: "ok", reason: "pg_cron is running: jobs ran since the last check (the launcher is not visible to this role)" });
+    assert.equal(evaluateProject({ ...unseen, newRuns: 0, missedJobs: 1 }).status, "scheduler_down");
+    assert.match(evaluateProject({ ...unseen, newRuns: 0, missedJobs: 1 }).reason, /1 is overdue \(the launcher is not visible to this role\)/);
+    assert.equal(evaluateProject({ ...unseen, newRuns: 0, missedJobs: 0 }).status, "ok");
+    assert.equal(evaluateProject({ ...unseen, newRuns: 0, missedJobs: 1, hasPreviousCheck: false }).status, "ok", "a first check has no 'since'");
+  });
   it("is scheduler_down when cron.launch_active_jobs is off", () => assert.equal(evaluateProject({ ...base, launchActiveJobs: false }).status, "scheduler_down"));
   it("is scheduler_down when nothing ran although several jobs are overdue", () => {
     assert.equal(evaluateProject({ ...base, missedJobs: 3, newRuns: 0 }).status, "scheduler_down");
