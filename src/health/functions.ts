@@ -224,10 +224,12 @@ export interface RunWindowFact {
 
 export interface AttributedFailure {
   response: PgNetResponse;
-  /** Runs of two or more calling jobs fit the response's time: it is attributed to each. */
+  /** Runs of two or more calling jobs fit the response's time, and request order could not tell them apart: it is attributed to each. */
   ambiguous: boolean;
-  /** The jobs it was attributed to (this one included). */
+  /** The jobs whose runs fit its time (this one included). */
   candidates: number[];
+  /** Several jobs fit by time, and request order told which one made it. */
+  byRequestOrder?: boolean;
 }
 
 export interface JobPgNetOutcome {
@@ -303,15 +305,31 @@ export function correlateResponses(
   options: { windowMs?: number } = {},
 ): PgNetCorrelation {
   const windowMs = options.windowMs ?? DEFAULT_CORRELATION_WINDOW_MS;
-  const runsByJob = new Map<number, { start: number; until: number }[]>();
+  const runsByJob = new Map<number, FittingRun[]>();
+  const seenRuns = new Set<number>();
   for (const run of runs) {
-    if (!calls.has(run.jobid) || run.start === null || run.failed) continue;
+    if (!calls.has(run.jobid) || run.start === null || run.failed || seenRuns.has(run.runid)) continue;
+    seenRuns.add(run.runid);
     const start = run.start.getTime();
-    const until = Math.max(start, run.end?.getTime() ?? start) + windowMs;
+    const end = Math.max(start, run.end?.getTime() ?? start);
     const list = runsByJob.get(run.jobid) ?? [];
-    list.push({ start, until });
+    list.push({ jobid: run.jobid, runid: run.runid, start, end, until: end + windowMs });
     runsByJob.set(run.jobid, list);
   }
+
+  // Each response's candidates: per calling job, its latest run that fits.
+  const matched = responses.map((response) => {
+    const t = response.created.getTime();
+    const fitting: FittingRun[] = [];
+    for (const list of runsByJob.values()) {
+      let best: FittingRun | undefined;
+      for (const run of list) if (run.start <= t && t <= run.until && (!best || run.start > best.start)) best = run;
+      if (best) fitting.push(best);
+    }
+    fitting.sort((a, b) => a.jobid - b.jobid);
+    return { response, fitting, owner: fitting.length === 1 ? (fitting[0] as FittingRun).jobid : null, byOrder: false };
+  });
+  resolveByRequestOrder(matched);
 
   const byJob = new Map<number, JobPgNetOutcome>();
   const outcome = (jobid: number): JobPgNetOutcome => {
@@ -323,23 +341,17 @@ export function correlateResponses(
     return entry;
   };
   const result: PgNetCorrelation = { byJob, unattributedFailures: [], unattributedOk: 0 };
-
-  for (const response of responses) {
-    const t = response.created.getTime();
-    const candidates: number[] = [];
-    for (const [jobid, list] of runsByJob) {
-      if (list.some((run) => run.start <= t && t <= run.until)) candidates.push(jobid);
-    }
-    candidates.sort((a, b) => a - b);
-    if (candidates.length === 0) {
+  for (const { response, fitting, owner, byOrder } of matched) {
+    if (fitting.length === 0) {
       if (response.failed) result.unattributedFailures.push(response);
       else result.unattributedOk++;
       continue;
     }
-    const ambiguous = candidates.length > 1;
-    for (const jobid of candidates) {
+    const candidates = fitting.map((run) => run.jobid);
+    const ambiguous = owner === null;
+    for (const jobid of owner === null ? candidates : [owner]) {
       const entry = outcome(jobid);
-      if (response.failed) entry.failures.push({ response, ambiguous, candidates });
+      if (response.failed) entry.failures.push({ response, ambiguous, candidates, ...(byOrder ? { byRequestOrder: true } : {}) });
       else {
         entry.okCount++;
         entry.okResponses?.push(response);
@@ -348,6 +360,45 @@ export function correlateResponses(
     }
   }
   return result;
+}
+
+interface FittingRun {
+  jobid: number;
+  runid: number;
+  start: number;
+  end: number;
+  until: number;
+}
+
+/**
+ * Responses that several jobs' runs fit by time, told apart by request order where that is
+ * certain. pg_net numbers requests from one sequence when they are made, inside the run, and
+ * a response keeps its request's id. When the fitting runs did not overlap (each ended before
+ * the next started), every request of the earlier run has a smaller id than any of the later
+ * one. So when exactly one response per run fits that same set of runs (each made one call,
+ * and no other request came in between), the responses in id order belong to the runs in
+ * start order. Anything else (overlapping runs, more or fewer responses) stays ambiguous.
+ */
+function resolveByRequestOrder(matched: { response: PgNetResponse; fitting: FittingRun[]; owner: number | null; byOrder: boolean }[]): void {
+  const groups = new Map<string, typeof matched>();
+  for (const entry of matched) {
+    if (entry.fitting.length < 2) continue;
+    const key = entry.fitting.map((run) => run.runid).join(",");
+    const group = groups.get(key);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
+  }
+  for (const group of groups.values()) {
+    const runs = [...(group[0] as (typeof matched)[number]).fitting].sort((a, b) => a.start - b.start || a.runid - b.runid);
+    if (group.length !== runs.length) continue;
+    const disjoint = runs.every((run, i) => i === 0 || (runs[i - 1] as FittingRun).end < run.start);
+    if (!disjoint) continue;
+    const ordered = [...group].sort((a, b) => a.response.id - b.response.id);
+    ordered.forEach((entry, i) => {
+      entry.owner = (runs[i] as FittingRun).jobid;
+      entry.byOrder = true;
+    });
+  }
 }
 
 function firstLine(text: string | null | undefined, max = 200): string {
@@ -454,6 +505,10 @@ export function pgNetJobFailure(
   const name = (jobid: number): string => options.jobNames?.get(jobid) ?? `job ${jobid}`;
   const ambiguous = failures.filter((f) => f.ambiguous);
   let match = "matched to this job by time (pg_net stores no URL)";
+  if (ambiguous.length === 0 && failures.some((f) => f.byRequestOrder)) {
+    const others = [...new Set(failures.filter((f) => f.byRequestOrder).flatMap((f) => f.candidates))].filter((id) => id !== options.jobid).map(name);
+    match = `matched to this job by time and request order (${others.join(", ")} ran in the same window, before or after it; pg_net stores no URL)`;
+  }
   if (ambiguous.length > 0) {
     const others = [...new Set(ambiguous.flatMap((f) => f.candidates))].filter((id) => id !== options.jobid).map(name);
     match =

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import {
   type CallerFact,
   correlateResponses,
+  correlationWindowMs,
   evaluateFunction,
   type FunctionFacts,
   functionCallsByJob,
@@ -251,9 +252,61 @@ describe("correlateResponses", () => {
     assert.equal(correlateResponses(runs, calls, [slower], { windowMs: 120_000 }).byJob.get(10)?.failures.length, 1);
   });
 
+  test("two jobs firing together are told apart by request order when their runs did not overlap", () => {
+    // Both fire at :00; pg_cron ran A's command, then B's: A's request has the smaller id.
+    const runs = [
+      { jobid: 10, runid: 1, start: at(0.1), end: at(0.12) },
+      { jobid: 30, runid: 2, start: at(0.15), end: at(0.17) },
+    ];
+    const fromA = response(at(1), { status_code: 200 });
+    const fromB = response(at(1), { status_code: 500 });
+    const result = correlateResponses(runs, calls, [fromB, fromA].sort((a, b) => a.id - b.id));
+    assert.equal(result.byJob.get(10)?.okCount, 1);
+    assert.deepEqual(result.byJob.get(10)?.failures, []);
+    assert.deepEqual(result.byJob.get(30)?.failures, [{ response: fromB, ambiguous: false, candidates: [10, 30], byRequestOrder: true }]);
+    assert.match(pgNetJobFailure(result.byJob.get(30)!, { jobid: 30, jobNames: new Map([[10, "a"], [30, "b"]]) })?.reason ?? "", /matched to this job by time and request order \(a ran in the same window/);
+  });
+
+  test("request order decides nothing when the runs overlapped, or when more responses than runs fit", () => {
+    const overlapping = [
+      { jobid: 10, runid: 1, start: at(0.1), end: at(0.2) },
+      { jobid: 30, runid: 2, start: at(0.15), end: at(0.25) },
+    ];
+    const r1 = response(at(1), { status_code: 500 });
+    const r2 = response(at(1));
+    assert.equal(correlateResponses(overlapping, calls, [r1, r2]).byJob.get(10)?.failures[0]?.ambiguous, true);
+    const disjoint = [
+      { jobid: 10, runid: 1, start: at(0.1), end: at(0.12) },
+      { jobid: 30, runid: 2, start: at(0.15), end: at(0.17) },
+    ];
+    const third = response(at(1.5)); // a trigger's request, say
+    const result = correlateResponses(disjoint, calls, [r1, r2, third]);
+    assert.equal(result.byJob.get(10)?.failures[0]?.ambiguous, true);
+    assert.equal(result.byJob.get(30)?.failures[0]?.ambiguous, true);
+  });
+
+  test("a failed run made no request: its job is no candidate", () => {
+    const runs = [
+      { jobid: 10, runid: 1, start: at(0), end: at(0.1) },
+      { jobid: 30, runid: 2, start: at(0), end: at(0.2), failed: true },
+    ];
+    const result = correlateResponses(runs, calls, [response(at(1), { status_code: 500 })]);
+    assert.equal(result.byJob.get(10)?.failures[0]?.ambiguous, false);
+    assert.equal(result.byJob.has(30), false);
+  });
+
   test("runs that never started explain nothing", () => {
     const result = correlateResponses([{ jobid: 10, runid: 1, start: null, end: null }], calls, [response(at(1), { status_code: 500 })]);
     assert.equal(result.unattributedFailures.length, 1);
+  });
+});
+
+describe("correlationWindowMs", () => {
+  test("is the longest literal timeout of the calling commands plus the worker's slack, 5 s by default", () => {
+    assert.equal(correlationWindowMs(["select net.http_post(url := 'https://x')"]), 20_000);
+    assert.equal(correlationWindowMs(["select net.http_post(url := 'https://x', timeout_milliseconds := 30000)", "select net.http_get('https://y', timeout_milliseconds => 1000)"]), 45_000);
+    assert.equal(correlationWindowMs(["select net.http_post(url := 'https://x', timeout_milliseconds := v_timeout)"]), 60_000, "not a literal: the default window");
+    assert.equal(correlationWindowMs(["-- timeout_milliseconds := 999999\nselect net.http_get('https://y')"]), 20_000, "comments do not count");
   });
 });
 
@@ -265,6 +318,12 @@ describe("pgNetFailureReason", () => {
     );
     assert.match(pgNetFailureReason(response(at(0), { status_code: 546 })), /^HTTP 546 from the Edge Function \(resource limit hit/);
     assert.match(pgNetFailureReason(response(at(0), { status_code: 502, content: "x".repeat(10), content_truncated: true }), { slug: null }), /^HTTP 502 from the called URL .*: x{10} …$/);
+  });
+
+  test("a plain URL's error status gets its HTTP meaning, not an Edge Function's", () => {
+    assert.equal(pgNetFailureReason(response(at(0), { status_code: 500, content: "boom" }), { slug: null }), "HTTP 500 from the called URL (internal server error): boom");
+    assert.equal(pgNetFailureReason(response(at(0), { status_code: 546 }), { slug: null }), "HTTP 546 from the called URL (server error)");
+    assert.equal(pgNetFailureReason(response(at(0), { status_code: 418 }), { slug: null }), "HTTP 418 from the called URL");
   });
 
   test("a timeout says after how long, from pg_net's error text", () => {
