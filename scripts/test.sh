@@ -3,7 +3,8 @@
 #
 # Integration tests start their own throwaway PostgreSQL 15 clusters with pg_cron
 # (test/harness/pgcron.ts); no server needs to be running. This script only makes sure
-# PostgreSQL 15 and pg_cron are installed.
+# PostgreSQL 15 and pg_cron are installed, with what it takes to build the pg_cron 1.6 +
+# pg_net extension sets (scripts/build-extensions.sh, run before the tests) and pgbouncer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,30 @@ if [[ -z ${JOBMON_PG_BIN:-} && ! -f $PG_CRON_SO ]]; then
   fi
 fi
 
+# Building the extension sets (pg_cron 1.6 and pg_net with PGXS) and the pooler tests.
+BUILD_PACKAGES=(postgresql-server-dev-15 libcurl4-openssl-dev pgbouncer make gcc)
+
+package_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+missing_build_packages=()
+for package in "${BUILD_PACKAGES[@]}"; do
+  package_installed "$package" || missing_build_packages+=("$package")
+done
+if [[ ${#missing_build_packages[@]} -gt 0 ]]; then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "scripts/test.sh: installing ${missing_build_packages[*]} with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends "${missing_build_packages[@]}"
+  else
+    # Sets already built (in the cache) need none of them: build-extensions.sh says when it does.
+    echo "scripts/test.sh: ${missing_build_packages[*]} not installed (install them as root, e.g." >&2
+    echo "  sudo apt-get install ${missing_build_packages[*]})" >&2
+  fi
+fi
+
 CHROMIUM=/usr/bin/chromium
 
 # The dashboard tests (test/e2e/dashboard.test.ts) drive Debian's Chromium with playwright-core.
@@ -53,6 +78,10 @@ if [[ ! -x $CHROMIUM ]]; then
 fi
 
 npm run build
+
+# pg_cron 1.6.4 + pg_net 0.11.0 and pg_cron 1.6.7 + pg_net 0.20.5 (StartOptions.set of the
+# harness); a no-op when they are already built.
+bash scripts/build-extensions.sh
 
 shopt -s nullglob
 test_files=(test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)

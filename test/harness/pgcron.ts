@@ -1,21 +1,39 @@
 /**
- * Throwaway PostgreSQL 15 clusters with the real pg_cron extension, for integration tests.
+ * Throwaway PostgreSQL 15 clusters with the real pg_cron extension (and pg_net), for
+ * integration tests.
  *
- * Speed: `initdb` (plus `create extension pg_cron`) runs once into a template directory
- * cached under os.tmpdir(), keyed by the PostgreSQL version, the pg_cron build and this
- * file's configuration; parallel test processes serialise its creation with a lock and
- * publish it with an atomic rename. Each cluster is then a `cp -a` of the template and a
- * `pg_ctl start`.
+ * Extension sets (StartOptions.set, default JOBMON_TEST_SET, else `debian`; see
+ * test/harness/extension-sets.ts):
+ *   debian  Debian's pg_cron 1.4.2 (/usr/lib/postgresql/15, or JOBMON_PG_BIN); no pg_net.
+ *   pinned  pg_cron 1.6.4 + pg_net 0.11.0 (Supabase's pins).
+ *   latest  pg_cron 1.6.7 + pg_net 0.20.5 (reports 0.20.4).
+ * `pinned` and `latest` are copies of Debian's PostgreSQL 15 with the extensions built in,
+ * by scripts/build-extensions.sh (which scripts/test.sh runs; a cluster of a missing set
+ * runs it first). With pg_net (StartOptions.pgNet, on by default for those two sets)
+ * shared_preload_libraries is 'pg_cron,pg_net' and its worker really sends requests.
+ *
+ * Role model (StartOptions.supabase): off, `postgres` is the bootstrap superuser. On,
+ * Supabase's model (test/harness/supabase-roles.ts): `supabase_admin` is the superuser and
+ * owns pg_cron and pg_net, `postgres` is demoted, `supabase_read_only_user` reads
+ * everything through pg_read_all_data and BYPASSRLS. Every known role's password is in
+ * `cluster.passwords` (urlFor and sqlAs use it).
+ *
+ * Speed: `initdb` (plus `create extension`s and roles) runs once into a template directory
+ * cached under os.tmpdir(), keyed by the set, the role model, pg_net, the PostgreSQL
+ * version, the extensions' builds and this file's configuration; parallel test processes
+ * serialise its creation with a lock and publish it with an atomic rename. Each cluster is
+ * then a `cp -a` of the template and a `pg_ctl start`.
  *
  * Authentication (pg_hba.conf):
  *   local  all all               trust          -- unix socket, in the 0700 data directory
  *   host   all all 127.0.0.1/32  scram-sha-256  -- the only TCP listener
  * Every connection a test makes goes over TCP with a password, so password auth is
- * exercised for every role, the `postgres` superuser included (a wrong password fails).
- * pg_cron 1.4 in libpq mode (cron.use_background_workers = off, the default) connects to
+ * exercised for every role, the superuser included (a wrong password fails).
+ * pg_cron in libpq mode (cron.use_background_workers = off, the default) connects to
  * `cron.host` as the job's role with no password: cron.host is set to the socket
- * directory, so those connections take the trusted socket line. A TCP `trust` line for
- * pg_cron would have let some role skip password auth over TCP; this does not.
+ * directory, so those connections take the trusted socket line, and a job runs as its
+ * owner. A TCP `trust` line for pg_cron would have let some role skip password auth over
+ * TCP; this does not.
  *
  * Cleanup: stop() stops the server and deletes its directory. Clusters still running when
  * the process exits or gets SIGINT/SIGTERM/SIGHUP are stopped synchronously. A process
@@ -25,8 +43,9 @@
  * Root: PostgreSQL refuses to run as root, so when the tests run as root, initdb and
  * pg_ctl run as the `postgres` OS user (runuser) and own the data directories.
  *
- * Environment: JOBMON_PG_BIN overrides the PostgreSQL bin directory
- * (default /usr/lib/postgresql/15/bin).
+ * Environment: JOBMON_PG_BIN overrides the bin directory of the `debian` set
+ * (default /usr/lib/postgresql/15/bin); JOBMON_TEST_SET picks the default set;
+ * JOBMON_EXT_CACHE moves the built sets (as for scripts/build-extensions.sh).
  */
 import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -39,21 +58,65 @@ import { after, before } from "node:test";
 import lockfile from "proper-lockfile";
 import { postgresDb } from "../../src/db/postgres.js";
 import type { Db } from "../../src/db/types.js";
+import {
+  defaultExtensionSet,
+  ensureExtensionSet,
+  EXTENSION_SETS,
+  extensionSetBin,
+  type ExtensionSet,
+} from "./extension-sets.js";
+import {
+  SUPABASE_PASSWORDS,
+  SUPABASE_PG_CRON_GRANTS,
+  SUPABASE_ROLES_SQL,
+  SUPABASE_SUPERUSER,
+  supabasePgNetGrants,
+} from "./supabase-roles.js";
+
+export {
+  EXTENSION_SETS,
+  extensionCacheDir,
+  extensionSetBin,
+  extensionSetRoot,
+  ensureExtensionSet,
+  type ExtensionSet,
+} from "./extension-sets.js";
+export { SUPABASE_PASSWORDS } from "./supabase-roles.js";
 
 export interface PgCronCluster {
   port: number;
   host: "127.0.0.1";
-  /** Superuser URL (postgres:postgres) to the postgres database, over TCP with a password. */
+  /** The extension set the server runs. */
+  set: ExtensionSet;
+  /** Whether Supabase's role model is in place (StartOptions.supabase). */
+  supabase: boolean;
+  /** The bootstrap superuser: `supabase_admin` with the Supabase model, else `postgres`. */
+  superuser: string;
+  /** Superuser URL to the postgres database, over TCP with a password. */
   url: string;
-  /** A URL for another role or database. The password defaults to the superuser's only for `postgres`. */
+  /**
+   * A URL for another role or database. Without a password, the known password of the
+   * role (`passwords`) is used; roles made with createRole have none here.
+   */
   urlFor(opts: { user?: string; password?: string; database?: string }): string;
-  /** pg_extension.extversion, e.g. "1.4-1". */
+  /** The passwords of the roles the template made (the superuser; with supabase, every LOGIN role). */
+  passwords: Readonly<Record<string, string>>;
+  /** pg_extension.extversion of pg_cron, e.g. "1.4-1"; every 1.6.x reports "1.6". */
   pgCronVersion: string;
+  /** pg_extension.extversion of pg_net (0.20.5 reports "0.20.4"), null without pg_net. */
+  pgNetVersion: string | null;
   dataDir: string;
+  /** The PostgreSQL bin directory the server runs from. */
+  bin: string;
   /** Milliseconds startPgCronCluster took (template build or wait included). */
   startupMs: number;
-  /** Runs one statement as superuser with bound parameters; int8 comes back as number. */
+  /** Runs one statement as the superuser with bound parameters; int8 comes back as number. */
   sql<T = any>(text: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs one statement as another role, logged in over TCP with its password (a known
+   * role's, or the one createRole was given). E.g. cron.schedule as `postgres`.
+   */
+  sqlAs<T = any>(role: string, text: string, params?: unknown[]): Promise<T[]>;
   /** Creates a LOGIN role. Without a password it cannot log in over TCP. */
   createRole(name: string, opts?: { password?: string; bypassrls?: boolean; superuser?: boolean }): Promise<void>;
   /** Waits until pg_stat_activity shows backend_type = 'pg_cron launcher'. */
@@ -72,16 +135,22 @@ export interface StartOptions {
    * cron.job_run_details: the rows there are exactly the ones the tests insert, at the instants
    * they choose. (cron.max_running_jobs = 0 does not stop pg_cron 1.4 from running jobs.) Its
    * job connections go to a socket directory that does not exist, so no job's command runs,
-   * and a trigger drops the rows the launcher writes.
+   * and a trigger drops the rows the launcher writes. Works on every set.
    */
   quiet?: boolean;
+  /** The extension set; default JOBMON_TEST_SET, else `debian`. */
+  set?: ExtensionSet;
+  /** Supabase's role model (see the header). Default off. */
+  supabase?: boolean;
+  /** pg_net preloaded and created; default on for the sets that have it (not `debian`). */
+  pgNet?: boolean;
   /** Shows up in the directory name, for debugging. */
   name?: string;
 }
 
-const PG_BIN = process.env.JOBMON_PG_BIN ?? "/usr/lib/postgresql/15/bin";
-const SUPERUSER = "postgres";
-const SUPERUSER_PASSWORD = "postgres";
+const DEFAULT_BIN = process.env.JOBMON_PG_BIN ?? "/usr/lib/postgresql/15/bin";
+const DEFAULT_SUPERUSER = "postgres";
+const DEFAULT_SUPERUSER_PASSWORD = "postgres";
 const HOST = "127.0.0.1" as const;
 const RUNNING_AS_ROOT = process.getuid?.() === 0;
 const PG_OS_USER = RUNNING_AS_ROOT ? "postgres" : os.userInfo().username;
@@ -89,7 +158,7 @@ const PG_OS_USER = RUNNING_AS_ROOT ? "postgres" : os.userInfo().username;
 const CACHE_ROOT = path.join(os.tmpdir(), `jobmon-pgcron-${process.getuid?.() ?? os.userInfo().username}`);
 
 // Appended to the template's postgresql.conf (later lines win over initdb's).
-const TEMPLATE_CONF = `
+const templateConf = (preload: string) => `
 # --- jobmon test harness (test/harness/pgcron.ts) ---
 listen_addresses = '${HOST}'
 max_connections = 40
@@ -100,7 +169,7 @@ full_page_writes = off
 password_encryption = 'scram-sha-256'
 timezone = 'UTC'
 log_timezone = 'UTC'
-shared_preload_libraries = 'pg_cron'
+shared_preload_libraries = '${preload}'
 cron.database_name = 'postgres'
 # Per cluster: port, socket directory, cron.host and the caller's settings.
 include_if_exists = 'jobmon-cluster.conf'
@@ -109,11 +178,34 @@ include_if_exists = 'jobmon-cluster.conf'
 const PG_HBA = `# jobmon test harness: see the header of test/harness/pgcron.ts.
 # Unix socket (inside the 0700 data directory): pg_cron's own libpq connections (cron.host).
 local   all   all                  trust
-# TCP: a password for every role, postgres included.
+# TCP: a password for every role, the superuser included.
 host    all   all   127.0.0.1/32   scram-sha-256
 `;
 
 const CLUSTER_CONF = "jobmon-cluster.conf";
+
+/** What a template (and every cluster copied from it) is made of. */
+interface Flavour {
+  set: ExtensionSet;
+  bin: string;
+  supabase: boolean;
+  pgNet: boolean;
+  superuser: string;
+  passwords: Readonly<Record<string, string>>;
+}
+
+async function resolveFlavour(opts: StartOptions): Promise<Flavour> {
+  const set = opts.set ?? defaultExtensionSet();
+  if (!Object.hasOwn(EXTENSION_SETS, set)) throw new Error(`Unknown extension set: ${String(set)} (debian, pinned or latest)`);
+  const hasPgNet = EXTENSION_SETS[set].pgNet !== null;
+  const pgNet = opts.pgNet ?? hasPgNet;
+  if (pgNet && !hasPgNet) throw new Error(`The '${set}' set has no pg_net: use set 'pinned' or 'latest' for pg_net.`);
+  const bin = set === "debian" ? extensionSetBin(set) : await ensureExtensionSet(set);
+  const supabase = opts.supabase ?? false;
+  return supabase
+    ? { set, bin, supabase, pgNet, superuser: SUPABASE_SUPERUSER, passwords: SUPABASE_PASSWORDS }
+    : { set, bin, supabase, pgNet, superuser: DEFAULT_SUPERUSER, passwords: { [DEFAULT_SUPERUSER]: DEFAULT_SUPERUSER_PASSWORD } };
+}
 
 // ---------------------------------------------------------------------------------------
 // Running PostgreSQL programs
@@ -127,8 +219,8 @@ function pgEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function pgCommand(program: string, args: string[]): [string, string[]] {
-  const exe = path.join(PG_BIN, program);
+function pgCommand(bin: string, program: string, args: string[]): [string, string[]] {
+  const exe = path.join(bin, program);
   return RUNNING_AS_ROOT ? ["runuser", ["-u", PG_OS_USER, "--", exe, ...args]] : [exe, args];
 }
 
@@ -142,14 +234,15 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-function runPg(program: string, args: string[]): Promise<string> {
-  const [cmd, argv] = pgCommand(program, args);
+function runPg(bin: string, program: string, args: string[]): Promise<string> {
+  const [cmd, argv] = pgCommand(bin, program, args);
   return run(cmd, argv);
 }
 
-function stopServerSync(dataDir: string): void {
+/** Any PostgreSQL 15 pg_ctl can stop any of the clusters: Debian's (or JOBMON_PG_BIN) by default. */
+function stopServerSync(dataDir: string, bin = DEFAULT_BIN): void {
   if (!fs.existsSync(path.join(dataDir, "postmaster.pid"))) return;
-  const [cmd, args] = pgCommand("pg_ctl", ["stop", "-D", dataDir, "-m", "immediate", "-w", "-t", "10"]);
+  const [cmd, args] = pgCommand(bin, "pg_ctl", ["stop", "-D", dataDir, "-m", "immediate", "-w", "-t", "10"]);
   spawnSync(cmd, args, { cwd: "/", env: pgEnv(), stdio: "ignore" });
 }
 
@@ -174,58 +267,74 @@ async function giveToPgUser(p: string): Promise<void> {
 // The template
 
 interface Installation {
-  pgVersion: string;
-  /** default_version from pg_cron.control, e.g. "1.4-1". */
-  pgCronDefaultVersion: string;
+  /** What the template appends to postgresql.conf. */
+  conf: string;
+  /** Hash of everything the template is made of. */
   key: string;
 }
 
-function describeInstallation(): Installation {
-  const postgresBin = path.join(PG_BIN, "postgres");
+function describeInstallation(flavour: Flavour): Installation {
+  const { bin } = flavour;
+  const postgresBin = path.join(bin, "postgres");
   if (!fs.existsSync(postgresBin)) {
     throw new Error(`PostgreSQL 15 is not installed (${postgresBin} is missing): apt-get install postgresql-15 postgresql-15-cron, or set JOBMON_PG_BIN.`);
   }
   const version = spawnSync(postgresBin, ["--version"], { encoding: "utf8" }).stdout.trim();
-  const pgConfig = (flag: string) => spawnSync(path.join(PG_BIN, "pg_config"), [flag], { encoding: "utf8" }).stdout.trim();
-  const cronSo = path.join(pgConfig("--pkglibdir"), "pg_cron.so");
-  const cronControl = path.join(pgConfig("--sharedir"), "extension", "pg_cron.control");
-  if (!fs.existsSync(cronSo) || !fs.existsSync(cronControl)) {
-    throw new Error(`pg_cron is not installed (${cronSo} is missing): apt-get install postgresql-15-cron.`);
-  }
-  const control = fs.readFileSync(cronControl, "utf8");
-  const so = fs.statSync(cronSo);
-  const pgVersion = /\(PostgreSQL\) (\S+)/.exec(version)?.[1] ?? "unknown";
-  const pgCronDefaultVersion = /default_version\s*=\s*'([^']+)'/.exec(control)?.[1] ?? "unknown";
-  const key = createHash("sha256")
-    .update([version, control, so.size, so.mtimeMs, TEMPLATE_CONF, PG_HBA, PG_OS_USER].join("\0"))
-    .digest("hex")
-    .slice(0, 12);
-  return { pgVersion, pgCronDefaultVersion, key };
+  const pgConfig = (flag: string) => spawnSync(path.join(bin, "pg_config"), [flag], { encoding: "utf8" }).stdout.trim();
+  const pkglibdir = pgConfig("--pkglibdir");
+  const extensionDir = path.join(pgConfig("--sharedir"), "extension");
+  const describe = (ext: string, hint: string) => {
+    const so = path.join(pkglibdir, `${ext}.so`);
+    const controlFile = path.join(extensionDir, `${ext}.control`);
+    if (!fs.existsSync(so) || !fs.existsSync(controlFile)) throw new Error(`${ext} is not installed (${so} is missing): ${hint}.`);
+    const control = fs.readFileSync(controlFile, "utf8");
+    const stat = fs.statSync(so);
+    return {
+      defaultVersion: /default_version\s*=\s*'([^']+)'/.exec(control)?.[1] ?? "unknown",
+      fingerprint: [control, stat.size, stat.mtimeMs].join("\0"),
+    };
+  };
+  const cron = describe("pg_cron", flavour.set === "debian" ? "apt-get install postgresql-15-cron" : "run scripts/build-extensions.sh");
+  const pgNet = flavour.pgNet ? describe("pg_net", "run scripts/build-extensions.sh") : null;
+  const conf = templateConf(flavour.pgNet ? "pg_cron,pg_net" : "pg_cron");
+  const parts: unknown[] = [version, cron.fingerprint, conf, PG_HBA, PG_OS_USER, flavour.set, bin];
+  if (pgNet) parts.push("pg_net", pgNet.fingerprint);
+  if (flavour.supabase) parts.push("supabase", SUPABASE_ROLES_SQL, SUPABASE_PG_CRON_GRANTS, supabasePgNetGrants(pgNet?.defaultVersion ?? ""));
+  const key = createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 12);
+  return { conf, key };
 }
 
-let templatePromise: Promise<string> | undefined;
+/** Template directories by flavour (set, bin directory, role model, pg_net). */
+const templates = new Map<string, Promise<string>>();
 
-function ensureTemplate(): Promise<string> {
-  templatePromise ??= (async () => {
-    const install = describeInstallation();
-    await ensureCacheRoot();
-    const final = path.join(CACHE_ROOT, `template-pg${install.pgVersion}-cron${install.pgCronDefaultVersion}-${install.key}`);
-    if (fs.existsSync(final)) return final;
-    const release = await lockfile.lock(CACHE_ROOT, {
-      lockfilePath: `${final}.lock`,
-      stale: 20_000,
-      retries: { retries: 600, factor: 1, minTimeout: 200, maxTimeout: 200 },
-      onCompromised: (error) => console.warn(`pgcron harness: template lock compromised: ${error.message}`),
-    });
-    try {
-      if (!fs.existsSync(final)) await buildTemplate(final);
-    } finally {
-      await release();
-    }
-    return final;
-  })();
-  templatePromise.catch(() => (templatePromise = undefined));
-  return templatePromise;
+function ensureTemplate(flavour: Flavour): Promise<string> {
+  const id = [flavour.set, flavour.bin, flavour.supabase, flavour.pgNet].join("\0");
+  let promise = templates.get(id);
+  if (!promise) {
+    promise = (async () => {
+      const install = describeInstallation(flavour);
+      // Short: the staging directory's socket path must fit in sun_path. The key covers the versions.
+      const name = `template-${flavour.set}${flavour.supabase ? "-supabase" : ""}-${install.key}`;
+      await ensureCacheRoot();
+      const final = path.join(CACHE_ROOT, name);
+      if (fs.existsSync(final)) return final;
+      const release = await lockfile.lock(CACHE_ROOT, {
+        lockfilePath: `${final}.lock`,
+        stale: 20_000,
+        retries: { retries: 600, factor: 1, minTimeout: 200, maxTimeout: 200 },
+        onCompromised: (error) => console.warn(`pgcron harness: template lock compromised: ${error.message}`),
+      });
+      try {
+        if (!fs.existsSync(final)) await buildTemplate(final, flavour, install);
+      } finally {
+        await release();
+      }
+      return final;
+    })();
+    promise.catch(() => templates.delete(id));
+    templates.set(id, promise);
+  }
+  return promise;
 }
 
 async function ensureCacheRoot(): Promise<void> {
@@ -238,43 +347,56 @@ async function ensureCacheRoot(): Promise<void> {
   await fsp.chmod(CACHE_ROOT, 0o755);
 }
 
-async function buildTemplate(final: string): Promise<void> {
+async function buildTemplate(final: string, flavour: Flavour, install: Installation): Promise<void> {
+  const { bin, superuser } = flavour;
   const staging = `${final}.staging-${process.pid}-${Date.now()}`;
   const pwfile = `${staging}.pw`;
   const log = `${staging}.log`;
   await fsp.mkdir(staging, { mode: 0o700 });
   await giveToPgUser(staging);
   try {
-    await fsp.writeFile(pwfile, SUPERUSER_PASSWORD, { mode: 0o600 });
+    await fsp.writeFile(pwfile, flavour.passwords[superuser]!, { mode: 0o600 });
     await giveToPgUser(pwfile);
     // The server writes its log as the postgres OS user, and may not create files here.
     await fsp.writeFile(log, "");
     await giveToPgUser(log);
-    await runPg("initdb", [
-      "-D", staging, "-U", SUPERUSER, `--pwfile=${pwfile}`, "-E", "UTF8", "--locale=C",
+    await runPg(bin, "initdb", [
+      "-D", staging, "-U", superuser, `--pwfile=${pwfile}`, "-E", "UTF8", "--locale=C",
       "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync",
       // 1 MB WAL segments instead of 16 MB: less to copy per cluster.
       "--wal-segsize=1",
     ]);
-    await fsp.appendFile(path.join(staging, "postgresql.conf"), TEMPLATE_CONF);
+    await fsp.appendFile(path.join(staging, "postgresql.conf"), install.conf);
     await fsp.writeFile(path.join(staging, "pg_hba.conf"), PG_HBA);
-    // Start it once to create the extension, then shut down cleanly so copies start
-    // without crash recovery.
-    const port = await startServer(staging, log, {});
-    const db = postgresDb(superuserUrl(port), { max: 1, applicationName: "jobmon-test-harness" });
+    // Start it once to create the roles and extensions, then shut down cleanly so copies
+    // start without crash recovery.
+    const port = await startServer(bin, staging, log, {});
+    const db = postgresDb(buildUrl(port, superuser, flavour.passwords[superuser], "postgres"), {
+      max: 1,
+      applicationName: "jobmon-test-harness",
+    });
     try {
+      if (flavour.supabase) await db.exec(SUPABASE_ROLES_SQL);
       await db.query("create extension pg_cron");
+      if (flavour.supabase) await db.exec(SUPABASE_PG_CRON_GRANTS);
+      if (flavour.pgNet) {
+        await db.query("create extension pg_net");
+        if (flavour.supabase) {
+          const [ext] = await db.query<{ extversion: string }>("select extversion from pg_extension where extname = 'pg_net'");
+          await db.exec(supabasePgNetGrants(ext!.extversion));
+        }
+      }
     } finally {
       await db.close();
     }
-    await runPg("pg_ctl", ["stop", "-D", staging, "-m", "fast", "-w", "-t", "60"]);
+    await runPg(bin, "pg_ctl", ["stop", "-D", staging, "-m", "fast", "-w", "-t", "60"]);
     await fsp.rm(path.join(staging, CLUSTER_CONF));
     await fsp.rename(staging, final);
   } catch (error) {
-    stopServerSync(staging);
+    stopServerSync(staging, bin);
     const tail = await logTail(log);
     await fsp.rm(staging, { recursive: true, force: true });
-    throw new Error(`Could not build the pg_cron template cluster: ${(error as Error).message}${tail}`);
+    throw new Error(`Could not build the pg_cron template cluster (${path.basename(final)}): ${(error as Error).message}${tail}`);
   } finally {
     await fsp.rm(pwfile, { force: true });
     await fsp.rm(log, { force: true });
@@ -310,7 +432,7 @@ async function logTail(log: string): Promise<string> {
 }
 
 /** Writes the per-cluster settings and starts the server on a free port; returns the port. */
-async function startServer(dataDir: string, log: string, settings: StartOptions["settings"]): Promise<number> {
+async function startServer(bin: string, dataDir: string, log: string, settings: StartOptions["settings"]): Promise<number> {
   // The socket path (dataDir/.s.PGSQL.NNNNN) must fit in sun_path (108 bytes on Linux).
   if (Buffer.byteLength(dataDir) > 90) {
     throw new Error(`Data directory path too long for a unix socket: ${dataDir} (set TMPDIR to a shorter directory).`);
@@ -322,7 +444,7 @@ async function startServer(dataDir: string, log: string, settings: StartOptions[
     await fsp.writeFile(conf, clusterConf(dataDir, port, settings));
     await giveToPgUser(conf);
     try {
-      await runPg("pg_ctl", ["start", "-D", dataDir, "-l", log, "-w", "-t", "60", "-s"]);
+      await runPg(bin, "pg_ctl", ["start", "-D", dataDir, "-l", log, "-w", "-t", "60", "-s"]);
       return port;
     } catch (error) {
       const tail = await logTail(log);
@@ -330,10 +452,6 @@ async function startServer(dataDir: string, log: string, settings: StartOptions[
       throw new Error(`${(error as Error).message}${tail}`);
     }
   }
-}
-
-function superuserUrl(port: number): string {
-  return buildUrl(port, SUPERUSER, SUPERUSER_PASSWORD, "postgres");
 }
 
 function buildUrl(port: number, user: string, password: string | undefined, database: string): string {
@@ -359,14 +477,14 @@ export function freePort(): Promise<number> {
 // ---------------------------------------------------------------------------------------
 // Cleanup: clusters of this process, and orphans of dead processes
 
-/** Cluster directories of this process whose server may be running. */
-const live = new Set<string>();
+/** Cluster directories of this process whose server may be running, with their bin directory. */
+const live = new Map<string, string>();
 const OWNER_FILE = "owner.pid";
 
 function cleanupSync(): void {
-  for (const root of live) {
+  for (const [root, bin] of live) {
     try {
-      stopServerSync(path.join(root, "data"));
+      stopServerSync(path.join(root, "data"), bin);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
       live.delete(root);
@@ -436,48 +554,83 @@ let reaped: Promise<unknown> | undefined;
 
 export async function startPgCronCluster(opts: StartOptions = {}): Promise<PgCronCluster> {
   const startedAt = performance.now();
-  const template = await ensureTemplate();
+  const flavour = await resolveFlavour(opts);
+  const { bin, superuser, passwords } = flavour;
+  const template = await ensureTemplate(flavour);
   reaped ??= reapOrphanedClusters().catch(() => undefined);
   await reaped;
 
   const name = (opts.name ?? "cluster").replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 24);
   installExitHandlers();
   const root = await fsp.mkdtemp(path.join(CACHE_ROOT, `cluster-${name}-`));
-  live.add(root);
+  live.set(root, bin);
   const dataDir = path.join(root, "data");
   const log = path.join(root, "server.log");
   let db: Db | undefined;
+  /** Pools of sqlAs, one per role; closed on restart and stop. */
+  const rolePools = new Map<string, Db>();
+  /** Passwords given to createRole, for sqlAs. */
+  const createdPasswords = new Map<string, string>();
+  const closeRolePools = async () => {
+    const pools = [...rolePools.values()];
+    rolePools.clear();
+    await Promise.all(pools.map((pool) => pool.close().catch(() => undefined)));
+  };
   try {
     await fsp.writeFile(path.join(root, OWNER_FILE), String(process.pid));
     await fsp.chmod(root, 0o755);
     await giveToPgUser(root);
     await run("cp", ["-a", template, dataDir]);
     const settings = opts.quiet ? { "cron.host": path.join(root, "no-socket-here"), ...opts.settings } : opts.settings;
-    const port = await startServer(dataDir, log, settings);
-    const url = superuserUrl(port);
+    const port = await startServer(bin, dataDir, log, settings);
+    const knownPassword = (role: string) => (Object.hasOwn(passwords, role) ? passwords[role] : undefined);
+    const urlFor: PgCronCluster["urlFor"] = ({ user = superuser, password, database = "postgres" }) =>
+      buildUrl(port, user, password ?? knownPassword(user), database);
+    const url = urlFor({});
     const connect = () => postgresDb(url, { max: 2, applicationName: "jobmon-test-harness" });
     db = connect();
-    const [ext] = await db.query<{ extversion: string }>("select extversion from pg_extension where extname = 'pg_cron'");
-    if (!ext) throw new Error("pg_cron is not installed in the postgres database");
+    const extensions = await db.query<{ extname: string; extversion: string }>(
+      "select extname, extversion from pg_extension where extname in ('pg_cron', 'pg_net')",
+    );
+    const version = (ext: string) => extensions.find((e) => e.extname === ext)?.extversion ?? null;
+    const pgCronVersion = version("pg_cron");
+    if (!pgCronVersion) throw new Error("pg_cron is not installed in the postgres database");
     if (opts.quiet) await db.exec(QUIET_TRIGGER);
 
     let stopping: Promise<void> | undefined;
     const cluster: PgCronCluster = {
       port,
       host: HOST,
+      set: flavour.set,
+      supabase: flavour.supabase,
+      superuser,
       url,
-      urlFor: ({ user = SUPERUSER, password, database = "postgres" }) =>
-        buildUrl(port, user, password ?? (user === SUPERUSER ? SUPERUSER_PASSWORD : undefined), database),
-      pgCronVersion: ext.extversion,
+      urlFor,
+      passwords,
+      pgCronVersion,
+      pgNetVersion: version("pg_net"),
       dataDir,
+      bin,
       startupMs: 0,
       sql: async (text, params = []) => (await db!.query(text, params)) as any[],
+      async sqlAs(role, text, params = []) {
+        if (role === superuser) return (await db!.query(text, params)) as any[];
+        let pool = rolePools.get(role);
+        if (!pool) {
+          const password = knownPassword(role) ?? createdPasswords.get(role);
+          if (password === undefined) throw new Error(`sqlAs: no password known for role ${role} (createRole it with one)`);
+          pool = postgresDb(buildUrl(port, role, password, "postgres"), { max: 1, applicationName: "jobmon-test-harness" });
+          rolePools.set(role, pool);
+        }
+        return (await pool.query(text, params)) as any[];
+      },
       async createRole(roleName, roleOpts = {}) {
         const parts = [`create role ${quoteIdent(roleName)} login`];
         if (roleOpts.password !== undefined) parts.push(`password ${quoteLiteral(roleOpts.password)}`);
         if (roleOpts.bypassrls) parts.push("bypassrls");
         if (roleOpts.superuser) parts.push("superuser");
         await db!.query(parts.join(" "));
+        if (roleOpts.password !== undefined) createdPasswords.set(roleName, roleOpts.password);
       },
       async waitForLauncher(timeoutMs = 10_000) {
         const deadline = Date.now() + timeoutMs;
@@ -489,17 +642,19 @@ export async function startPgCronCluster(opts: StartOptions = {}): Promise<PgCro
         }
       },
       async restart() {
+        await closeRolePools();
         await db!.close();
         try {
-          await runPg("pg_ctl", ["restart", "-D", dataDir, "-l", log, "-m", "fast", "-w", "-t", "60", "-s"]);
+          await runPg(bin, "pg_ctl", ["restart", "-D", dataDir, "-l", log, "-m", "fast", "-w", "-t", "60", "-s"]);
         } finally {
           db = connect();
         }
       },
       stop() {
         stopping ??= (async () => {
+          await closeRolePools();
           await db!.close().catch(() => undefined);
-          await runPg("pg_ctl", ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "30"]).catch(() => stopServerSync(dataDir));
+          await runPg(bin, "pg_ctl", ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "30"]).catch(() => stopServerSync(dataDir, bin));
           await fsp.rm(root, { recursive: true, force: true });
           live.delete(root);
         })();
@@ -509,8 +664,9 @@ export async function startPgCronCluster(opts: StartOptions = {}): Promise<PgCro
     cluster.startupMs = Math.round(performance.now() - startedAt);
     return cluster;
   } catch (error) {
+    await closeRolePools();
     await db?.close().catch(() => undefined);
-    stopServerSync(dataDir);
+    stopServerSync(dataDir, bin);
     await fsp.rm(root, { recursive: true, force: true });
     live.delete(root);
     throw error;
@@ -592,7 +748,7 @@ export interface RunRow {
 const toTimestamp = (value: Date | string | null | undefined) =>
   value instanceof Date ? value.toISOString() : (value ?? null);
 
-/** Inserts one row into cron.job_run_details, at exactly the times given; returns its runid. */
+/** Inserts one row into cron.job_run_details (as the superuser), at exactly the times given; returns its runid. */
 export async function insertRun(cluster: PgCronCluster, run: RunRow): Promise<number> {
   const [row] = await cluster.sql<{ runid: number }>(
     `insert into cron.job_run_details
@@ -613,8 +769,19 @@ export async function insertRun(cluster: PgCronCluster, run: RunRow): Promise<nu
   return row!.runid;
 }
 
-/** cron.schedule(name, schedule, command) as superuser; returns the jobid. */
-export async function scheduleJob(cluster: PgCronCluster, name: string, schedule: string, command: string): Promise<number> {
-  const [row] = await cluster.sql<{ jobid: number }>("select cron.schedule($1, $2, $3) as jobid", [name, schedule, command]);
+/**
+ * cron.schedule(name, schedule, command); returns the jobid. As the superuser unless `as`
+ * names another role (on Supabase, jobs are usually owned by `postgres`: { as: "postgres" }).
+ */
+export async function scheduleJob(
+  cluster: PgCronCluster,
+  name: string,
+  schedule: string,
+  command: string,
+  opts: { as?: string } = {},
+): Promise<number> {
+  const text = "select cron.schedule($1, $2, $3) as jobid";
+  const params = [name, schedule, command];
+  const [row] = opts.as ? await cluster.sqlAs<{ jobid: number }>(opts.as, text, params) : await cluster.sql<{ jobid: number }>(text, params);
   return row!.jobid;
 }

@@ -11,6 +11,7 @@ import {
   scheduleJob,
   startPgCronCluster,
   usePgCronClusters,
+  type ExtensionSet,
   type PgCronCluster,
 } from "../harness/pgcron.js";
 
@@ -71,6 +72,9 @@ async function spawnClusterOwner(): Promise<{ child: ChildProcess; port: number;
   return { child, ...(JSON.parse(line) as { port: number; dataDir: string }) };
 }
 
+/** pg_extension.extversion of pg_cron per extension set: 1.4-1 on Debian, "1.6" for every 1.6.x. */
+const PG_CRON_EXTVERSION: Record<ExtensionSet, RegExp> = { debian: /^1\.4/, pinned: /^1\.6$/, latest: /^1\.6$/ };
+
 const exited = (child: ChildProcess) =>
   new Promise<NodeJS.Signals | number | null>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? code)));
 
@@ -84,10 +88,12 @@ describe("pg_cron test harness", () => {
     for (const cluster of [a, b]) {
       assert.notEqual(cluster.port, 5432);
       assert.equal(cluster.host, "127.0.0.1");
-      assert.match(cluster.pgCronVersion, /^1\.4/);
+      // The set they were started with: no StartOptions.set, so JOBMON_TEST_SET or debian.
+      assert.equal(cluster.set, process.env.JOBMON_TEST_SET || "debian");
+      assert.match(cluster.pgCronVersion, PG_CRON_EXTVERSION[cluster.set]);
       const [row] = await cluster.sql("select inet_server_addr()::text as addr, current_setting('shared_preload_libraries') as libs");
       assert.equal(row.addr, "127.0.0.1/32");
-      assert.equal(row.libs, "pg_cron");
+      assert.equal(row.libs, cluster.pgNetVersion === null ? "pg_cron" : "pg_cron,pg_net");
       await cluster.waitForLauncher();
     }
     // One pg_cron per server: a job scheduled on one is not on the other.
