@@ -8,6 +8,7 @@ import {
   evaluateFunction,
   functionCallsByJob,
   isFunctionFailure,
+  makesOneRequest,
   misconfiguredCalls,
   pgNetFailureReason,
 } from "./health/functions.js";
@@ -145,6 +146,7 @@ export function applyFunctionOutcomes(
       state: context.state,
       read: readable ? { responses: readable.responses, upper: readable.upper } : null,
       windowMs: correlationWindowMs(cronJobs.filter((job) => calls.has(job.jobid)).map((job) => job.command)),
+      singleCallJobs: new Set(cronJobs.filter((job) => calls.has(job.jobid) && makesOneRequest(job.command)).map((job) => job.jobid)),
       firstCheck: context.state === null,
       jobNames: names,
       secrets,

@@ -140,6 +140,25 @@ export function functionCallsInCommand(command: string, projectRef?: string | nu
   return [...new Set(slugs)];
 }
 
+/**
+ * True when each run of the command makes exactly one pg_net request: one call site, not under
+ * a FROM that could repeat it (`select net.http_post(…) from users`), and no loop. A FROM inside
+ * parentheses (the usual `(select decrypted_secret from vault.decrypted_secrets …)`) is a
+ * sub-select giving the call an argument, not more calls. When in doubt: false.
+ */
+export function makesOneRequest(command: string): boolean {
+  const code = stripSqlComments(command).replace(/'(?:[^']|'')*'/g, "''");
+  if ((code.match(new RegExp(HTTP_CALL.source, "gi")) ?? []).length !== 1) return false;
+  let topLevel = "";
+  let depth = 0;
+  for (const c of code) {
+    if (c === "(") depth++;
+    else if (c === ")") depth = Math.max(0, depth - 1);
+    else if (depth === 0) topLevel += c;
+  }
+  return !/\b(?:from|loop|foreach|while|generate_series)\b/i.test(topLevel);
+}
+
 /** True when the command sends an HTTP request through pg_net (net.http_post/get/delete). */
 export function makesHttpRequest(command: string): boolean {
   return HTTP_CALL.test(stripSqlComments(command));
@@ -228,9 +247,14 @@ export interface AttributedFailure {
   ambiguous: boolean;
   /** The jobs whose runs fit its time (this one included). */
   candidates: number[];
-  /** Several jobs fit by time, and request order told which one made it. */
-  byRequestOrder?: boolean;
+  /**
+   * Several jobs fit by time, and this told which one made it: request order, or elimination
+   * (the other jobs' runs make one request each, and theirs was already answered).
+   */
+  resolvedBy?: Resolution;
 }
+
+export type Resolution = "request order" | "elimination";
 
 export interface JobPgNetOutcome {
   failures: AttributedFailure[];
@@ -302,7 +326,7 @@ export function correlateResponses(
   runs: readonly RunWindowFact[],
   calls: ReadonlyMap<number, readonly string[]>,
   responses: readonly PgNetResponse[],
-  options: { windowMs?: number } = {},
+  options: { windowMs?: number; singleCallJobs?: ReadonlySet<number> } = {},
 ): PgNetCorrelation {
   const windowMs = options.windowMs ?? DEFAULT_CORRELATION_WINDOW_MS;
   const runsByJob = new Map<number, FittingRun[]>();
@@ -327,8 +351,10 @@ export function correlateResponses(
       if (best) fitting.push(best);
     }
     fitting.sort((a, b) => a.jobid - b.jobid);
-    return { response, fitting, owner: fitting.length === 1 ? (fitting[0] as FittingRun).jobid : null, byOrder: false };
+    const only = fitting.length === 1 ? (fitting[0] as FittingRun) : null;
+    return { response, fitting, owner: only, resolvedBy: undefined as Resolution | undefined };
   });
+  resolveByElimination(matched, options.singleCallJobs ?? new Set());
   resolveByRequestOrder(matched);
 
   const byJob = new Map<number, JobPgNetOutcome>();
@@ -341,7 +367,7 @@ export function correlateResponses(
     return entry;
   };
   const result: PgNetCorrelation = { byJob, unattributedFailures: [], unattributedOk: 0 };
-  for (const { response, fitting, owner, byOrder } of matched) {
+  for (const { response, fitting, owner, resolvedBy } of matched) {
     if (fitting.length === 0) {
       if (response.failed) result.unattributedFailures.push(response);
       else result.unattributedOk++;
@@ -349,9 +375,9 @@ export function correlateResponses(
     }
     const candidates = fitting.map((run) => run.jobid);
     const ambiguous = owner === null;
-    for (const jobid of owner === null ? candidates : [owner]) {
+    for (const jobid of owner === null ? candidates : [owner.jobid]) {
       const entry = outcome(jobid);
-      if (response.failed) entry.failures.push({ response, ambiguous, candidates, ...(byOrder ? { byRequestOrder: true } : {}) });
+      if (response.failed) entry.failures.push({ response, ambiguous, candidates, ...(resolvedBy ? { resolvedBy } : {}) });
       else {
         entry.okCount++;
         entry.okResponses?.push(response);
@@ -370,6 +396,34 @@ interface FittingRun {
   until: number;
 }
 
+type Matched = { response: PgNetResponse; fitting: FittingRun[]; owner: FittingRun | null; resolvedBy: Resolution | undefined };
+
+/**
+ * A run of a job whose command makes one request is answered once. So once a response is
+ * that run's (it was the only run to fit it), the run is no candidate for another response,
+ * and a response that then has one candidate left is that candidate's. Repeated until nothing
+ * changes. Jobs whose commands may make several requests (or an unknown number) never drop out.
+ */
+function resolveByElimination(matched: Matched[], singleCall: ReadonlySet<number>): void {
+  const answered = new Set<number>();
+  const claim = (run: FittingRun) => {
+    if (singleCall.has(run.jobid)) answered.add(run.runid);
+  };
+  for (const entry of matched) if (entry.owner) claim(entry.owner);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const entry of matched) {
+      if (entry.owner || entry.fitting.length < 2) continue;
+      const open = entry.fitting.filter((run) => !answered.has(run.runid));
+      if (open.length !== 1) continue;
+      entry.owner = open[0] as FittingRun;
+      entry.resolvedBy = "elimination";
+      claim(entry.owner);
+      changed = true;
+    }
+  }
+}
+
 /**
  * Responses that several jobs' runs fit by time, told apart by request order where that is
  * certain. pg_net numbers requests from one sequence when they are made, inside the run, and
@@ -379,24 +433,24 @@ interface FittingRun {
  * and no other request came in between), the responses in id order belong to the runs in
  * start order. Anything else (overlapping runs, more or fewer responses) stays ambiguous.
  */
-function resolveByRequestOrder(matched: { response: PgNetResponse; fitting: FittingRun[]; owner: number | null; byOrder: boolean }[]): void {
-  const groups = new Map<string, typeof matched>();
+function resolveByRequestOrder(matched: Matched[]): void {
+  const groups = new Map<string, Matched[]>();
   for (const entry of matched) {
-    if (entry.fitting.length < 2) continue;
+    if (entry.owner || entry.fitting.length < 2) continue;
     const key = entry.fitting.map((run) => run.runid).join(",");
     const group = groups.get(key);
     if (group) group.push(entry);
     else groups.set(key, [entry]);
   }
   for (const group of groups.values()) {
-    const runs = [...(group[0] as (typeof matched)[number]).fitting].sort((a, b) => a.start - b.start || a.runid - b.runid);
+    const runs = [...(group[0] as Matched).fitting].sort((a, b) => a.start - b.start || a.runid - b.runid);
     if (group.length !== runs.length) continue;
     const disjoint = runs.every((run, i) => i === 0 || (runs[i - 1] as FittingRun).end < run.start);
     if (!disjoint) continue;
     const ordered = [...group].sort((a, b) => a.response.id - b.response.id);
     ordered.forEach((entry, i) => {
-      entry.owner = (runs[i] as FittingRun).jobid;
-      entry.byOrder = true;
+      entry.owner = runs[i] as FittingRun;
+      entry.resolvedBy = "request order";
     });
   }
 }
@@ -505,9 +559,13 @@ export function pgNetJobFailure(
   const name = (jobid: number): string => options.jobNames?.get(jobid) ?? `job ${jobid}`;
   const ambiguous = failures.filter((f) => f.ambiguous);
   let match = "matched to this job by time (pg_net stores no URL)";
-  if (ambiguous.length === 0 && failures.some((f) => f.byRequestOrder)) {
-    const others = [...new Set(failures.filter((f) => f.byRequestOrder).flatMap((f) => f.candidates))].filter((id) => id !== options.jobid).map(name);
-    match = `matched to this job by time and request order (${others.join(", ")} ran in the same window, before or after it; pg_net stores no URL)`;
+  const resolved = failures.filter((f) => f.resolvedBy);
+  if (ambiguous.length === 0 && resolved.length > 0) {
+    const others = [...new Set(resolved.flatMap((f) => f.candidates))].filter((id) => id !== options.jobid).map(name);
+    const how = [...new Set(resolved.map((f) => f.resolvedBy))];
+    match = how.includes("request order")
+      ? `matched to this job by time and request order (${others.join(", ")} ran in the same window, before or after it; pg_net stores no URL)`
+      : `matched to this job by time (${others.join(", ")} also ran in that window, but its request was already answered; pg_net stores no URL)`;
   }
   if (ambiguous.length > 0) {
     const others = [...new Set(ambiguous.flatMap((f) => f.candidates))].filter((id) => id !== options.jobid).map(name);

@@ -61,6 +61,8 @@ const MAX_CARRIED_RUNS = 5_000;
 export interface NetCallsInput {
   /** Calling jobs (functionCallsByJob): jobid → the slugs of this project's functions it calls. */
   calls: ReadonlyMap<number, readonly string[]>;
+  /** Calling jobs whose command makes exactly one request per run (makesOneRequest). */
+  singleCallJobs?: ReadonlySet<number>;
   /** Runs read by this check (new, re-read, and on a first check the calling runs of the responses' window). */
   runs: readonly RunWindowFact[];
   /** What the previous check carried; null on a first check. */
@@ -106,7 +108,7 @@ export function judgeNetCalls(input: NetCallsInput): NetCallsJudgement {
   const byJob = new Map<number, JobNetCalls>();
   let unattributedFailures: PgNetResponse[] = [];
   if (input.read) {
-    const correlation = correlateResponses(runs, input.calls, input.read.responses, { windowMs: input.windowMs });
+    const correlation = correlateResponses(runs, input.calls, input.read.responses, { windowMs: input.windowMs, singleCallJobs: input.singleCallJobs });
     unattributedFailures = correlation.unattributedFailures;
     for (const [jobid, outcome] of correlation.byJob) {
       const slugs = input.calls.get(jobid) ?? [];

@@ -10,6 +10,7 @@ import {
   functionCallsInCommand,
   functionCallTargets,
   makesHttpRequest,
+  makesOneRequest,
   misconfiguredCalls,
   pgNetFailureReason,
   pgNetJobFailure,
@@ -263,7 +264,7 @@ describe("correlateResponses", () => {
     const result = correlateResponses(runs, calls, [fromB, fromA].sort((a, b) => a.id - b.id));
     assert.equal(result.byJob.get(10)?.okCount, 1);
     assert.deepEqual(result.byJob.get(10)?.failures, []);
-    assert.deepEqual(result.byJob.get(30)?.failures, [{ response: fromB, ambiguous: false, candidates: [10, 30], byRequestOrder: true }]);
+    assert.deepEqual(result.byJob.get(30)?.failures, [{ response: fromB, ambiguous: false, candidates: [10, 30], resolvedBy: "request order" }]);
     assert.match(pgNetJobFailure(result.byJob.get(30)!, { jobid: 30, jobNames: new Map([[10, "a"], [30, "b"]]) })?.reason ?? "", /matched to this job by time and request order \(a ran in the same window/);
   });
 
@@ -283,6 +284,38 @@ describe("correlateResponses", () => {
     const result = correlateResponses(disjoint, calls, [r1, r2, third]);
     assert.equal(result.byJob.get(10)?.failures[0]?.ambiguous, true);
     assert.equal(result.byJob.get(30)?.failures[0]?.ambiguous, true);
+  });
+
+  test("a run whose one request was already answered drops out: the other candidate made the response", () => {
+    // 10 fires at :00, 30 at :05; 10's answer came at :00.5 (only 10 fits it), so the answer at
+    // :05.5, which both fit by time, is 30's.
+    const runs = [
+      { jobid: 10, runid: 1, start: at(0), end: at(0.05) },
+      { jobid: 30, runid: 2, start: at(5), end: at(5.05) },
+    ];
+    const first = response(at(0.5));
+    const second = response(at(5.5), { status_code: null, error_msg: "Couldn't connect to server" });
+    const result = correlateResponses(runs, calls, [first, second], { windowMs: 10_000, singleCallJobs: new Set([10, 30]) });
+    assert.deepEqual(result.byJob.get(30)?.failures, [{ response: second, ambiguous: false, candidates: [10, 30], resolvedBy: "elimination" }]);
+    assert.deepEqual(result.byJob.get(10)?.failures, []);
+    assert.equal(result.byJob.get(10)?.okCount, 1);
+    // Without knowing that 10 makes one request per run, it stays ambiguous.
+    const unsure = correlateResponses(runs, calls, [first, second], { windowMs: 10_000 });
+    assert.equal(unsure.byJob.get(10)?.failures[0]?.ambiguous, true);
+  });
+
+  test("makesOneRequest: one call site, no FROM or loop that could repeat it", () => {
+    assert.equal(makesOneRequest("select net.http_post(url := 'https://x/functions/v1/a', body := '{}'::jsonb)"), true);
+    assert.equal(
+      makesOneRequest("select net.http_post(url := (select decrypted_secret from vault.decrypted_secrets where name = 'project_url') || '/functions/v1/a')"),
+      true,
+      "a sub-select for the URL is one request",
+    );
+    assert.equal(makesOneRequest("select net.http_post(url := 'https://x/' || id) from users"), false);
+    assert.equal(makesOneRequest("select net.http_get('https://a'); select net.http_get('https://b')"), false);
+    assert.equal(makesOneRequest("do $$ begin for i in 1..3 loop perform net.http_get('https://a'); end loop; end $$"), false);
+    assert.equal(makesOneRequest("select 'from' as x, net.http_get('https://a') -- from t"), true, "strings and comments are not code");
+    assert.equal(makesOneRequest("select 1"), false);
   });
 
   test("a failed run made no request: its job is no candidate", () => {
