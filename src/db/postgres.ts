@@ -4,7 +4,11 @@ import type { Db, Queryable, Row } from "./types.js";
 export interface PostgresDbOptions {
   /** Seconds to wait for a connection (postgres.js `connect_timeout`). */
   connectTimeoutSeconds?: number;
-  /** Server-side `statement_timeout` in milliseconds; 0 disables it. */
+  /**
+   * Server-side `statement_timeout` in milliseconds for every statement sent; 0 or unset
+   * leaves the server's own. Set inside each message's transaction (see `timeoutPrefix`),
+   * never as a startup parameter or a session setting.
+   */
   statementTimeoutMs?: number;
   /** Connections in the pool. A monitored project needs one; the hub a few. */
   max?: number;
@@ -24,8 +28,17 @@ const int8AsNumber = {
 };
 
 /**
- * A Db over postgres.js. `prepare: false` keeps it usable behind Supabase's transaction
- * pooler (port 6543), where named prepared statements do not survive between transactions.
+ * A Db over postgres.js, usable behind Supabase's transaction pooler (port 6543, PgBouncer or
+ * Supavisor), where each transaction may run on another server connection:
+ *
+ * - `prepare: false`: named prepared statements do not survive between transactions.
+ * - The startup message holds only what a pooler accepts: postgres.js sends user, database,
+ *   client_encoding (UTF8) and the `connection` object, here application_name alone (PgBouncer
+ *   tracks client_encoding and application_name itself). Any other parameter (statement_timeout,
+ *   options …) is refused by PgBouncer with "unsupported startup parameter". Parameters in the
+ *   URL's query string that postgres.js does not know also go into the startup message.
+ * - No session state: a session-level SET would stay on the server connection and reach
+ *   whichever client gets it next. The statement timeout is set per transaction instead.
  */
 export function postgresDb(url: string, options: PostgresDbOptions = {}): Db {
   const sql = postgres(url, {
@@ -36,12 +49,32 @@ export function postgresDb(url: string, options: PostgresDbOptions = {}): Db {
     onnotice: () => {},
     types: { int8: int8AsNumber },
     fetch_types: options.fetchTypes ?? true,
-    connection: {
-      application_name: options.applicationName ?? "jobmon",
-      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
-    },
+    connection: { application_name: options.applicationName ?? "jobmon" },
   });
-  return wrap(sql);
+  return wrap(sql, timeoutPrefix(options.statementTimeoutMs));
+}
+
+/**
+ * The statement that sets the timeout for the transaction it runs in: `set_config(…, true)`
+ * is `SET LOCAL`, undone when that transaction ends, so it cannot outlive it on a pooled
+ * server connection. A message of several statements (the simple query protocol) is one
+ * implicit transaction, and PostgreSQL arms the timeout afresh for each statement in it: sent
+ * first in a message, it bounds every statement after it in that message, and costs no round
+ * trip. A `select` rather than `set local` because it answers a result of its own (a row
+ * description), so the results after it keep their places.
+ */
+function timeoutPrefix(ms: number | undefined): string | null {
+  if (!ms || ms <= 0) return null;
+  if (!Number.isSafeInteger(ms)) throw new TypeError(`statementTimeoutMs must be a whole number of milliseconds, got ${String(ms)}`);
+  return `select set_config('statement_timeout', '${ms}', true)`;
+}
+
+type SimpleResult = postgres.RowList<postgres.Row[]>;
+
+/** The results of a simple-protocol message: one result alone, several as a list of them. */
+function resultList(result: unknown): SimpleResult[] {
+  // postgres.js resolves one result as itself (a Result, with a `command`) and several as a plain array of them.
+  return Array.isArray(result) && !("command" in result) ? (result as SimpleResult[]) : [result as SimpleResult];
 }
 
 function queryable(sql: postgres.Sql | postgres.TransactionSql): Queryable & { exec(text: string): Promise<void> } {
@@ -56,21 +89,48 @@ function queryable(sql: postgres.Sql | postgres.TransactionSql): Queryable & { e
   };
 }
 
-function wrap(sql: postgres.Sql): Db {
-  const base = queryable(sql);
+/**
+ * With a statement timeout, every message starts with `prefix` (timeoutPrefix), which makes it
+ * a message of several statements, one implicit transaction: what cannot run in a transaction
+ * block (VACUUM, CREATE DATABASE …) cannot run on such a Db. A statement with bound parameters
+ * cannot share its message, so it runs in a transaction of its own, after the prefix: correct,
+ * but three more round trips (what jobmon sends to monitored projects has none, see literal.ts).
+ */
+function timed(sql: postgres.Sql, prefix: string): Queryable & { exec(text: string): Promise<void> } {
+  return {
+    async query<T extends Row = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+      if (params.length > 0) {
+        return (await sql.begin(async (tx) => {
+          await tx.unsafe(prefix);
+          return queryable(tx).query<T>(text, params);
+        })) as T[];
+      }
+      const results = resultList(await sql.unsafe(`${prefix};\n${text}`).simple());
+      return Array.from(results.at(-1) ?? []) as unknown as T[];
+    },
+    async exec(text: string): Promise<void> {
+      await sql.unsafe(`${prefix};\n${text}`).simple();
+    },
+  };
+}
+
+function wrap(sql: postgres.Sql, prefix: string | null): Db {
+  const base = prefix ? timed(sql, prefix) : queryable(sql);
   return {
     dialect: "postgres",
     query: base.query,
     exec: base.exec,
     async batch(statements) {
       if (statements.length === 0) return [];
-      const result = await sql.unsafe(statements.join(";\n")).simple();
-      // One statement answers one result; several, a list of them.
-      const results = (statements.length === 1 ? [result] : result) as unknown as Iterable<Row>[];
-      return Array.from(results, (rows) => Array.from(rows));
+      const text = (prefix ? [prefix, ...statements] : statements).join(";\n");
+      const results = resultList(await sql.unsafe(text).simple());
+      return results.slice(prefix ? 1 : 0).map((rows) => Array.from(rows));
     },
     async transaction(fn) {
-      return (await sql.begin((tx) => fn(queryable(tx)))) as Awaited<ReturnType<typeof fn>>;
+      return (await sql.begin(async (tx) => {
+        if (prefix) await tx.unsafe(prefix);
+        return fn(queryable(tx));
+      })) as Awaited<ReturnType<typeof fn>>;
     },
     async close() {
       await sql.end({ timeout: 1 });

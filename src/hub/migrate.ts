@@ -1,4 +1,5 @@
 import type { Db } from "../db/types.js";
+import { errorMessage, JobmonError } from "../errors.js";
 import { HUB_MIGRATIONS, type Migration } from "./migrations.generated.js";
 
 // Any fixed 64-bit key: serialises concurrent migrators (a second one waits, then finds the
@@ -33,11 +34,34 @@ export async function migrate(db: Db, migrations: readonly Migration[] = HUB_MIG
         [migration.version, migration.name],
       );
       return true;
+    }).catch(async (error: unknown) => {
+      throw await withPrivilegeHint(db, error);
     });
     if (ran) applied.push(`${migration.version}_${migration.name}`);
   }
   const last = migrations.at(-1);
   return { applied, current: last ? `${last.version}_${last.name}` : null };
+}
+
+/**
+ * A migration refused for lack of a privilege (SQLSTATE 42501, e.g. "permission denied for
+ * database postgres" from a read-only role): the server's words, with the privilege the hub
+ * needs and the role that lacks it. Anything else is returned as it is.
+ */
+async function withPrivilegeHint(db: Db, error: unknown): Promise<unknown> {
+  if ((error as { code?: unknown } | null)?.code !== "42501") return error;
+  // Outside the failed transaction, which has been rolled back.
+  const [who] = await db
+    .query<{ role: string; database: string }>("select current_user::text as role, current_database()::text as database")
+    .catch(() => []);
+  const database = who ? `database "${who.database}"` : "the hub's database";
+  const role = who ? `role "${who.role}"` : "the hub's role";
+  return new JobmonError(
+    `${errorMessage(error)}: the hub needs a role that can create a schema in ${database} (CREATE on the database) ` +
+      `and create and write tables in it; ${role} cannot: use the postgres role or a dedicated one in the hub's URL`,
+    "configuration",
+    { cause: error },
+  );
 }
 
 /** The versions still to apply; empty when the hub is up to date. */

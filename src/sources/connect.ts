@@ -4,11 +4,19 @@ import type { Db } from "../db/types.js";
 
 export type ProjectConnector = (project: ProjectConfig, timeoutMs: number) => Db;
 
-/** The default: one postgres.js connection per monitored project, for one collection. */
+/**
+ * The default: one postgres.js connection per monitored project, for one collection. The URL
+ * may be Supabase's transaction pooler (port 6543): the startup message holds only user,
+ * database, client_encoding and application_name (and what the URL's query string adds, as
+ * postgres.js passes on what it does not know), and the server-side statement timeout is
+ * set inside each message's own transaction, never for the session (db/postgres.ts), so it
+ * neither fails the connection nor stays behind on a server connection another client gets.
+ */
 export const connectProject: ProjectConnector = (project, timeoutMs) =>
   postgresDb(project.url, {
     max: 1,
     connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
+    // Each statement's bound on the server; withProject's deadline bounds the whole read.
     statementTimeoutMs: timeoutMs,
     applicationName: "jobmon",
     // Saves a round trip per connection: nothing sent to a project is a Postgres array.
