@@ -336,10 +336,10 @@ describe("correlateResponses", () => {
 
 describe("correlationWindowMs", () => {
   test("is the longest literal timeout of the calling commands plus the worker's slack, 5 s by default", () => {
-    assert.equal(correlationWindowMs(["select net.http_post(url := 'https://x')"]), 20_000);
-    assert.equal(correlationWindowMs(["select net.http_post(url := 'https://x', timeout_milliseconds := 30000)", "select net.http_get('https://y', timeout_milliseconds => 1000)"]), 45_000);
+    assert.equal(correlationWindowMs(["select net.http_post(url := 'https://x')"]), 10_000);
+    assert.equal(correlationWindowMs(["select net.http_post(url := 'https://x', timeout_milliseconds := 30000)", "select net.http_get('https://y', timeout_milliseconds => 1000)"]), 35_000);
     assert.equal(correlationWindowMs(["select net.http_post(url := 'https://x', timeout_milliseconds := v_timeout)"]), 60_000, "not a literal: the default window");
-    assert.equal(correlationWindowMs(["-- timeout_milliseconds := 999999\nselect net.http_get('https://y')"]), 20_000, "comments do not count");
+    assert.equal(correlationWindowMs(["-- timeout_milliseconds := 999999\nselect net.http_get('https://y')"]), 10_000, "comments do not count");
   });
 });
 
@@ -365,6 +365,8 @@ describe("pgNetFailureReason", () => {
       "timed out after 5000 ms (pg_net's timeout_milliseconds; a slower function needs a larger one)",
     );
     assert.match(pgNetFailureReason(response(at(0), { status_code: null, timed_out: true })), /^timed out \(pg_net's request timeout, 5 s by default/);
+    // pg_net 0.11: timed_out stays NULL (read as false), libcurl's text says it.
+    assert.match(pgNetFailureReason(response(at(0), { status_code: null, timed_out: false, error_msg: "Timeout was reached" })), /^timed out \(pg_net's request timeout, 5 s by default.*: Timeout was reached$/);
   });
 
   test("a connection error gives pg_net's text, and secrets in bodies are redacted", () => {
