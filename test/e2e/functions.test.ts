@@ -47,10 +47,14 @@ interface FunctionsServer {
   stop(): Promise<void>;
 }
 
-/** Only what Deno needs from the test's environment: nothing jobmon reads leaks in. */
+/**
+ * Only what Deno needs from the test's environment: nothing jobmon reads leaks in. Deno
+ * fetches the functions' npm packages, and trusts only its own CA list unless told: where the
+ * registry is reached through a proxy with a CA of the system's, the system store is needed.
+ */
 function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  for (const key of ["PATH", "HOME", "TMPDIR", "DENO_DIR", "XDG_CACHE_HOME"]) {
+  const env: Record<string, string> = { NO_COLOR: "1", DENO_TLS_CA_STORE: "mozilla,system" };
+  for (const key of ["PATH", "HOME", "TMPDIR", "DENO_DIR", "XDG_CACHE_HOME", "DENO_TLS_CA_STORE", "DENO_CERT", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy"]) {
     const value = process.env[key];
     if (value !== undefined) env[key] = value;
   }

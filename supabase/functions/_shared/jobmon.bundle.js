@@ -2414,6 +2414,18 @@ function functionCallsInCommand(command, projectRef) {
   const slugs = functionCallTargets(command).filter((call) => !projectRef || call.ref === null || call.ref === projectRef).map((call) => call.slug);
   return [...new Set(slugs)];
 }
+function makesOneRequest(command) {
+  const code = stripSqlComments(command).replace(/'(?:[^']|'')*'/g, "''");
+  if ((code.match(new RegExp(HTTP_CALL.source, "gi")) ?? []).length !== 1) return false;
+  let topLevel = "";
+  let depth = 0;
+  for (const c of code) {
+    if (c === "(") depth++;
+    else if (c === ")") depth = Math.max(0, depth - 1);
+    else if (depth === 0) topLevel += c;
+  }
+  return !/\b(?:from|loop|foreach|while|generate_series)\b/i.test(topLevel);
+}
 function makesHttpRequest(command) {
   return HTTP_CALL.test(stripSqlComments(command));
 }
@@ -2453,50 +2465,115 @@ function misconfiguredCalls(calls, functions) {
   return out;
 }
 var DEFAULT_CORRELATION_WINDOW_MS = 6e4;
+var PG_NET_DEFAULT_TIMEOUT_MS = 5e3;
+function correlationWindowMs(commands) {
+  let longest = PG_NET_DEFAULT_TIMEOUT_MS;
+  for (const command of commands) {
+    for (const match of stripSqlComments(command).matchAll(/\btimeout_milliseconds\s*(?::=|=>)\s*([^,)\s]+)/gi)) {
+      const ms = /^\d+$/.test(match[1] ?? "") ? Number(match[1]) : Number.POSITIVE_INFINITY;
+      longest = Math.max(longest, ms);
+    }
+  }
+  if (!Number.isFinite(longest)) return DEFAULT_CORRELATION_WINDOW_MS;
+  return longest + WORKER_SLACK_MS;
+}
+var WORKER_SLACK_MS = 5e3;
 function correlateResponses(runs2, calls, responses, options = {}) {
   const windowMs = options.windowMs ?? DEFAULT_CORRELATION_WINDOW_MS;
   const runsByJob = /* @__PURE__ */ new Map();
+  const seenRuns = /* @__PURE__ */ new Set();
   for (const run of runs2) {
-    if (!calls.has(run.jobid) || run.start === null) continue;
+    if (!calls.has(run.jobid) || run.start === null || run.failed || seenRuns.has(run.runid)) continue;
+    seenRuns.add(run.runid);
     const start = run.start.getTime();
-    const until = Math.max(start, run.end?.getTime() ?? start) + windowMs;
+    const end = Math.max(start, run.end?.getTime() ?? start);
     const list2 = runsByJob.get(run.jobid) ?? [];
-    list2.push({ start, until });
+    list2.push({ jobid: run.jobid, runid: run.runid, start, end, until: end + windowMs });
     runsByJob.set(run.jobid, list2);
   }
+  const matched = responses.map((response) => {
+    const t = response.created.getTime();
+    const fitting = [];
+    for (const list2 of runsByJob.values()) {
+      let best;
+      for (const run of list2) if (run.start <= t && t <= run.until && (!best || run.start > best.start)) best = run;
+      if (best) fitting.push(best);
+    }
+    fitting.sort((a, b) => a.jobid - b.jobid);
+    const only = fitting.length === 1 ? fitting[0] : null;
+    return { response, fitting, owner: only, resolvedBy: void 0 };
+  });
+  resolveByElimination(matched, options.singleCallJobs ?? /* @__PURE__ */ new Set());
+  resolveByRequestOrder(matched);
   const byJob = /* @__PURE__ */ new Map();
   const outcome = (jobid) => {
     let entry = byJob.get(jobid);
     if (!entry) {
-      entry = { failures: [], okCount: 0, ambiguousOk: 0 };
+      entry = { failures: [], okCount: 0, ambiguousOk: 0, okResponses: [] };
       byJob.set(jobid, entry);
     }
     return entry;
   };
   const result = { byJob, unattributedFailures: [], unattributedOk: 0 };
-  for (const response of responses) {
-    const t = response.created.getTime();
-    const candidates = [];
-    for (const [jobid, list2] of runsByJob) {
-      if (list2.some((run) => run.start <= t && t <= run.until)) candidates.push(jobid);
-    }
-    candidates.sort((a, b) => a - b);
-    if (candidates.length === 0) {
+  for (const { response, fitting, owner, resolvedBy } of matched) {
+    if (fitting.length === 0) {
       if (response.failed) result.unattributedFailures.push(response);
       else result.unattributedOk++;
       continue;
     }
-    const ambiguous = candidates.length > 1;
-    for (const jobid of candidates) {
+    const candidates = fitting.map((run) => run.jobid);
+    const ambiguous = owner === null;
+    for (const jobid of owner === null ? candidates : [owner.jobid]) {
       const entry = outcome(jobid);
-      if (response.failed) entry.failures.push({ response, ambiguous, candidates });
+      if (response.failed) entry.failures.push({ response, ambiguous, candidates, ...resolvedBy ? { resolvedBy } : {} });
       else {
         entry.okCount++;
+        entry.okResponses?.push(response);
         if (ambiguous) entry.ambiguousOk++;
       }
     }
   }
   return result;
+}
+function resolveByElimination(matched, singleCall) {
+  const answered = /* @__PURE__ */ new Set();
+  const claim = (run) => {
+    if (singleCall.has(run.jobid)) answered.add(run.runid);
+  };
+  for (const entry of matched) if (entry.owner) claim(entry.owner);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const entry of matched) {
+      if (entry.owner || entry.fitting.length < 2) continue;
+      const open = entry.fitting.filter((run) => !answered.has(run.runid));
+      if (open.length !== 1) continue;
+      entry.owner = open[0];
+      entry.resolvedBy = "elimination";
+      claim(entry.owner);
+      changed = true;
+    }
+  }
+}
+function resolveByRequestOrder(matched) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const entry of matched) {
+    if (entry.owner || entry.fitting.length < 2) continue;
+    const key = entry.fitting.map((run) => run.runid).join(",");
+    const group = groups.get(key);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
+  }
+  for (const group of groups.values()) {
+    const runs2 = [...group[0].fitting].sort((a, b) => a.start - b.start || a.runid - b.runid);
+    if (group.length !== runs2.length) continue;
+    const disjoint = runs2.every((run, i) => i === 0 || runs2[i - 1].end < run.start);
+    if (!disjoint) continue;
+    const ordered = [...group].sort((a, b) => a.response.id - b.response.id);
+    ordered.forEach((entry, i) => {
+      entry.owner = runs2[i];
+      entry.resolvedBy = "request order";
+    });
+  }
 }
 function firstLine2(text, max = 200) {
   if (!text) return "";
@@ -2523,16 +2600,42 @@ function edgeStatusMeaning(status) {
       return null;
   }
 }
+function httpStatusMeaning(status) {
+  switch (status) {
+    case 400:
+      return "bad request";
+    case 401:
+      return "unauthorized: check the Authorization header";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not found";
+    case 408:
+      return "request timeout";
+    case 429:
+      return "too many requests: the server is rate limiting";
+    case 500:
+      return "internal server error";
+    case 502:
+      return "bad gateway";
+    case 503:
+      return "service unavailable";
+    case 504:
+      return "gateway timeout";
+    default:
+      return status >= 500 ? "server error" : null;
+  }
+}
 function pgNetFailureReason(response, options = {}) {
   const clean = (text) => redactSecrets(firstLine2(text), options.secrets ?? []);
-  if (response.timed_out) {
+  if (response.timed_out || response.status_code === null && /^timeout\b/i.test(response.error_msg ?? "")) {
     const ms = /(\d+)\s*ms/i.exec(response.error_msg ?? "")?.[1];
     const target = options.slug ? ` calling the Edge Function ${options.slug}` : "";
     return ms ? `timed out after ${ms} ms${target} (pg_net's timeout_milliseconds; a slower function needs a larger one)` : `timed out${target} (pg_net's request timeout, 5 s by default: pass timeout_milliseconds to net.http_post for a slower function)${response.error_msg ? `: ${clean(response.error_msg)}` : ""}`;
   }
   if (response.status_code !== null && response.status_code >= 400) {
     const from = options.slug ? `from the Edge Function ${options.slug}` : options.slug === null ? "from the called URL" : "from the Edge Function";
-    const meaning = edgeStatusMeaning(response.status_code);
+    const meaning = options.slug === null ? httpStatusMeaning(response.status_code) : edgeStatusMeaning(response.status_code);
     const body = clean(response.content);
     return `HTTP ${response.status_code} ${from}${meaning ? ` (${meaning})` : ""}${body ? `: ${body}${response.content_truncated ? " …" : ""}` : ""}`;
   }
@@ -2551,6 +2654,12 @@ function pgNetJobFailure(outcome, options = {}) {
   const name = (jobid) => options.jobNames?.get(jobid) ?? `job ${jobid}`;
   const ambiguous = failures.filter((f) => f.ambiguous);
   let match = "matched to this job by time (pg_net stores no URL)";
+  const resolved = failures.filter((f) => f.resolvedBy);
+  if (ambiguous.length === 0 && resolved.length > 0) {
+    const others = [...new Set(resolved.flatMap((f) => f.candidates))].filter((id) => id !== options.jobid).map(name);
+    const how = [...new Set(resolved.map((f) => f.resolvedBy))];
+    match = how.includes("request order") ? `matched to this job by time and request order (${others.join(", ")} ran in the same window, before or after it; pg_net stores no URL)` : `matched to this job by time (${others.join(", ")} also ran in that window, but its request was already answered; pg_net stores no URL)`;
+  }
   if (ambiguous.length > 0) {
     const others = [...new Set(ambiguous.flatMap((f) => f.candidates))].filter((id) => id !== options.jobid).map(name);
     match = `matched by time only, and ambiguous${failures.length === 1 ? "" : ambiguous.length === failures.length ? " for all of them" : ` for ${ambiguous.length} of them`}: ${others.length > 0 ? others.join(", ") : "another job"} ran at the same time (pg_net stores no URL)`;
@@ -2669,6 +2778,79 @@ function evaluateFunction(facts, _now) {
     return { ...base, status: "unknown", reason: `idle: no cron job calls it and no invocation${since || " seen"}${logsNote}` };
   }
   return { ...base, status: "unknown", reason: `no invocation seen yet; ${calledBy}${logsNote}` };
+}
+
+// src/health/net-calls.ts
+function netCallsState(stored) {
+  const value2 = stored ?? {};
+  return {
+    runs: Array.isArray(value2.runs) ? value2.runs : [],
+    latest: value2.latest && typeof value2.latest === "object" ? value2.latest : {}
+  };
+}
+var EMPTY_NET_CALLS = Object.freeze({ runs: [], latest: {} });
+var MAX_CARRIED_RUNS = 5e3;
+function judgeNetCalls(input) {
+  const previous2 = input.state ?? EMPTY_NET_CALLS;
+  const fresh = new Set(input.runs.map((run) => run.runid));
+  const carried = previous2.runs.filter((run) => !fresh.has(run.runid)).map((run) => ({ jobid: run.jobid, runid: run.runid, start: new Date(run.start), end: run.end === null ? null : new Date(run.end) }));
+  const runs2 = [...carried, ...input.runs];
+  const latest = {};
+  for (const [jobid, call] of Object.entries(previous2.latest)) if (input.calls.has(Number(jobid))) latest[jobid] = call;
+  const byJob = /* @__PURE__ */ new Map();
+  let unattributedFailures = [];
+  if (input.read) {
+    const correlation = correlateResponses(runs2, input.calls, input.read.responses, { windowMs: input.windowMs, singleCallJobs: input.singleCallJobs });
+    unattributedFailures = correlation.unattributedFailures;
+    for (const [jobid, outcome] of correlation.byJob) {
+      const slugs = input.calls.get(jobid) ?? [];
+      const calls = orderedCalls(outcome, input.read.responses);
+      const last = calls.at(-1);
+      if (!last) continue;
+      const counted = input.firstCheck ? { ...outcome, failures: outcome.failures.filter((f) => f.response === last), okCount: last.failed ? 0 : 1 } : outcome;
+      const summary = pgNetJobFailure(counted, { jobNames: input.jobNames, slugs, secrets: input.secrets, jobid });
+      const before = latest[String(jobid)];
+      let streak = before?.failed ? before.streak : 0;
+      for (const call of calls) streak = call.failed ? streak + 1 : 0;
+      latest[String(jobid)] = {
+        at: last.created.toISOString(),
+        failed: last.failed,
+        reason: last.failed ? pgNetFailureReason(last, { slug: slugOf(slugs), secrets: input.secrets }) : null,
+        errorMessage: last.failed ? summary?.errorMessage ?? null : null,
+        streak
+      };
+      byJob.set(jobid, {
+        newCalls: input.firstCheck ? 1 : calls.length,
+        failure: summary ? { reason: summary.reason, errorMessage: summary.errorMessage, at: summary.at, fresh: true, streak } : null
+      });
+    }
+  }
+  for (const [jobid, call] of Object.entries(latest)) {
+    const id = Number(jobid);
+    if (byJob.has(id)) continue;
+    byJob.set(id, {
+      newCalls: 0,
+      failure: call.failed ? {
+        reason: `its latest pg_net call failed (at ${call.at.replace(/\.000Z$/, "Z")}): ${call.reason ?? "no error text"}; no newer call's answer has been read yet`,
+        errorMessage: call.errorMessage,
+        at: new Date(call.at),
+        fresh: false,
+        streak: call.streak
+      } : null
+    });
+  }
+  const bound = input.read?.upper.getTime() ?? Number.NEGATIVE_INFINITY;
+  const keep = runs2.filter((run) => run.start !== null && !run.failed && input.calls.has(run.jobid)).filter((run) => run.end === null || run.end.getTime() + input.windowMs >= bound).sort((a, b) => a.runid - b.runid).slice(-MAX_CARRIED_RUNS).map((run) => ({ jobid: run.jobid, runid: run.runid, start: run.start.toISOString(), end: run.end?.toISOString() ?? null }));
+  return { byJob, unattributedFailures, state: { runs: keep, latest } };
+}
+function orderedCalls(outcome, responses) {
+  const mine = new Set(outcome.failures.map((f) => f.response));
+  const ok = outcome.okResponses ?? [];
+  for (const response of ok) mine.add(response);
+  return responses.filter((response) => mine.has(response));
+}
+function slugOf(slugs) {
+  return slugs.length === 1 ? slugs[0] : slugs.length === 0 ? null : void 0;
 }
 
 // src/sources/management-api.ts
@@ -3061,12 +3243,12 @@ function functionInventory(functions, cronJobs, names, ref) {
     };
   });
 }
-function applyFunctionOutcomes(verdicts, jobs, cronJobs, runs2, net, functions, ref, secrets) {
+function applyFunctionOutcomes(verdicts, jobs, cronJobs, context, functions, ref, secrets) {
   const calls = functionCallsByJob(cronJobs, ref);
-  if (calls.size === 0) return;
+  const { net } = context;
   const byJobid = new Map(jobs.filter((j) => j.job_type === "pg_cron").map((j) => [Number(j.source_id), j]));
   const names = new Map([...byJobid].map(([jobid, j]) => [jobid, j.job_name]));
-  const fail = (jobid, reason, errorMessage2, at) => {
+  const fail = (jobid, reason, errorMessage2, at, streak) => {
     const job = byJobid.get(jobid);
     const verdict = job && verdicts.get(job.id);
     if (!job || !verdict || verdict.status === "paused") return;
@@ -3075,22 +3257,43 @@ function applyFunctionOutcomes(verdicts, jobs, cronJobs, runs2, net, functions, 
       return;
     }
     const also = verdict.status === "missed" ? `; also missed: ${verdict.reason}` : "";
-    verdicts.set(job.id, { ...verdict, status: "failed", reason: `${reason}${also}`, errorMessage: errorMessage2, runAt: at ?? verdict.runAt, trailingFailures: Math.max(1, verdict.trailingFailures) });
+    verdicts.set(job.id, { ...verdict, status: "failed", reason: `${reason}${also}`, errorMessage: errorMessage2, runAt: at ?? verdict.runAt, trailingFailures: Math.max(1, streak, verdict.trailingFailures) });
   };
-  if (net?.available) {
-    const correlation = correlateResponses(
-      runs2.map((r) => ({ jobid: r.jobid, runid: r.runid, start: r.start_time, end: r.end_time })),
+  const warnings = [];
+  let state;
+  const readable = net?.available ? net : null;
+  if (calls.size > 0 || readable) {
+    const judged = judgeNetCalls({
       calls,
-      net.responses
-    );
-    for (const [jobid, outcome] of correlation.byJob) {
-      const failure = pgNetJobFailure(outcome, { jobNames: names, slugs: calls.get(jobid) ?? [], secrets, jobid });
-      if (failure) fail(jobid, failure.reason, failure.errorMessage, failure.at);
+      runs: context.runs.map((r) => ({ jobid: r.jobid, runid: r.runid, start: r.start_time, end: r.end_time, failed: r.status === "failed" })),
+      state: context.state,
+      read: readable ? { responses: readable.responses, upper: readable.upper } : null,
+      windowMs: correlationWindowMs(cronJobs.filter((job) => calls.has(job.jobid)).map((job) => job.command)),
+      singleCallJobs: new Set(cronJobs.filter((job) => calls.has(job.jobid) && makesOneRequest(job.command)).map((job) => job.jobid)),
+      firstCheck: context.state === null,
+      jobNames: names,
+      secrets
+    });
+    for (const [jobid, outcome] of judged.byJob) {
+      const failure = outcome.failure;
+      if (!failure) continue;
+      const job = byJobid.get(jobid);
+      const current = job && verdicts.get(job.id)?.status;
+      if (failure.fresh || current === "success" || current === "unknown") fail(jobid, failure.reason, failure.errorMessage, failure.at, failure.streak);
     }
+    const stray = judged.unattributedFailures;
+    if (stray.length > 0) {
+      const last = stray.at(-1);
+      warnings.push(
+        `${stray.length} failed pg_net response${stray.length === 1 ? "" : "s"} since the last check match${stray.length === 1 ? "es" : ""} no cron job's run (latest at ${last.created.toISOString()}: ${pgNetFailureReason(last, { secrets })}): a trigger, a database webhook or application code made ${stray.length === 1 ? "it" : "them"}, or a job's call took longer than its timeout`
+      );
+    }
+    state = readable || context.state ? judged.state : void 0;
   }
   if (functions) {
-    for (const call of misconfiguredCalls(calls, functions)) fail(call.jobid, `misconfigured: ${call.reason}`, null, null);
+    for (const call of misconfiguredCalls(calls, functions)) fail(call.jobid, `misconfigured: ${call.reason}`, null, null, 1);
   }
+  return { state, warnings };
 }
 function evaluateFunctions(jobs, verdicts, logs, now, secrets) {
   const cronByName = new Map(jobs.filter((j) => j.job_type === "pg_cron").map((j) => [j.job_name, j]));
@@ -3164,12 +3367,17 @@ function postgresDb(url, options = {}) {
     },
     types: { int8: int8AsNumber },
     fetch_types: options.fetchTypes ?? true,
-    connection: {
-      application_name: options.applicationName ?? "jobmon",
-      ...options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}
-    }
+    connection: { application_name: options.applicationName ?? "jobmon" }
   });
-  return wrap(sql);
+  return wrap(sql, timeoutPrefix(options.statementTimeoutMs));
+}
+function timeoutPrefix(ms) {
+  if (!ms || ms <= 0) return null;
+  if (!Number.isSafeInteger(ms)) throw new TypeError(`statementTimeoutMs must be a whole number of milliseconds, got ${String(ms)}`);
+  return `select set_config('statement_timeout', '${ms}', true)`;
+}
+function resultList(result) {
+  return Array.isArray(result) && !("command" in result) ? result : [result];
 }
 function queryable(sql) {
   return {
@@ -3182,20 +3390,42 @@ function queryable(sql) {
     }
   };
 }
-function wrap(sql) {
-  const base = queryable(sql);
+function timed(sql, prefix) {
+  return {
+    async query(text, params = []) {
+      if (params.length > 0) {
+        return await sql.begin(async (tx) => {
+          await tx.unsafe(prefix);
+          return queryable(tx).query(text, params);
+        });
+      }
+      const results = resultList(await sql.unsafe(`${prefix};
+${text}`).simple());
+      return Array.from(results.at(-1) ?? []);
+    },
+    async exec(text) {
+      await sql.unsafe(`${prefix};
+${text}`).simple();
+    }
+  };
+}
+function wrap(sql, prefix) {
+  const base = prefix ? timed(sql, prefix) : queryable(sql);
   return {
     dialect: "postgres",
     query: base.query,
     exec: base.exec,
     async batch(statements) {
       if (statements.length === 0) return [];
-      const result = await sql.unsafe(statements.join(";\n")).simple();
-      const results = statements.length === 1 ? [result] : result;
-      return Array.from(results, (rows) => Array.from(rows));
+      const text = (prefix ? [prefix, ...statements] : statements).join(";\n");
+      const results = resultList(await sql.unsafe(text).simple());
+      return results.slice(prefix ? 1 : 0).map((rows) => Array.from(rows));
     },
     async transaction(fn) {
-      return await sql.begin((tx) => fn(queryable(tx)));
+      return await sql.begin(async (tx) => {
+        if (prefix) await tx.unsafe(prefix);
+        return fn(queryable(tx));
+      });
     },
     async close() {
       await sql.end({ timeout: 1 });
@@ -3207,6 +3437,7 @@ function wrap(sql) {
 var connectProject = (project, timeoutMs) => postgresDb(project.url, {
   max: 1,
   connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1e3)),
+  // Each statement's bound on the server; withProject's deadline bounds the whole read.
   statementTimeoutMs: timeoutMs,
   applicationName: "jobmon",
   // Saves a round trip per connection: nothing sent to a project is a Postgres array.
@@ -3240,7 +3471,11 @@ var FACTS_SQL = `select current_user::text as role,
        cron_settings.s->>'cron.timezone' as timezone,
        cron_settings.s->>'cron.launch_active_jobs' as launch_active_jobs,
        cron_settings.s->>'cron.log_run' as log_run,
-       exists (select 1 from pg_stat_activity where backend_type = 'pg_cron launcher') as launcher_running,
+       exists (select 1 from pg_stat_activity
+                where backend_type = 'pg_cron launcher'
+                   or (backend_type is null and application_name = 'pg_cron scheduler')) as launcher_running,
+       pg_has_role(current_user, 'pg_read_all_settings', 'member') as reads_settings,
+       pg_has_role(current_user, 'pg_read_all_stats', 'member') as reads_stats,
        net.oid is not null as net_present,
        has_schema_privilege(net.nsp, 'USAGE') and has_table_privilege(net.oid, 'SELECT') as net_readable
   from (select 1) as one
@@ -3259,9 +3494,11 @@ function projectFacts(result) {
   return {
     role: row.role,
     seesAllJobs: row.rolsuper || row.rolbypassrls,
+    readsSettings: row.rolsuper || row.reads_settings,
+    readsStats: row.rolsuper || row.reads_stats,
     pgCronVersion: row.extversion,
     cronTimezone: row.timezone,
-    scheduler: { launcherRunning: row.launcher_running, launchActiveJobs: flag(row.launch_active_jobs), logRun: flag(row.log_run) },
+    scheduler: { launcherRunning: row.launcher_running || (row.rolsuper || row.reads_stats ? false : null), launchActiveJobs: flag(row.launch_active_jobs), logRun: flag(row.log_run) },
     pgNet: !row.net_present ? "absent" : row.net_readable ? "readable" : "forbidden"
   };
 }
@@ -3300,12 +3537,31 @@ function cronInventory(facts, jobs) {
   const before15 = /^1\.[0-4](?:\D|$)|^0\./.test(facts.pgCronVersion);
   const timezone = before15 ? "GMT" : facts.cronTimezone || "GMT";
   const warnings = [];
+  const hidden = unreadableSettings(facts, !before15);
+  if (hidden.length > 0) {
+    warnings.push(
+      `role ${role} cannot read ${hidden.join(", ")} (superuser-only settings; pg_read_all_settings shows them)${hidden.includes("cron.timezone") ? ": fire times are computed in GMT, pg_cron's default, which is wrong if this project sets cron.timezone" : ""}`
+    );
+  }
+  if (scheduler.launcherRunning === null) {
+    warnings.push(
+      `role ${role} cannot see pg_cron's launcher in pg_stat_activity (that needs pg_read_all_stats or pg_monitor): whether the scheduler runs is judged from the jobs' runs only`
+    );
+  }
   if (!seesAllJobs) {
     warnings.push(
       `role ${role} has neither SUPERUSER nor BYPASSRLS: pg_cron's row-level security shows it only the jobs it owns. Connect as a role with BYPASSRLS (on Supabase: supabase_read_only_user) to see every job.`
     );
   }
   return { pgCronVersion: facts.pgCronVersion, timezone, role, seesAllJobs, jobs, warnings, scheduler };
+}
+function unreadableSettings(facts, hasTimezone) {
+  if (facts.readsSettings) return [];
+  const hidden = [];
+  if (hasTimezone && facts.cronTimezone === null) hidden.push("cron.timezone");
+  if (facts.scheduler.logRun === null) hidden.push("cron.log_run");
+  if (facts.scheduler.launchActiveJobs === null && /^(?:1\.(?:[6-9]|\d{2,})|[2-9])/.test(facts.pgCronVersion ?? "")) hidden.push("cron.launch_active_jobs");
+  return hidden;
 }
 async function readCronInventory(db) {
   const facts = await readProjectFacts(db);
@@ -3334,6 +3590,17 @@ function isOpenRun(status) {
 var RUN_COLUMNS = `runid, jobid, job_pid, database::text as database, username::text as username, status,
   left(return_message, $RETURN_LIMIT) as return_message, start_time, end_time`;
 var OPEN_SQL_LIST = OPEN_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
+var CALLING_COMMAND_SQL = String.raw`'net\s*\.\s*http_(post|get|delete)\s*\(|supabase_functions\s*\.\s*http_request\s*\(|/functions/v1/'`;
+function callingRunsStatement(seconds2, options = {}) {
+  const columns = RUN_COLUMNS.replace("$RETURN_LIMIT", sqlInt(Math.max(1, Math.floor(options.returnMessageLimit ?? 8192))));
+  const back = sqlInt(Math.max(0, Math.floor(options.bootstrapRuns ?? 1e4)));
+  return `select ${columns} from cron.job_run_details
+     where runid > (select coalesce(max(runid), 0) - ${back} from cron.job_run_details)
+       and start_time >= now() - ${sqlSeconds(Math.max(0, seconds2))}
+       and status not in (${OPEN_SQL_LIST})
+       and jobid in (select jobid from cron.job where command ~* ${CALLING_COMMAND_SQL})
+     order by runid`;
+}
 var rowsOf = (results, i) => results[i] ?? [];
 function startRunsRead(window) {
   const halves = runsReadHalves(window);
@@ -3596,6 +3863,7 @@ function isBlank(ch) {
 }
 var decoder = new TextDecoder();
 var encoder = new TextEncoder();
+var LATER_RELEASES_REJECT = "1.6.5 and later reject it";
 var CronParser = class {
   pos = 0;
   /** Offset of the character last returned by getChar (bytes.length past the end). */
@@ -3914,12 +4182,12 @@ var CronParser = class {
    * 1.6: set_range() from vixie/cron PR #16 (pg_cron PR #271). Step 1 uses bit_nset, so a
    * reversed range is filled byte-wise (see bitNset).
    *
-   * Steps larger than the field's range are rejected by 1.6.x (PLATFORM.md: `*\/60` and
-   * `0 *\/24 * * *` are rejected). The exact check could not be read in the stored source
-   * (it came with a later 1.6.x overflow fix); this port rejects a step greater than the
-   * field's highest value, the most permissive rule that rejects both known cases: for
-   * minutes and hours every candidate rule agrees. Accepting a schedule pg_cron refuses is
-   * harmless here (such a job cannot be created), refusing one it accepts would not be.
+   * A step larger than the field's range (`*\/60`, `0 *\/24 * * *`) is where 1.6 releases
+   * differ: 1.6.0 to 1.6.4 accept it and set the range's first value only (their set_range
+   * loop), 1.6.5 and later reject it (a bounds check in get_range). Every 1.6.x reports
+   * extversion "1.6", so the release cannot be read from SQL; a schedule read from cron.job
+   * was accepted by the pg_cron that stored it. So this port accepts it, as 1.6.0–1.6.4 run
+   * it, and says in a warning that later releases refuse it.
    */
   setRange16(bits, spec, num1, num2, num3, range, ch) {
     const start = num1 - spec.low;
@@ -3937,10 +4205,10 @@ var CronParser = class {
       return ch;
     }
     if (num3 > spec.high) {
-      this.ungetChar(ch);
-      return this.failValue(`step ${num3} is larger than the range ${spec.low}-${spec.high}, which pg_cron 1.6 rejects`);
-    }
-    if (num1 > num2) {
+      this.warnings.push(
+        `${spec.field} field: step ${num3} in "${range()}" is larger than the range ${spec.low}-${spec.high}: pg_cron 1.6.0 to 1.6.4 accept it and match ${num1} only (read that way here); ${LATER_RELEASES_REJECT}`
+      );
+    } else if (num1 > num2) {
       this.warnings.push(`${spec.field} field: reversed range "${range()}" matches nothing`);
     } else if (num1 + num3 > num2) {
       this.warnings.push(`${spec.field} field: the step in "${range()}" is larger than the range: only ${num1} matches`);
@@ -4847,9 +5115,10 @@ function evaluateJob(job, project, now, previousTrailingFailures = 0) {
   const lastFinishedRun = finished.at(-1) ?? job.lastFinishedRun;
   let trailingFailures = previousTrailingFailures;
   for (const run of finished) trailingFailures = run.status === "failed" ? trailingFailures + 1 : 0;
+  let scheduleNote = "";
   const verdict = (status, reason, extra) => ({
     status,
-    reason,
+    reason: scheduleNote ? `${reason} (${scheduleNote})` : reason,
     errorMessage: extra?.errorMessage ?? null,
     runAt: extra?.runAt ?? null,
     failedRuns,
@@ -4888,6 +5157,7 @@ function evaluateJob(job, project, now, previousTrailingFailures = 0) {
   if (!parsed) return verdict("unknown", "no schedule");
   if (!parsed.ok) return verdict("unknown", `invalid schedule for pg_cron ${version}: ${parsed.error}`);
   const schedule = parsed.schedule;
+  scheduleNote = parsed.warnings.find((w) => w.includes(LATER_RELEASES_REJECT)) ?? "";
   if (schedule.kind === "reboot") {
     return fromLastRun(verdict, lastFinishedRun, "runs only when the server starts (@reboot): never expected on a schedule");
   }
@@ -4938,7 +5208,7 @@ function fromLastRun(verdict, run, none) {
 }
 function evaluateProject(facts) {
   if (!facts.pgCronInstalled) return { status: "ok", reason: "pg_cron is not installed" };
-  if (!facts.launcherRunning) {
+  if (facts.launcherRunning === false) {
     return { status: "scheduler_down", reason: "the pg_cron launcher is not running (no 'pg_cron launcher' in pg_stat_activity)" };
   }
   if (facts.launchActiveJobs === false) {
@@ -4946,6 +5216,15 @@ function evaluateProject(facts) {
   }
   if (facts.hasPreviousCheck && facts.activeJobs >= 2 && facts.missedJobs >= 2 && facts.newRuns === 0) {
     return { status: "scheduler_down", reason: `no job has run since the last check although ${facts.missedJobs} are overdue` };
+  }
+  if (facts.launcherRunning === null) {
+    if (facts.hasPreviousCheck && facts.missedJobs >= 1 && facts.newRuns === 0) {
+      return { status: "scheduler_down", reason: `no job has run since the last check although ${facts.missedJobs} ${facts.missedJobs === 1 ? "is" : "are"} overdue (the launcher is not visible to this role)` };
+    }
+    return {
+      status: "ok",
+      reason: facts.newRuns > 0 ? "pg_cron is running: jobs ran since the last check (the launcher is not visible to this role)" : "no sign that pg_cron stopped (the launcher is not visible to this role)"
+    };
   }
   return { status: "ok", reason: "pg_cron is running" };
 }
@@ -5060,6 +5339,8 @@ async function writeProjectStates(db, updates, now) {
     has_net_cursor: u.net_cursor !== void 0,
     net_cursor: u.net_cursor?.id ?? null,
     net_cursor_created: u.net_cursor?.created ?? null,
+    has_net_calls: u.net_calls !== void 0,
+    net_calls: u.net_calls ?? null,
     logs_cursor: u.logs_cursor ?? null,
     discovered: u.discovery !== void 0,
     pg_cron_version: u.discovery?.pgCronVersion ?? null,
@@ -5083,6 +5364,7 @@ async function writeProjectStates(db, updates, now) {
         open_runs = case when u.has_run_cursor then u.open_runs else p.open_runs end,
         net_cursor = case when u.has_net_cursor then u.net_cursor else p.net_cursor end,
         net_cursor_created = case when u.has_net_cursor then u.net_cursor_created else p.net_cursor_created end,
+        net_calls = case when u.has_net_calls then u.net_calls else p.net_calls end,
         logs_cursor = coalesce(u.logs_cursor, p.logs_cursor),
         pg_cron_version = case when u.discovered then u.pg_cron_version else p.pg_cron_version end,
         cron_timezone = case when u.discovered then u.cron_timezone else p.cron_timezone end,
@@ -5094,7 +5376,7 @@ async function writeProjectStates(db, updates, now) {
          project_name text, project_ref text, status text, status_since timestamptz, status_reason text,
          last_error text, down_since timestamptz, alerted_status text, alerted_at timestamptz,
          has_run_cursor boolean, run_cursor bigint, open_runs jsonb, has_net_cursor boolean, net_cursor bigint,
-         net_cursor_created timestamptz, logs_cursor timestamptz, discovered boolean, pg_cron_version text,
+         net_cursor_created timestamptz, has_net_calls boolean, net_calls jsonb, logs_cursor timestamptz, discovered boolean, pg_cron_version text,
          cron_timezone text, role_name text, sees_all_jobs boolean)
       where p.project_name = u.project_name`,
     [JSON.stringify(rows), now]
@@ -5207,7 +5489,7 @@ function startNetRead(options) {
       }
       const last = responses.at(-1);
       const cursor = last ? { created: last.created, id: last.id } : options.cursor ?? { created: bounds.upper, id: 0 };
-      return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, warnings };
+      return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, upper: truncated && last ? last.created : bounds.upper, warnings };
     }
   };
   return read;
@@ -5248,7 +5530,7 @@ function parseIntervalSeconds(text) {
 var settled = (promise) => promise.catch((error) => error instanceof Error ? error : new Error(String(error)));
 async function readProject(db, plan4) {
   const runs2 = startRunsRead(plan4.window);
-  const net = startNetRead({ cursor: plan4.netCursor });
+  const net = startNetRead({ cursor: plan4.netCursor, bootstrapSeconds: plan4.netBootstrapSeconds });
   const { pgCron, pgNet } = plan4.expect;
   let facts;
   let cronRows;
@@ -5266,12 +5548,16 @@ async function readProject(db, plan4) {
   }
   facts ??= await readProjectFacts(db);
   const unavailable = netUnavailable(facts);
-  const [cron, responses] = await Promise.all([
+  const callingRuns = plan4.netCursor === null && !unavailable && facts.pgCronVersion ? settled(db.query(callingRunsStatement((plan4.netBootstrapSeconds ?? NET_BOOTSTRAP_SECONDS) + CALLING_RUNS_MARGIN_SECONDS))) : Promise.resolve([]);
+  const [cron, responses, calling] = await Promise.all([
     facts.pgCronVersion ? readCron(db, facts.role, runs2, cronRows) : null,
-    unavailable ?? settled(netRows ? net.finish(db, netRows) : net.read(db))
+    unavailable ?? settled(netRows ? net.finish(db, netRows) : net.read(db)),
+    callingRuns
   ]);
-  return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses };
+  return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses, callingRuns: calling };
 }
+var NET_BOOTSTRAP_SECONDS = 3600;
+var CALLING_RUNS_MARGIN_SECONDS = 300;
 function statementFailed(error) {
   const { code, severity } = error ?? {};
   return typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !/^(?:08|28|3D|53|57P)/.test(code);
@@ -5296,18 +5582,23 @@ async function collectProject(project, state, config, api, now, connect) {
       project,
       config.projectTimeoutMs,
       async (db) => {
+        const netCursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
         const read = await readProject(db, {
           window: { cursor: state?.run_cursor ?? null, openRunIds: Object.keys(state?.open_runs ?? {}).map(Number) },
-          netCursor: state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null,
+          netCursor,
           expect: { pgCron: Boolean(state?.pg_cron_version), pgNet: Boolean(state?.net_cursor_created) }
         });
         const net = netOutcome(read.net);
         const { inventory } = read;
         if (read.runs === null) {
-          return { project, inventory, runs: [], reread: [], cursor: null, truncated: false, net: net.read, warnings: net.warnings };
+          return { project, inventory, runs: [], reread: [], callingRuns: [], cursor: null, truncated: false, net: net.read, warnings: net.warnings };
         }
         if (read.runs instanceof Error) throw read.runs;
-        return { project, inventory, ...read.runs, net: net.read, warnings: net.warnings };
+        if (read.callingRuns instanceof Error) {
+          const warning = `pg_net responses not read: the runs of the jobs that call it could not be read (${errorMessage(read.callingRuns)})`;
+          return { project, inventory, ...read.runs, callingRuns: [], net: null, warnings: [...net.warnings, warning] };
+        }
+        return { project, inventory, ...read.runs, callingRuns: read.callingRuns, net: net.read, warnings: net.warnings };
       },
       connect
     );
@@ -5422,7 +5713,16 @@ async function judgeProject(tx, config, collection, previous2, known, now) {
   const seen = new Set(sources.map(([type]) => type));
   const cronRows = jobs.filter((j) => j.job_type === "pg_cron");
   const { verdicts, runsByJob } = evaluateProjectJobs(config, data, previous2, cronRows, now);
-  applyFunctionOutcomes(verdicts, cronRows, inventory.jobs, [...data.runs, ...data.reread], data.net, functions.functions, project.ref, config.secrets);
+  const netCalls = applyFunctionOutcomes(
+    verdicts,
+    cronRows,
+    inventory.jobs,
+    { runs: [...data.runs, ...data.reread, ...data.callingRuns], net: data.net, state: previous2?.net_cursor_created ? netCallsState(previous2.net_calls) : null },
+    functions.functions,
+    project.ref,
+    config.secrets
+  );
+  warnings.push(...netCalls.warnings);
   const active = cronRows.filter((j) => j.active);
   const judged = evaluateProject({
     launcherRunning: scheduler.launcherRunning,
@@ -5439,7 +5739,7 @@ async function judgeProject(tx, config, collection, previous2, known, now) {
     verdicts.set(id, fn.verdict);
     runsByJob.set(id, fn.runs);
   }
-  return { ...judged, warnings, jobs, seen, verdicts, runsByJob };
+  return { ...judged, warnings, jobs, seen, verdicts, runsByJob, netCalls: netCalls.state };
 }
 function recordJob(job, verdict, runs2, ctx, out) {
   const { config, now, project } = ctx;
@@ -5610,6 +5910,7 @@ async function recordCheck(config, hub, collections, states, known, ctx) {
             run_cursor: collected.cursor,
             open_runs: openRuns,
             net_cursor: collected.net?.available ? collected.net.cursor : void 0,
+            net_calls: judged.netCalls,
             logs_cursor: collected.functions.logs ? collected.functions.logs.end : void 0,
             discovery: {
               pgCronVersion: collected.inventory.pgCronVersion,
@@ -5694,6 +5995,11 @@ var HUB_MIGRATIONS = [
     "version": "20261130000001",
     "name": "jobmon_hub",
     "sql": "-- jobmon:hub\n-- The jobmon hub schema: the seed's three tables (job_inventory, job_health_log,\n-- alert_config) with the engine's columns after them, and the engine's own tables.\n-- Applied by `jobmon migrate` (which embeds this file) or by `supabase db push`; either\n-- way it records itself in monitoring.schema_migrations, so the two never apply it twice.\n\ncreate schema if not exists monitoring;\n\ncreate table if not exists monitoring.schema_migrations (\n  version text primary key,\n  name text not null,\n  applied_at timestamptz not null default now()\n);\n\n-- Every scheduled job of every monitored project. The first twelve columns are the seed's.\ncreate table if not exists monitoring.job_inventory (\n  id uuid primary key default gen_random_uuid(),\n  project_name text not null,\n  job_type text check (job_type in ('pg_cron', 'edge_function')),\n  job_name text not null,\n  schedule text,                     -- cron expression; for an Edge Function, the schedule of the cron job that calls it\n  description text,                  -- hand annotation: what it does\n  success_criteria text,             -- hand annotation: how to know it worked\n  criticality text check (criticality in ('critical', 'important', 'low')),\n  last_seen_at timestamptz,          -- last time discovery or a check saw it at its source\n  created_at timestamptz default now(),\n  updated_at timestamptz default now(),\n  unique (project_name, job_type, job_name),\n\n  -- Discovery (refreshed from the source; never hand-edited).\n  source_id text,                    -- cron.job.jobid, or the Edge Function's uuid\n  command text,                      -- cron.job.command (may hold secrets: redacted on output)\n  active boolean,                    -- cron.job.active; for a function: status = 'ACTIVE'\n  run_as text,                       -- cron.job.username\n  database_name text,                -- cron.job.database\n  source_meta jsonb not null default '{}'::jsonb,\n  first_seen_at timestamptz not null default now(),\n  expected_since timestamptz,        -- runs are expected from here: first seen, or schedule changed, resumed or returned\n  removed_at timestamptz,            -- set when the job left its source; null while present\n\n  -- Per-job settings (jobmon annotate).\n  grace_seconds integer check (grace_seconds > 0),\n  max_runtime_seconds integer check (max_runtime_seconds > 0),\n  failure_threshold integer not null default 1 check (failure_threshold >= 1),\n  muted_until timestamptz,\n\n  -- Health state, written by each check.\n  status text not null default 'new'\n    check (status in ('new', 'success', 'failed', 'missed', 'stuck', 'paused', 'unknown')),\n  status_since timestamptz,\n  status_reason text,\n  last_error text,\n  last_run_at timestamptz,\n  last_run_status text,\n  recent_runs jsonb not null default '[]'::jsonb, -- the latest 30 finished runs: [{runid, status, start, end}]\n  consecutive_failures integer not null default 0,\n  down_since timestamptz,            -- when the job went from healthy to failed/missed/stuck\n  alerted_status text,               -- the status last announced (alerts honour failure_threshold)\n  alerted_at timestamptz             -- when it was announced (reminders count from here)\n);\n\n-- One row per job per check, and one per failed run found by a check. Seed's columns first.\ncreate table if not exists monitoring.job_health_log (\n  id uuid primary key default gen_random_uuid(),\n  job_inventory_id uuid references monitoring.job_inventory (id) on delete cascade,\n  status text check (status in ('success', 'failed', 'missed', 'stuck', 'paused', 'unknown')),\n  error_message text,\n  run_at timestamptz,\n  collected_at timestamptz default now(),\n\n  check_id uuid,\n  reason text,\n  run_id bigint,                     -- cron.job_run_details.runid for per-run rows\n  runs_total integer,                -- per-check rows: runs that finished since the last check\n  runs_failed integer                -- … and how many of them failed (success rates)\n);\ncreate index if not exists job_health_log_job_idx on monitoring.job_health_log (job_inventory_id, collected_at desc);\ncreate index if not exists job_health_log_collected_idx on monitoring.job_health_log (collected_at);\n\n-- Where alerts go. Seed's columns first. With no enabled row, the environment's\n-- DISCORD_WEBHOOK_URL / TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID give the seed's routing.\ncreate table if not exists monitoring.alert_config (\n  id uuid primary key default gen_random_uuid(),\n  channel text not null check (channel in ('discord', 'telegram')),\n  criticality text check (criticality in ('critical', 'important', 'low', 'all')),\n  webhook_url text,\n  bot_token text,\n  chat_id text,\n  enabled boolean default true,\n\n  name text,\n  created_at timestamptz not null default now(),\n  check (channel <> 'discord' or webhook_url is not null),\n  check (channel <> 'telegram' or (bot_token is not null and chat_id is not null))\n);\n\n-- Per monitored project: what discovery learnt, its health, and the collectors' cursors.\ncreate table if not exists monitoring.project_state (\n  project_name text primary key,\n  project_ref text,\n  status text not null default 'ok' check (status in ('ok', 'unreachable', 'scheduler_down')),\n  status_since timestamptz not null default now(),\n  status_reason text,\n  last_error text,\n  down_since timestamptz,\n  alerted_status text,\n  alerted_at timestamptz,\n  pg_cron_version text,              -- pg_extension.extversion, null when pg_cron is absent\n  cron_timezone text,\n  role_name text,\n  sees_all_jobs boolean,             -- superuser or BYPASSRLS: pg_cron's RLS hides other roles' jobs\n  last_discovered_at timestamptz,\n  last_checked_at timestamptz,\n  run_cursor bigint,                 -- highest cron.job_run_details.runid already read\n  open_runs jsonb not null default '{}'::jsonb, -- runid -> first seen, for runs read before they finished\n  net_cursor bigint,                 -- id of the last net._http_response row read …\n  net_cursor_created timestamptz,    -- … and its created (the table's only index)\n  logs_cursor timestamptz,           -- Edge Function logs read up to here\n  muted_until timestamptz,\n  updated_at timestamptz not null default now()\n);\n\n-- One row: the lease that keeps two check cycles from overlapping. A lease (not an\n-- advisory lock) because advisory locks do not hold across statements behind Supabase's\n-- transaction pooler, and because a crashed holder must not block checks forever.\ncreate table if not exists monitoring.check_lock (\n  id boolean primary key default true check (id),\n  holder uuid,\n  acquired_at timestamptz,\n  expires_at timestamptz\n);\ninsert into monitoring.check_lock (id) values (true) on conflict do nothing;\n\ncreate table if not exists monitoring.check_run (\n  id uuid primary key,\n  started_at timestamptz not null,\n  finished_at timestamptz,\n  status text not null check (status in ('running', 'completed', 'failed')),\n  summary jsonb,\n  error text\n);\n\n-- The outbox: every alert is recorded here, in the check's transaction, before it is sent.\ncreate table if not exists monitoring.alert_event (\n  id uuid primary key default gen_random_uuid(),\n  created_at timestamptz not null default now(),\n  check_id uuid,\n  kind text not null check (kind in ('job', 'project', 'message')),\n  project_name text,\n  job_inventory_id uuid references monitoring.job_inventory (id) on delete set null,\n  criticality text not null check (criticality in ('critical', 'important', 'low')),\n  from_status text,\n  to_status text,\n  muted boolean not null default false,\n  payload jsonb not null\n);\ncreate index if not exists alert_event_created_idx on monitoring.alert_event (created_at);\n\n-- One row per event and route; claimed with a compare-and-set update so no two senders\n-- send the same delivery.\ncreate table if not exists monitoring.alert_delivery (\n  id uuid primary key default gen_random_uuid(),\n  event_id uuid not null references monitoring.alert_event (id) on delete cascade,\n  route_id text not null,            -- alert_config.id, or env:discord / env:telegram\n  channel text not null check (channel in ('discord', 'telegram')),\n  status text not null default 'pending' check (status in ('pending', 'sending', 'delivered', 'failed')),\n  attempts integer not null default 0,\n  last_error text,\n  fallback_from text,                -- set when this route stands in for an unconfigured one\n  claimed_by uuid,\n  claimed_at timestamptz,\n  delivered_at timestamptz,\n  created_at timestamptz not null default now(),\n  unique (event_id, route_id)\n);\ncreate index if not exists alert_delivery_pending_idx on monitoring.alert_delivery (status) where status <> 'delivered';\n\n-- Per route: broken after a permanent error, and Telegram's migrated chat id.\ncreate table if not exists monitoring.route_state (\n  route_id text primary key,\n  channel text not null,\n  broken_at timestamptz,\n  broken_reason text,\n  chat_id_override text,\n  updated_at timestamptz not null default now()\n);\n\n-- RLS on every table: the schema is not exposed through the Data API, and this is the\n-- second wall (alert_config holds tokens). The owner (the role that migrates) bypasses it.\nalter table monitoring.schema_migrations enable row level security;\nalter table monitoring.job_inventory enable row level security;\nalter table monitoring.job_health_log enable row level security;\nalter table monitoring.alert_config enable row level security;\nalter table monitoring.project_state enable row level security;\nalter table monitoring.check_lock enable row level security;\nalter table monitoring.check_run enable row level security;\nalter table monitoring.alert_event enable row level security;\nalter table monitoring.alert_delivery enable row level security;\nalter table monitoring.route_state enable row level security;\n\n-- On Supabase, keep the API roles out entirely.\ndo $$\ndeclare r text;\nbegin\n  foreach r in array array['anon', 'authenticated'] loop\n    if exists (select 1 from pg_roles where rolname = r) then\n      execute format('revoke all on schema monitoring from %I', r);\n      execute format('revoke all on all tables in schema monitoring from %I', r);\n    end if;\n  end loop;\nend $$;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261130000001', 'jobmon_hub') on conflict (version) do nothing;\n"
+  },
+  {
+    "version": "20261206000001",
+    "name": "jobmon_pg_net_calls",
+    "sql": "-- jobmon:hub\n-- pg_net calls carried from one check to the next (src/health/net-calls.ts): the calling runs\n-- whose responses may still come, and each calling job's latest known call.\n\nalter table monitoring.project_state add column if not exists net_calls jsonb not null default '{}'::jsonb;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261206000001', 'jobmon_pg_net_calls') on conflict (version) do nothing;\n"
   }
 ];
 
@@ -5719,11 +6025,24 @@ async function migrate(db, migrations = HUB_MIGRATIONS) {
         [migration.version, migration.name]
       );
       return true;
+    }).catch(async (error) => {
+      throw await withPrivilegeHint(db, error);
     });
     if (ran) applied.push(`${migration.version}_${migration.name}`);
   }
   const last = migrations.at(-1);
   return { applied, current: last ? `${last.version}_${last.name}` : null };
+}
+async function withPrivilegeHint(db, error) {
+  if (error?.code !== "42501") return error;
+  const [who] = await db.query("select current_user::text as role, current_database()::text as database").catch(() => []);
+  const database = who ? `database "${who.database}"` : "the hub's database";
+  const role = who ? `role "${who.role}"` : "the hub's role";
+  return new JobmonError(
+    `${errorMessage(error)}: the hub needs a role that can create a schema in ${database} (CREATE on the database) and create and write tables in it; ${role} cannot: use the postgres role or a dedicated one in the hub's URL`,
+    "configuration",
+    { cause: error }
+  );
 }
 async function pendingMigrations(db, migrations = HUB_MIGRATIONS) {
   const done = await appliedVersions(db);
