@@ -41,7 +41,7 @@ const int8AsNumber = {
  *   whichever client gets it next. The statement timeout is set per transaction instead.
  */
 export function postgresDb(url: string, options: PostgresDbOptions = {}): Db {
-  const sql = postgres(url, {
+  const sql = postgres(withoutClientOnlyParameters(url), {
     max: options.max ?? 1,
     prepare: false,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
@@ -52,6 +52,29 @@ export function postgresDb(url: string, options: PostgresDbOptions = {}): Db {
     connection: { application_name: options.applicationName ?? "jobmon" },
   });
   return wrap(sql, timeoutPrefix(options.statementTimeoutMs));
+}
+
+/**
+ * Query-string parameters that other clients read and no server knows: Prisma's (Supabase's
+ * dashboard gives its pooler URL with `?pgbouncer=true`, Prisma's docs add `connection_limit`).
+ * postgres.js would send them to the server as startup parameters, which a pooler refuses
+ * ("unsupported startup parameter") and PostgreSQL too: they are dropped. Everything else in
+ * the query string is left as the user wrote it.
+ */
+const CLIENT_ONLY_PARAMETERS = ["pgbouncer", "connection_limit", "pool_timeout", "schema", "statement_cache_size", "socket_timeout"];
+
+export function withoutClientOnlyParameters(url: string): string {
+  if (!url.includes("?")) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url; // postgres.js reports what is wrong with it
+  }
+  const present = CLIENT_ONLY_PARAMETERS.filter((name) => parsed.searchParams.has(name));
+  if (present.length === 0) return url;
+  for (const name of present) parsed.searchParams.delete(name);
+  return parsed.toString();
 }
 
 /**
