@@ -23,6 +23,7 @@ import { migrate } from "../../src/hub/migrate.js";
 import { startFakeDiscord, type FakeDiscord } from "../fakes/discord.js";
 import { startFakeTelegram, type FakeTelegram } from "../fakes/telegram.js";
 import { insertRun, scheduleJob, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
+import { waitFor } from "../helpers/wait.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const SERVE_SCRIPT = path.join(repoRoot, "scripts", "serve-functions.mjs");
@@ -182,15 +183,6 @@ function cpuMs(pid: number | undefined): number | null {
   }
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 

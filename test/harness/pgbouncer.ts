@@ -24,6 +24,7 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "./pgcron.js";
+import { cleanUpAtExit, isAlive } from "./process.js";
 
 export interface PgBouncer {
   port: number;
@@ -127,14 +128,6 @@ function pidOf(dir: string): number | null {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Kills the bouncer of `dir`, if its pid file names a running pgbouncer. */
 function killSync(dir: string): void {
@@ -157,7 +150,6 @@ function killSync(dir: string): void {
 }
 
 const live = new Set<string>();
-let exitHandlersInstalled = false;
 
 function cleanupSync(): void {
   for (const dir of live) {
@@ -170,17 +162,6 @@ function cleanupSync(): void {
   }
 }
 
-function installExitHandlers(): void {
-  if (exitHandlersInstalled) return;
-  exitHandlersInstalled = true;
-  process.on("exit", cleanupSync);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(signal, () => {
-      cleanupSync();
-      process.exit(128 + (os.constants.signals[signal] ?? 0));
-    });
-  }
-}
 
 /** Bouncers (and their directories) left by test processes that are gone. */
 async function reapOrphans(): Promise<void> {
@@ -221,7 +202,7 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncer>
   if (!fs.existsSync(BIN)) throw new Error(`PgBouncer is not installed (${BIN} is missing): apt-get install pgbouncer, or set JOBMON_PGBOUNCER_BIN.`);
   reaped ??= reapOrphans().catch(() => undefined);
   await reaped;
-  installExitHandlers();
+  cleanUpAtExit(cleanupSync);
 
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), DIR_PREFIX));
   live.add(dir);

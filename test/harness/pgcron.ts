@@ -57,6 +57,7 @@ import path from "node:path";
 import { after, before } from "node:test";
 import lockfile from "proper-lockfile";
 import { postgresDb } from "../../src/db/postgres.js";
+import { cleanUpAtExit, isAlive } from "./process.js";
 import type { Db } from "../../src/db/types.js";
 import {
   defaultExtensionSet,
@@ -492,28 +493,7 @@ function cleanupSync(): void {
   }
 }
 
-let exitHandlersInstalled = false;
 
-function installExitHandlers(): void {
-  if (exitHandlersInstalled) return;
-  exitHandlersInstalled = true;
-  process.on("exit", cleanupSync);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(signal, () => {
-      cleanupSync();
-      process.exit(128 + (os.constants.signals[signal] ?? 0));
-    });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Stops and removes clusters (and half-built templates) left by test processes that died
@@ -561,7 +541,7 @@ export async function startPgCronCluster(opts: StartOptions = {}): Promise<PgCro
   await reaped;
 
   const name = (opts.name ?? "cluster").replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 24);
-  installExitHandlers();
+  cleanUpAtExit(cleanupSync);
   const root = await fsp.mkdtemp(path.join(CACHE_ROOT, `cluster-${name}-`));
   live.set(root, bin);
   const dataDir = path.join(root, "data");

@@ -23,18 +23,10 @@ import {
   usePgCronClusters,
   type PgCronCluster,
 } from "../harness/pgcron.js";
+import { waitFor } from "../helpers/wait.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const sets = [
   // pg_net 0.20.5 calls itself 0.20.4 (its Makefile's EXTVERSION was not bumped).

@@ -14,6 +14,7 @@ import {
   type ExtensionSet,
   type PgCronCluster,
 } from "../harness/pgcron.js";
+import { waitFor } from "../helpers/wait.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const harnessUrl = new URL("../harness/pgcron.ts", import.meta.url).href;
@@ -39,15 +40,6 @@ function portAcceptsConnections(port: number): Promise<boolean> {
   });
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** A separate Node process that starts a cluster and then idles, as a test file would. */
 async function spawnClusterOwner(): Promise<{ child: ChildProcess; port: number; dataDir: string }> {

@@ -68,7 +68,17 @@ interface Expectation {
 const FAILURES = { http500: /HTTP 500 from the called URL/, refused: /Couldn't connect to server/, timeout: /timed out/ };
 const anyOtherFailure = (mine: RegExp) => new RegExp(Object.values(FAILURES).filter((r) => r !== mine).map((r) => r.source).join("|"));
 
-async function liveRun(set: Exclude<ExtensionSet, "debian">): Promise<{ figures: Record<string, number>; wrong: string[] }> {
+interface Figures {
+  checks: number;
+  runs: number;
+  runsFailed: number;
+  netResponses: number;
+  netResponsesFailed: number;
+  httpRequests: number;
+  wrongVerdicts: number;
+}
+
+async function liveRun(set: Exclude<ExtensionSet, "debian">): Promise<{ figures: Figures; wrong: string[] }> {
   const cluster: PgCronCluster = await startPgCronCluster({ set, supabase: true, name: `live-${set}` });
   const target = await HttpTarget.start();
   const open: { close?: () => Promise<void>; stop?: () => Promise<void> }[] = [];
@@ -168,7 +178,7 @@ async function liveRun(set: Exclude<ExtensionSet, "debian">): Promise<{ figures:
     const [responses] = await cluster.sql<{ responses: number; failed: number }>(
       "select count(*)::int as responses, count(*) filter (where status_code >= 400 or error_msg is not null or coalesce(timed_out, false))::int as failed from net._http_response",
     );
-    const figures = {
+    const figures: Figures = {
       checks,
       runs: runs?.runs ?? 0,
       runsFailed: runs?.failed ?? 0,
