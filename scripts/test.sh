@@ -90,7 +90,7 @@ npm run build
 bash scripts/build-extensions.sh
 
 shopt -s nullglob
-# The live suite first: it runs for about four minutes of wall clock (pg_cron runs its jobs on
+# The live suite first: it runs for about three minutes of wall clock (pg_cron runs its jobs on
 # the minute), mostly waiting, while the other files share the second slot.
 test_files=(test/supabase/*.test.ts test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)
 if [[ ${#test_files[@]} -eq 0 ]]; then

@@ -1,4 +1,4 @@
-import { pgliteDb } from "../../src/db/pglite.js";
+import { testHub } from "./hub.js";
 import type { Db, Queryable, Row } from "../../src/db/types.js";
 import { MonitoringAPI, type MonitoringOptions } from "../../src/monitor.js";
 import { connectProject, type ProjectConnector } from "../../src/sources/connect.js";
@@ -47,7 +47,7 @@ export function recordingConnector(log: RecordedQuery[]): ProjectConnector {
 }
 
 export async function monitorWithHub(env: Record<string, string>, options: Partial<MonitoringOptions> = {}): Promise<{ monitor: MonitoringAPI; hub: Db }> {
-  const hub = options.hub ?? (await pgliteDb());
+  const hub = options.hub ?? (await testHub());
   const monitor = new MonitoringAPI({ env, hub, ...options });
   return { monitor, hub };
 }

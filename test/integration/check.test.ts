@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Db } from "../../src/db/types.js";
 import { freePort, insertRun, scheduleJob, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
-import { pgliteDb } from "../../src/db/pglite.js";
 import { Clock, monitorWithHub, type RecordedQuery, recordingConnector, resetCron } from "../helpers/check.js";
-import { recordingHub } from "../helpers/hub.js";
+import { recordingHub, testHub } from "../helpers/hub.js";
 
 // The first cluster is quiet: its launcher runs, but its runs are exactly the ones the tests
 // insert, at exact instants. The second is a normal pg_cron
@@ -143,7 +142,7 @@ describe("a health check against real pg_cron", () => {
     const hourly = await scheduleJob(c, "hourly", "0 * * * *", "select 2");
     const clock = new Clock(new Date("2026-11-30T10:00:00Z"));
     const hubLog: string[] = [];
-    const { monitor } = await setup({ SUPABASE_POSTGRES_URL: c.url, JOBMON_PROJECT_NAMES: "alpha" }, clock, { hub: recordingHub(await pgliteDb(), hubLog) });
+    const { monitor } = await setup({ SUPABASE_POSTGRES_URL: c.url, JOBMON_PROJECT_NAMES: "alpha" }, clock, { hub: recordingHub(await testHub(), hubLog) });
     const inventoryWrites = () => hubLog.filter((sql) => /insert into monitoring\.job_inventory|set removed_at/.test(sql)).length;
     const rows = async () => byName(await monitor.listJobs({ project: "alpha" }));
 

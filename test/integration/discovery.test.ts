@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { pgliteDb } from "../../src/db/pglite.js";
+import { testHub } from "../helpers/hub.js";
 import type { Db } from "../../src/db/types.js";
 import { MonitoringAPI } from "../../src/monitor.js";
 import { freePort, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
@@ -15,7 +15,7 @@ after(async () => {
 });
 
 async function api(env: Record<string, string>): Promise<MonitoringAPI> {
-  const hub = await pgliteDb();
+  const hub = await testHub();
   hubs.push(hub);
   return new MonitoringAPI({ env, hub });
 }

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { pgliteDb } from "../../src/db/pglite.js";
+import { testHub } from "../helpers/hub.js";
 import { postgresDb } from "../../src/db/postgres.js";
 import type { Db } from "../../src/db/types.js";
 import { readProject } from "../../src/sources/project.js";
@@ -147,7 +147,7 @@ describe("reading a monitored project", () => {
     assert.deepEqual(await db.batch(["select 1 as a", "select 'x' as b union all select 'y'", "select 2 as c where false"]), [[{ a: 1 }], [{ b: "x" }, { b: "y" }], []]);
     assert.deepEqual(await db.batch(["select 3 as a"]), [[{ a: 3 }]]);
     await assert.rejects(db.batch(["select 1", "select * from no_such_table"]), /no_such_table/);
-    const lite = await pgliteDb();
+    const lite = await testHub();
     open.push(lite);
     assert.deepEqual(await lite.batch(["select 1 as a", "select 'x' as b union all select 'y'", "select 2 as c where false"]), [[{ a: 1 }], [{ b: "x" }, { b: "y" }], []]);
     await assert.rejects(lite.batch(["select 1", "select * from no_such_table"]), /no_such_table/);
