@@ -57,11 +57,15 @@ function sharedConfig() {
   return configs[0].file;
 }
 
-/** The CLI's environment (src/cli/env-file.ts): real variables win over `.env`. */
+/**
+ * The CLI's environment (src/cli/env-file.ts): real variables win over `.env`. Deno trusts
+ * only its own CA list unless told: the system's store is added, so that the functions' npm
+ * packages load behind a proxy whose CA the system trusts (DENO_TLS_CA_STORE overrides).
+ */
 function environment() {
   const file = join(process.cwd(), ".env");
   const fromFile = existsSync(file) ? parse(readFileSync(file)) : {};
-  return { ...fromFile, ...process.env };
+  return { DENO_TLS_CA_STORE: "mozilla,system", ...fromFile, ...process.env };
 }
 
 const { port, host } = options(process.argv.slice(2));
