@@ -326,7 +326,8 @@ export function buildOverview(input: OverviewInput): Overview {
 function dashboardProject(name: string, state: ProjectStateRow | undefined, jobs: readonly DashboardJob[], now: Date, secrets: readonly string[]): DashboardProject {
   const own = jobs.filter((j) => j.project_name === name);
   const checked = state?.last_checked_at ?? null;
-  const status = state && checked ? state.status : "unchecked";
+  // `unknown`: no check has observed it (a row made by discovery or a mute), whatever else is known.
+  const status = state && checked && state.status !== "unknown" ? state.status : "unchecked";
   const version = parsePgCronVersion(state?.pg_cron_version ?? null);
   return {
     project_name: name,

@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/types.js";
+import { checkHistoryLimit } from "./inventory.js";
 
 /** The hub side of a check: everything one cycle writes, in bulk, inside one transaction. */
 
@@ -227,7 +228,9 @@ export interface HealthLogRow {
   runs_failed: number | null;
 }
 
+/** The job's health log, newest first; `limit` from 1 to HISTORY_LIMIT.max (InvalidSettingError otherwise). */
 export async function jobHistory(db: Queryable, jobId: string, limit = 100): Promise<HealthLogRow[]> {
+  checkHistoryLimit(limit);
   return db.query<HealthLogRow & Record<string, unknown>>(
     `select * from monitoring.job_health_log where job_inventory_id = $1
       order by collected_at desc, run_id desc nulls first limit $2`,

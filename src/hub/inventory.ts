@@ -1,4 +1,6 @@
 import type { Queryable } from "../db/types.js";
+import { formatDuration } from "../duration.js";
+import { JobmonError } from "../errors.js";
 import type { Criticality, JobType } from "../types.js";
 
 /** A job_inventory row, keyed by the hub's column names (what `--json` prints). */
@@ -262,7 +264,70 @@ const PATCHABLE = [
   "muted_until",
 ] as const satisfies readonly (keyof JobPatch)[];
 
+/**
+ * What the per-job settings may be. The hub keeps them in integer (int4) columns, in seconds
+ * for durations; the bounds are well inside that and wide enough for any real schedule:
+ *
+ * - grace_seconds, max_runtime_seconds: 1 second to 366 days (31,622,400 seconds);
+ * - failure_threshold: 1 to 1,000 consecutive failed runs.
+ */
+export const JOB_SETTING_LIMITS = {
+  grace_seconds: { min: 1, max: 366 * 86_400, duration: true },
+  max_runtime_seconds: { min: 1, max: 366 * 86_400, duration: true },
+  failure_threshold: { min: 1, max: 1_000, duration: false },
+} as const;
+
+/** How many health-log entries one history read may ask for: 1 to 10,000. */
+export const HISTORY_LIMIT = { min: 1, max: 10_000 } as const;
+
+/** A setting or argument outside what jobmon accepts; the message gives the allowed range. */
+export class InvalidSettingError extends JobmonError {
+  constructor(message: string) {
+    super(message, "configuration");
+    this.name = "InvalidSettingError";
+  }
+}
+
+const shown = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value));
+
+function inRange(value: unknown, range: { min: number; max: number }): boolean {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= range.min && value <= range.max;
+}
+
+/** The range as the message gives it: `from 1s to 366d (1 to 31622400 seconds)` or `from 1 to 1000`. */
+function describeRange(range: { min: number; max: number; duration: boolean }): string {
+  return range.duration
+    ? `from ${formatDuration(range.min)} to ${formatDuration(range.max)} (${range.min} to ${range.max} seconds)`
+    : `a whole number from ${range.min} to ${range.max}`;
+}
+
+/**
+ * Checks a patch before anything reaches the hub (the library's updateJob and the CLI's
+ * annotate alike): each setting in its range (JOB_SETTING_LIMITS), null only where a setting
+ * can be cleared, and a mute that ends at a real instant. Throws InvalidSettingError.
+ */
+export function validateJobPatch(patch: JobPatch): void {
+  for (const column of ["grace_seconds", "max_runtime_seconds", "failure_threshold"] as const) {
+    const value = patch[column];
+    if (value === undefined || (value === null && column !== "failure_threshold")) continue;
+    const range = JOB_SETTING_LIMITS[column];
+    if (!inRange(value, range)) throw new InvalidSettingError(`${column} must be ${describeRange(range)}, not ${shown(value)}`);
+  }
+  const until = patch.muted_until;
+  if (until !== undefined && until !== null && !(until instanceof Date && Number.isFinite(until.getTime()))) {
+    throw new InvalidSettingError(`muted_until is not a valid instant (${shown(until)}): is the mute too long?`);
+  }
+}
+
+/** Checks how many history entries are asked for (HISTORY_LIMIT). Throws InvalidSettingError. */
+export function checkHistoryLimit(limit: number): void {
+  if (!inRange(limit, HISTORY_LIMIT)) {
+    throw new InvalidSettingError(`limit must be a whole number from ${HISTORY_LIMIT.min} to ${HISTORY_LIMIT.max}, not ${shown(limit)}`);
+  }
+}
+
 export async function updateJob(db: Queryable, id: string, patch: JobPatch, now: Date): Promise<JobRow> {
+  validateJobPatch(patch);
   const sets: string[] = [];
   const params: unknown[] = [id, now];
   for (const column of PATCHABLE) {

@@ -15,5 +15,15 @@ export const HUB_MIGRATIONS: readonly Migration[] = [
     "version": "20261206000001",
     "name": "jobmon_pg_net_calls",
     "sql": "-- jobmon:hub\n-- pg_net calls carried from one check to the next (src/health/net-calls.ts): the calling runs\n-- whose responses may still come, and each calling job's latest known call.\n\nalter table monitoring.project_state add column if not exists net_calls jsonb not null default '{}'::jsonb;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261206000001', 'jobmon_pg_net_calls') on conflict (version) do nothing;\n"
+  },
+  {
+    "version": "20261206000100",
+    "name": "jobmon_check_lock_holder",
+    "sql": "-- jobmon:hub\n-- Who holds the check lease: the host and process of the check that took it, so that a check\n-- on the same host can tell that the holder is gone (killed, crashed) and take the lease over\n-- at once instead of waiting for it to expire. Null for a holder that cannot be told apart\n-- by process (an Edge Function): its lease is taken over only once it has expired.\n\nalter table monitoring.check_lock add column if not exists holder_host text;\nalter table monitoring.check_lock add column if not exists holder_pid integer;\n-- The PID namespace (Linux: /proc/self/ns/pid): two containers may share a host name, and the\n-- same PID means another process in each.\nalter table monitoring.check_lock add column if not exists holder_pid_namespace text;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261206000100', 'jobmon_check_lock_holder') on conflict (version) do nothing;\n"
+  },
+  {
+    "version": "20261206000200",
+    "name": "jobmon_project_status_unknown",
+    "sql": "-- jobmon:hub\n-- A project's status is what a check last observed, and `unknown` until a check has reached\n-- it: a row made before any observation (by discovery, by a mute) said `ok` without anyone\n-- having looked. Rows of projects that no check has reached become `unknown`.\n\n-- The status check constraint, whatever its name, is replaced by one that allows `unknown`.\ndo $$\ndeclare c record;\nbegin\n  for c in\n    select conname from pg_constraint\n     where conrelid = 'monitoring.project_state'::regclass and contype = 'c'\n       and pg_get_constraintdef(oid) ~ '\\mstatus = ANY' and pg_get_constraintdef(oid) !~ 'unknown'\n  loop\n    execute format('alter table monitoring.project_state drop constraint %I', c.conname);\n  end loop;\nend $$;\nalter table monitoring.project_state drop constraint if exists project_state_status_check;\nalter table monitoring.project_state add constraint project_state_status_check\n  check (status in ('unknown', 'ok', 'unreachable', 'scheduler_down'));\nalter table monitoring.project_state alter column status set default 'unknown';\n\nupdate monitoring.project_state set status = 'unknown' where status = 'ok' and last_checked_at is null;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261206000200', 'jobmon_project_status_unknown') on conflict (version) do nothing;\n"
   }
 ];

@@ -1,10 +1,20 @@
 import type { Queryable } from "../db/types.js";
 import type { ProjectStatus } from "../types.js";
 
+/**
+ * A project's status as the hub keeps it: what a check last observed (ok, unreachable,
+ * scheduler_down), or `unknown` while no check has reached it (a row made by discovery, by a
+ * mute, or by a discovery that could not reach the project).
+ */
+export type ProjectStateStatus = ProjectStatus | "unknown";
+
+/** The reason given for a project no check has reached yet. */
+export const NOT_CHECKED_REASON = "no check has reached it yet: run `jobmon check`";
+
 export interface ProjectStateRow {
   project_name: string;
   project_ref: string | null;
-  status: ProjectStatus;
+  status: ProjectStateStatus;
   status_since: Date;
   status_reason: string | null;
   last_error: string | null;
@@ -30,10 +40,14 @@ export interface ProjectStateRow {
 }
 
 export async function listProjectStates(db: Queryable): Promise<ProjectStateRow[]> {
-  return db.query<ProjectStateRow & Record<string, unknown>>("select * from monitoring.project_state order by project_name");
+  const rows = await db.query<ProjectStateRow & Record<string, unknown>>("select * from monitoring.project_state order by project_name");
+  return rows.map((row) => (row.status === "unknown" && !row.status_reason ? { ...row, status_reason: NOT_CHECKED_REASON } : row));
 }
 
-/** What discovery learnt about a reachable project's pg_cron. */
+/**
+ * What discovery learnt about a reachable project's pg_cron. Its status is left alone: a new
+ * row is `unknown` (the column's default) until a check judges the project's health.
+ */
 export async function recordDiscovery(
   db: Queryable,
   projectName: string,
@@ -57,7 +71,10 @@ export async function recordDiscovery(
   );
 }
 
-/** Ensures a row exists for a project (e.g. one that has never been reachable). */
+/**
+ * Ensures a row exists for a project (e.g. one that has never been reachable). A new row is
+ * `unknown` (the column's default), never `ok`; an existing row keeps what a check observed.
+ */
 export async function ensureProject(db: Queryable, projectName: string, projectRef: string | null, at: Date): Promise<void> {
   await db.query(
     `insert into monitoring.project_state (project_name, project_ref, status_since, updated_at)

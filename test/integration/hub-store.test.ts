@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { Db } from "../../src/db/types.js";
+import { jobHistory, writeProjectStates } from "../../src/hub/health.js";
 import { findJob, listJobs, syncInventory, updateJob, type DiscoveredJob } from "../../src/hub/inventory.js";
 import { migrate } from "../../src/hub/migrate.js";
 import { HUB_MIGRATIONS } from "../../src/hub/migrations.generated.js";
+import { ensureProject, listProjectStates, recordDiscovery } from "../../src/hub/projects.js";
 import { usePgCronClusters } from "../harness/pgcron.js";
 import { freshHubDb, HUB_KINDS } from "../helpers/hub.js";
 
@@ -159,6 +161,54 @@ for (const kind of HUB_KINDS) {
       await syncInventory(db, "p", "edge_function", [job("sync", { schedule: null, command: null })], T0);
       await assert.rejects(findJob(db, "p/sync"), /matches 2 jobs: use p\/edge_function:sync or p\/pg_cron:sync/);
       assert.equal((await findJob(db, "p/edge_function:sync")).job_type, "edge_function");
+    });
+
+    it("refuses out-of-range settings before they reach the hub, with the range, and writes nothing", async () => {
+      const db = await hub();
+      await syncInventory(db, "p", "pg_cron", [job("a")], T0);
+      const before = await findJob(db, "p/a");
+      for (const [patch, range] of [
+        [{ grace_seconds: 99_999 * 86_400 }, /from 1s to 366d/],
+        [{ max_runtime_seconds: 99_999_999_999 * 86_400 }, /from 1s to 366d/],
+        [{ failure_threshold: 1e20 }, /from 1 to 1000/],
+        [{ description: "kept back too", grace_seconds: 0 }, /from 1s to 366d/],
+      ] as const) {
+        await assert.rejects(updateJob(db, before.id, patch, T1), range, JSON.stringify(patch));
+      }
+      assert.deepEqual(await findJob(db, before.id), before);
+      await assert.rejects(jobHistory(db, before.id, 1e20), /limit must be a whole number from 1 to 10000/);
+    });
+
+    it("says unknown for a project no check has observed, never ok; a check's observation replaces it", async () => {
+      const db = await hub();
+      await ensureProject(db, "never-reached", null, T0);
+      await recordDiscovery(db, "discovered", { projectRef: null, pgCronVersion: "1.6", timezone: "GMT", role: "postgres", seesAllJobs: true }, T0);
+      let states = await listProjectStates(db);
+      assert.deepEqual(states.map((s) => [s.project_name, s.status]), [["discovered", "unknown"], ["never-reached", "unknown"]]);
+      for (const s of states) assert.match(s.status_reason ?? "", /no check has reached it yet/);
+
+      const observed = { project_ref: null, status_since: T1, last_error: "connection refused", down_since: T1, alerted_status: "unreachable", alerted_at: T1 };
+      await writeProjectStates(db, [
+        { ...observed, project_name: "never-reached", status: "unreachable", status_reason: "cannot connect: connection refused" },
+        { ...observed, project_name: "discovered", status: "ok", status_reason: "", down_since: null, alerted_status: null, alerted_at: null, last_error: null },
+      ], T1);
+      // A later discovery that cannot reach it leaves what the check observed.
+      await ensureProject(db, "never-reached", null, T1);
+      states = await listProjectStates(db);
+      assert.deepEqual(states.map((s) => [s.project_name, s.status]), [["discovered", "ok"], ["never-reached", "unreachable"]]);
+      assert.equal(states[1]?.status_reason, "cannot connect: connection refused");
+    });
+
+    it("turns the rows of projects never checked from ok to unknown when it upgrades an older hub", async () => {
+      const { db } = await freshHubDb(kind, cluster);
+      opened.push(db);
+      await migrate(db, HUB_MIGRATIONS.filter((m) => m.version < "20261206000200"));
+      await ensureProject(db, "never-checked", null, T0);
+      await ensureProject(db, "checked", null, T0);
+      await db.query("update monitoring.project_state set last_checked_at = $1 where project_name = 'checked'", [T1]);
+      assert.deepEqual((await listProjectStates(db)).map((s) => s.status), ["ok", "ok"]);
+      await migrate(db);
+      assert.deepEqual((await listProjectStates(db)).map((s) => [s.project_name, s.status]), [["checked", "ok"], ["never-checked", "unknown"]]);
     });
 
     it("rejects an invalid criticality at the database too", async () => {
