@@ -64,18 +64,64 @@ function value(env: Env, name: string): string | undefined {
   return trimmed === "" ? undefined : trimmed;
 }
 
-/** Validates a Postgres URL; the error never repeats the password. */
+/** What a configuration error says about a user name or password that broke a URL. */
+const PERCENT_ENCODE_HINT = "percent-encode the user name and password (# → %23, / → %2F, ? → %3F, @ → %40)";
+
+// Placeholders in angle brackets: the redactor leaves them alone (no `user:password@` to hide).
+const POSTGRES_URL_SHAPE = "postgresql://<user>:<password>@<host>:5432/postgres";
+
+/**
+ * A URL as an error message may show it, never its password, however it is malformed: with
+ * an `@`, everything from the first `:` after `scheme://` to the last `@` becomes `***` (a
+ * password holding a raw `@`, `/`, `?` or `#` is hidden whole); without one, anything after
+ * a `:` in the host part that is not a port. Other secrets in it are redacted as usual. Text
+ * without `://` is not shown at all: it could be a password pasted in the wrong place.
+ */
+function urlForMessage(raw: string): string | null {
+  const schemeEnd = raw.indexOf("://");
+  if (schemeEnd < 0) return null;
+  const start = schemeEnd + 3;
+  const lastAt = raw.lastIndexOf("@");
+  let shown: string;
+  if (lastAt >= start) {
+    const userinfo = raw.slice(start, lastAt);
+    const colon = userinfo.indexOf(":");
+    shown = colon < 0 ? raw : `${raw.slice(0, start)}${userinfo.slice(0, colon)}:***${raw.slice(lastAt)}`;
+  } else {
+    const hostEnd = raw.slice(start).search(/[/?#]/);
+    const end = hostEnd < 0 ? raw.length : start + hostEnd;
+    const colon = raw.indexOf(":", start);
+    shown = colon >= start && colon < end && !/^\d*$/.test(raw.slice(colon + 1, end)) ? `${raw.slice(0, colon + 1)}***${raw.slice(end)}` : raw;
+  }
+  return redactUrl(shown);
+}
+
+function shownInParentheses(raw: string): string {
+  const shown = urlForMessage(raw);
+  return shown === null ? "" : ` (${shown})`;
+}
+
+/**
+ * Validates a Postgres URL; the error never repeats the password. A password holding a raw
+ * `#`, `/` or `?` ends the host early — the parser then takes part of the password for the
+ * host or port, and the rest, `@` and all, for the path, query or fragment — so an `@` after
+ * the host is refused, with how to percent-encode.
+ */
 export function parsePostgresUrl(variable: string, raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(variable, `not a valid URL (${redactUrl(raw)}); expected postgresql://user:password@host:5432/postgres`);
+    const hint = raw.includes("@") ? `; ${PERCENT_ENCODE_HINT}` : "";
+    throw new ConfigError(variable, `not a valid URL${shownInParentheses(raw)}${hint}; expected ${POSTGRES_URL_SHAPE}`);
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
-    throw new ConfigError(variable, `expected a postgresql:// URL, got ${url.protocol}// (${redactUrl(raw)})`);
+    throw new ConfigError(variable, `expected a postgresql:// URL, got ${url.protocol}//${shownInParentheses(raw)}`);
   }
-  if (!url.hostname) throw new ConfigError(variable, `the URL has no host (${redactUrl(raw)})`);
+  if (`${url.pathname}${url.search}${url.hash}`.includes("@")) {
+    throw new ConfigError(variable, `the URL has an "@" after its host${shownInParentheses(raw)}: a password or user name holding #, /, ? or @ breaks it; ${PERCENT_ENCODE_HINT}`);
+  }
+  if (!url.hostname) throw new ConfigError(variable, `the URL has no host${shownInParentheses(raw)}`);
   if (url.port && !(Number(url.port) > 0 && Number(url.port) < 65536)) {
     throw new ConfigError(variable, `invalid port ${url.port}`);
   }
@@ -176,7 +222,13 @@ function optionalHttpUrl(env: Env, name: string, fallback: string | null): strin
   const raw = value(env, name);
   if (raw === undefined) return fallback;
   const result = httpUrl.safeParse(raw);
-  if (!result.success) throw new ConfigError(name, `not a valid http(s) URL (${redactUrl(raw)})`);
+  const hint = raw.includes("@") ? `; ${PERCENT_ENCODE_HINT}` : "";
+  if (!result.success) throw new ConfigError(name, `not a valid http(s) URL${shownInParentheses(raw)}${hint}`);
+  // A password with a raw `#`, `/` or `?` that still parses: its start became a port, its rest (and `@`) the path.
+  const url = new URL(raw);
+  if (url.username === "" && url.port !== "" && `${url.pathname}${url.search}${url.hash}`.includes("@")) {
+    throw new ConfigError(name, `the URL has an "@" after its host${shownInParentheses(raw)}; ${PERCENT_ENCODE_HINT}`);
+  }
   return raw.replace(/\/+$/, "");
 }
 

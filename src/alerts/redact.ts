@@ -9,6 +9,10 @@
  * key or scheme in front of it (`apikey: [redacted]`, `Bearer [redacted]`,
  * `/bot[redacted]/sendMessage`). Redacting twice changes nothing.
  *
+ * It redacts values, not prose: "a bearer token in the Authorization header" stays as it
+ * is (a word after "bearer" is not a credential), and so does a placeholder such as
+ * `Authorization: Bearer <token>`.
+ *
  * Every pattern starts with a literal or a cheap anchor and has no nested or overlapping
  * quantifiers, so each is linear in the input: a 10 MB error message costs a few passes,
  * never a catastrophic backtrack.
@@ -30,9 +34,10 @@ const DONE = String.raw`(?!\[redacted\]|\*\*\*)`;
 /**
  * `scheme://user:password@host`, any scheme. Anchored on `://`; the user and password runs
  * exclude `/`, so a scan can never pass the next `://`. The password may contain a raw `@`
- * (the last `@` before the host wins, as URL parsers do).
+ * (the last `@` before the host wins, as URL parsers do), and a raw `#` or `?`: a password
+ * someone forgot to percent-encode is still a password.
  */
-const URL_PASSWORD = /:\/\/([^\s:@/?#"'\x60<>]*):([^\s/?#"'\x60<>]+)@/g;
+const URL_PASSWORD = /:\/\/([^\s:@/?#"'\x60<>]*):([^\s/"'\x60<>]+)@/g;
 
 /** Telegram Bot API paths: `/bot<id>:<secret>/method`. */
 const TELEGRAM_BOT_PATH = /\/bot\d+:[^/\s?#"'\x60<>]+/g;
@@ -40,19 +45,30 @@ const TELEGRAM_BOT_PATH = /\/bot\d+:[^/\s?#"'\x60<>]+/g;
 /** Discord webhook URLs: the id is public, the token is the credential. */
 const DISCORD_WEBHOOK = /(\/api\/(?:v\d+\/)?webhooks\/\d+\/)[A-Za-z0-9_-]+/g;
 
+const AUTH_SCHEME = "(?:basic|bearer|digest|token)";
+
 /**
- * `Authorization: <scheme> <credentials>` in headers, JSON and SQL. The lookahead skips an
- * already redacted value (with or without its scheme) so that a second pass is a no-op.
+ * `Authorization: <scheme> <credentials>` in headers, JSON and SQL. The first lookahead
+ * skips an already redacted value (with or without its scheme) so that a second pass is a
+ * no-op; the second keeps a scheme word from being taken for the credentials when what
+ * follows it is no value (`Authorization: Bearer <token>`).
  */
 const AUTHORIZATION = new RegExp(
   String.raw`(\bauthorization${Q}[ \t]*[:=][ \t]*${Q}[ \t]*)` +
-    String.raw`(?!(?:(?:basic|bearer|digest|token)[ \t]+)?\[redacted\])` +
-    String.raw`((?:basic|bearer|digest|token)[ \t]+)?${VALUE}`,
+    String.raw`(?!(?:${AUTH_SCHEME}[ \t]+)?\[redacted\])` +
+    String.raw`(?:(${AUTH_SCHEME}[ \t]+)|(?!${AUTH_SCHEME}[ \t]))${VALUE}`,
   "gi",
 );
 
 /** `Bearer <token>` anywhere (RFC 6750 b64token characters). */
-const BEARER = /\b(bearer[ \t]+)[A-Za-z0-9\-._~+/]+=*/gi;
+const BEARER = /\b(bearer[ \t]+)([A-Za-z0-9\-._~+/]+=*)/gi;
+
+/**
+ * What follows "bearer" in a sentence: one short word of letters, capitalised at most,
+ * perhaps ending it ("a bearer token in the header", "bearer or cookie"). A credential has
+ * digits, symbols, mixed case or length.
+ */
+const PROSE_WORD = /^[A-Za-z][a-z]{0,19}\.?$/;
 
 const SECRET_KEYS = String.raw`api[_-]?key|password|passwd|pwd|secret|client[_-]secret|(?:access|refresh|auth|id)[_-]token|token|service[_-]role[_-]key`;
 
@@ -68,8 +84,28 @@ const KEY_VALUE = new RegExp(
   "gi",
 );
 
-/** Supabase API keys (`sb_secret_…`, `sb_publishable_…`) and access tokens (`sbp_…`). */
-const SUPABASE_KEY = /(?<![A-Za-z0-9])(?:sb_(?:secret|publishable)_[A-Za-z0-9_-]+|sbp_(?:oauth_)?[A-Za-z0-9]+)/g;
+/**
+ * Secrets known by their prefix alone, wherever they stand (no key or scheme in front):
+ * Supabase secret keys (`sb_secret_…`) and access tokens (`sbp_…`); Stripe secret and
+ * restricted keys (`sk_live_…`, `sk_test_…`, `rk_live_…`, `rk_test_…`); GitHub tokens
+ * (`ghp_…`, `gho_…`, `ghu_…`, `ghs_…`, `ghr_…`, `github_pat_…`); Slack tokens (`xoxb-…`,
+ * `xoxp-…`, `xoxa-…`, `xoxe-…`, `xoxo-…`, `xoxr-…`, `xoxs-…`). A Supabase publishable key
+ * (`sb_publishable_…`) is public by design and stays. Except Supabase's, each needs a body
+ * of some length, so that prose naming a prefix ("keys start with sk_live_") stays too.
+ */
+const PREFIXED_SECRET = new RegExp(
+  String.raw`(?<![A-Za-z0-9])(?:` +
+    [
+      String.raw`sb_secret_[A-Za-z0-9_-]+`,
+      String.raw`sbp_(?:oauth_)?[A-Za-z0-9]+`,
+      String.raw`[sr]k_(?:live|test)_[A-Za-z0-9]{8,}`,
+      String.raw`gh[oprsu]_[A-Za-z0-9]{20,}`,
+      String.raw`github_pat_[A-Za-z0-9_]{20,}`,
+      String.raw`xox[abeoprs]-[A-Za-z0-9-]{8,}`,
+    ].join("|") +
+    ")",
+  "g",
+);
 
 /**
  * JWT-shaped: base64url JSON (`eyJ` is `{"`) with up to two more dot-separated segments.
@@ -145,9 +181,9 @@ export function redactSecrets(text: string, extraSecrets: readonly string[] = []
   out = out.replace(TELEGRAM_BOT_PATH, `/bot${REDACTED}`);
   out = out.replace(DISCORD_WEBHOOK, `$1${REDACTED}`);
   out = out.replace(AUTHORIZATION, (_m, key: string, scheme: string | undefined) => `${key}${scheme ?? ""}${REDACTED}`);
-  out = out.replace(BEARER, `$1${REDACTED}`);
+  out = out.replace(BEARER, (match, scheme: string, token: string) => (PROSE_WORD.test(token) ? match : `${scheme}${REDACTED}`));
   out = out.replace(KEY_VALUE, `$1${REDACTED}`);
-  out = out.replace(SUPABASE_KEY, REDACTED);
+  out = out.replace(PREFIXED_SECRET, REDACTED);
   out = out.replace(JWT, REDACTED);
   out = out.replace(TELEGRAM_TOKEN, REDACTED);
   return out;
@@ -171,7 +207,14 @@ export function redactUrl(url: string, extraSecrets: readonly string[] = []): st
         const i = text.indexOf(delimiter, start);
         if (i >= 0 && i < end) end = i;
       }
-      const at = end > start ? text.lastIndexOf("@", end - 1) : -1;
+      let at = end > start ? text.lastIndexOf("@", end - 1) : -1;
+      // A password holding an unencoded `/`, `?` or `#` ends the authority early, and the rest
+      // of it (with its `@`) lands in the path, query or fragment. When the authority has a
+      // `:` and an `@` follows it, everything up to the last `@` is taken for the userinfo:
+      // a port followed by an `@` in the path is hidden too, better than a password shown.
+      const lastAt = text.lastIndexOf("@");
+      const authorityColon = text.indexOf(":", start);
+      if (lastAt >= end && authorityColon >= start && authorityColon < end) at = lastAt;
       if (at >= start) {
         const userinfo = text.slice(start, at);
         const colon = userinfo.indexOf(":");

@@ -1,41 +1,237 @@
+import { randomBytes } from "node:crypto";
 import Table from "cli-table3";
-import pc from "picocolors";
+import type { Command } from "commander";
+import picocolors from "picocolors";
 
-/** Terminal output: tables for people, JSON for scripts. */
+/**
+ * Terminal output: tables for people, JSON for scripts.
+ *
+ * Job names, run errors, reasons and warnings come from the monitored databases, and a
+ * terminal acts on what they may carry: escape sequences clear the screen, move the cursor,
+ * set the window title or print links; a newline forges a line or a table row; a bidi
+ * control reorders what follows. So nothing reaches a terminal raw but jobmon's own line
+ * breaks and jobmon's own colours:
+ *
+ * - jobmon's own styling (`pc.*`, `status()`, table layout, `multiline()`) travels as
+ *   markers — private-use characters around a random key made when the process starts,
+ *   which no value can know — until the text is printed;
+ * - printing (`renderForTerminal`, used by `stdio` and `terminal()`) first makes the whole
+ *   text printable — every control character, DEL, C1 control, bidi control and line
+ *   separator is shown as an escape (`\x1b`, `\u009b`, `\u202e`), a newline as `⏎` — and
+ *   only then turns the markers into SGR colour codes (or nothing, without colour) and
+ *   line breaks.
+ *
+ * A colour code inside a value is shown as text like any other escape; so is a newline
+ * inside a value, in a table cell or in a one-line message. An `Io` that prints must render
+ * what it is given with `renderForTerminal`; `--json` output is exact JSON whose strings
+ * carry these characters as `\u` escapes.
+ */
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
 }
 
-export const stdio: Io = {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-};
+// ---------------------------------------------------------------------------------------
+// Markers for jobmon's own styling
 
-export function printJson(io: Io, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2));
+const KEY = randomBytes(8).toString("hex");
+const MARK = `\ue000${KEY}`;
+const SGR_END = "\ue001";
+const NEWLINE = `${MARK}\ue002`;
+/** One marker: `MARK <sgr parameters> SGR_END` for a colour code, NEWLINE for a line break. */
+const MARKS = new RegExp(`${MARK}(?:([0-9;]*)${SGR_END}|\ue002)`, "g");
+const SGR = /\u001b\[([0-9;]*)m/g;
+
+const sgrMark = (parameters: string): string => `${MARK}${parameters}${SGR_END}`;
+
+/** Markers to real SGR codes and line breaks (or to nothing, without colour). */
+function unmark(text: string, colour: boolean): string {
+  return text.replace(MARKS, (_marker, parameters: string | undefined) => (parameters === undefined ? "\n" : colour ? `\u001b[${parameters}m` : ""));
 }
 
+// ---------------------------------------------------------------------------------------
+// Printable text
+
+// C0 controls (newline included), DEL, C1 controls, the bidi controls (ALM, LRM, RLM,
+// LRE…RLO, LRI…PDI), and the line and paragraph separators. CR LF counts as one newline.
+const UNPRINTABLE = /\r\n|[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+
+const hex = (code: number, digits: number): string => code.toString(16).padStart(digits, "0");
+
+function escapeCharacter(c: string): string {
+  if (c === "\n" || c === "\r\n") return "⏎";
+  if (c === "\t") return "\\t";
+  if (c === "\r") return "\\r";
+  const code = c.charCodeAt(0);
+  return code < 0x80 ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
+}
+
+/**
+ * A value made fit for a terminal, on one line: control characters, DEL, C1 controls, bidi
+ * controls and line separators shown as escapes (`\x1b`, `\u009b`, `\u202e`), a newline as
+ * `⏎`. Printable text is left as it is; applying it twice changes nothing.
+ */
+export function printable(text: string | number | null | undefined): string {
+  if (text === null || text === undefined) return "";
+  return String(text).replace(UNPRINTABLE, escapeCharacter);
+}
+
+/**
+ * What a terminal gets for a text handed to an `Io`: made printable (see the file comment),
+ * then jobmon's own colours as SGR codes (only with `colour`) and its own line breaks.
+ */
+export function renderForTerminal(text: string, options: { colour: boolean }): string {
+  return unmark(printable(text), options.colour);
+}
+
+/** jobmon's own text over several lines (help, a block of its own): its line breaks stay. */
+export function multiline(text: string): string {
+  return text.replace(/\r?\n/g, NEWLINE);
+}
+
+/** An `Io` that prints through `sink` (one call a line) what `renderForTerminal` makes of each text. */
+export function terminal(sink: Io, options: { colour: boolean }): Io {
+  return {
+    out: (text) => sink.out(renderForTerminal(text, options)),
+    err: (text) => sink.err(renderForTerminal(text, options)),
+  };
+}
+
+export const stdio: Io = terminal(
+  {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+  },
+  { colour: picocolors.isColorSupported },
+);
+
+// JSON.stringify escapes C0 controls itself; these it leaves raw.
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+
+/** Exact JSON (JSON.parse gives back the value), with every character a terminal acts on escaped. */
+export function printJson(io: Io, value: unknown): void {
+  const json = JSON.stringify(value, null, 2) ?? "null";
+  io.out(multiline(json.replace(JSON_UNSAFE, (c) => `\\u${hex(c.charCodeAt(0), 4)}`)));
+}
+
+const wrappedOutputs = new WeakSet<object>();
+
+/**
+ * Commander's help and usage errors are jobmon's own text over several lines: this marks
+ * their line breaks as jobmon's, for `command` and the commands it already has (commands
+ * added later inherit it). For a program whose output goes to an `Io`; calling it again
+ * changes nothing.
+ */
+export function keepCommanderLineBreaks(command: Command): void {
+  const output = command.configureOutput();
+  if (!wrappedOutputs.has(output)) {
+    const { writeOut, writeErr } = output;
+    command.configureOutput({
+      writeOut: (text) => (writeOut ?? ((s: string) => process.stdout.write(s)))(multiline(text.trimEnd())),
+      writeErr: (text) => (writeErr ?? ((s: string) => process.stderr.write(s)))(multiline(text.trimEnd())),
+    });
+    wrappedOutputs.add(command.configureOutput());
+  }
+  for (const sub of command.commands) keepCommanderLineBreaks(sub);
+}
+
+// ---------------------------------------------------------------------------------------
+// jobmon's own colours
+
+export type Formatter = (input: string | number | null | undefined) => string;
+
+/**
+ * A style: `open` … `close` around the text; a `close` already inside it (a nested style
+ * of the same family ending) becomes `reopen`, so the outer style carries on after it.
+ */
+function style(open: string, close: string, reopen = open): Formatter {
+  const start = sgrMark(open);
+  const end = sgrMark(close);
+  const resume = sgrMark(reopen);
+  return (input) => start + String(input).split(end).join(resume) + end;
+}
+
+const foreground = (code: number): Formatter => style(String(code), "39");
+const background = (code: number): Formatter => style(String(code), "49");
+
+/**
+ * jobmon's own colours, with picocolors' names and codes. They are markers until printed
+ * (see the file comment): the terminal `Io` decides whether they become colour.
+ */
+export const pc = {
+  isColorSupported: picocolors.isColorSupported,
+  reset: style("0", "0"),
+  bold: style("1", "22", "22;1"),
+  dim: style("2", "22", "22;2"),
+  italic: style("3", "23"),
+  underline: style("4", "24"),
+  inverse: style("7", "27"),
+  hidden: style("8", "28"),
+  strikethrough: style("9", "29"),
+  black: foreground(30),
+  red: foreground(31),
+  green: foreground(32),
+  yellow: foreground(33),
+  blue: foreground(34),
+  magenta: foreground(35),
+  cyan: foreground(36),
+  white: foreground(37),
+  gray: foreground(90),
+  bgBlack: background(40),
+  bgRed: background(41),
+  bgGreen: background(42),
+  bgYellow: background(43),
+  bgBlue: background(44),
+  bgMagenta: background(45),
+  bgCyan: background(46),
+  bgWhite: background(47),
+};
+
+// ---------------------------------------------------------------------------------------
+// Tables and values
+
+/** A cell: the value made printable, jobmon's own markers as real codes (cli-table3 measures widths without them). */
+function cell(value: string | number | null | undefined): string {
+  return unmark(printable(value), true);
+}
+
+/**
+ * A table; every cell is made printable (a newline in a value never starts a row), and
+ * jobmon's own colours in cells and the bold header survive. Hand the result to an `Io`.
+ */
 export function table(head: string[], rows: (string | number | null | undefined)[][]): string {
   const t = new Table({
-    head: head.map((h) => pc.bold(h)),
+    head: head.map((h) => cell(pc.bold(h))),
     style: { head: [], border: [] },
     wordWrap: true,
     // No rule between rows: a status table is read down its columns.
     chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
   });
-  for (const row of rows) t.push(row.map((cell) => (cell === null || cell === undefined ? "" : String(cell))));
-  return t.toString();
+  for (const row of rows) t.push(row.map(cell));
+  // Every SGR code in the layout is jobmon's own (the cells' were escaped): back to markers.
+  return multiline(t.toString().replace(SGR, (_code, parameters: string) => sgrMark(parameters)));
 }
 
+/**
+ * At most `max` characters of a value on one line: whitespace runs (newlines included)
+ * become one space, the rest is made printable, and an escape is never cut in half.
+ */
 export function truncate(text: string | null | undefined, max: number): string {
   if (!text) return "";
   const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  const whole = printable(flat);
+  if (whole.length <= max) return whole;
+  let out = "";
+  for (const c of flat) {
+    const shown = printable(c);
+    if (out.length + shown.length > max - 1) break;
+    out += shown;
+  }
+  return `${out}…`;
 }
 
-const STATUS_COLOURS: Record<string, (s: string) => string> = {
+const STATUS_COLOURS: Record<string, Formatter> = {
   success: pc.green,
   ok: pc.green,
   failed: pc.red,
@@ -51,7 +247,9 @@ const STATUS_COLOURS: Record<string, (s: string) => string> = {
 
 /** Status as text, coloured where the terminal allows: it reads without colour too. */
 export function status(text: string): string {
-  return (STATUS_COLOURS[text] ?? ((s: string) => s))(text);
+  const shown = printable(text);
+  const colour = Object.hasOwn(STATUS_COLOURS, text) ? STATUS_COLOURS[text] : undefined;
+  return colour ? colour(shown) : shown;
 }
 
 export function when(date: Date | string | null | undefined): string {
@@ -59,5 +257,3 @@ export function when(date: Date | string | null | undefined): string {
   const d = typeof date === "string" ? new Date(date) : date;
   return d.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
 }
-
-export { pc };

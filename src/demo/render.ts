@@ -56,7 +56,7 @@ export function renderDemo(io: Io, result: DemoResult, options: { cwd: string; s
   const caller = inventory.find((j) => j.command?.includes("/functions/v1/"));
   if (caller?.command) {
     io.out(`Secrets in commands are redacted before anything is printed or sent, e.g. ${caller.project_name}/${caller.job_name}:`);
-    for (const line of redactSecrets(caller.command, options.secrets).split("\n")) io.out(`    ${line}`);
+    for (const line of redactSecrets(caller.command, options.secrets).split(/\r?\n/)) io.out(`    ${line}`);
   }
 
   heading(io, `2. Health check (jobmon check) at ${when(check.started_at)}`);
@@ -76,17 +76,19 @@ export function renderDemo(io: Io, result: DemoResult, options: { cwd: string; s
   io.out(`${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}; ${check.events.length} state change(s) recorded, each an alert in the outbox.`);
 
   heading(io, options.send ? "3. Alerts, as sent through your routes" : "3. Alerts it would send (nothing was sent)");
-  io.out(
-    alerts.routes_configured
-      ? "Routed by criticality through your configured routes (with the usual fallbacks), one message per project and route:"
-      : "No alert route is configured, so the seed's default routing is shown (critical → Telegram, important and low → Discord),\none message per project and route:",
-  );
+  if (alerts.routes_configured) {
+    io.out("Routed by criticality through your configured routes (with the usual fallbacks), one message per project and route:");
+  } else {
+    io.out("No alert route is configured, so the seed's default routing is shown (critical → Telegram, important and low → Discord),");
+    io.out("one message per project and route:");
+  }
   for (const route of alerts.routes) {
     io.out("");
     io.out(pc.bold(routeHeader(route)));
     route.messages.forEach((message, i) => {
       io.out(pc.dim(`┄┄ message ${i + 1} of ${route.messages.length}: ${message.project ?? "jobmon"} (${message.events} alert${message.events === 1 ? "" : "s"}) ┄┄`));
-      io.out(message.text);
+      // The message's own lines, as the chat shows them; each printed as one line.
+      for (const line of message.text.split(/\r?\n/)) io.out(line);
       io.out("");
     });
   }

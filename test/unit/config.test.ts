@@ -98,6 +98,49 @@ describe("resolveConfig", () => {
     assert.doesNotMatch(unparsable.message, /hunter2secret/);
   });
 
+  describe("a URL whose password holds an unencoded # / ? (or @) is rejected without printing the password", () => {
+    const passwords = ["Hunter#2secret", "Hunter/2secret", "Hunter?2secret", "Hun#ter/2se?cret", "12#Hunter2secret", "1/Hunter2secret", "p@ss#Hunter2secret", "p@s/Hunter2secret"];
+    const variables: [string, Record<string, string>][] = [
+      ["SUPABASE_POSTGRES_URL", {}],
+      ["SUPABASE_POSTGRES_URL_2", { SUPABASE_POSTGRES_URL: "postgresql://u:p@h1/postgres" }],
+      ["JOBMON_HUB_URL", {}],
+      ["JOBMON_POSTGRES_URL", {}],
+    ];
+    for (const password of passwords) {
+      for (const [variable, others] of variables) {
+        it(`${variable} with ${password}`, () => {
+          const error = configError({ ...others, [variable]: `postgresql://postgres.abcdefghijklmnopqrst:${password}@aws-0-eu-west-1.pooler.supabase.com:6543/postgres` });
+          const named = variable === "JOBMON_POSTGRES_URL" ? "SUPABASE_POSTGRES_URL" : variable;
+          assert.match(error.message, new RegExp(`^${named}: `));
+          for (const piece of ["Hunter", "2secret", "ss#", "s/H"]) assert.ok(!error.message.includes(piece), `"${piece}" in: ${error.message}`);
+          assert.match(error.message, /percent-encode/);
+          assert.match(error.message, /# → %23, \/ → %2F, \? → %3F, @ → %40/);
+        });
+      }
+    }
+
+    it("the hub fallback variable too", () => {
+      assert.throws(() => resolveConfig({ SUPABASE_DB_URL: "postgresql://u:Hunter#2secret@h/db" }, { hubFallbackVariable: "SUPABASE_DB_URL" }), (e: unknown) => e instanceof ConfigError && e.variable === "SUPABASE_DB_URL" && !e.message.includes("Hunter") && /%23/.test(e.message));
+    });
+
+    it("an unparsable value is not echoed at all when it does not even look like a URL", () => {
+      const error = configError({ SUPABASE_POSTGRES_URL: "Hunter2secret" });
+      assert.match(error.message, /^SUPABASE_POSTGRES_URL: not a valid URL/);
+      assert.ok(!error.message.includes("Hunter2secret"), error.message);
+    });
+
+    it("an http(s) URL with credentials holding an unencoded character", () => {
+      const error = configError({ JOBMON_HEARTBEAT_URL: "https://user:Hunter#2secret@hc.example.com/ping" });
+      assert.match(error.message, /^JOBMON_HEARTBEAT_URL: /);
+      assert.ok(!error.message.includes("Hunter") && !error.message.includes("2secret"), error.message);
+    });
+
+    it("still accepts a percent-encoded password, and collects it decoded for redaction", () => {
+      const config = resolveConfig({ SUPABASE_POSTGRES_URL: "postgresql://u:Hun%23ter%2F2%3Fs%40cret@h/db" });
+      assert.ok(config.secrets.includes("Hun#ter/2?s@cret"));
+    });
+  });
+
   it("collects the secrets to redact: URL passwords and tokens", () => {
     const config = resolveConfig({
       SUPABASE_POSTGRES_URL: "postgresql://u:p%40ssw0rd@h/db",

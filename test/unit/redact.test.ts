@@ -27,6 +27,11 @@ describe("redactSecrets", () => {
     }
   });
 
+  it("hides a URL password holding an unencoded # or ?", () => {
+    assert.equal(redactSecrets("connect postgresql://u:p#ss@h/db failed"), "connect postgresql://u:***@h/db failed");
+    assert.equal(redactSecrets("connect postgresql://u:p?ss@h/db failed"), "connect postgresql://u:***@h/db failed");
+  });
+
   it("leaves URLs without a password alone", () => {
     for (const url of ["https://example.com/a@b", "http://host:8080/path", "postgresql://u@h/db", "mailto:a@b.c", "https://x.supabase.co/functions/v1/f"]) {
       assert.equal(redactSecrets(url), url);
@@ -71,9 +76,52 @@ describe("redactSecrets", () => {
 
   it("redacts Supabase keys and access tokens", () => {
     assert.equal(redactSecrets("key sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz used"), "key [redacted] used");
-    assert.equal(redactSecrets("sb_publishable_ABCdef123_456"), "[redacted]");
     assert.equal(redactSecrets("SUPABASE_ACCESS_TOKEN=sbp_0123456789abcdef0123456789abcdef01234567"), "SUPABASE_ACCESS_TOKEN=[redacted]");
     assert.equal(redactSecrets("token sbp_0123456789abcdef"), "token [redacted]");
+  });
+
+  it("leaves a Supabase publishable key alone: it is meant to be public", () => {
+    assert.equal(redactSecrets("sb_publishable_ABCdef123_456"), "sb_publishable_ABCdef123_456");
+    assert.equal(redactSecrets("anon sb_publishable_ABCdef123_456 and sb_secret_N7UND0UgjKTVK"), "anon sb_publishable_ABCdef123_456 and [redacted]");
+  });
+
+  it("redacts bare secret-shaped tokens: Stripe, Supabase, GitHub, Slack", () => {
+    const tokens = [
+      "sk_live_51HqLyjWDarjtT1zdp7dcXYZabc",
+      "rk_live_51HqLyjWDarjtT1zdp7dcXYZabc",
+      "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+      "rk_test_4eC39HqLyjWDarjtT1zdp7dc",
+      "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz",
+      "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+      "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+      "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789",
+      "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
+      "xoxp-17653672481-19874698323-19874698323-0123456789abcdef0123456789abcdef",
+      "xoxa-2-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy",
+    ];
+    for (const token of tokens) {
+      assert.equal(redactSecrets(`key ${token} used`), "key [redacted] used", token);
+      assert.equal(redactSecrets(`{"k":"${token}"}`), '{"k":"[redacted]"}', token);
+      assert.equal(redactSecrets(`curl -u ${token}: https://api.example.com`), "curl -u [redacted]: https://api.example.com", token);
+    }
+    // Words that merely start like a token, and prefixes named in prose, are not secrets.
+    for (const text of ["keys start with sk_live_ or sk_test_", "the task_live_view table", "ask_test_runner", "xoxb- tokens", "ghp_ and github_pat_ prefixes"]) {
+      assert.equal(redactSecrets(text), text);
+    }
+  });
+
+  it("leaves jobmon's own prose alone: a bearer token needs a token after the word", () => {
+    for (const text of [
+      "every request must then carry it, as a bearer token in the Authorization header or through the login form.",
+      "send `Authorization: Bearer <token>`, or sign in",
+      "JOBMON_DASHBOARD_TOKEN: when set, every request must carry it (bearer or login cookie).",
+      "Bearer tokens expire.",
+      "expected postgresql://<user>:<password>@<host>:5432/postgres",
+    ]) {
+      assert.equal(redactSecrets(text), text);
+    }
+    assert.equal(redactSecrets("got 401 with Bearer Xyz9"), "got 401 with Bearer [redacted]");
+    assert.equal(redactSecrets("Bearer abcdefghijklmnopqrstuvwxyz"), "Bearer [redacted]");
   });
 
   it("redacts JWT-shaped strings on their own, and a JWT cut short by an error message", () => {
@@ -160,6 +208,18 @@ describe("redactUrl", () => {
     assert.equal(redactUrl("postgresql://postgres.abc:Zq9pw@aws-0-eu.pooler.supabase.com:6543/postgres?sslmode=require"), "postgresql://postgres.abc:***@aws-0-eu.pooler.supabase.com:6543/postgres?sslmode=require");
     assert.equal(redactUrl("postgresql://u:p@ss@h/db"), "postgresql://u:***@h/db");
     assert.equal(redactUrl("postgresql://u:p%40ss@h/db"), "postgresql://u:***@h/db");
+  });
+
+  it("hides a password holding an unencoded # / ? whatever the parser would make of it", () => {
+    assert.equal(redactUrl("postgresql://u:pa#ss@h/db"), "postgresql://u:***@h/db");
+    assert.equal(redactUrl("postgresql://u:pa/ss@h/db"), "postgresql://u:***@h/db");
+    assert.equal(redactUrl("postgresql://u:pa?ss@h:5432/db"), "postgresql://u:***@h:5432/db");
+    assert.equal(redactUrl("postgresql://u:12#ss@h/db"), "postgresql://u:***@h/db");
+    assert.equal(redactUrl("postgresql://u:p@ss#x@h/db"), "postgresql://u:***@h/db");
+    // An '@' in the path is no password; after a port it is taken for one (better hidden than printed).
+    assert.equal(redactUrl("https://example.com/users/@me"), "https://example.com/users/@me");
+    assert.equal(redactUrl("https://example.com:8443/path?q=1#top"), "https://example.com:8443/path?q=1#top");
+    assert.equal(redactUrl("https://example.com:8443/users/@me"), "https://example.com:***@me");
   });
 
   it("also hides tokens that are not passwords", () => {
