@@ -22,11 +22,11 @@ import {
   writeProjectStates,
 } from "./hub/health.js";
 import { type DiscoveredJob, inventoryUnchanged, type JobRow, listJobs, syncInventory } from "./hub/inventory.js";
-import { acquireCheckLease, currentLease, releaseCheckLease } from "./hub/lock.js";
+import { acquireCheckLease, describeLease, holdsCheckLease, type LeaseHolder, type LeaseProcess, releaseCheckLease } from "./hub/lock.js";
 import { listProjectStates, type ProjectStateRow } from "./hub/projects.js";
 import { applyFunctionOutcomes, collectFunctions, evaluateFunctions, functionInventory, type FunctionsCollected, managementApi } from "./edge-functions.js";
-import { type ProjectConnector, withProject } from "./sources/connect.js";
-import type { ManagementApi } from "./sources/management-api.js";
+import { connectProject, type ProjectConnector, withProject } from "./sources/connect.js";
+import { MANAGEMENT_API_DEFAULTS, type ManagementApi } from "./sources/management-api.js";
 import type { PgNetRead } from "./sources/pgnet.js";
 import { type CronInventory, type CronRun, isOpenRun } from "./sources/pgcron.js";
 import { readProject } from "./sources/project.js";
@@ -41,6 +41,8 @@ export interface CheckReport {
   dry_run: boolean;
   /** Set when another check held the lease: this one did nothing. */
   skipped?: string;
+  /** Set when this check took over the lease of a check that was gone or past its time. */
+  lease_takeover?: string;
   projects: { project_name: string; status: ProjectStatus; previous_status: ProjectStatus | null; reason: string; error?: string; warnings: string[] }[];
   jobs: CheckJobEntry[];
   events: { kind: "job" | "project"; project_name: string; job_name: string | null; type: string; from: string | null; to: string; muted: boolean }[];
@@ -64,8 +66,16 @@ export interface CheckOptions {
   now?: () => Date;
   connect?: ProjectConnector;
   dryRun?: boolean;
-  /** Longest a check may hold the lease before another may take over. */
+  /** Longest a check may hold the lease before another may take over (default: checkLeaseSeconds). */
   leaseSeconds?: number;
+  /** The process running the check, stored with the lease (see hub/lock.ts); null: unknown. */
+  leaseProcess?: LeaseProcess | null;
+  /**
+   * Aborted (with the signal's name as its reason) when the check must stop: it stops reading
+   * the projects, records its run as interrupted, releases the lease and rejects with
+   * CheckInterruptedError. Once the check is being recorded, that transaction completes.
+   */
+  signal?: AbortSignal;
   newId?: () => string;
   /** Management API access (tests inject fetch/sleep); default from the configuration. */
   managementApi?: ManagementApi | null;
@@ -174,6 +184,113 @@ function scheduleDescriber(version: string | null, timezone: string): (schedule:
   };
 }
 
+/** What a check may spend on the hub besides its projects' reads: its own reads and the one transaction that records it. */
+const HUB_SECONDS = 60;
+/** Management API calls per project and check: the function list, then one logs window. */
+const MANAGEMENT_API_CALLS = 2;
+
+/**
+ * The longest a check can hold its lease, in seconds: its projects are read concurrently, each
+ * within JOBMON_PROJECT_TIMEOUT, beside the Management API (when a token is set) and its
+ * bounded retries; then the hub records it all. A lease older than this has no live check
+ * behind it.
+ */
+export function checkLeaseSeconds(config: Config): number {
+  const projects = Math.ceil(config.projectTimeoutMs / 1000);
+  const { maxAttempts, timeoutMs, maxWaitMs } = MANAGEMENT_API_DEFAULTS;
+  const managementApi = config.managementApi.accessToken ? (MANAGEMENT_API_CALLS * (maxAttempts * timeoutMs + maxWaitMs)) / 1000 : 0;
+  return Math.max(projects, managementApi) + HUB_SECONDS;
+}
+
+/** A check stopped by a signal (CheckOptions.signal); what it did is in the message. */
+export class CheckInterruptedError extends Error {
+  constructor(
+    message: string,
+    /** The abort reason: the signal's name (SIGINT, SIGTERM) when the CLI was signalled. */
+    readonly signal: string,
+  ) {
+    super(message);
+    this.name = "CheckInterruptedError";
+  }
+}
+
+/** The abort reason in words: the signal's name, or "a request to stop". */
+export function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === "string" ? signal.reason : "a request to stop";
+}
+
+/** The report of a check that did nothing, and why. */
+export function skippedReport(checkId: string, startedAt: Date, finishedAt: Date, reason: string): CheckReport {
+  return { check_id: checkId, started_at: startedAt.toISOString(), finished_at: finishedAt.toISOString(), dry_run: false, skipped: reason, projects: [], jobs: [], events: [] };
+}
+
+const ABORTED = Symbol("aborted");
+
+/** `promise`, or ABORTED as soon as `signal` is aborted (the promise keeps running, unobserved). */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.resolve(ABORTED);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * The projects' connections, made to fail at once when the check is aborted: each read ends,
+ * its connection is closed (withProject) and its deadline cleared, instead of lingering until
+ * the project timeout.
+ */
+function abortableConnector(connect: ProjectConnector, signal: AbortSignal | undefined): ProjectConnector {
+  if (!signal) return connect;
+  const guard = async <T>(promise: Promise<T>): Promise<T> => {
+    const result = await unlessAborted(promise, signal);
+    if (result === ABORTED) throw new Error(`interrupted by ${abortReason(signal)}`);
+    return result;
+  };
+  return (project, timeoutMs) => {
+    const db = connect(project, timeoutMs);
+    return {
+      dialect: db.dialect,
+      query: (sql, params) => guard(db.query(sql, params)),
+      batch: (statements) => guard(db.batch(statements)),
+      exec: (sql) => guard(db.exec(sql)),
+      transaction: (fn) => guard(db.transaction(fn)),
+      close: () => db.close(),
+    };
+  };
+}
+
+/** A check run that ended without being recorded (interrupted, or abandoned by a process that is gone). */
+async function recordFailedRun(hub: Queryable, id: string, startedAt: Date, finishedAt: Date, error: string): Promise<void> {
+  await hub.query(
+    `insert into monitoring.check_run (id, started_at, finished_at, status, error) values ($1, $2, $3, 'failed', $4)
+     on conflict (id) do nothing`,
+    [id, startedAt, finishedAt, error],
+  );
+}
+
+function takeoverNote(previous: LeaseHolder, reason: "gone" | "expired"): string {
+  const why =
+    reason === "gone"
+      ? "that process is no longer running"
+      : `it expired at ${previous.expires_at?.toISOString() ?? "an unknown time"}, past the longest that check could run`;
+  return `took over the check lease of ${describeLease(previous)}: ${why}`;
+}
+
 /**
  * One health-check cycle (DESIGN §2): collect from every project concurrently, evaluate
  * (pure), and record everything — health log, states, cursors, alert events — in one hub
@@ -185,38 +302,58 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
   const checkId = newId();
   const startedAt = now();
   const dryRun = options.dryRun ?? false;
+  const { signal } = options;
+  const interrupted = (during: string) => new CheckInterruptedError(`check interrupted by ${abortReason(signal!)} ${during}`, abortReason(signal!));
+  if (signal?.aborted) throw interrupted("before it started: nothing was read or recorded");
 
+  let takenOver: { previous: LeaseHolder; reason: "gone" | "expired" } | null = null;
   if (!dryRun) {
-    const lease = await acquireCheckLease(hub, checkId, startedAt, options.leaseSeconds ?? 600);
-    if (!lease) {
-      const holder = await currentLease(hub);
-      return {
-        check_id: checkId,
-        started_at: startedAt.toISOString(),
-        finished_at: now().toISOString(),
-        dry_run: false,
-        skipped: `another check is running (started ${holder?.acquired_at.toISOString() ?? "just now"}); this one did nothing`,
-        projects: [],
-        jobs: [],
-        events: [],
-      };
+    const lease = await acquireCheckLease(hub, checkId, startedAt, options.leaseSeconds ?? checkLeaseSeconds(config), options.leaseProcess ?? null);
+    if (!lease.acquired) {
+      const holder = lease.holder ? describeLease(lease.holder) : "it started just now";
+      return skippedReport(checkId, startedAt, now(), `another check is running: ${holder}; this one did nothing`);
     }
+    takenOver = lease.takenOver;
   }
   try {
+    if (takenOver) {
+      const { previous, reason } = takenOver;
+      await recordFailedRun(hub, previous.holder, previous.acquired_at, startedAt, `abandoned: ${reason === "gone" ? "its process is gone" : "it ran past its lease"}; check ${checkId} took over its lease`);
+    }
     const states = new Map((await listProjectStates(hub)).map((s) => [s.project_name, s]));
     const api = options.managementApi === undefined ? managementApi(config) : options.managementApi;
+    const connect = abortableConnector(options.connect ?? connectProject, signal);
     // The hub's inventory is read while the projects are: the check holds the lease, and the
     // state it writes later never touches what people edit (annotations, mutes).
-    const [collections, known] = await Promise.all([
-      Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, options.connect))),
-      listJobs(hub, { includeRemoved: false }),
-    ]);
+    const collected = await unlessAborted(
+      Promise.all([
+        Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, connect))),
+        listJobs(hub, { includeRemoved: false }),
+      ]),
+      signal,
+    );
+    if (collected === ABORTED || signal?.aborted) {
+      const error = interrupted("while reading the projects: nothing was recorded, and the next check reads the same runs");
+      // Best effort: a hub that fails now must not hide that the check was interrupted.
+      if (!dryRun) await recordFailedRun(hub, checkId, startedAt, now(), error.message).catch(() => undefined);
+      throw error;
+    }
+    const [collections, known] = collected;
     const collectedAt = now();
     const report = await recordCheck(config, hub, collections, states, groupBy(known, (job) => job.project_name), { checkId, startedAt, collectedAt, dryRun, newId });
     report.finished_at = now().toISOString();
+    if (takenOver) report.lease_takeover = takeoverNote(takenOver.previous, takenOver.reason);
     return report;
   } finally {
     if (!dryRun) await releaseCheckLease(hub, checkId);
+  }
+}
+
+/** The check ran past its lease and another check took it over: it must not record. */
+export class LeaseLostError extends Error {
+  constructor(checkId: string) {
+    super(`check ${checkId} lost its lease (it ran past the longest a check may take, and another check took over): nothing was recorded`);
+    this.name = "LeaseLostError";
   }
 }
 
@@ -489,6 +626,8 @@ async function recordCheck(
   };
   try {
     await hub.transaction(async (tx) => {
+      // The lease row stays locked until this commits: no check takes it over mid-record.
+      if (!ctx.dryRun && !(await holdsCheckLease(tx, checkId))) throw new LeaseLostError(checkId);
       const log: HealthLogEntry[] = [];
       const updates: JobStateUpdate[] = [];
       const seen: string[] = [];

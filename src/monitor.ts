@@ -1,6 +1,6 @@
 import { type DeliverOptions, deliverAlerts, type DeliveryReport, type RouteTestResult, testRoutes } from "./alerts/deliver.js";
 import { type DeliveryListRow, recentDeliveries } from "./hub/outbox.js";
-import { type CheckReport, type CheckJobEntry, runCheck } from "./check.js";
+import { abortReason, CheckInterruptedError, type CheckReport, type CheckJobEntry, runCheck } from "./check.js";
 import { type Config, type Env, resolveConfig, type ResolveOptions } from "./config.js";
 import type { Db } from "./db/types.js";
 import { discover, type DiscoveryReport } from "./discovery.js";
@@ -11,6 +11,7 @@ import { jobHistory, type HealthLogRow } from "./hub/health.js";
 import { ensureProject, listProjectStates, type ProjectStateRow, setProjectMute } from "./hub/projects.js";
 import { findJob, type JobFilter, JobNotFoundError, type JobPatch, type JobRow, listJobs, updateJob } from "./hub/inventory.js";
 import { migrate, type MigrateResult, pendingMigrations } from "./hub/migrate.js";
+import type { LeaseProcess } from "./hub/lock.js";
 import { openHub } from "./hub/open.js";
 import type { ProjectConnector } from "./sources/connect.js";
 import type { ManagementApi } from "./sources/management-api.js";
@@ -33,6 +34,12 @@ export interface MonitoringOptions {
   deliver?: DeliverOptions;
   /** Management API client (tests inject one with a short sleep); default from the configuration. */
   managementApi?: ManagementApi | null;
+  /**
+   * This process, stored with the check lease so that a check on the same host can take over
+   * the lease of one whose process is gone (the CLI passes it; without it, a lease left behind
+   * is taken over only once it has expired).
+   */
+  leaseProcess?: LeaseProcess | null;
 }
 
 /**
@@ -113,24 +120,43 @@ export class MonitoringAPI {
   /**
    * Phase 2 of the seed: one health-check cycle — collect, evaluate, record, then deliver
    * the outbox and ping the heartbeat URL. A dry run records and sends nothing.
+   *
+   * `signal` stops the cycle where it is: while reading the projects, nothing is recorded (the
+   * run is recorded as interrupted); while sending alerts, the message in flight is waited for
+   * and recorded and the rest wait for the next check. Either way the lease is released, the
+   * heartbeat is not pinged, and it rejects with CheckInterruptedError.
    */
-  async checkHealth(options: { dryRun?: boolean } = {}): Promise<CheckReport & { alerts?: DeliveryReport; heartbeat?: string }> {
+  async checkHealth(options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<CheckReport & { alerts?: DeliveryReport; heartbeat?: string }> {
+    const { signal } = options;
     const hub = await this.hub();
     const report: CheckReport & { alerts?: DeliveryReport; heartbeat?: string } = await runCheck(this.config, hub, {
       now: () => this.now(),
       connect: this.options.connect,
       dryRun: options.dryRun,
       managementApi: this.options.managementApi,
+      leaseProcess: this.options.leaseProcess ?? null,
+      signal,
     });
     if (options.dryRun || report.skipped) return report;
-    report.alerts = await this.deliverAlerts();
+    if (signal?.aborted) {
+      throw new CheckInterruptedError(`check interrupted by ${abortReason(signal)} after it was recorded: its alerts wait in the outbox for the next check`, abortReason(signal));
+    }
+    report.alerts = await this.deliverAlerts({ signal });
+    if (signal?.aborted) {
+      const a = report.alerts;
+      throw new CheckInterruptedError(
+        `check interrupted by ${abortReason(signal)} while sending alerts (the check itself was recorded): ${a.delivered} alert(s) delivered, ` +
+          `${a.pending} left for the next check${a.unknown ? `, ${a.unknown} whose message may have gone out (sent again by a later check)` : ""}`,
+        abortReason(signal),
+      );
+    }
     if (this.config.heartbeatUrl) report.heartbeat = await this.pingHeartbeat(this.config.heartbeatUrl);
     return report;
   }
 
-  /** Sends whatever the outbox holds (also called by checkHealth). */
-  async deliverAlerts(): Promise<DeliveryReport> {
-    return deliverAlerts(this.config, await this.hub(), { now: () => this.now(), ...this.options.deliver });
+  /** Sends whatever the outbox holds (also called by checkHealth); `signal` stops it between two messages. */
+  async deliverAlerts(options: { signal?: AbortSignal } = {}): Promise<DeliveryReport> {
+    return deliverAlerts(this.config, await this.hub(), { now: () => this.now(), ...this.options.deliver, ...(options.signal ? { signal: options.signal } : {}) });
   }
 
   /** `jobmon alerts test`: a test message through every enabled route. */

@@ -17,7 +17,7 @@ import {
 import { isCriticality, type Criticality } from "../types.js";
 import { sendDiscord } from "./discord.js";
 import { formatDiscord, formatTelegram } from "./format.js";
-import { type RetryOptions, type SendOutcome, type SenderOptions, realSleep, withRetries } from "./http.js";
+import { DEFAULT_TIMEOUT_MS, type RetryOptions, type SendOutcome, type SenderOptions, realSleep, withRetries } from "./http.js";
 import { redactSecrets } from "./redact.js";
 import { chooseRoutes, describeRoute, resolveRoutes, type Route } from "./route.js";
 import { sendTelegram } from "./telegram.js";
@@ -45,6 +45,12 @@ export interface DeliverOptions {
   /** A delivery claimed longer ago than this by a sender that never finished is retried. */
   staleClaimSeconds?: number;
   dashboardBaseUrl?: string;
+  /**
+   * Stops delivery (its reason names the signal): no request starts after it, the one in flight
+   * is waited for (at most IN_FLIGHT_WAIT_MS, or the request timeout if shorter) and recorded,
+   * and the deliveries not sent go back to pending for the next cycle.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DeliveryReport {
@@ -61,7 +67,63 @@ export interface DeliveryReport {
   notes: string[];
   /** Where each event went: event id → route descriptions. */
   routed: Record<string, string[]>;
+  /**
+   * Set when delivery was stopped (DeliverOptions.signal) while a request was still unanswered
+   * after the wait: its deliveries stay `sending`, and a later cycle sends them again once
+   * their claim is stale (the message may arrive twice).
+   */
+  unknown?: number;
 }
+
+/** Longest wait, once delivery is stopped, for the request in flight to be answered. */
+export const IN_FLIGHT_WAIT_MS = 10_000;
+
+const UNANSWERED = Symbol("unanswered");
+
+/** A sleep that ends early when `signal` is aborted (the caller then sends nothing more). */
+function stoppableSleep(sleep: (ms: number) => Promise<void>, signal: AbortSignal | undefined): (ms: number) => Promise<void> {
+  if (!signal) return sleep;
+  return (ms) =>
+    signal.aborted
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const done = () => {
+            signal.removeEventListener("abort", done);
+            resolve();
+          };
+          signal.addEventListener("abort", done, { once: true });
+          sleep(ms).then(done, done);
+        });
+}
+
+/** `promise`, or UNANSWERED when it is still pending `boundMs` after `signal` was aborted. */
+function answeredWithin<T>(promise: Promise<T>, signal: AbortSignal | undefined, boundMs: number): Promise<T | typeof UNANSWERED> {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => resolve(UNANSWERED), boundMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    };
+    promise.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (error: unknown) => {
+        settle();
+        reject(error);
+      },
+    );
+  });
+}
+
+const stopReason = (signal: AbortSignal): string => `not sent: delivery was stopped (${typeof signal.reason === "string" ? signal.reason : "interrupted"}); the next cycle sends it`;
 
 const DEFAULT_INTERVAL_MS: Record<Route["channel"], number> = { telegram: 1_000, discord: 400 };
 
@@ -76,12 +138,19 @@ export async function deliverAlerts(config: Config, hub: Db, options: DeliverOpt
 
   // Rounds: a route that breaks moves its alerts to other routes, which are sent in the next
   // round of this same cycle.
-  for (let round = 0; round < 3; round++) {
+  const { signal } = options;
+  for (let round = 0; round < 3 && !signal?.aborted; round++) {
     await plan(hub, routes, broken, report, now(), options.onlyEvents);
+    if (signal?.aborted) break;
     const claimed = await claimDeliveries(hub, claimer, now(), options.staleClaimSeconds ?? 300, options.onlyEvents);
     if (claimed.length === 0) break;
     let newlyBroken = false;
     for (const [routeId, deliveries] of groupBy(claimed, (d) => d.route_id)) {
+      if (signal?.aborted) {
+        // Stopped while another route was sending: these were claimed, never sent.
+        await markDeliveries(hub, deliveries.map((d) => d.id), "pending", now(), stopReason(signal));
+        continue;
+      }
       const route = routes.find((r) => r.id === routeId);
       if (!route || broken.has(routeId)) {
         // The route was removed or broke since planning: re-plan these alerts elsewhere.
@@ -187,9 +256,13 @@ async function sendRoute(
   report: DeliveryReport,
   now: () => Date,
 ): Promise<{ state: "ok" | "pending" | "broken"; undelivered: ClaimedDelivery[] }> {
-  const sleep = options.sleep ?? realSleep;
+  const { signal } = options;
+  const sleep = stoppableSleep(options.sleep ?? realSleep, signal);
+  const retry: RetryOptions = { sleep, ...options.retry };
+  retry.sleep = stoppableSleep(retry.sleep ?? realSleep, signal);
   const interval = options.minIntervalMs?.[route.channel] ?? DEFAULT_INTERVAL_MS[route.channel];
   const sender: SenderOptions = { fetch: options.fetch, timeoutMs: options.timeoutMs };
+  const inFlightWaitMs = Math.min(IN_FLIGHT_WAIT_MS, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const formatOptions = { extraSecrets: config.secrets, dashboardBaseUrl: options.dashboardBaseUrl };
   let chatId = route.channel === "telegram" ? (chatOverride ?? route.chatId) : "";
 
@@ -204,16 +277,34 @@ async function sendRoute(
     );
   }
   const done = new Set<string>();
+  const notDone = () => deliveries.map((d) => d.id).filter((id) => !done.has(id));
   for (let i = 0; i < queue.length; i++) {
     const batch = queue[i] as Batch<unknown>;
     if (i > 0 && interval > 0) await sleep(interval);
-    const outcome: SendOutcome & { attempts: number } = await withRetries(
-      () =>
-        route.channel === "discord"
-          ? sendDiscord(route.webhookUrl, batch.message, sender)
-          : sendTelegram(route.apiUrl, route.botToken, chatId, batch.message as string, sender),
-      { sleep, ...options.retry },
-    );
+    if (signal?.aborted) {
+      // Stopped: no new request. What is not delivered goes back to pending (an alert split
+      // into several messages and stopped between them is sent again whole).
+      await markDeliveries(hub, notDone(), "pending", now(), stopReason(signal));
+      return { state: "pending", undelivered: [] };
+    }
+    const sending = withRetries((): Promise<SendOutcome> => {
+      // No new attempt once stopped: only the request already in flight is waited for.
+      if (signal?.aborted) return Promise.resolve({ ok: false, kind: "transient", error: stopReason(signal) });
+      return route.channel === "discord"
+        ? sendDiscord(route.webhookUrl, batch.message, sender)
+        : sendTelegram(route.apiUrl, route.botToken, chatId, batch.message as string, sender);
+    }, retry);
+    const answered = await answeredWithin(sending, signal, inFlightWaitMs);
+    if (answered === UNANSWERED) {
+      // Stopped, and the request in flight is still unanswered: whether the message arrived is
+      // unknown. Its deliveries stay `sending` (a later cycle sends them once the claim is stale);
+      // the others go back to pending.
+      const inFlight = new Set(batch.deliveries.map((d) => d.id));
+      await markDeliveries(hub, notDone().filter((id) => !inFlight.has(id)), "pending", now(), stopReason(signal!));
+      report.unknown = (report.unknown ?? 0) + [...inFlight].filter((id) => !done.has(id)).length;
+      return { state: "pending", undelivered: [] };
+    }
+    const outcome: SendOutcome & { attempts: number } = answered;
     if (outcome.migratedChatId && route.channel === "telegram") {
       chatId = outcome.migratedChatId;
       await setChatOverride(hub, route.id, chatId, now());

@@ -1,26 +1,82 @@
 #!/usr/bin/env node
 import { redactSecrets } from "../alerts/redact.js";
+import { CheckInterruptedError } from "../check.js";
 import { ConfigError, errorMessage } from "../errors.js";
 import { JobNotFoundError } from "../hub/inventory.js";
 import { loadEnv } from "./env-file.js";
 import { stdio } from "./output.js";
-import { buildProgram, UsageError } from "./program.js";
+import { buildProgram, closeProgram, EXIT_ON_SIGNAL, UsageError } from "./program.js";
+
+/**
+ * How long a command may take to stop after SIGINT/SIGTERM before the process exits anyway:
+ * a check waits up to 10 s for the alert request in flight, then records it. A second signal
+ * exits at once.
+ */
+const STOP_DEADLINE_MS = 15_000;
+
+/** How long the process may linger after its command ended and closed the hub (a leaked handle) before it exits anyway. */
+const LINGER_MS = 5_000;
+
+/** Commands that stop themselves on a signal as their normal end (the dashboard runs until Ctrl-C). */
+const STOPPED_BY_SIGNAL = new Set(["serve"]);
 
 const env = loadEnv(process.cwd());
+const stop = new AbortController();
 const program = buildProgram({
   env,
   io: stdio,
   setExitCode: (code) => {
     process.exitCode = code;
   },
+  signal: stop.signal,
 });
+
+let running: string | null = null;
+program.hook("preAction", (_program, command) => {
+  running = command.name();
+});
+
+let stopping: keyof typeof EXIT_ON_SIGNAL | null = null;
+function onSignal(signal: keyof typeof EXIT_ON_SIGNAL): void {
+  if (running !== null && STOPPED_BY_SIGNAL.has(running)) return;
+  const code = EXIT_ON_SIGNAL[signal];
+  if (stopping) {
+    stdio.err(`jobmon: ${signal} again: stopping now`);
+    process.exit(code);
+  }
+  stopping = signal;
+  process.exitCode = code;
+  stop.abort(signal);
+  setTimeout(() => {
+    stdio.err(`jobmon: still stopping ${STOP_DEADLINE_MS / 1000} s after ${signal}: exiting`);
+    void closeProgram(program).finally(() => process.exit(code));
+    setTimeout(() => process.exit(code), 2_000).unref();
+  }, STOP_DEADLINE_MS).unref();
+}
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Known mistakes get one line; anything else gets its message (never a URL password).
-  const known = error instanceof ConfigError || error instanceof UsageError || error instanceof JobNotFoundError;
-  const message = redactSecrets(errorMessage(error));
-  stdio.err(`jobmon: ${known ? "" : "error: "}${message}`);
-  process.exitCode = error instanceof ConfigError ? 2 : 1;
+  if (error instanceof CheckInterruptedError) {
+    stdio.err(`jobmon: ${error.message}`);
+  } else {
+    // Known mistakes get one line; anything else gets its message (never a URL password).
+    const known = error instanceof ConfigError || error instanceof UsageError || error instanceof JobNotFoundError;
+    const message = redactSecrets(errorMessage(error));
+    stdio.err(`jobmon: ${known ? "" : "error: "}${message}`);
+    process.exitCode = error instanceof ConfigError ? 2 : 1;
+  }
+} finally {
+  // Every path closes the hub (and with it the embedded hub's lock): success, error or signal.
+  await closeProgram(program);
 }
+
+if (stopping) {
+  // A stopped check may leave a project's connection to time out: nothing more to wait for.
+  process.exitCode = EXIT_ON_SIGNAL[stopping];
+  process.exit();
+}
+// Everything is closed, so the process ends by itself; should some handle linger, do not hang.
+setTimeout(() => process.exit(), LINGER_MS).unref();

@@ -1,10 +1,13 @@
+import { readlinkSync } from "node:fs";
+import { hostname } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { redactSecrets } from "../alerts/redact.js";
 import { type Config, type Env, resolveConfig } from "../config.js";
 import { parseDuration } from "../duration.js";
 import type { JobPatch, JobRow } from "../hub/inventory.js";
 import type { DeliveryReport } from "../alerts/deliver.js";
-import type { CheckReport } from "../check.js";
+import { type CheckReport, skippedReport } from "../check.js";
+import type { LeaseProcess } from "../hub/lock.js";
 import { explainSchedule } from "../health/schedule/index.js";
 import { MonitoringAPI } from "../monitor.js";
 import { EXTRA_COMMANDS } from "./commands/index.js";
@@ -25,6 +28,59 @@ export interface CliContext {
   io: Io;
   /** Sets the process exit code (commands that did not do their work set 1). */
   setExitCode(code: number): void;
+  /**
+   * Aborted, with the signal's name as its reason, when the process is told to stop (SIGINT,
+   * SIGTERM): a running check stops, records what it must and releases what it holds.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * EX_TEMPFAIL (sysexits.h): the check did nothing because another check holds the lease or
+ * another process the embedded hub; run it again later. Not 0: a monitor that did not check
+ * must not look like one that did.
+ */
+export const EXIT_CHECK_SKIPPED = 75;
+
+/** A command stopped by a signal exits 128 + the signal's number, as a shell reports it. */
+export const EXIT_ON_SIGNAL = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * This process as the check lease records it (src/hub/lock.ts): a later check on this host
+ * takes the lease over as soon as this process is gone.
+ */
+export function localLeaseProcess(): LeaseProcess {
+  let pidNamespace: string | null = null;
+  try {
+    pidNamespace = readlinkSync("/proc/self/ns/pid");
+  } catch {
+    // Not Linux: host and PID alone.
+  }
+  return {
+    host: hostname(),
+    pid: process.pid,
+    pidNamespace,
+    isAlive(pid: number): boolean {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (error) {
+        // EPERM: it runs, as another user.
+        return (error as NodeJS.ErrnoException).code === "EPERM";
+      }
+    },
+  };
+}
+
+/** What each program opened, closed by closeProgram. */
+const closers = new WeakMap<Command, () => Promise<void>>();
+
+/**
+ * Closes what the program's command opened (the hub): after it succeeded, failed or was
+ * stopped by a signal. Safe to call more than once.
+ */
+export async function closeProgram(program: Command): Promise<void> {
+  await closers.get(program)?.();
 }
 
 function durationOption(flag: string) {
@@ -57,7 +113,7 @@ export function buildProgram(ctx: CliContext): Command {
   // A check that finds the embedded hub held by another process (most likely another check)
   // gives up quickly instead of queueing behind it; other commands wait their turn.
   let hubWaitMs = 60_000;
-  const monitor = (): MonitoringAPI => (api ??= new MonitoringAPI({ config: resolveConfig(ctx.env), hubWaitMs }));
+  const monitor = (): MonitoringAPI => (api ??= new MonitoringAPI({ config: resolveConfig(ctx.env), hubWaitMs, leaseProcess: localLeaseProcess() }));
 
   const program = new Command("jobmon")
     .description("Monitor pg_cron jobs and Edge Functions across Supabase projects.")
@@ -71,9 +127,14 @@ export function buildProgram(ctx: CliContext): Command {
   program.hook("preAction", (_program, command) => {
     if (command.name() === "check") hubWaitMs = 2_000;
   });
-  program.hook("postAction", async () => {
-    await api?.close();
-  });
+  const close = async () => {
+    const open = api;
+    api = null;
+    await open?.close();
+  };
+  closers.set(program, close);
+  // On success; main.ts calls closeProgram on every other path too.
+  program.hook("postAction", close);
 
   program
     .command("migrate")
@@ -195,22 +256,24 @@ export function buildProgram(ctx: CliContext): Command {
     .option("--json", "print the report as JSON")
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
       const m = monitor();
+      const started = new Date();
       let report;
       try {
-        report = await m.checkHealth({ dryRun: opts.dryRun });
+        report = await m.checkHealth({ dryRun: opts.dryRun, signal: ctx.signal });
       } catch (error) {
-        if (error instanceof Error && error.name === "HubBusyError") {
-          // Another jobmon process holds the embedded hub: most likely a check. Not an error.
-          io.err(`jobmon: ${error.message}; this check did nothing`);
-          return;
-        }
-        throw error;
+        if (!(error instanceof Error && error.name === "HubBusyError")) throw error;
+        // Another jobmon process holds the embedded hub (most likely a check): this one did nothing.
+        report = skippedReport(crypto.randomUUID(), started, new Date(), `${error.message}; this check did nothing`);
       }
-      if (opts.json) return printJson(io, report);
+      if (report.lease_takeover) io.err(`jobmon: ${report.lease_takeover}`);
       if (report.skipped) {
-        io.out(report.skipped);
+        // Did nothing: not a success (and no heartbeat was sent). The reason goes to stderr.
+        ctx.setExitCode(EXIT_CHECK_SKIPPED);
+        io.err(`jobmon: ${report.skipped}`);
+        if (opts.json) printJson(io, report);
         return;
       }
+      if (opts.json) return printJson(io, report);
       printCheckReport(io, report);
     });
 
