@@ -65,7 +65,7 @@ export class MonitoringAPI {
   /** The hub database, opened and migrated on first use. */
   async hub(): Promise<Db> {
     this.hubPromise ??= (async () => {
-      const db = this.options.hub ?? (await openHub(this.config.hub, { waitMs: this.options.hubWaitMs }));
+      const db = this.options.hub ?? (await this.openConfiguredHub());
       try {
         if ((await pendingMigrations(db)).length > 0) await migrate(db);
       } catch (error) {
@@ -88,12 +88,17 @@ export class MonitoringAPI {
 
   private async rawHub(): Promise<Db> {
     if (!this.hubPromise) {
-      this.hubPromise = openHub(this.config.hub, { waitMs: this.options.hubWaitMs });
+      this.hubPromise = this.openConfiguredHub();
       this.hubPromise.catch(() => {
         this.hubPromise = null;
       });
     }
     return this.hubPromise;
+  }
+
+  /** A Postgres hub that does not answer costs no more than a monitored project that does not. */
+  private openConfiguredHub(): Promise<Db> {
+    return openHub(this.config.hub, { waitMs: this.options.hubWaitMs, connectTimeoutMs: this.config.projectTimeoutMs });
   }
 
   /** Phase 1 of the seed: discover every project's jobs into job_inventory. */
