@@ -61,7 +61,7 @@ describe("the CLI's lifecycle", () => {
       assert.equal(r.code, 1, what);
       assert.match(r.stderr, message, what);
     }
-    // A value the hub refuses (out of an integer's range) fails in the hub's own statement.
+    // A setting out of range is refused once the job is found: the hub is open by then.
     const r = await runCliFor(["annotate", "alpha/tick", "--grace", "99999d"], { env, killAfterStderrMs: PROMPT_MS });
     assertExitedPromptly(r, "annotate --grace 99999d");
     assert.equal(r.code, 1);
