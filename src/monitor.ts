@@ -15,6 +15,7 @@ import type { LeaseProcess } from "./hub/lock.js";
 import { openHub } from "./hub/open.js";
 import type { ProjectConnector } from "./sources/connect.js";
 import type { ManagementApi } from "./sources/management-api.js";
+import { type WaitingAlert, waitingAlertsFor } from "./hub/pending.js";
 
 export interface MonitoringOptions {
   /** Environment to resolve the configuration from (default: the process environment). */
@@ -174,6 +175,11 @@ export class MonitoringAPI {
     const hub = await this.hub();
     const job = jobRef ? await findJob(hub, jobRef) : null;
     return recentDeliveries(hub, limit, job?.id);
+  }
+
+  /** Alerts still in the outbox (not delivered, not muted), each with why it waits. */
+  async waitingAlerts(limit = 50): Promise<WaitingAlert[]> {
+    return waitingAlertsFor(this.config, await this.hub(), this.now(), limit);
   }
 
   /** A dead man's switch for jobmon itself: a GET after every completed cycle. */

@@ -62,7 +62,7 @@ export interface DeliveryReport {
   pending: number;
   /** Events with no usable route at all. */
   unrouted: number;
-  brokenRoutes: { route: string; error: string }[];
+  broken_routes: { route: string; error: string }[];
   fallbacks: { criticality: string; to: string[] }[];
   notes: string[];
   /** Where each event went: event id → route descriptions. */
@@ -131,7 +131,7 @@ export async function deliverAlerts(config: Config, hub: Db, options: DeliverOpt
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? (() => crypto.randomUUID());
   const claimer = newId();
-  const report: DeliveryReport = { delivered: 0, messages: 0, pending: 0, unrouted: 0, brokenRoutes: [], fallbacks: [], notes: [], routed: {} };
+  const report: DeliveryReport = { delivered: 0, messages: 0, pending: 0, unrouted: 0, broken_routes: [], fallbacks: [], notes: [], routed: {} };
   const routes = resolveRoutes(await loadAlertConfig(hub), config);
   const states = await loadRouteStates(hub);
   const broken = new Set([...states.values()].filter((s) => s.broken_at).map((s) => s.route_id));
@@ -334,7 +334,7 @@ async function sendRoute(
     // the other routes are told.
     await markDeliveries(hub, remaining, "failed", now(), error);
     await markRouteBroken(hub, route.id, route.channel, error, now());
-    report.brokenRoutes.push({ route: describeRoute(route), error });
+    report.broken_routes.push({ route: describeRoute(route), error });
     const notice: MessageAlert = {
       kind: "message",
       eventId: options.newId?.() ?? crypto.randomUUID(),

@@ -2,7 +2,7 @@
 import { redactSecrets } from "../alerts/redact.js";
 import { CheckInterruptedError } from "../check.js";
 import { ConfigError, errorMessage } from "../errors.js";
-import { JobNotFoundError } from "../hub/inventory.js";
+import { InvalidSettingError, JobNotFoundError } from "../hub/inventory.js";
 import { loadEnv } from "./env-file.js";
 import { stdio } from "./output.js";
 import { buildProgram, closeProgram, EXIT_ON_SIGNAL, UsageError } from "./program.js";
@@ -63,7 +63,7 @@ try {
     stdio.err(`jobmon: ${error.message}`);
   } else {
     // Known mistakes get one line; anything else gets its message (never a URL password).
-    const known = error instanceof ConfigError || error instanceof UsageError || error instanceof JobNotFoundError;
+    const known = error instanceof ConfigError || error instanceof UsageError || error instanceof JobNotFoundError || error instanceof InvalidSettingError;
     const message = redactSecrets(errorMessage(error));
     stdio.err(`jobmon: ${known ? "" : "error: "}${message}`);
     process.exitCode = error instanceof ConfigError ? 2 : 1;

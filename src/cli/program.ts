@@ -8,11 +8,13 @@ import type { JobPatch, JobRow } from "../hub/inventory.js";
 import type { DeliveryReport } from "../alerts/deliver.js";
 import { type CheckReport, skippedReport } from "../check.js";
 import type { LeaseProcess } from "../hub/lock.js";
-import { explainSchedule } from "../health/schedule/index.js";
+import { explainSchedule, MAX_FIRE_TIMES } from "../health/schedule/index.js";
 import { MonitoringAPI } from "../monitor.js";
 import { EXTRA_COMMANDS } from "./commands/index.js";
 import { CRITICALITIES, type Criticality } from "../types.js";
 import { type Io, pc, printJson, status, table, truncate, when } from "./output.js";
+import { formatDuration } from "../duration.js";
+import { HISTORY_LIMIT, JOB_SETTING_LIMITS } from "../hub/inventory.js";
 
 /** What a command module (src/cli/commands/*.ts) gets to register itself. */
 export interface CommandContext {
@@ -83,13 +85,26 @@ export async function closeProgram(program: Command): Promise<void> {
   await closers.get(program)?.();
 }
 
-function durationOption(flag: string) {
+function durationOption(flag: string, max?: number) {
   return (value: string): number => {
     const seconds = parseDuration(value);
     if (seconds === null || seconds <= 0) {
       throw new InvalidArgumentError(`${flag} takes a duration such as 90s, 30m or 2h, not "${value}"`);
     }
+    if (max !== undefined && seconds > max) {
+      throw new InvalidArgumentError(`${flag} takes a duration from 1s to ${formatDuration(max)}, not "${value}"`);
+    }
     return seconds;
+  };
+}
+
+/** A whole number from 1 to `max`. */
+function wholeNumber(flag: string, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+      throw new InvalidArgumentError(`${flag} takes a whole number from 1 to ${max}, not "${value}"`);
+    }
+    return Number(value);
   };
 }
 
@@ -107,6 +122,18 @@ export function jobJson(row: JobRow, config: Config): Record<string, unknown> {
   return { ...row, command: row.command === null ? null : redactSecrets(row.command, config.secrets) };
 }
 
+/** Shown under every command's --help: what configures jobmon (README, Configuration, has the whole table). */
+const ENVIRONMENT_HELP = `
+Environment (and ./.env; real variables win):
+  SUPABASE_POSTGRES_URL, _2 … _N   the monitored projects (JOBMON_POSTGRES_URL… on Supabase)
+  JOBMON_PROJECT_NAMES, JOBMON_PROJECT_REFS, JOBMON_PROJECT_TIMEOUT
+  JOBMON_HUB | JOBMON_HUB_URL | JOBMON_DIR   where the hub is (default: embedded, ./.jobmon)
+  TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, DISCORD_WEBHOOK_URL   alert routes
+  SUPABASE_ACCESS_TOKEN (JOBMON_ACCESS_TOKEN), JOBMON_HEARTBEAT_URL, JOBMON_RETENTION_DAYS,
+  JOBMON_REMIND_CRITICAL|_IMPORTANT|_LOW, JOBMON_DASHBOARD_TOKEN, JOBMON_FUNCTION_SECRET
+Exit codes: 0 done, 1 not done, 2 configuration error, 75 check skipped (another check
+running), 130/143 stopped by SIGINT/SIGTERM.`;
+
 export function buildProgram(ctx: CliContext): Command {
   const { io } = ctx;
   let api: MonitoringAPI | null = null;
@@ -119,7 +146,13 @@ export function buildProgram(ctx: CliContext): Command {
     .description("Monitor pg_cron jobs and Edge Functions across Supabase projects.")
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      // The argument parser's errors read like every other error: `jobmon: …`, exit code 1.
+      outputError: (s, write) => write(`jobmon: ${s.replace(/^error: /, "")}`),
+    })
+    .addHelpText("afterAll", ENVIRONMENT_HELP);
 
   const commandContext: CommandContext = { io, env: ctx.env, monitor, setExitCode: ctx.setExitCode };
   for (const register of EXTRA_COMMANDS) register(program, commandContext);
@@ -214,9 +247,9 @@ export function buildProgram(ctx: CliContext): Command {
     .option("--description <text>", "what the job does")
     .option("--success-criteria <text>", "how to know it worked")
     .addOption(new Option("--criticality <level>", "critical, important or low").choices([...CRITICALITIES]))
-    .option("--grace <duration>", "how late a run may be before it is missed (e.g. 10m)", durationOption("--grace"))
-    .option("--max-runtime <duration>", "how long a run may take before it is stuck (e.g. 2h)", durationOption("--max-runtime"))
-    .option("--failure-threshold <n>", "consecutive failures before alerting", positiveInteger("--failure-threshold"))
+    .option("--grace <duration>", "how late a run may be before it is missed (e.g. 10m)", durationOption("--grace", JOB_SETTING_LIMITS.grace_seconds.max))
+    .option("--max-runtime <duration>", "how long a run may take before it is stuck (e.g. 2h)", durationOption("--max-runtime", JOB_SETTING_LIMITS.max_runtime_seconds.max))
+    .option("--failure-threshold <n>", "consecutive failures before alerting", wholeNumber("--failure-threshold", JOB_SETTING_LIMITS.failure_threshold.max))
     .option("--json", "print the updated row as JSON")
     .action(
       async (
@@ -307,7 +340,7 @@ export function buildProgram(ctx: CliContext): Command {
     .command("history")
     .description("the health log of one job")
     .argument("<job>", "inventory id or project/job_name")
-    .option("--limit <n>", "entries to show", positiveInteger("--limit"), 50)
+    .option("--limit <n>", `entries to show (1 to ${HISTORY_LIMIT.max})`, wholeNumber("--limit", HISTORY_LIMIT.max), 50)
     .option("--json", "print the rows as JSON")
     .action(async (ref: string, opts: { limit: number; json?: boolean }) => {
       const { job, entries } = await monitor().history(ref, opts.limit);
@@ -333,9 +366,11 @@ export function buildProgram(ctx: CliContext): Command {
     .command("mute")
     .description("stop alerts for a job or a whole project for a while (state is still tracked)")
     .argument("<target>", "project name, project/job_name or job id")
-    .requiredOption("--for <duration>", "how long, e.g. 30m, 4h, 2d", durationOption("--for"))
-    .action(async (target: string, opts: { for: number }) => {
+    .requiredOption("--for <duration>", "how long, e.g. 30m, 4h, 2d (at most 366d)", durationOption("--for", JOB_SETTING_LIMITS.grace_seconds.max))
+    .option("--json", "print the result as JSON")
+    .action(async (target: string, opts: { for: number; json?: boolean }) => {
       const result = await monitor().mute(target, opts.for);
+      if (opts.json) return printJson(io, result);
       io.out(`Muted ${result.kind} ${result.name} until ${when(result.until)}.`);
     });
 
@@ -343,8 +378,10 @@ export function buildProgram(ctx: CliContext): Command {
     .command("unmute")
     .description("alert again for a muted job or project")
     .argument("<target>", "project name, project/job_name or job id")
-    .action(async (target: string) => {
+    .option("--json", "print the result as JSON")
+    .action(async (target: string, opts: { json?: boolean }) => {
       const result = await monitor().mute(target, null);
+      if (opts.json) return printJson(io, result);
       io.out(`Unmuted ${result.kind} ${result.name}.`);
     });
 
@@ -353,7 +390,7 @@ export function buildProgram(ctx: CliContext): Command {
     .description("explain a pg_cron schedule and list its next fire times")
     .argument("<expr>", "the schedule, as given to cron.schedule (quote it)")
     .option("--after <iso>", "list fire times after this instant (default: now)")
-    .option("--count <n>", "how many fire times", positiveInteger("--count"), 5)
+    .option("--count <n>", `how many fire times (1 to ${MAX_FIRE_TIMES})`, wholeNumber("--count", MAX_FIRE_TIMES), 5)
     .option("--timezone <tz>", "cron.timezone (pg_cron 1.5+)", "GMT")
     .addOption(new Option("--pg-cron <version>", "pg_cron version whose rules apply").choices(["1.4", "1.5", "1.6"]).default("1.6"))
     .option("--json", "print the explanation as JSON")
@@ -362,11 +399,16 @@ export function buildProgram(ctx: CliContext): Command {
         throw new UsageError(`--after takes an ISO instant such as 2026-11-30T09:00:00Z, not "${opts.after}"`);
       }
       const result = explainSchedule(expr, { pgCronVersion: opts.pgCron, timezone: opts.timezone, after: opts.after, count: opts.count });
-      // An expression pg_cron would reject is a failed check, for scripts that lint schedules.
-      if (!result.valid) ctx.setExitCode(1);
+      // An expression pg_cron would reject, or a zone that does not exist (`error` on a valid
+      // expression), is a failed check, for scripts that lint schedules.
+      if (!result.valid || result.error) ctx.setExitCode(1);
       if (opts.json) return printJson(io, result);
       if (!result.valid) {
         io.out(`${pc.red("✗")} pg_cron ${opts.pgCron} rejects "${expr}": ${result.error}`);
+        return;
+      }
+      if (result.error) {
+        io.out(`${pc.red("✗")} --timezone: ${result.error}`);
         return;
       }
       io.out(`${pc.green("✓")} ${result.description ?? result.kind}`);
@@ -387,13 +429,25 @@ export function buildProgram(ctx: CliContext): Command {
       const m = monitor();
       const rows = await m.alertDeliveries(opts.limit);
       if (opts.json) return printJson(io, rows);
-      if (rows.length === 0) return io.out("No alerts sent yet.");
-      io.out(
-        table(
-          ["created", "state", "route", "project", "alert", "change", "error"],
-          rows.map((r) => [when(r.created_at), status(r.status === "delivered" ? "ok" : r.status), r.route_id + (r.fallback_from ? ` (for ${r.fallback_from})` : ""), r.project_name, r.title, r.to_status ? `${r.from_status ?? "new"} → ${r.to_status}` : r.kind, truncate(r.last_error, 60)]),
-        ),
-      );
+      const waiting = await m.waitingAlerts(opts.limit);
+      if (rows.length === 0 && waiting.length === 0) return io.out("No alerts yet.");
+      if (rows.length > 0) {
+        io.out(
+          table(
+            ["created", "state", "route", "project", "alert", "change", "error"],
+            rows.map((r) => [when(r.created_at), status(r.status === "delivered" ? "ok" : r.status), r.route_id + (r.fallback_from ? ` (for ${r.fallback_from})` : ""), r.project_name, r.title, r.to_status ? `${r.from_status ?? "new"} → ${r.to_status}` : r.kind, truncate(r.last_error, 60)]),
+          ),
+        );
+      }
+      if (waiting.length > 0) {
+        io.out(`${waiting.length} alert(s) wait in the outbox:`);
+        io.out(
+          table(
+            ["created", "why", "route", "project", "alert", "reason"],
+            waiting.map((w) => [when(w.created_at), status(w.why === "no_route" || w.why === "route_broken" ? "failed" : "pending"), w.route_id ?? "(none)", w.project_name, w.title, truncate(w.reason, 80)]),
+          ),
+        );
+      }
     });
 
   alerts
@@ -434,7 +488,7 @@ function printCheckReport(io: Io, report: CheckReport): void {
   const a = (report as CheckReport & { alerts?: DeliveryReport }).alerts;
   if (a) {
     if (a.messages > 0 || a.pending > 0) io.out(`Alerts: ${a.delivered} delivered in ${a.messages} message(s)${a.pending ? `, ${a.pending} pending for the next check` : ""}.`);
-    for (const b of a.brokenRoutes) io.err(`${pc.red("route broken:")} ${b.route}: ${b.error}`);
+    for (const b of a.broken_routes) io.err(`${pc.red("route broken:")} ${b.route}: ${b.error}`);
     for (const note of a.notes) io.err(`${pc.yellow("note:")} ${note}`);
   }
   if (report.dry_run) io.out(pc.dim("(dry run: nothing was recorded or sent)"));

@@ -95,7 +95,7 @@ export function renderDemo(io: Io, result: DemoResult, options: { cwd: string; s
   const delivery = result.delivery;
   if (delivery) {
     io.out(`Sent: ${delivery.delivered} alert delivery(ies) in ${delivery.messages} message(s)${delivery.pending ? `; ${delivery.pending} left pending (see the notes)` : ""}.`);
-    for (const b of delivery.brokenRoutes) io.err(`${pc.red("route broken:")} ${b.route}: ${b.error}`);
+    for (const b of delivery.broken_routes) io.err(`${pc.red("route broken:")} ${b.route}: ${b.error}`);
     for (const note of delivery.notes) io.err(`${pc.yellow("note:")} ${note}`);
   } else if (alerts.routes_configured) {
     io.out("Run `jobmon demo --send` to send them through these routes.");

@@ -110,7 +110,7 @@ export async function waitingAlerts(db: Queryable, options: WaitingAlertsOptions
     [new Date(options.now.getTime() - PLAN_WINDOW_MS), limit],
   );
   const routes = options.routes;
-  const broken = routes && routes.length > 0 ? await brokenRoutes(db, routes) : [];
+  const broken = routes && routes.length > 0 ? await brokenRoutesOf(db, routes) : [];
   return rows.map((row) => ({ ...row, ...explain(row, options.now, routes, broken) }));
 }
 
@@ -125,7 +125,7 @@ export async function countWaitingAlerts(db: Queryable, now: Date, cap = 10_000)
   return (await waitingAlerts(db, { now, limit: cap })).length;
 }
 
-async function brokenRoutes(db: Queryable, routes: readonly { id: string; name?: string }[]): Promise<{ id: string; name: string; reason: string | null }[]> {
+async function brokenRoutesOf(db: Queryable, routes: readonly { id: string; name?: string }[]): Promise<{ id: string; name: string; reason: string | null }[]> {
   const rows = await db.query<{ route_id: string; broken_reason: string | null }>(
     "select route_id, broken_reason from monitoring.route_state where broken_at is not null",
   );

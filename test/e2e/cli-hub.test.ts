@@ -67,7 +67,6 @@ describe("the jobmon CLI and its hub", () => {
 
   it(
     "gives up on a hub that never answers within the project timeout",
-    { todo: "passes once MonitoringAPI hands config.projectTimeoutMs to openHub (connectTimeoutMs)" },
     async () => {
       const sockets: Socket[] = [];
       const server = createServer((socket) => void sockets.push(socket.on("error", () => {})));

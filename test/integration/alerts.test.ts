@@ -148,8 +148,8 @@ describe("alerting", () => {
       await failBoth(ids, "2026-11-30T10:05:00Z");
       clock.set("2026-11-30T10:06:00Z");
       const report = await monitor.checkHealth();
-      assert.equal(report.alerts?.brokenRoutes.length, 1);
-      assert.match(report.alerts?.brokenRoutes[0]?.error ?? "", /404|Unknown Webhook/);
+      assert.equal(report.alerts?.broken_routes.length, 1);
+      assert.match(report.alerts?.broken_routes[0]?.error ?? "", /404|Unknown Webhook/);
       assert.doesNotMatch(JSON.stringify(report), /soon-deleted-token/);
       const texts = telegram.sent.map((m) => m.plainText).join("\n---\n");
       assert.match(texts, /lead-import/, "the important alert went to Telegram instead");

@@ -120,7 +120,7 @@ function demoScenario(v: () => string, io: Io): void {
       events: 1,
       routes: [{ route: v(), channel: "discord", configured: false, serves: [v()], stands_in_for: [v()], messages: [{ project: v(), events: 2, text: alertText }] }],
     },
-    delivery: { delivered: 1, messages: 1, pending: 1, unrouted: 0, brokenRoutes: [{ route: v(), error: v() }], notes: [v()] },
+    delivery: { delivered: 1, messages: 1, pending: 1, unrouted: 0, broken_routes: [{ route: v(), error: v() }], notes: [v()] },
     secrets: [],
     notes: [v()],
     timings: { sample_ms: 1, hub_ms: 1, discover_ms: 1, check_ms: 1 },

@@ -29,7 +29,7 @@ export function register(program: Command, ctx: CommandContext): void {
         throw error;
       }
       const delivery = result.delivery;
-      if (delivery && (delivery.pending > 0 || delivery.unrouted > 0 || delivery.brokenRoutes.length > 0)) ctx.setExitCode(1);
+      if (delivery && (delivery.pending > 0 || delivery.unrouted > 0 || delivery.broken_routes.length > 0)) ctx.setExitCode(1);
       if (opts.json) {
         return printJson(ctx.io, {
           inventory: result.inventory,

@@ -36,7 +36,9 @@ export interface ExplainOptions {
   count?: number;
 }
 
-const MAX_COUNT = 1000;
+/** The most fire times one explanation lists. */
+export const MAX_FIRE_TIMES = 1000;
+const MAX_COUNT = MAX_FIRE_TIMES;
 const GMT_NAMES = new Set(["gmt", "utc", "etc/utc", "etc/gmt", "z", "zulu", "universal", "etc/universal"]);
 
 export function explainSchedule(expr: string, opts: ExplainOptions = {}): ScheduleExplanation {

@@ -10,7 +10,7 @@ export { parseSchedule } from "./parse.js";
 export { neverFires, neverFiresReason } from "./match.js";
 export { nextFireTime, previousFireTime, schedulePeriodSeconds, matchesMinute, SEARCH_HORIZON_MS } from "./search.js";
 export { describeSchedule } from "./describe.js";
-export { explainSchedule } from "./explain.js";
+export { explainSchedule, MAX_FIRE_TIMES } from "./explain.js";
 export type { ScheduleExplanation, ExplainOptions } from "./explain.js";
 export { resolveZone } from "./zone.js";
 export type { Zone } from "./zone.js";

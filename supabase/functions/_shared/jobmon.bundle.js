@@ -118,20 +118,32 @@ var MIN_EXTRA_SECRET_LENGTH = 4;
 var VALUE = String.raw`[^\s"'\x60,;&<>\\(){}\[\]]+`;
 var Q = String.raw`(?:\\?["'])?`;
 var DONE = String.raw`(?!\[redacted\]|\*\*\*)`;
-var URL_PASSWORD = /:\/\/([^\s:@/?#"'\x60<>]*):([^\s/?#"'\x60<>]+)@/g;
+var URL_PASSWORD = /:\/\/([^\s:@/?#"'\x60<>]*):([^\s/"'\x60<>]+)@/g;
 var TELEGRAM_BOT_PATH = /\/bot\d+:[^/\s?#"'\x60<>]+/g;
 var DISCORD_WEBHOOK = /(\/api\/(?:v\d+\/)?webhooks\/\d+\/)[A-Za-z0-9_-]+/g;
+var AUTH_SCHEME = "(?:basic|bearer|digest|token)";
 var AUTHORIZATION = new RegExp(
-  String.raw`(\bauthorization${Q}[ \t]*[:=][ \t]*${Q}[ \t]*)` + String.raw`(?!(?:(?:basic|bearer|digest|token)[ \t]+)?\[redacted\])` + String.raw`((?:basic|bearer|digest|token)[ \t]+)?${VALUE}`,
+  String.raw`(\bauthorization${Q}[ \t]*[:=][ \t]*${Q}[ \t]*)` + String.raw`(?!(?:${AUTH_SCHEME}[ \t]+)?\[redacted\])` + String.raw`(?:(${AUTH_SCHEME}[ \t]+)|(?!${AUTH_SCHEME}[ \t]))${VALUE}`,
   "gi"
 );
-var BEARER = /\b(bearer[ \t]+)[A-Za-z0-9\-._~+/]+=*/gi;
+var BEARER = /\b(bearer[ \t]+)([A-Za-z0-9\-._~+/]+=*)/gi;
+var PROSE_WORD = /^[A-Za-z][a-z]{0,19}\.?$/;
 var SECRET_KEYS = String.raw`api[_-]?key|password|passwd|pwd|secret|client[_-]secret|(?:access|refresh|auth|id)[_-]token|token|service[_-]role[_-]key`;
 var KEY_VALUE = new RegExp(
   String.raw`((?<![A-Za-z0-9_])(?:${SECRET_KEYS})` + String.raw`(?:${Q}[ \t]*(?::|=>|=)[ \t]*${Q}[ \t]*|\\?["'][ \t]*,[ \t]*\\?["']))` + String.raw`${DONE}${VALUE}`,
   "gi"
 );
-var SUPABASE_KEY = /(?<![A-Za-z0-9])(?:sb_(?:secret|publishable)_[A-Za-z0-9_-]+|sbp_(?:oauth_)?[A-Za-z0-9]+)/g;
+var PREFIXED_SECRET = new RegExp(
+  String.raw`(?<![A-Za-z0-9])(?:` + [
+    String.raw`sb_secret_[A-Za-z0-9_-]+`,
+    String.raw`sbp_(?:oauth_)?[A-Za-z0-9]+`,
+    String.raw`[sr]k_(?:live|test)_[A-Za-z0-9]{8,}`,
+    String.raw`gh[oprsu]_[A-Za-z0-9]{20,}`,
+    String.raw`github_pat_[A-Za-z0-9_]{20,}`,
+    String.raw`xox[abeoprs]-[A-Za-z0-9-]{8,}`
+  ].join("|") + ")",
+  "g"
+);
 var JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}/g;
 var TELEGRAM_TOKEN = /(?<![A-Za-z0-9_:-])\d{5,12}:[A-Za-z0-9_-]{30,}/g;
 function escapeRegExp(literal) {
@@ -179,9 +191,9 @@ function redactSecrets(text, extraSecrets = []) {
   out = out.replace(TELEGRAM_BOT_PATH, `/bot${REDACTED}`);
   out = out.replace(DISCORD_WEBHOOK, `$1${REDACTED}`);
   out = out.replace(AUTHORIZATION, (_m, key, scheme) => `${key}${scheme ?? ""}${REDACTED}`);
-  out = out.replace(BEARER, `$1${REDACTED}`);
+  out = out.replace(BEARER, (match, scheme, token) => PROSE_WORD.test(token) ? match : `${scheme}${REDACTED}`);
   out = out.replace(KEY_VALUE, `$1${REDACTED}`);
-  out = out.replace(SUPABASE_KEY, REDACTED);
+  out = out.replace(PREFIXED_SECRET, REDACTED);
   out = out.replace(JWT, REDACTED);
   out = out.replace(TELEGRAM_TOKEN, REDACTED);
   return out;
@@ -198,7 +210,10 @@ function redactUrl(url, extraSecrets = []) {
         const i = text.indexOf(delimiter, start);
         if (i >= 0 && i < end) end = i;
       }
-      const at = end > start ? text.lastIndexOf("@", end - 1) : -1;
+      let at = end > start ? text.lastIndexOf("@", end - 1) : -1;
+      const lastAt = text.lastIndexOf("@");
+      const authorityColon = text.indexOf(":", start);
+      if (lastAt >= end && authorityColon >= start && authorityColon < end) at = lastAt;
       if (at >= start) {
         const userinfo = text.slice(start, at);
         const colon = userinfo.indexOf(":");
@@ -283,17 +298,45 @@ function value(env, name) {
   const trimmed = raw.trim();
   return trimmed === "" ? void 0 : trimmed;
 }
+var PERCENT_ENCODE_HINT = "percent-encode the user name and password (# → %23, / → %2F, ? → %3F, @ → %40)";
+var POSTGRES_URL_SHAPE = "postgresql://<user>:<password>@<host>:5432/postgres";
+function urlForMessage(raw) {
+  const schemeEnd = raw.indexOf("://");
+  if (schemeEnd < 0) return null;
+  const start = schemeEnd + 3;
+  const lastAt = raw.lastIndexOf("@");
+  let shown2;
+  if (lastAt >= start) {
+    const userinfo = raw.slice(start, lastAt);
+    const colon = userinfo.indexOf(":");
+    shown2 = colon < 0 ? raw : `${raw.slice(0, start)}${userinfo.slice(0, colon)}:***${raw.slice(lastAt)}`;
+  } else {
+    const hostEnd = raw.slice(start).search(/[/?#]/);
+    const end = hostEnd < 0 ? raw.length : start + hostEnd;
+    const colon = raw.indexOf(":", start);
+    shown2 = colon >= start && colon < end && !/^\d*$/.test(raw.slice(colon + 1, end)) ? `${raw.slice(0, colon + 1)}***${raw.slice(end)}` : raw;
+  }
+  return redactUrl(shown2);
+}
+function shownInParentheses(raw) {
+  const shown2 = urlForMessage(raw);
+  return shown2 === null ? "" : ` (${shown2})`;
+}
 function parsePostgresUrl(variable, raw) {
   let url;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(variable, `not a valid URL (${redactUrl(raw)}); expected postgresql://user:password@host:5432/postgres`);
+    const hint = raw.includes("@") ? `; ${PERCENT_ENCODE_HINT}` : "";
+    throw new ConfigError(variable, `not a valid URL${shownInParentheses(raw)}${hint}; expected ${POSTGRES_URL_SHAPE}`);
   }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
-    throw new ConfigError(variable, `expected a postgresql:// URL, got ${url.protocol}// (${redactUrl(raw)})`);
+    throw new ConfigError(variable, `expected a postgresql:// URL, got ${url.protocol}//${shownInParentheses(raw)}`);
   }
-  if (!url.hostname) throw new ConfigError(variable, `the URL has no host (${redactUrl(raw)})`);
+  if (`${url.pathname}${url.search}${url.hash}`.includes("@")) {
+    throw new ConfigError(variable, `the URL has an "@" after its host${shownInParentheses(raw)}: a password or user name holding #, /, ? or @ breaks it; ${PERCENT_ENCODE_HINT}`);
+  }
+  if (!url.hostname) throw new ConfigError(variable, `the URL has no host${shownInParentheses(raw)}`);
   if (url.port && !(Number(url.port) > 0 && Number(url.port) < 65536)) {
     throw new ConfigError(variable, `invalid port ${url.port}`);
   }
@@ -387,7 +430,12 @@ function optionalHttpUrl(env, name, fallback) {
   const raw = value(env, name);
   if (raw === void 0) return fallback;
   const result = httpUrl.safeParse(raw);
-  if (!result.success) throw new ConfigError(name, `not a valid http(s) URL (${redactUrl(raw)})`);
+  const hint = raw.includes("@") ? `; ${PERCENT_ENCODE_HINT}` : "";
+  if (!result.success) throw new ConfigError(name, `not a valid http(s) URL${shownInParentheses(raw)}${hint}`);
+  const url = new URL(raw);
+  if (url.username === "" && url.port !== "" && `${url.pathname}${url.search}${url.hash}`.includes("@")) {
+    throw new ConfigError(name, `the URL has an "@" after its host${shownInParentheses(raw)}; ${PERCENT_ENCODE_HINT}`);
+  }
   return raw.replace(/\/+$/, "");
 }
 function durationSeconds(env, name, fallback, min = 1) {
@@ -1922,21 +1970,66 @@ async function sendOnce(apiBaseUrl, botToken, chatId, text, opts) {
 }
 
 // src/alerts/deliver.ts
+var IN_FLIGHT_WAIT_MS = 1e4;
+var UNANSWERED = /* @__PURE__ */ Symbol("unanswered");
+function stoppableSleep(sleep, signal) {
+  if (!signal) return sleep;
+  return (ms) => signal.aborted ? Promise.resolve() : new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    sleep(ms).then(done, done);
+  });
+}
+function answeredWithin(promise, signal, boundMs) {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    let timer;
+    const onAbort = () => {
+      timer = setTimeout(() => resolve(UNANSWERED), boundMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    };
+    promise.then(
+      (value2) => {
+        settle();
+        resolve(value2);
+      },
+      (error) => {
+        settle();
+        reject(error);
+      }
+    );
+  });
+}
+var stopReason = (signal) => `not sent: delivery was stopped (${typeof signal.reason === "string" ? signal.reason : "interrupted"}); the next cycle sends it`;
 var DEFAULT_INTERVAL_MS = { telegram: 1e3, discord: 400 };
 async function deliverAlerts(config, hub, options = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
   const newId = options.newId ?? (() => crypto.randomUUID());
   const claimer = newId();
-  const report = { delivered: 0, messages: 0, pending: 0, unrouted: 0, brokenRoutes: [], fallbacks: [], notes: [], routed: {} };
+  const report = { delivered: 0, messages: 0, pending: 0, unrouted: 0, broken_routes: [], fallbacks: [], notes: [], routed: {} };
   const routes = resolveRoutes(await loadAlertConfig(hub), config);
   const states = await loadRouteStates(hub);
   const broken = new Set([...states.values()].filter((s) => s.broken_at).map((s) => s.route_id));
-  for (let round = 0; round < 3; round++) {
+  const { signal } = options;
+  for (let round = 0; round < 3 && !signal?.aborted; round++) {
     await plan3(hub, routes, broken, report, now(), options.onlyEvents);
+    if (signal?.aborted) break;
     const claimed = await claimDeliveries(hub, claimer, now(), options.staleClaimSeconds ?? 300, options.onlyEvents);
     if (claimed.length === 0) break;
     let newlyBroken = false;
     for (const [routeId, deliveries] of groupBy(claimed, (d) => d.route_id)) {
+      if (signal?.aborted) {
+        await markDeliveries(hub, deliveries.map((d) => d.id), "pending", now(), stopReason(signal));
+        continue;
+      }
       const route = routes.find((r) => r.id === routeId);
       if (!route || broken.has(routeId)) {
         await markDeliveries(hub, deliveries.map((d) => d.id), "failed", now(), route ? "route is broken" : "route no longer configured");
@@ -2014,9 +2107,13 @@ function batches(deliveries, format) {
   return out;
 }
 async function sendRoute(config, hub, route, chatOverride, deliveries, options, report, now) {
-  const sleep = options.sleep ?? realSleep;
+  const { signal } = options;
+  const sleep = stoppableSleep(options.sleep ?? realSleep, signal);
+  const retry = { sleep, ...options.retry };
+  retry.sleep = stoppableSleep(retry.sleep ?? realSleep, signal);
   const interval = options.minIntervalMs?.[route.channel] ?? DEFAULT_INTERVAL_MS[route.channel];
   const sender = { fetch: options.fetch, timeoutMs: options.timeoutMs };
+  const inFlightWaitMs = Math.min(IN_FLIGHT_WAIT_MS, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const formatOptions = { extraSecrets: config.secrets, dashboardBaseUrl: options.dashboardBaseUrl };
   let chatId = route.channel === "telegram" ? chatOverride ?? route.chatId : "";
   const groups = groupBy(deliveries, (d) => `${d.project_name ?? ""}\0${d.kind === "project" ? "project" : d.kind}`);
@@ -2027,13 +2124,26 @@ async function sendRoute(config, hub, route, chatOverride, deliveries, options, 
     );
   }
   const done = /* @__PURE__ */ new Set();
+  const notDone = () => deliveries.map((d) => d.id).filter((id) => !done.has(id));
   for (let i = 0; i < queue.length; i++) {
     const batch = queue[i];
     if (i > 0 && interval > 0) await sleep(interval);
-    const outcome = await withRetries(
-      () => route.channel === "discord" ? sendDiscord(route.webhookUrl, batch.message, sender) : sendTelegram(route.apiUrl, route.botToken, chatId, batch.message, sender),
-      { sleep, ...options.retry }
-    );
+    if (signal?.aborted) {
+      await markDeliveries(hub, notDone(), "pending", now(), stopReason(signal));
+      return { state: "pending", undelivered: [] };
+    }
+    const sending = withRetries(() => {
+      if (signal?.aborted) return Promise.resolve({ ok: false, kind: "transient", error: stopReason(signal) });
+      return route.channel === "discord" ? sendDiscord(route.webhookUrl, batch.message, sender) : sendTelegram(route.apiUrl, route.botToken, chatId, batch.message, sender);
+    }, retry);
+    const answered = await answeredWithin(sending, signal, inFlightWaitMs);
+    if (answered === UNANSWERED) {
+      const inFlight = new Set(batch.deliveries.map((d) => d.id));
+      await markDeliveries(hub, notDone().filter((id) => !inFlight.has(id)), "pending", now(), stopReason(signal));
+      report.unknown = (report.unknown ?? 0) + [...inFlight].filter((id) => !done.has(id)).length;
+      return { state: "pending", undelivered: [] };
+    }
+    const outcome = answered;
     if (outcome.migratedChatId && route.channel === "telegram") {
       chatId = outcome.migratedChatId;
       await setChatOverride(hub, route.id, chatId, now());
@@ -2060,7 +2170,7 @@ async function sendRoute(config, hub, route, chatOverride, deliveries, options, 
     }
     await markDeliveries(hub, remaining, "failed", now(), error);
     await markRouteBroken(hub, route.id, route.channel, error, now());
-    report.brokenRoutes.push({ route: describeRoute(route), error });
+    report.broken_routes.push({ route: describeRoute(route), error });
     const notice = {
       kind: "message",
       eventId: options.newId?.() ?? crypto.randomUUID(),
@@ -2280,7 +2390,44 @@ var PATCHABLE = [
   "failure_threshold",
   "muted_until"
 ];
+var JOB_SETTING_LIMITS = {
+  grace_seconds: { min: 1, max: 366 * 86400, duration: true },
+  max_runtime_seconds: { min: 1, max: 366 * 86400, duration: true },
+  failure_threshold: { min: 1, max: 1e3, duration: false }
+};
+var HISTORY_LIMIT = { min: 1, max: 1e4 };
+var InvalidSettingError = class extends JobmonError {
+  constructor(message) {
+    super(message, "configuration");
+    this.name = "InvalidSettingError";
+  }
+};
+var shown = (value2) => typeof value2 === "string" ? JSON.stringify(value2) : String(value2);
+function inRange(value2, range) {
+  return typeof value2 === "number" && Number.isSafeInteger(value2) && value2 >= range.min && value2 <= range.max;
+}
+function describeRange(range) {
+  return range.duration ? `from ${formatDuration(range.min)} to ${formatDuration(range.max)} (${range.min} to ${range.max} seconds)` : `a whole number from ${range.min} to ${range.max}`;
+}
+function validateJobPatch(patch) {
+  for (const column of ["grace_seconds", "max_runtime_seconds", "failure_threshold"]) {
+    const value2 = patch[column];
+    if (value2 === void 0 || value2 === null && column !== "failure_threshold") continue;
+    const range = JOB_SETTING_LIMITS[column];
+    if (!inRange(value2, range)) throw new InvalidSettingError(`${column} must be ${describeRange(range)}, not ${shown(value2)}`);
+  }
+  const until = patch.muted_until;
+  if (until !== void 0 && until !== null && !(until instanceof Date && Number.isFinite(until.getTime()))) {
+    throw new InvalidSettingError(`muted_until is not a valid instant (${shown(until)}): is the mute too long?`);
+  }
+}
+function checkHistoryLimit(limit) {
+  if (!inRange(limit, HISTORY_LIMIT)) {
+    throw new InvalidSettingError(`limit must be a whole number from ${HISTORY_LIMIT.min} to ${HISTORY_LIMIT.max}, not ${shown(limit)}`);
+  }
+}
 async function updateJob(db, id, patch, now) {
+  validateJobPatch(patch);
   const sets = [];
   const params = [id, now];
   for (const column of PATCHABLE) {
@@ -2297,8 +2444,10 @@ async function updateJob(db, id, patch, now) {
 }
 
 // src/hub/projects.ts
+var NOT_CHECKED_REASON = "no check has reached it yet: run `jobmon check`";
 async function listProjectStates(db) {
-  return db.query("select * from monitoring.project_state order by project_name");
+  const rows = await db.query("select * from monitoring.project_state order by project_name");
+  return rows.map((row) => row.status === "unknown" && !row.status_reason ? { ...row, status_reason: NOT_CHECKED_REASON } : row);
 }
 async function recordDiscovery(db, projectName, facts, at) {
   await db.query(
@@ -3358,7 +3507,7 @@ var int8AsNumber = {
   parse: (value2) => Number(value2)
 };
 function postgresDb(url, options = {}) {
-  const sql = postgres(url, {
+  const sql = postgres(withoutClientOnlyParameters(url), {
     max: options.max ?? 1,
     prepare: false,
     connect_timeout: options.connectTimeoutSeconds ?? 10,
@@ -3370,6 +3519,20 @@ function postgresDb(url, options = {}) {
     connection: { application_name: options.applicationName ?? "jobmon" }
   });
   return wrap(sql, timeoutPrefix(options.statementTimeoutMs));
+}
+var CLIENT_ONLY_PARAMETERS = ["pgbouncer", "connection_limit", "pool_timeout", "schema", "statement_cache_size", "socket_timeout"];
+function withoutClientOnlyParameters(url) {
+  if (!url.includes("?")) return url;
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  const present = CLIENT_ONLY_PARAMETERS.filter((name) => parsed.searchParams.has(name));
+  if (present.length === 0) return url;
+  for (const name of present) parsed.searchParams.delete(name);
+  return parsed.toString();
 }
 function timeoutPrefix(ms) {
   if (!ms || ms <= 0) return null;
@@ -5400,6 +5563,7 @@ async function pruneHistory(db, before) {
   return rows[0]?.n ?? 0;
 }
 async function jobHistory(db, jobId, limit = 100) {
+  checkHistoryLimit(limit);
   return db.query(
     `select * from monitoring.job_health_log where job_inventory_id = $1
       order by collected_at desc, run_id desc nulls first limit $2`,
@@ -5408,24 +5572,48 @@ async function jobHistory(db, jobId, limit = 100) {
 }
 
 // src/hub/lock.ts
-async function acquireCheckLease(db, holder, now, leaseSeconds) {
-  const rows = await db.query(
+var COLUMNS = "holder::text, acquired_at, expires_at, holder_host, holder_pid, holder_pid_namespace";
+async function acquireCheckLease(db, holder, now, leaseSeconds, self = null) {
+  const take = (condition, previous2) => db.query(
     `update monitoring.check_lock
-        set holder = $1, acquired_at = $2, expires_at = $2::timestamptz + make_interval(secs => $3)
-      where id and (holder is null or expires_at < $2)
-      returning holder::text, acquired_at, expires_at`,
-    [holder, now, leaseSeconds]
+          set holder = $1, acquired_at = $2, expires_at = $2::timestamptz + make_interval(secs => $3),
+              holder_host = $4, holder_pid = $5, holder_pid_namespace = $6
+        where id and ${condition}
+        returning holder`,
+    [holder, now, leaseSeconds, self?.host ?? null, self?.pid ?? null, self?.pidNamespace ?? null, ...previous2 === null ? [] : [previous2]]
   );
-  return rows[0] ?? null;
+  if ((await take("holder is null", null)).length === 1) return { acquired: true, takenOver: null };
+  const current = await currentLease(db);
+  if (!current) {
+    return (await take("holder is null", null)).length === 1 ? { acquired: true, takenOver: null } : { acquired: false, holder: await currentLease(db) };
+  }
+  const reason = takeoverReason(current, now, self);
+  if (!reason) return { acquired: false, holder: current };
+  if ((await take("holder = $7::uuid", current.holder)).length === 1) return { acquired: true, takenOver: { previous: current, reason } };
+  return { acquired: false, holder: await currentLease(db) };
+}
+function takeoverReason(lease, now, self) {
+  if (lease.expires_at === null || lease.expires_at.getTime() < now.getTime()) return "expired";
+  const sameMachine = self !== null && lease.holder_host === self.host && lease.holder_pid_namespace === self.pidNamespace;
+  if (sameMachine && lease.holder_pid !== null && !self.isAlive(lease.holder_pid)) return "gone";
+  return null;
 }
 async function currentLease(db) {
-  const [row] = await db.query(
-    "select holder::text, acquired_at, expires_at from monitoring.check_lock where id"
-  );
+  const [row] = await db.query(`select ${COLUMNS} from monitoring.check_lock where id`);
   return row?.holder ? row : null;
 }
+async function holdsCheckLease(tx, holder) {
+  return (await tx.query("select 1 from monitoring.check_lock where id and holder = $1 for update", [holder])).length === 1;
+}
 async function releaseCheckLease(db, holder) {
-  await db.query("update monitoring.check_lock set holder = null, expires_at = null where id and holder = $1", [holder]);
+  await db.query(
+    "update monitoring.check_lock set holder = null, expires_at = null, holder_host = null, holder_pid = null, holder_pid_namespace = null where id and holder = $1",
+    [holder]
+  );
+}
+function describeLease(lease) {
+  const where = lease.holder_pid !== null ? `PID ${lease.holder_pid} on ${lease.holder_host ?? "an unknown host"}` : "an unknown process";
+  return `check ${lease.holder} (${where}, started ${lease.acquired_at.toISOString()})`;
 }
 
 // src/sources/pgnet.ts
@@ -5636,43 +5824,134 @@ function scheduleDescriber(version, timezone) {
     return parsed.ok ? describeSchedule(parsed.schedule, effectiveTimezone(v, timezone)) : null;
   };
 }
+var HUB_SECONDS = 60;
+var MANAGEMENT_API_CALLS = 2;
+function checkLeaseSeconds(config) {
+  const projects = Math.ceil(config.projectTimeoutMs / 1e3);
+  const { maxAttempts, timeoutMs, maxWaitMs } = MANAGEMENT_API_DEFAULTS;
+  const managementApi2 = config.managementApi.accessToken ? MANAGEMENT_API_CALLS * (maxAttempts * timeoutMs + maxWaitMs) / 1e3 : 0;
+  return Math.max(projects, managementApi2) + HUB_SECONDS;
+}
+var CheckInterruptedError = class extends Error {
+  constructor(message, signal) {
+    super(message);
+    this.signal = signal;
+    this.name = "CheckInterruptedError";
+  }
+  signal;
+};
+function abortReason(signal) {
+  return typeof signal.reason === "string" ? signal.reason : "a request to stop";
+}
+function skippedReport(checkId, startedAt, finishedAt, reason) {
+  return { check_id: checkId, started_at: startedAt.toISOString(), finished_at: finishedAt.toISOString(), dry_run: false, skipped: reason, projects: [], jobs: [], events: [] };
+}
+var ABORTED = /* @__PURE__ */ Symbol("aborted");
+function unlessAborted(promise, signal) {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => void 0);
+    return Promise.resolve(ABORTED);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value2) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value2);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      }
+    );
+  });
+}
+function abortableConnector(connect, signal) {
+  if (!signal) return connect;
+  const guard = async (promise) => {
+    const result = await unlessAborted(promise, signal);
+    if (result === ABORTED) throw new Error(`interrupted by ${abortReason(signal)}`);
+    return result;
+  };
+  return (project, timeoutMs) => {
+    const db = connect(project, timeoutMs);
+    return {
+      dialect: db.dialect,
+      query: (sql, params) => guard(db.query(sql, params)),
+      batch: (statements) => guard(db.batch(statements)),
+      exec: (sql) => guard(db.exec(sql)),
+      transaction: (fn) => guard(db.transaction(fn)),
+      close: () => db.close()
+    };
+  };
+}
+async function recordFailedRun(hub, id, startedAt, finishedAt, error) {
+  await hub.query(
+    `insert into monitoring.check_run (id, started_at, finished_at, status, error) values ($1, $2, $3, 'failed', $4)
+     on conflict (id) do nothing`,
+    [id, startedAt, finishedAt, error]
+  );
+}
+function takeoverNote(previous2, reason) {
+  const why = reason === "gone" ? "that process is no longer running" : `it expired at ${previous2.expires_at?.toISOString() ?? "an unknown time"}, past the longest that check could run`;
+  return `took over the check lease of ${describeLease(previous2)}: ${why}`;
+}
 async function runCheck(config, hub, options = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
   const newId = options.newId ?? (() => crypto.randomUUID());
   const checkId = newId();
   const startedAt = now();
   const dryRun = options.dryRun ?? false;
+  const { signal } = options;
+  const interrupted = (during) => new CheckInterruptedError(`check interrupted by ${abortReason(signal)} ${during}`, abortReason(signal));
+  if (signal?.aborted) throw interrupted("before it started: nothing was read or recorded");
+  let takenOver = null;
   if (!dryRun) {
-    const lease = await acquireCheckLease(hub, checkId, startedAt, options.leaseSeconds ?? 600);
-    if (!lease) {
-      const holder = await currentLease(hub);
-      return {
-        check_id: checkId,
-        started_at: startedAt.toISOString(),
-        finished_at: now().toISOString(),
-        dry_run: false,
-        skipped: `another check is running (started ${holder?.acquired_at.toISOString() ?? "just now"}); this one did nothing`,
-        projects: [],
-        jobs: [],
-        events: []
-      };
+    const lease = await acquireCheckLease(hub, checkId, startedAt, options.leaseSeconds ?? checkLeaseSeconds(config), options.leaseProcess ?? null);
+    if (!lease.acquired) {
+      const holder = lease.holder ? describeLease(lease.holder) : "it started just now";
+      return skippedReport(checkId, startedAt, now(), `another check is running: ${holder}; this one did nothing`);
     }
+    takenOver = lease.takenOver;
   }
   try {
+    if (takenOver) {
+      const { previous: previous2, reason } = takenOver;
+      await recordFailedRun(hub, previous2.holder, previous2.acquired_at, startedAt, `abandoned: ${reason === "gone" ? "its process is gone" : "it ran past its lease"}; check ${checkId} took over its lease`);
+    }
     const states = new Map((await listProjectStates(hub)).map((s) => [s.project_name, s]));
     const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
-    const [collections, known] = await Promise.all([
-      Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, options.connect))),
-      listJobs(hub, { includeRemoved: false })
-    ]);
+    const connect = abortableConnector(options.connect ?? connectProject, signal);
+    const collected = await unlessAborted(
+      Promise.all([
+        Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, connect))),
+        listJobs(hub, { includeRemoved: false })
+      ]),
+      signal
+    );
+    if (collected === ABORTED || signal?.aborted) {
+      const error = interrupted("while reading the projects: nothing was recorded, and the next check reads the same runs");
+      if (!dryRun) await recordFailedRun(hub, checkId, startedAt, now(), error.message).catch(() => void 0);
+      throw error;
+    }
+    const [collections, known] = collected;
     const collectedAt = now();
     const report = await recordCheck(config, hub, collections, states, groupBy2(known, (job) => job.project_name), { checkId, startedAt, collectedAt, dryRun, newId });
     report.finished_at = now().toISOString();
+    if (takenOver) report.lease_takeover = takeoverNote(takenOver.previous, takenOver.reason);
     return report;
   } finally {
     if (!dryRun) await releaseCheckLease(hub, checkId);
   }
 }
+var LeaseLostError = class extends Error {
+  constructor(checkId) {
+    super(`check ${checkId} lost its lease (it ran past the longest a check may take, and another check took over): nothing was recorded`);
+    this.name = "LeaseLostError";
+  }
+};
 var RECENT_RUNS = 30;
 function groupBy2(items, key) {
   const groups = /* @__PURE__ */ new Map();
@@ -5858,6 +6137,7 @@ async function recordCheck(config, hub, collections, states, known, ctx) {
   };
   try {
     await hub.transaction(async (tx) => {
+      if (!ctx.dryRun && !await holdsCheckLease(tx, checkId)) throw new LeaseLostError(checkId);
       const log = [];
       const updates = [];
       const seen = [];
@@ -6000,6 +6280,16 @@ var HUB_MIGRATIONS = [
     "version": "20261206000001",
     "name": "jobmon_pg_net_calls",
     "sql": "-- jobmon:hub\n-- pg_net calls carried from one check to the next (src/health/net-calls.ts): the calling runs\n-- whose responses may still come, and each calling job's latest known call.\n\nalter table monitoring.project_state add column if not exists net_calls jsonb not null default '{}'::jsonb;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261206000001', 'jobmon_pg_net_calls') on conflict (version) do nothing;\n"
+  },
+  {
+    "version": "20261206000100",
+    "name": "jobmon_check_lock_holder",
+    "sql": "-- jobmon:hub\n-- Who holds the check lease: the host and process of the check that took it, so that a check\n-- on the same host can tell that the holder is gone (killed, crashed) and take the lease over\n-- at once instead of waiting for it to expire. Null for a holder that cannot be told apart\n-- by process (an Edge Function): its lease is taken over only once it has expired.\n\nalter table monitoring.check_lock add column if not exists holder_host text;\nalter table monitoring.check_lock add column if not exists holder_pid integer;\n-- The PID namespace (Linux: /proc/self/ns/pid): two containers may share a host name, and the\n-- same PID means another process in each.\nalter table monitoring.check_lock add column if not exists holder_pid_namespace text;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261206000100', 'jobmon_check_lock_holder') on conflict (version) do nothing;\n"
+  },
+  {
+    "version": "20261206000200",
+    "name": "jobmon_project_status_unknown",
+    "sql": "-- jobmon:hub\n-- A project's status is what a check last observed, and `unknown` until a check has reached\n-- it: a row made before any observation (by discovery, by a mute) said `ok` without anyone\n-- having looked. Rows of projects that no check has reached become `unknown`.\n\n-- The status check constraint, whatever its name, is replaced by one that allows `unknown`.\ndo $$\ndeclare c record;\nbegin\n  for c in\n    select conname from pg_constraint\n     where conrelid = 'monitoring.project_state'::regclass and contype = 'c'\n       and pg_get_constraintdef(oid) ~ '\\mstatus = ANY' and pg_get_constraintdef(oid) !~ 'unknown'\n  loop\n    execute format('alter table monitoring.project_state drop constraint %I', c.conname);\n  end loop;\nend $$;\nalter table monitoring.project_state drop constraint if exists project_state_status_check;\nalter table monitoring.project_state add constraint project_state_status_check\n  check (status in ('unknown', 'ok', 'unreachable', 'scheduler_down'));\nalter table monitoring.project_state alter column status set default 'unknown';\n\nupdate monitoring.project_state set status = 'unknown' where status = 'ok' and last_checked_at is null;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261206000200', 'jobmon_project_status_unknown') on conflict (version) do nothing;\n"
   }
 ];
 
@@ -6050,12 +6340,162 @@ async function pendingMigrations(db, migrations = HUB_MIGRATIONS) {
 }
 
 // src/hub/open.ts
+var DEFAULT_CONNECT_TIMEOUT_MS = 15e3;
 async function openHub(hub, options = {}) {
   if (hub.kind === "postgres") {
-    return postgresDb(hub.url, { max: 4, connectTimeoutSeconds: 15, applicationName: "jobmon-hub" });
+    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) throw new TypeError(`connectTimeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+    const db = postgresDb(hub.url, { max: 4, connectTimeoutSeconds: timeoutMs / 1e3, applicationName: "jobmon-hub" });
+    return namedHub(db, { source: hub.source, url: hub.url, connectTimeoutMs: timeoutMs });
   }
   const { openEmbeddedHub: openEmbeddedHub2 } = await Promise.resolve().then(() => (init_embedded_hub(), embedded_hub_exports));
   return openEmbeddedHub2(hub.dir, options);
+}
+var HubError = class extends JobmonError {
+  code;
+  constructor(message, errorClass, cause, code) {
+    super(message, errorClass, { cause });
+    this.name = "HubError";
+    this.code = code;
+  }
+};
+var TRANSIENT_CODES = /* @__PURE__ */ new Set(["CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "57P01", "57P03", "53300"]);
+var CONFIGURATION_CODES = /* @__PURE__ */ new Set(["ENOTFOUND", "3D000", "28000", "28P01", "42501"]);
+function urlPassword(url) {
+  try {
+    const password = new URL(url).password;
+    return password ? [password, decodeURIComponent(password)] : [];
+  } catch {
+    return [];
+  }
+}
+function hubError(error, hub) {
+  if (error instanceof HubError || error instanceof JobmonError || !(error instanceof Error)) return error;
+  const raw = error.code;
+  const code = typeof raw === "string" ? raw : void 0;
+  let text = error.message || error.name;
+  if (code === "CONNECT_TIMEOUT") {
+    const where = text.replace(/^write CONNECT_TIMEOUT\s*/, "") || "the hub";
+    text = `no answer from ${where} within ${hub.connectTimeoutMs / 1e3} s (connect timeout)`;
+  }
+  const errorClass = code && CONFIGURATION_CODES.has(code) ? "configuration" : code && TRANSIENT_CODES.has(code) ? "transient" : "permanent";
+  const message = redactSecrets(`hub (${hub.source}): ${text}`, urlPassword(hub.url));
+  return new HubError(message, errorClass, error, code);
+}
+function namedQueryable(q, hub) {
+  return {
+    ...q,
+    query: (sql, params) => q.query(sql, params).catch((error) => Promise.reject(hubError(error, hub))),
+    exec: (sql) => q.exec(sql).catch((error) => Promise.reject(hubError(error, hub)))
+  };
+}
+function namedHub(db, hub) {
+  const named = namedQueryable(db, hub);
+  return {
+    dialect: db.dialect,
+    query: named.query,
+    exec: named.exec,
+    batch: (statements) => db.batch(statements).catch((error) => Promise.reject(hubError(error, hub))),
+    async transaction(fn) {
+      const thrownByCallback = /* @__PURE__ */ new WeakSet();
+      try {
+        return await db.transaction(async (tx) => {
+          try {
+            return await fn(namedQueryable(tx, hub));
+          } catch (error) {
+            if (typeof error === "object" && error !== null) thrownByCallback.add(error);
+            throw error;
+          }
+        });
+      } catch (error) {
+        if (typeof error === "object" && error !== null && thrownByCallback.has(error)) throw error;
+        throw hubError(error, hub);
+      }
+    },
+    close: () => db.close().catch((error) => Promise.reject(hubError(error, hub)))
+  };
+}
+
+// src/hub/pending.ts
+var PLAN_WINDOW_MS = 7 * 864e5;
+var STALE_CLAIM_MS = 3e5;
+var NO_ROUTE = "no alert route is configured (set TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID and/or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config)";
+async function waitingAlerts(db, options) {
+  const limit = options.limit ?? 50;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1e4) {
+    throw new InvalidSettingError(`limit must be a whole number from 1 to 10000, not ${String(limit)}`);
+  }
+  const rows = await db.query(
+    `with waiting as (
+       select d.id::text as delivery_id, d.event_id, d.route_id, d.channel, d.status, d.attempts,
+              d.last_error, d.claimed_at
+         from monitoring.alert_delivery d
+        where d.status <> 'delivered'
+          and not exists (select 1 from monitoring.alert_delivery o where o.event_id = d.event_id and o.status = 'delivered')
+          and not (d.status = 'failed' and exists (
+                select 1 from monitoring.alert_delivery o
+                 where o.event_id = d.event_id and o.id <> d.id and o.status in ('pending', 'sending')))
+       union all
+       select null, e.id, null, null, 'unrouted', 0, null, null
+         from monitoring.alert_event e
+        where not e.muted and e.created_at >= $1
+          and not exists (select 1 from monitoring.alert_delivery d where d.event_id = e.id)
+     )
+     select w.delivery_id, e.id::text as event_id, e.created_at, e.kind, e.project_name,
+            e.job_inventory_id::text, e.criticality, e.from_status, e.to_status,
+            coalesce(e.payload ->> 'jobName', e.payload ->> 'title', e.project_name) as title,
+            w.route_id, w.channel, w.status, w.attempts, w.last_error, w.claimed_at,
+            r.broken_at as route_broken_at, r.broken_reason as route_broken_reason
+       from waiting w
+       join monitoring.alert_event e on e.id = w.event_id
+       left join monitoring.route_state r on r.route_id = w.route_id
+      order by e.created_at desc, e.id, w.route_id
+      limit $2`,
+    [new Date(options.now.getTime() - PLAN_WINDOW_MS), limit]
+  );
+  const routes = options.routes;
+  const broken = routes && routes.length > 0 ? await brokenRoutesOf(db, routes) : [];
+  return rows.map((row) => ({ ...row, ...explain(row, options.now, routes, broken) }));
+}
+async function waitingAlertsFor(config, db, now, limit) {
+  const routes = resolveRoutes(await loadAlertConfig(db), config);
+  return waitingAlerts(db, { now, routes, limit });
+}
+async function brokenRoutesOf(db, routes) {
+  const rows = await db.query(
+    "select route_id, broken_reason from monitoring.route_state where broken_at is not null"
+  );
+  const reasons = new Map(rows.map((r) => [r.route_id, r.broken_reason]));
+  return routes.filter((r) => reasons.has(r.id)).map((r) => ({ id: r.id, name: r.name ?? r.id, reason: reasons.get(r.id) ?? null }));
+}
+function explain(row, now, routes, broken) {
+  if (row.status === "unrouted") {
+    if (!routes || routes.length === 0) return { why: "no_route", reason: `not sent: ${NO_ROUTE}` };
+    if (broken.length === routes.length) {
+      const which = broken.map((b) => `${b.name}: ${b.reason ?? "broken"}`).join("; ");
+      return { why: "route_broken", reason: `not sent: every alert route is broken (${which}); run \`jobmon alerts test\` once fixed` };
+    }
+    return { why: "queued", reason: "not routed yet: the next check's delivery sends it" };
+  }
+  if (row.route_broken_at) {
+    const since = row.route_broken_at.toISOString();
+    const tail = row.status === "failed" ? "no other route took it" : "the next delivery moves it to another route";
+    return { why: "route_broken", reason: `route ${row.route_id} is broken since ${since}: ${row.route_broken_reason ?? row.last_error ?? "permanent error"}; ${tail}` };
+  }
+  if (row.status === "failed") {
+    return { why: "route_broken", reason: `route ${row.route_id} failed: ${row.last_error ?? "permanent error"}; no other route took it` };
+  }
+  if (row.status === "sending") {
+    const claimed = row.claimed_at;
+    if (claimed && now.getTime() - claimed.getTime() > STALE_CLAIM_MS) {
+      return { why: "retrying", reason: `its sender stopped while sending it (at ${claimed.toISOString()}): the next delivery sends it again` };
+    }
+    return { why: "sending", reason: `being sent${claimed ? ` since ${claimed.toISOString()}` : ""}` };
+  }
+  if (row.attempts > 0 || row.last_error) {
+    return { why: "retrying", reason: `retrying: ${row.attempts} attempt(s) so far, last error: ${row.last_error ?? "unknown"}` };
+  }
+  return { why: "queued", reason: "waits for the next check's delivery" };
 }
 
 // src/monitor.ts
@@ -6075,7 +6515,7 @@ var MonitoringAPI = class {
   /** The hub database, opened and migrated on first use. */
   async hub() {
     this.hubPromise ??= (async () => {
-      const db = this.options.hub ?? await openHub(this.config.hub, { waitMs: this.options.hubWaitMs });
+      const db = this.options.hub ?? await this.openConfiguredHub();
       try {
         if ((await pendingMigrations(db)).length > 0) await migrate(db);
       } catch (error) {
@@ -6096,12 +6536,16 @@ var MonitoringAPI = class {
   }
   async rawHub() {
     if (!this.hubPromise) {
-      this.hubPromise = openHub(this.config.hub, { waitMs: this.options.hubWaitMs });
+      this.hubPromise = this.openConfiguredHub();
       this.hubPromise.catch(() => {
         this.hubPromise = null;
       });
     }
     return this.hubPromise;
+  }
+  /** A Postgres hub that does not answer costs no more than a monitored project that does not. */
+  openConfiguredHub() {
+    return openHub(this.config.hub, { waitMs: this.options.hubWaitMs, connectTimeoutMs: this.config.projectTimeoutMs });
   }
   /** Phase 1 of the seed: discover every project's jobs into job_inventory. */
   async auditAllProjects() {
@@ -6123,23 +6567,41 @@ var MonitoringAPI = class {
   /**
    * Phase 2 of the seed: one health-check cycle — collect, evaluate, record, then deliver
    * the outbox and ping the heartbeat URL. A dry run records and sends nothing.
+   *
+   * `signal` stops the cycle where it is: while reading the projects, nothing is recorded (the
+   * run is recorded as interrupted); while sending alerts, the message in flight is waited for
+   * and recorded and the rest wait for the next check. Either way the lease is released, the
+   * heartbeat is not pinged, and it rejects with CheckInterruptedError.
    */
   async checkHealth(options = {}) {
+    const { signal } = options;
     const hub = await this.hub();
     const report = await runCheck(this.config, hub, {
       now: () => this.now(),
       connect: this.options.connect,
       dryRun: options.dryRun,
-      managementApi: this.options.managementApi
+      managementApi: this.options.managementApi,
+      leaseProcess: this.options.leaseProcess ?? null,
+      signal
     });
     if (options.dryRun || report.skipped) return report;
-    report.alerts = await this.deliverAlerts();
+    if (signal?.aborted) {
+      throw new CheckInterruptedError(`check interrupted by ${abortReason(signal)} after it was recorded: its alerts wait in the outbox for the next check`, abortReason(signal));
+    }
+    report.alerts = await this.deliverAlerts({ signal });
+    if (signal?.aborted) {
+      const a = report.alerts;
+      throw new CheckInterruptedError(
+        `check interrupted by ${abortReason(signal)} while sending alerts (the check itself was recorded): ${a.delivered} alert(s) delivered, ${a.pending} left for the next check${a.unknown ? `, ${a.unknown} whose message may have gone out (sent again by a later check)` : ""}`,
+        abortReason(signal)
+      );
+    }
     if (this.config.heartbeatUrl) report.heartbeat = await this.pingHeartbeat(this.config.heartbeatUrl);
     return report;
   }
-  /** Sends whatever the outbox holds (also called by checkHealth). */
-  async deliverAlerts() {
-    return deliverAlerts(this.config, await this.hub(), { now: () => this.now(), ...this.options.deliver });
+  /** Sends whatever the outbox holds (also called by checkHealth); `signal` stops it between two messages. */
+  async deliverAlerts(options = {}) {
+    return deliverAlerts(this.config, await this.hub(), { now: () => this.now(), ...this.options.deliver, ...options.signal ? { signal: options.signal } : {} });
   }
   /** `jobmon alerts test`: a test message through every enabled route. */
   async testAlertRoutes() {
@@ -6150,6 +6612,10 @@ var MonitoringAPI = class {
     const hub = await this.hub();
     const job = jobRef ? await findJob(hub, jobRef) : null;
     return recentDeliveries(hub, limit, job?.id);
+  }
+  /** Alerts still in the outbox (not delivered, not muted), each with why it waits. */
+  async waitingAlerts(limit = 50) {
+    return waitingAlertsFor(this.config, await this.hub(), this.now(), limit);
   }
   /** A dead man's switch for jobmon itself: a GET after every completed cycle. */
   async pingHeartbeat(url) {
