@@ -91,11 +91,11 @@ bash scripts/build-extensions.sh
 
 shopt -s nullglob
 # The live suite first: it runs for about three minutes of wall clock (pg_cron runs its jobs on
-# the minute), mostly waiting, while the other files share the second slot.
+# the minute), mostly waiting, while the other files share the other two slots (two cores).
 test_files=(test/supabase/*.test.ts test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)
 if [[ ${#test_files[@]} -eq 0 ]]; then
   echo "scripts/test.sh: no test files found" >&2
   exit 1
 fi
 
-node --import tsx --test --test-concurrency=2 "${test_files[@]}"
+node --import tsx --test --test-concurrency=3 "${test_files[@]}"

@@ -1,3 +1,4 @@
+import { raceAbort } from "./alerts/http.js";
 import { cachedRedactor, redactSecrets } from "./alerts/redact.js";
 import type { JobAlert, ProjectAlert } from "./alerts/types.js";
 import type { Config, ProjectConfig } from "./config.js";
@@ -233,19 +234,12 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined):
     promise.catch(() => undefined);
     return Promise.resolve(ABORTED);
   }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(ABORTED);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
+  return raceAbort(promise, signal).catch((error: unknown) => {
+    if (signal.aborted && error === signal.reason) {
+      promise.catch(() => undefined);
+      return ABORTED;
+    }
+    throw error;
   });
 }
 

@@ -180,7 +180,7 @@ describe("the CLI's output with hostile names and errors from the monitored data
     assert.ok(!help.stdout.includes("⏎"), "help keeps its line breaks");
     const unknown = await runCli(["nosuchcommand"], { env });
     assert.notEqual(unknown.code, 0);
-    assert.match(unknown.stderr, /^error: unknown command 'nosuchcommand'\n\(run with --help for usage\)/m);
+    assert.match(unknown.stderr, /^jobmon: unknown command 'nosuchcommand'\n\(run with --help for usage\)/m);
   });
 
   it("redacts bare secret-shaped tokens in commands (Stripe, Supabase, GitHub, Slack), not a publishable key", async () => {

@@ -5853,19 +5853,12 @@ function unlessAborted(promise, signal) {
     promise.catch(() => void 0);
     return Promise.resolve(ABORTED);
   }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(ABORTED);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value2) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value2);
-      },
-      (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      }
-    );
+  return raceAbort(promise, signal).catch((error) => {
+    if (signal.aborted && error === signal.reason) {
+      promise.catch(() => void 0);
+      return ABORTED;
+    }
+    throw error;
   });
 }
 function abortableConnector(connect, signal) {
