@@ -208,10 +208,9 @@ export interface SampleProjectData {
   responses: SampleResponse[];
 }
 
-/** A small PRNG (mulberry32) seeded from the job's name: stable "random" durations and pids. */
-function random(seed: string): () => number {
-  let a = 0;
-  for (const c of seed) a = (Math.imul(a ^ c.charCodeAt(0), 2654435761) + 1) >>> 0;
+/** mulberry32: a small seeded PRNG with values in [0, 1) (also the tests' fuzzers' source). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -219,6 +218,13 @@ function random(seed: string): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A PRNG seeded from the job's name: stable "random" durations and pids. */
+function random(seed: string): () => number {
+  let a = 0;
+  for (const c of seed) a = (Math.imul(a ^ c.charCodeAt(0), 2654435761) + 1) >>> 0;
+  return mulberry32(a);
 }
 
 /** Fire instants of `schedule` in (from, to]. Interval schedules count from `from`. */

@@ -139,7 +139,19 @@ export async function markDeliveries(
   );
 }
 
-export interface DeliveryListRow {
+/** What a listing shows of the alert event behind a delivery. */
+export interface AlertEventSummary {
+  event_id: string;
+  kind: string;
+  project_name: string | null;
+  job_inventory_id: string | null;
+  criticality: string;
+  from_status: string | null;
+  to_status: string | null;
+  title: string | null;
+}
+
+export interface DeliveryListRow extends AlertEventSummary {
   id: string;
   created_at: Date;
   delivered_at: Date | null;
@@ -149,14 +161,6 @@ export interface DeliveryListRow {
   channel: string;
   fallback_from: string | null;
   last_error: string | null;
-  event_id: string;
-  kind: string;
-  project_name: string | null;
-  job_inventory_id: string | null;
-  criticality: string;
-  from_status: string | null;
-  to_status: string | null;
-  title: string | null;
 }
 
 export async function recentDeliveries(db: Queryable, limit: number, jobId?: string): Promise<DeliveryListRow[]> {

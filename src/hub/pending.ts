@@ -3,6 +3,7 @@ import type { Config } from "../config.js";
 import type { Queryable } from "../db/types.js";
 import { InvalidSettingError } from "./inventory.js";
 import { loadAlertConfig } from "./outbox.js";
+import type { AlertEventSummary } from "./outbox.js";
 
 /**
  * Alerts that wait in the outbox, each with why: recorded and not delivered anywhere yet.
@@ -22,19 +23,11 @@ export type WaitReason =
   /** A sender holds it right now. */
   | "sending";
 
-export interface WaitingAlert {
-  event_id: string;
+export interface WaitingAlert extends AlertEventSummary {
   /** Null for an alert no route took (no delivery planned). */
   delivery_id: string | null;
   /** When the alert was recorded. */
   created_at: Date;
-  kind: string;
-  project_name: string | null;
-  job_inventory_id: string | null;
-  criticality: string;
-  from_status: string | null;
-  to_status: string | null;
-  title: string | null;
   route_id: string | null;
   channel: string | null;
   /** The delivery's status, or `unrouted` when none was planned. */

@@ -5,16 +5,7 @@
  */
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from "../../src/demo/sample.js";
 
 export const C0 = Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(i));
 /** DEL and U+0080–U+009F. */
