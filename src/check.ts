@@ -34,7 +34,7 @@ import { readProject } from "./sources/project.js";
 import { type NetCallsState, netCallsState } from "./health/net-calls.js";
 import type { Criticality, JobStatus, JobType, ProjectStatus } from "./types.js";
 
-/** The `check --json` report (issue 3's contract). */
+/** The `check --json` report. */
 export interface CheckReport {
   check_id: string;
   started_at: string;
@@ -286,7 +286,7 @@ function takeoverNote(previous: LeaseHolder, reason: "gone" | "expired"): string
 }
 
 /**
- * One health-check cycle (DESIGN §2): collect from every project concurrently, evaluate
+ * One health-check cycle: collect from every project concurrently, evaluate
  * (pure), and record everything — health log, states, cursors, alert events — in one hub
  * transaction. Delivery of the recorded events is a separate step (alerts/deliver.ts).
  */

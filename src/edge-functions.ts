@@ -19,7 +19,7 @@ import type { CronJob, CronRun } from "./sources/pgcron.js";
 import type { PgNetRead, PgNetResponse } from "./sources/pgnet.js";
 
 /**
- * Edge Functions in a check (issue 5): what the Management API says (the functions, their
+ * Edge Functions in a check: what the Management API says (the functions, their
  * invocations), what pg_net says (the outcome of each `net.http_post` a cron job made), and
  * how both change verdicts. The pure rules live in health/functions.ts; this module joins
  * them to the cycle.

@@ -6,7 +6,7 @@ export type Criticality = (typeof CRITICALITIES)[number];
 export const JOB_TYPES = ["pg_cron", "edge_function"] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
-/** Per-job verdicts of one check (DESIGN §6). */
+/** Per-job verdicts of one check. */
 export const JOB_STATUSES = ["success", "failed", "missed", "stuck", "paused", "unknown"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 

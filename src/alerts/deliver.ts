@@ -24,7 +24,7 @@ import { sendTelegram } from "./telegram.js";
 import type { AlertEntry, MessageAlert } from "./types.js";
 
 /**
- * Delivery of the outbox (DESIGN §7): plan each unsent event onto its routes, claim the
+ * Delivery of the outbox: plan each unsent event onto its routes, claim the
  * deliveries, send them grouped (one message per project and route, split only where a
  * channel's limits force it), and mark each delivered. What cannot be sent now stays
  * pending for the next cycle; a permanent error marks the route broken, moves its alerts to

@@ -1,7 +1,7 @@
 /**
  * Sends one already formatted message to a Discord webhook and says what came of it.
  * Formatting (limits, allowed_mentions) is format.ts's job; this file only speaks HTTP.
- * Facts: PLATFORM.md "Discord webhooks".
+ * Facts: docs/platform.md "Discord webhooks".
  */
 import { REDACTED } from "./redact.js";
 import {
@@ -46,7 +46,7 @@ function webhookParts(webhookUrl: string): { id: string; token: string } | undef
 /**
  * `wait=true` makes Discord answer with the saved message (and its id), and makes a
  * rejected payload an error: without it a failed save returns 204 and no error
- * (PLATFORM.md). Other query parameters (`thread_id`) are kept.
+ * (docs/platform.md). Other query parameters (`thread_id`) are kept.
  */
 export function withWaitTrue(webhookUrl: string): string {
   const url = new URL(webhookUrl);
@@ -101,7 +101,7 @@ function classifyDiscordResponse(
 
   if (status === 429) {
     // Body `retry_after` is float seconds, the header whole seconds; wait for the larger so
-    // neither limit is hit again (PLATFORM.md: "honour the headers").
+    // neither limit is hit again (docs/platform.md: "honour the headers").
     const retryAfterMs = maxDefined(secondsToMs(body?.["retry_after"]), parseRetryAfterMs(headers.get("retry-after")));
     const scope = body?.["global"] === true ? "global rate limit" : "rate limited";
     const wait = retryAfterMs !== undefined ? `, retry after ${retryAfterMs} ms` : "";
@@ -110,7 +110,7 @@ function classifyDiscordResponse(
   }
 
   if (status === 404) {
-    // 10015 Unknown Webhook: the webhook was deleted; it will not come back (PLATFORM.md).
+    // 10015 Unknown Webhook: the webhook was deleted; it will not come back (docs/platform.md).
     return {
       ok: false,
       kind: "permanent",

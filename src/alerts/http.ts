@@ -3,14 +3,14 @@
  * `Retry-After` parsing, status classification, secret scrubbing, and the retry loop.
  *
  * No Node built-ins here: the senders also run inside Supabase Edge Functions (Deno), so
- * only `fetch`, `AbortSignal`, `setTimeout` and other Web APIs are used (DESIGN §3).
+ * only `fetch`, `AbortSignal`, `setTimeout` and other Web APIs are used.
  */
 import { REDACTED } from "./redact.js";
 
 /**
  * What one delivery attempt came to. `transient` may be retried (5xx, 429, timeouts,
  * connection errors); `permanent` will fail the same way again until someone changes the
- * route or the payload (DESIGN §7, STYLE "errors carry a class").
+ * route or the payload.
  */
 export type SendOutcome =
   | { ok: true; status: number; messageId?: string; migratedChatId?: string }
@@ -172,7 +172,7 @@ export interface RetryOptions {
   /**
    * Total time spent waiting between attempts, in ms. Default 30 000: delivery runs inside
    * a check cycle; what cannot be delivered within it stays in the outbox for the next one
-   * (DESIGN §7). A `retry_after` that does not fit is not waited for.
+   *. A `retry_after` that does not fit is not waited for.
    */
   maxWaitMs?: number;
   /** First backoff step, ms. Default 500; doubles each attempt. */

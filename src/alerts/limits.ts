@@ -1,5 +1,5 @@
 /**
- * Platform limits the formatters must respect (PLATFORM.md "Discord webhooks" and
+ * Platform limits the formatters must respect (docs/platform.md "Discord webhooks" and
  * "Telegram Bot API"). A message over any of them is rejected with a 400, so the alert
  * would not arrive at all: these are hard limits, not style.
  *

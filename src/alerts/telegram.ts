@@ -1,7 +1,7 @@
 /**
  * Sends one already formatted (HTML) message through the Telegram Bot API and says what
  * came of it. Escaping and the 4096-character limit are format.ts's job.
- * Facts: PLATFORM.md "Telegram Bot API".
+ * Facts: docs/platform.md "Telegram Bot API".
  */
 import { REDACTED } from "./redact.js";
 import {
@@ -45,7 +45,7 @@ export async function sendTelegram(
   if (first.migrateTo === undefined) return first.outcome;
 
   // A group upgraded to a supergroup gets a new id; the old one answers 400 with
-  // `migrate_to_chat_id` forever (PLATFORM.md). Follow it once and report it so the caller
+  // `migrate_to_chat_id` forever (docs/platform.md). Follow it once and report it so the caller
   // stores the new id; a second migration in a row is not chased.
   const migratedChatId = first.migrateTo;
   const second = await sendOnce(apiBaseUrl, botToken, migratedChatId, text, opts);

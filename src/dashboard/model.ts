@@ -60,7 +60,7 @@ export interface DashboardJob {
   reason: string;
   /** The last error, redacted (null while the job is healthy). */
   error_message: string | null;
-  /** The job's criticality; a job without one counts as important (DESIGN §7). */
+  /** The job's criticality; a job without one counts as important. */
   criticality: Criticality;
   criticality_set: boolean;
   description: string | null;

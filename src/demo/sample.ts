@@ -17,7 +17,7 @@ export type SampleProject = (typeof SAMPLE_PROJECTS)[number];
 /** How long jobmon is shown as having watched the projects before this check (see run.ts). */
 export const WATCHING_SECONDS = 6 * 3600;
 
-/** What pg_cron reports as extversion on Supabase (PLATFORM.md: may be "1.6.4"). */
+/** What pg_cron reports as extversion on Supabase (docs/platform.md: may be "1.6.4"). */
 export const SAMPLE_PG_CRON_VERSION = "1.6.4";
 
 function base64url(text: string): string {
@@ -241,7 +241,7 @@ function fireTimes(schedule: Schedule, from: Date, to: Date): Date[] {
 
 /** A run that would end after this is left out: the history stops just before `now`. */
 const SETTLE_MS = 2_000;
-/** pg_net keeps responses for `pg_net.ttl`, 6 hours by default (PLATFORM.md). */
+/** pg_net keeps responses for `pg_net.ttl`, 6 hours by default (docs/platform.md). */
 const PG_NET_TTL_MS = 6 * HOUR * 1000;
 /** A response newer than this is still in flight (jobmon also leaves the last 10 s for the next read). */
 const IN_FLIGHT_MS = 15_000;

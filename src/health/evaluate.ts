@@ -14,7 +14,7 @@ import { LATER_RELEASES_REJECT } from "./schedule/cronParser.js";
 
 /**
  * Verdicts: pure functions from a job's schedule, its runs and `now` to a status with a
- * human reason (DESIGN §6). No clock, no I/O: every instant is an argument.
+ * human reason. No clock, no I/O: every instant is an argument.
  */
 
 /** A run as the engine sees it. `seenAt` is when jobmon first read it (the age of a run

@@ -3,7 +3,7 @@ import type { PgNetResponse } from "../sources/pgnet.js";
 import type { JobStatus } from "../types.js";
 
 /**
- * Edge Functions in the health engine (DESIGN §6 "Edge Functions"), pure: no clock, no I/O.
+ * Edge Functions in the health engine, pure: no clock, no I/O.
  *
  * - which functions a cron command calls (`/functions/v1/<slug>`),
  * - which cron job a pg_net response belongs to (pg_net stores no URL: by time),
@@ -465,7 +465,7 @@ function firstLine(text: string | null | undefined, max = 200): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** What an HTTP status means when an Edge Function answers it (PLATFORM.md "Edge Functions"). */
+/** What an HTTP status means when an Edge Function answers it (docs/platform.md "Edge Functions"). */
 export function edgeStatusMeaning(status: number): string | null {
   switch (status) {
     case 546:

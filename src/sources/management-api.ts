@@ -13,7 +13,7 @@ import type { ProjectConfig } from "../config.js";
 import { ConfigError, type ErrorClass, JobmonError } from "../errors.js";
 
 /**
- * A client for the two Supabase Management API endpoints jobmon reads (PLATFORM.md
+ * A client for the two Supabase Management API endpoints jobmon reads (docs/platform.md
  * "Supabase Management API"): the Edge Functions of a project, and their invocations from
  * `logs.all`. Only `fetch` and Web APIs: the check runs inside an Edge Function too.
  *

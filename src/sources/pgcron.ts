@@ -133,7 +133,7 @@ export interface CronRun {
   end_time: Date | null;
 }
 
-/** Statuses of a run that has not finished (PLATFORM.md: starting → connecting → sending → running). */
+/** Statuses of a run that has not finished (docs/platform.md: starting → connecting → sending → running). */
 export const OPEN_RUN_STATUSES = ["starting", "connecting", "sending", "running"] as const;
 export function isOpenRun(status: string): boolean {
   return (OPEN_RUN_STATUSES as readonly string[]).includes(status);

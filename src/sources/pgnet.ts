@@ -4,7 +4,7 @@ import { type ProjectFacts, readProjectFacts } from "./facts.js";
 import { sqlInt, sqlSeconds, sqlTimestamptz } from "./literal.js";
 
 /**
- * pg_net's responses, read from a monitored project (PLATFORM.md "pg_net").
+ * pg_net's responses, read from a monitored project (docs/platform.md "pg_net").
  *
  * `net._http_response(id, status_code, content_type, headers, content, timed_out, error_msg,
  * created)` is indexed on `created` only, holds no URL, and loses its rows after

@@ -18,7 +18,7 @@ import {
 
 /**
  * Everything one check reads from one monitored project, in as few round trips as the
- * project allows (issue 8: 50 projects 100 ms away must take about as long as one).
+ * project allows (50 projects 100 ms away must take about as long as one).
  *
  * The facts decide what else to read: cron.job and the runs need pg_cron, the responses a
  * readable pg_net. When the previous check found them, the check bets that they are still

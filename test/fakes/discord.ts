@@ -1,5 +1,5 @@
 /**
- * A stand-in for Discord's webhook endpoint that enforces what PLATFORM.md "Discord
+ * A stand-in for Discord's webhook endpoint that enforces what docs/platform.md "Discord
  * webhooks" lists, so a formatter that breaks a limit fails a test instead of an alert.
  *
  * - `POST /api/webhooks/:id/:token` (also `/api/v10/webhooks/…`).
@@ -161,7 +161,7 @@ function validateEmbed(embed: unknown, add: (path: (string | number)[], code: st
 
 /**
  * Who a message would ping. Only `content` pings (embeds never do); with no
- * `allowed_mentions` Discord parses everything, hence PLATFORM.md's `{"parse": []}`.
+ * `allowed_mentions` Discord parses everything, hence docs/platform.md's `{"parse": []}`.
  */
 export function discordMentions(payload: unknown): string[] {
   if (!isObject(payload) || typeof payload["content"] !== "string") return [];
@@ -191,7 +191,7 @@ export interface DiscordMessage {
 export interface FakeDiscordOptions {
   /** Webhooks that exist. Default: one, id `1100000000000000001`. */
   webhooks?: { id: string; token: string }[];
-  /** A real bucket per webhook (PLATFORM.md: roughly 5 requests / 2 s). Off by default. */
+  /** A real bucket per webhook (docs/platform.md: roughly 5 requests / 2 s). Off by default. */
   rateLimit?: { limit: number; windowMs: number };
   /** Clock for the bucket, so tests can move time instead of sleeping. */
   now?: () => number;
@@ -290,7 +290,7 @@ export class FakeDiscord extends FakeHttpServer {
       : { code: 50006, message: "Cannot send an empty message" };
     if (error !== null) {
       // Without wait=true Discord acknowledges before saving: a rejected message looks like
-      // a success (PLATFORM.md). Nothing is saved.
+      // a success (docs/platform.md). Nothing is saved.
       return wait ? { status: 400, body: error, headers: limited.headers } : { status: 204, headers: limited.headers };
     }
 

@@ -1,7 +1,7 @@
 /**
  * A real HTTP server on 127.0.0.1 (ephemeral port) that records every request and can be
  * scripted to fail, rate-limit or hang before its service logic runs. The Discord, Telegram
- * and Management API stand-ins extend it (DESIGN §10: external HTTP services are local
+ * and Management API stand-ins extend it (external HTTP services are local
  * servers speaking the documented shapes; nothing else is mocked).
  */
 import http from "node:http";

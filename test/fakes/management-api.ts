@@ -1,5 +1,5 @@
 /**
- * A stand-in for the Supabase Management API, limited to what jobmon reads (PLATFORM.md
+ * A stand-in for the Supabase Management API, limited to what jobmon reads (docs/platform.md
  * "Supabase Management API"):
  *
  * - `Authorization: Bearer <token>` on every call, else 401 `{"message":"Unauthorized"}`.
@@ -87,7 +87,7 @@ export interface FakeManagementApiOptions {
   projects: Record<string, FakeProjectInput>;
   /** Clock for the log window default and the rate-limit windows. */
   now?: () => number;
-  /** Requests per minute per endpoint and project; `false` turns limiting off. Defaults from PLATFORM.md. */
+  /** Requests per minute per endpoint and project; `false` turns limiting off. Defaults from docs/platform.md. */
   rateLimits?: { default?: number; logs?: number; windowMs?: number } | false;
 }
 
@@ -209,7 +209,7 @@ export class FakeManagementApi extends FakeHttpServer {
     if (!/\bfunction_edge_logs\b/i.test(sql)) return fail("The fake only serves function_edge_logs and the query does not reference it");
 
     const end = endText === undefined ? this.now() : Date.parse(endText);
-    // Without a range the endpoint only looks at the last minute (PLATFORM.md).
+    // Without a range the endpoint only looks at the last minute (docs/platform.md).
     const start = startText === undefined ? end - MINUTE_MS : Date.parse(startText);
     if (Number.isNaN(start)) return fail(`Invalid iso_timestamp_start: ${startText}`);
     if (Number.isNaN(end)) return fail(`Invalid iso_timestamp_end: ${endText}`);

@@ -1,5 +1,5 @@
 /**
- * A stand-in for the Telegram Bot API's `sendMessage` that enforces PLATFORM.md "Telegram
+ * A stand-in for the Telegram Bot API's `sendMessage` that enforces docs/platform.md "Telegram
  * Bot API", so an escaping or length bug in the formatter fails a test.
  *
  * - `POST /bot<token>/sendMessage`, JSON (or form) parameters. Wrong token → 401
@@ -286,7 +286,7 @@ export class FakeTelegram extends FakeHttpServer {
       plain = parsed.text;
     } else return error(400, "Bad Request: unsupported parse_mode");
 
-    // Telegram trims the text and counts UTF-16 units after entity parsing (PLATFORM.md).
+    // Telegram trims the text and counts UTF-16 units after entity parsing (docs/platform.md).
     const shown = plain.trim();
     if (shown.length === 0) return error(400, "Bad Request: message text is empty");
     if (shown.length > TELEGRAM_MAX_TEXT) return error(400, "Bad Request: message is too long");

@@ -1,6 +1,6 @@
 /**
  * The Discord and Telegram senders against local stand-ins that speak the documented
- * shapes (DESIGN §10), and the stand-ins themselves (they must reject what the real
+ * shapes, and the stand-ins themselves (they must reject what the real
  * services reject, or they prove nothing). Loopback HTTP only; no wall-clock waits beyond a
  * few tens of milliseconds: retries take an injected `sleep`.
  */

@@ -94,7 +94,7 @@ function assertNoSecrets(text: string): void {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 // ---------------------------------------------------------------------------------------
-// Checkers, written from PLATFORM.md independently of the formatter
+// Checkers, written from docs/platform.md independently of the formatter
 
 function embedText(embed: DiscordEmbed): number {
   let total = (embed.title ?? "").length + (embed.description ?? "").length;

@@ -31,7 +31,7 @@ export interface SectionHeader {
   summary: string;
 }
 
-/** The entries of one group, cleaned and split so that no message mixes kinds (DESIGN §7). */
+/** The entries of one group, cleaned and split so that no message mixes kinds. */
 export interface Sections {
   projects: ProjectAlert[];
   jobs: JobAlert[];
@@ -181,7 +181,7 @@ export function prepare(entries: readonly AlertEntry[], opts: FormatOptions = {}
 // ---------------------------------------------------------------------------------------
 // Wording
 
-/** `8100` → `2h 15m`; `45` → `45s`. Two units at most (DESIGN's vocabulary, src/duration.ts). */
+/** `8100` → `2h 15m`; `45` → `45s`. Two units at most (src/duration.ts). */
 export function humanDuration(seconds: number): string {
   return formatDuration(Number.isFinite(seconds) ? Math.max(0, seconds) : 0);
 }

@@ -1,7 +1,7 @@
 /**
  * The compact layout: one line per job change, grouped by status, for a group that the
  * detailed layout (one block or embed per change) would spread over several messages.
- * DESIGN §7 wants one message per project, route and cycle ("forty jobs failing together
+ * jobmon wants one message per project, route and cycle ("forty jobs failing together
  * make one message"); a line per job is what lets forty fit Discord's 6000-character
  * total and Telegram's 4096.
  *

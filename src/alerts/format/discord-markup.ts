@@ -1,6 +1,6 @@
 /**
  * What both Discord layouts (detailed, compact) share: the payload types, status colours,
- * markdown escaping, the message header and the webhook username (PLATFORM.md "Discord
+ * markdown escaping, the message header and the webhook username (docs/platform.md "Discord
  * webhooks", limits.ts).
  *
  * - Pings: `allowed_mentions: {parse: []}` on every payload, so `@everyone` in an error

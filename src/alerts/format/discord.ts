@@ -1,5 +1,5 @@
 /**
- * Discord webhook payloads (PLATFORM.md "Discord webhooks", limits.ts). Job changes get one
+ * Discord webhook payloads (docs/platform.md "Discord webhooks", limits.ts). Job changes get one
  * embed each (the detailed layout) when they fit one message; a larger group switches to
  * the compact layout (discord-compact.ts: one embed per status, a line per job), which
  * splits into several messages only when even that cannot fit. Project-level changes and

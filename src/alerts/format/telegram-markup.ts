@@ -1,6 +1,6 @@
 /**
  * What both Telegram layouts (detailed, compact) share: HTML escaping, how Telegram counts
- * a text's length, and the message header (PLATFORM.md "Telegram Bot API", limits.ts).
+ * a text's length, and the message header (docs/platform.md "Telegram Bot API", limits.ts).
  *
  * - Only `<b>`, `<i>`, `<code>`, `<pre>` and `<a href>` are used; every value is escaped
  *   (`&`, `<`, `>`, `"`), so a job named `<script>` is text, not a 400 "can't parse

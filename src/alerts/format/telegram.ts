@@ -1,5 +1,5 @@
 /**
- * Telegram `sendMessage` texts with `parse_mode: "HTML"` (PLATFORM.md "Telegram Bot API").
+ * Telegram `sendMessage` texts with `parse_mode: "HTML"` (docs/platform.md "Telegram Bot API").
  * Escaping and counting: telegram-markup.ts.
  *
  * - Job changes get a block each (the detailed layout) when they fit one message; a larger
