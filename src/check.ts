@@ -1,5 +1,5 @@
-import { raceAbort } from "./alerts/http.js";
-import { cachedRedactor, redactSecrets } from "./alerts/redact.js";
+import { raceAbort } from "./lib/http.js";
+import { cachedRedactor, redactSecrets } from "./lib/redact.js";
 import type { JobAlert, ProjectAlert } from "./alerts/types.js";
 import type { Config, ProjectConfig } from "./config.js";
 import type { Db, Queryable } from "./db/types.js";
@@ -21,7 +21,7 @@ import {
   pruneHistory,
   writeJobStates,
   writeProjectStates,
-} from "./hub/health.js";
+} from "./hub/check-results.js";
 import { type DiscoveredJob, inventoryUnchanged, type JobRow, listJobs, syncInventory } from "./hub/inventory.js";
 import { acquireCheckLease, describeLease, holdsCheckLease, type LeaseHolder, type LeaseProcess, releaseCheckLease } from "./hub/lock.js";
 import { listProjectStates, type ProjectStateRow } from "./hub/projects.js";

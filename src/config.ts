@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { redactUrl } from "./alerts/redact.js";
+import { redactUrl } from "./lib/redact.js";
 import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
 import { CRITICALITIES, type Criticality } from "./types.js";

@@ -1,4 +1,4 @@
-import { redactSecrets } from "./alerts/redact.js";
+import { redactSecrets } from "./lib/redact.js";
 import type { Config, ProjectConfig } from "./config.js";
 import { errorMessage } from "./errors.js";
 import type { RunFact, Verdict } from "./health/evaluate.js";

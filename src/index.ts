@@ -9,4 +9,4 @@ export { explainSchedule, type ScheduleExplanation, type ExplainOptions, parseSc
 export type { CheckReport, CheckJobEntry } from "./check.js";
 export type { DeliveryReport, RouteTestResult } from "./alerts/deliver.js";
 export { sendAdHocAlert, type AdHocAlert, type AdHocResult } from "./alerts/deliver.js";
-export { redactSecrets, redactUrl } from "./alerts/redact.js";
+export { redactSecrets, redactUrl } from "./lib/redact.js";

@@ -17,8 +17,8 @@ import {
 import { isCriticality, type Criticality } from "../types.js";
 import { sendDiscord } from "./discord.js";
 import { formatDiscord, formatTelegram } from "./format.js";
-import { DEFAULT_TIMEOUT_MS, type RetryOptions, type SendOutcome, type SenderOptions, realSleep, withRetries } from "./http.js";
-import { redactSecrets } from "./redact.js";
+import { DEFAULT_TIMEOUT_MS, type RetryOptions, type SendOutcome, type SenderOptions, realSleep, withRetries } from "../lib/http.js";
+import { redactSecrets } from "../lib/redact.js";
 import { chooseRoutes, describeRoute, resolveRoutes, type Route } from "./route.js";
 import { sendTelegram } from "./telegram.js";
 import type { AlertEntry, MessageAlert } from "./types.js";

@@ -13,7 +13,7 @@
  * (the line-per-job layout), discord(-markup, -compact), telegram(-markup, -compact), plain.
  */
 export { type FormatOptions, humanDuration } from "./format/common.js";
-export { DEFAULT_DASHBOARD_BASE_URL, dashboardBase, jobDashboardUrl, projectDashboardUrl } from "./format/dashboard.js";
+export { DEFAULT_DASHBOARD_BASE_URL, dashboardBase, jobDashboardUrl, projectDashboardUrl } from "./format/studio-links.js";
 export {
   DISCORD_COLORS,
   type DiscordEmbed,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { redactSecrets } from "../alerts/redact.js";
+import { redactSecrets } from "../lib/redact.js";
 import { CheckInterruptedError } from "../check.js";
 import { ConfigError, errorMessage } from "../errors.js";
 import { InvalidSettingError, JobNotFoundError } from "../hub/inventory.js";

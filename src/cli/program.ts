@@ -1,7 +1,7 @@
 import { readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { redactSecrets } from "../alerts/redact.js";
+import { redactSecrets } from "../lib/redact.js";
 import { type Config, type Env, resolveConfig } from "../config.js";
 import { parseDuration } from "../duration.js";
 import type { JobPatch, JobRow } from "../hub/inventory.js";

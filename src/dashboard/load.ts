@@ -1,5 +1,5 @@
 /** Reads what a dashboard page needs through the MonitoringAPI facade (and one dashboard-only hub query). */
-import { runCountsSince } from "../hub/dashboard.js";
+import { runCountsSince } from "../hub/run-counts.js";
 import type { MonitoringAPI } from "../monitor.js";
 import { buildJobPage, buildOverview, type JobPage, type Overview, SUCCESS_RATE_DAYS } from "./model.js";
 

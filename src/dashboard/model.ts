@@ -4,12 +4,12 @@
  * so they always agree. Every text that came from a monitored database and may carry a
  * credential (commands, error texts, reasons) is redacted here, once.
  */
-import { redactSecrets } from "../alerts/redact.js";
+import { redactSecrets } from "../lib/redact.js";
 import type { CheckJobEntry } from "../check.js";
 import { effectiveTimezone } from "../health/evaluate.js";
 import { describeSchedule, nextFireTime, parsePgCronVersion, parseSchedule } from "../health/schedule/index.js";
-import type { RunCounts } from "../hub/dashboard.js";
-import type { HealthLogRow } from "../hub/health.js";
+import type { RunCounts } from "../hub/run-counts.js";
+import type { HealthLogRow } from "../hub/check-results.js";
 import type { JobRow } from "../hub/inventory.js";
 import type { DeliveryListRow } from "../hub/outbox.js";
 import type { ProjectStateRow } from "../hub/projects.js";

@@ -14,7 +14,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { redactSecrets } from "../alerts/redact.js";
+import { redactSecrets } from "../lib/redact.js";
 import { errorMessage } from "../errors.js";
 import { JobNotFoundError } from "../hub/inventory.js";
 import type { MonitoringAPI } from "../monitor.js";

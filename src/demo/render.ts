@@ -1,5 +1,5 @@
 import { relative, sep } from "node:path";
-import { redactSecrets } from "../alerts/redact.js";
+import { redactSecrets } from "../lib/redact.js";
 import { type Io, pc, status, table, truncate, when } from "../cli/output.js";
 import { formatDuration } from "../duration.js";
 import type { RoutePreview } from "./alerts.js";

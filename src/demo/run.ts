@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { DeliveryReport } from "../alerts/deliver.js";
-import { redactSecrets } from "../alerts/redact.js";
+import { redactSecrets } from "../lib/redact.js";
 import type { CheckReport } from "../check.js";
 import { type Config, type Env, resolveConfig } from "../config.js";
 import type { DiscoveryReport } from "../discovery.js";

@@ -10,7 +10,7 @@ import {
   schedulePeriodSeconds,
   type Schedule,
 } from "./schedule/index.js";
-import { LATER_RELEASES_REJECT } from "./schedule/cronParser.js";
+import { LATER_RELEASES_REJECT } from "./schedule/cron-parser.js";
 
 /**
  * Verdicts: pure functions from a job's schedule, its runs and `now` to a status with a

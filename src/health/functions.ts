@@ -1,4 +1,4 @@
-import { redactSecrets } from "../alerts/redact.js";
+import { redactSecrets } from "../lib/redact.js";
 import type { PgNetResponse } from "../sources/pgnet.js";
 import type { JobStatus } from "../types.js";
 

@@ -1,4 +1,4 @@
-import { redactSecrets } from "../alerts/redact.js";
+import { redactSecrets } from "../lib/redact.js";
 import type { HubConfig } from "../config.js";
 import { postgresDb } from "../db/postgres.js";
 import type { Db, Queryable } from "../db/types.js";

@@ -3,7 +3,7 @@ import type { AlertEntry } from "../alerts/types.js";
 import type { Queryable } from "../db/types.js";
 
 /**
- * The alert outbox: events are recorded by the check (hub/health.ts); here they are
+ * The alert outbox: events are recorded by the check (hub/check-results.ts); here they are
  * planned onto routes, claimed with a compare-and-set update, and marked delivered.
  */
 

@@ -7,8 +7,8 @@ import {
   realSleep,
   scrubSecrets,
   truncate,
-} from "../alerts/http.js";
-import { redactSecrets } from "../alerts/redact.js";
+} from "../lib/http.js";
+import { redactSecrets } from "../lib/redact.js";
 import type { ProjectConfig } from "../config.js";
 import { ConfigError, type ErrorClass, JobmonError } from "../errors.js";
 

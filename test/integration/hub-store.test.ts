@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { Db } from "../../src/db/types.js";
-import { jobHistory, writeProjectStates } from "../../src/hub/health.js";
+import { jobHistory, writeProjectStates } from "../../src/hub/check-results.js";
 import { findJob, listJobs, syncInventory, updateJob, type DiscoveredJob } from "../../src/hub/inventory.js";
 import { migrate } from "../../src/hub/migrate.js";
 import { HUB_MIGRATIONS } from "../../src/hub/migrations.generated.js";

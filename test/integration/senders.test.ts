@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 
 import { redactDiscordWebhook, sendDiscord } from "../../src/alerts/discord.js";
-import { type SendOutcome, parseRetryAfterMs, withRetries } from "../../src/alerts/http.js";
+import { type SendOutcome, parseRetryAfterMs, withRetries } from "../../src/lib/http.js";
 import { redactTelegramToken, sendTelegram } from "../../src/alerts/telegram.js";
 import { type FakeDiscord, startFakeDiscord } from "../fakes/discord.js";
 import { type FakeManagementApi, startFakeManagementApi } from "../fakes/management-api.js";

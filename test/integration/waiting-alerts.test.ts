@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { resolveConfig } from "../../src/config.js";
 import type { Db } from "../../src/db/types.js";
-import { insertAlertEvents } from "../../src/hub/health.js";
+import { insertAlertEvents } from "../../src/hub/check-results.js";
 import { migrate } from "../../src/hub/migrate.js";
 import { markDeliveries, markRouteBroken, planDeliveries } from "../../src/hub/outbox.js";
 import { waitingAlerts, waitingAlertsFor } from "../../src/hub/pending.js";

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { dashboardBase, fitText, humanDuration, jobDashboardUrl, projectDashboardUrl, safeCut, truncationMarker } from "../../src/alerts/format.js";
 import { escapeTelegramHtml, telegramVisibleLength } from "../../src/alerts/format.js";
 import { type CompactLine, packLines } from "../../src/alerts/format/compact.js";
-import { jobsListDashboardUrl } from "../../src/alerts/format/dashboard.js";
+import { jobsListDashboardUrl } from "../../src/alerts/format/studio-links.js";
 import { allocate, pack, shortMarker } from "../../src/alerts/format/fit.js";
 import type { JobAlert, ProjectAlert } from "../../src/alerts/types.js";
 

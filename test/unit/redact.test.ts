@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { redactSecrets, redactUrl } from "../../src/alerts/redact.js";
+import { redactSecrets, redactUrl } from "../../src/lib/redact.js";
 
 // A real-shaped JWT (HS256, {"role":"service_role"}); the assertions look for its pieces.
 const JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";

@@ -20,7 +20,7 @@ import {
   recoverySentence,
   reminderSentence,
 } from "./common.js";
-import { jobDashboardUrl, projectDashboardUrl } from "./dashboard.js";
+import { jobDashboardUrl, projectDashboardUrl } from "./studio-links.js";
 import { type Packable, type RenderSpec, fitText } from "./fit.js";
 
 export interface Markup {

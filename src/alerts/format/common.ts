@@ -4,9 +4,9 @@
  */
 import { formatDuration } from "../../duration.js";
 import type { Criticality, JobStatus, JobType, ProjectStatus } from "../../types.js";
-import { redactSecrets } from "../redact.js";
+import { redactSecrets } from "../../lib/redact.js";
 import type { AlertEntry, JobAlert, MessageAlert, ProjectAlert } from "../types.js";
-import { dashboardBase } from "./dashboard.js";
+import { dashboardBase } from "./studio-links.js";
 
 export interface FormatOptions {
   /** Dashboard base URL; default `https://supabase.com/dashboard` (self-hosted: the Studio URL). */

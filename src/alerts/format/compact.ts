@@ -16,7 +16,7 @@
 import type { JobStatus } from "../../types.js";
 import type { JobAlert } from "../types.js";
 import { JOB_EMOJI, type Sections, humanDuration, isRecovery, isReminder, isoSeconds, jobHeadline, oneLine, parseInstant } from "./common.js";
-import { jobDashboardUrl } from "./dashboard.js";
+import { jobDashboardUrl } from "./studio-links.js";
 import { type RenderSpec, allocate, fitText, safeCut, shortMarker } from "./fit.js";
 
 /** A reason is cut to at most this: a line is a summary, the details are one command away. */

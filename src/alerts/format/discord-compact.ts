@@ -28,7 +28,7 @@ import {
   shortInstantRendered,
   widestDetailsCommands,
 } from "./compact.js";
-import { jobsListDashboardUrl } from "./dashboard.js";
+import { jobsListDashboardUrl } from "./studio-links.js";
 import { type DiscordEmbed, type DiscordWebhookPayload, JOB_COLOR, MARKDOWN, headerContent, payload } from "./discord-markup.js";
 
 interface Rung {

@@ -36,7 +36,7 @@ import {
   reminderSentence,
   statusWithPrevious,
 } from "./common.js";
-import { jobDashboardUrl, projectDashboardUrl } from "./dashboard.js";
+import { jobDashboardUrl, projectDashboardUrl } from "./studio-links.js";
 import { compactDiscordPayloads } from "./discord-compact.js";
 import {
   CODE,

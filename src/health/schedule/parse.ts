@@ -5,7 +5,7 @@
  * parser only: an interval padded past it is still accepted, as in pg_cron.
  */
 import { valuesOf } from "./bitstring.js";
-import { fieldBounds, parseCronEntry, type CronParseResult } from "./cronParser.js";
+import { fieldBounds, parseCronEntry, type CronParseResult } from "./cron-parser.js";
 import { looksLikeInterval, parseInterval } from "./interval.js";
 import type { CronSchedule, ParseResult } from "./types.js";
 import { featuresOf, isPgCronVersion, parsePgCronVersion, type PgCronVersion } from "./version.js";

@@ -111,7 +111,7 @@ function unauthorized(code, message) {
   return errorResponse(401, "unauthorized", message, { reason: code }, { "www-authenticate": challenge });
 }
 
-// src/alerts/redact.ts
+// src/lib/redact.ts
 var REDACTED = "[redacted]";
 var REDACTED_PASSWORD = "***";
 var MIN_EXTRA_SECRET_LENGTH = 4;
@@ -613,7 +613,7 @@ async function insertMessageEvent(db, id, criticality, projectName, payload2, at
   );
 }
 
-// src/alerts/http.ts
+// src/lib/http.ts
 var DEFAULT_TIMEOUT_MS = 1e4;
 var MAX_ERROR_BODY_CHARS = 1500;
 async function fetchWithTimeout(url, init, opts = {}) {
@@ -930,7 +930,7 @@ function pack(items, limits) {
   });
 }
 
-// src/alerts/format/dashboard.ts
+// src/alerts/format/studio-links.ts
 var DEFAULT_DASHBOARD_BASE_URL = "https://supabase.com/dashboard";
 var MAX_LABEL = 100;
 var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -3985,7 +3985,7 @@ function compactList(values) {
   return parts.join(",");
 }
 
-// src/health/schedule/cronParser.ts
+// src/health/schedule/cron-parser.ts
 var EOF = -1;
 var NUL = 0;
 var TAB = 9;
@@ -5435,7 +5435,7 @@ function seconds(from, to) {
   return Math.max(0, Math.round((to.getTime() - from.getTime()) / 1e3));
 }
 
-// src/hub/health.ts
+// src/hub/check-results.ts
 var json2 = (value2) => JSON.stringify(value2);
 async function writeJobStates(db, updates) {
   if (updates.length === 0) return;

@@ -1,4 +1,4 @@
-import { redactSecrets } from "../../../src/alerts/redact.js";
+import { redactSecrets } from "../../../src/lib/redact.js";
 import { type Config, type Env, resolveConfig } from "../../../src/config.js";
 import { ConfigError, errorMessage } from "../../../src/errors.js";
 import { MonitoringAPI } from "../../../src/monitor.js";

@@ -1,5 +1,5 @@
 import { sendAdHocAlert } from "../../../src/alerts/deliver.js";
-import { redactSecrets } from "../../../src/alerts/redact.js";
+import { redactSecrets } from "../../../src/lib/redact.js";
 import { processEnv } from "../../../src/env.js";
 import { parseAlertBody } from "./alert-body.js";
 import { authorize, SECRET_VARIABLE } from "./auth.js";
