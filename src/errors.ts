@@ -4,11 +4,18 @@
  */
 export type ErrorClass = "configuration" | "transient" | "permanent";
 
+/**
+ * The one base class of jobmon's errors. `code` says which error it is (stable, for callers
+ * and `--json` output: test it, or the class, never `error.name`); `errorClass` says what to
+ * do about it.
+ */
 export class JobmonError extends Error {
+  readonly code: string;
   readonly errorClass: ErrorClass;
-  constructor(message: string, errorClass: ErrorClass, options?: { cause?: unknown }) {
+  constructor(code: string, message: string, errorClass: ErrorClass, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = "JobmonError";
+    this.name = new.target.name;
+    this.code = code;
     this.errorClass = errorClass;
   }
 }
@@ -17,8 +24,7 @@ export class JobmonError extends Error {
 export class ConfigError extends JobmonError {
   readonly variable: string;
   constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`, "configuration");
-    this.name = "ConfigError";
+    super("config", `${variable}: ${message}`, "configuration");
     this.variable = variable;
   }
 }

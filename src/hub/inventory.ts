@@ -283,8 +283,7 @@ export const HISTORY_LIMIT = { min: 1, max: 10_000 } as const;
 /** A setting or argument outside what jobmon accepts; the message gives the allowed range. */
 export class InvalidSettingError extends JobmonError {
   constructor(message: string) {
-    super(message, "configuration");
-    this.name = "InvalidSettingError";
+    super("invalid_setting", message, "configuration");
   }
 }
 

@@ -57,6 +57,7 @@ async function withPrivilegeHint(db: Db, error: unknown): Promise<unknown> {
   const database = who ? `database "${who.database}"` : "the hub's database";
   const role = who ? `role "${who.role}"` : "the hub's role";
   return new JobmonError(
+    "hub_privileges",
     `${errorMessage(error)}: the hub needs a role that can create a schema in ${database} (CREATE on the database) ` +
       `and create and write tables in it; ${role} cannot: use the postgres role or a dedicated one in the hub's URL`,
     "configuration",

@@ -42,14 +42,13 @@ export async function openHub(hub: HubConfig, options: OpenHubOptions = {}): Pro
 
 /**
  * An error from a Postgres hub: its message starts with `hub (<where its URL came from>): `.
- * The driver's error is the cause; its SQLSTATE or system error code stays in `code`.
+ * The driver's error is the cause; its SQLSTATE or system error code stays in `driverCode`.
  */
 export class HubError extends JobmonError {
-  readonly code: string | undefined;
-  constructor(message: string, errorClass: ErrorClass, cause: unknown, code: string | undefined) {
-    super(message, errorClass, { cause });
-    this.name = "HubError";
-    this.code = code;
+  readonly driverCode: string | undefined;
+  constructor(message: string, errorClass: ErrorClass, cause: unknown, driverCode: string | undefined) {
+    super("hub", message, errorClass, { cause });
+    this.driverCode = driverCode;
   }
 }
 

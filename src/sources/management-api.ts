@@ -110,8 +110,7 @@ export class ManagementApiError extends JobmonError {
   readonly retryAfterMs: number | undefined;
 
   constructor(kind: ManagementApiErrorKind, endpoint: string, message: string, extra: { status?: number; retryAfterMs?: number } = {}) {
-    super(message, ERROR_CLASS[kind]);
-    this.name = "ManagementApiError";
+    super(`management_api_${kind}`, message, ERROR_CLASS[kind]);
     this.kind = kind;
     this.endpoint = endpoint;
     this.status = extra.status;

@@ -4,7 +4,7 @@ import { after, describe, it } from "node:test";
 import type { HubConfig } from "../../src/config.js";
 import type { Db } from "../../src/db/types.js";
 import { JobNotFoundError } from "../../src/hub/inventory.js";
-import { openHub } from "../../src/hub/open.js";
+import { HubError, openHub } from "../../src/hub/open.js";
 import { freePort, usePgCronClusters } from "../harness/pgcron.js";
 
 const clusters = usePgCronClusters(1, { quiet: true, name: "hubopen" });
@@ -65,7 +65,9 @@ describe("a Postgres hub's errors", () => {
     const db = await open(postgresHub(url));
     const { error } = await failure(db.query("select 1"), 15_000);
     assert.match(error.message, new RegExp(`^hub \\(JOBMON_HUB_URL\\): password authentication failed for user "${cluster().superuser}"`));
-    assert.equal((error as { code?: string }).code, "28P01");
+    assert.ok(error instanceof HubError);
+    assert.equal(error.code, "hub");
+    assert.equal(error.driverCode, "28P01");
     assert.doesNotMatch(`${error.message}\n${error.stack}`, new RegExp(PASSWORD));
 
     const named = await open(postgresHub(url, "JOBMON_HUB=smoothed"));
@@ -77,7 +79,7 @@ describe("a Postgres hub's errors", () => {
     assert.deepEqual(await db.query("select 1 as one"), [{ one: 1 }]);
     const refused = (await failure(db.query("select 1 / 0"), 15_000)).error;
     assert.match(refused.message, /^hub \(JOBMON_HUB_URL\): division by zero$/);
-    assert.equal((refused as { code?: string }).code, "22012");
+    assert.equal((refused as HubError).driverCode, "22012");
     const inTx = (await failure(db.transaction((tx) => tx.query("select 1 / 0")), 15_000)).error;
     assert.match(inTx.message, /^hub \(JOBMON_HUB_URL\): division by zero$/, "named once, not twice");
 
