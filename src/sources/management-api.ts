@@ -15,14 +15,17 @@ import { ConfigError, type ErrorClass, JobmonError } from "../errors.js";
 /**
  * A client for the two Supabase Management API endpoints jobmon reads (docs/platform.md
  * "Supabase Management API"): the Edge Functions of a project, and their invocations from
- * `logs.all`. Only `fetch` and Web APIs: the check runs inside an Edge Function too.
+ * the logs endpoint (`/analytics/endpoints/logs`, ClickHouse SQL over one `logs` table).
+ * Only `fetch` and Web APIs: the check runs inside an Edge Function too.
  *
- * Rate limits: 120 requests/min per endpoint and project, `logs.all` 30/min, 429 when
- * exceeded, `X-RateLimit-Reset` = seconds until the window resets. The client remembers,
- * per endpoint and project, an answer that said `X-RateLimit-Remaining: 0` and waits for
- * the reset before its next call there; a 429 is retried after the reset it names. Waits
- * and retries are bounded (attempts and total wait per call): what does not fit fails with
- * a `rate_limited` error, and the next check tries again.
+ * Rate limits: 120 requests/min per user, endpoint and project (shared with every other
+ * token and tool of the same user), logs about 30/min, 429 when exceeded. The client
+ * remembers, per endpoint and project, an answer that said `X-RateLimit-Remaining: 0` and
+ * waits for the reset before its next call there; a 429 is retried after the reset it names.
+ * `X-RateLimit-Reset` is read as seconds when it can be (the windows are one minute, so at
+ * most 60) and as milliseconds otherwise, and no wait is longer than 60 s. Waits and retries
+ * are bounded (attempts and total wait per call): what does not fit fails with a
+ * `rate_limited` error, and the next check tries again.
  *
  * The access token never appears in an error: messages are built from the status, the
  * path (no query string) and the server's text with the token scrubbed out.
@@ -81,18 +84,22 @@ export interface FunctionLogs {
 
 export type ManagementApiErrorKind =
   | "auth" // 401: the token was rejected
-  | "forbidden" // 402/403: the token may not read this (permissions, plan)
-  | "not_found" // 404: unknown project ref
+  | "forbidden" // 403: the token may not read this (permissions, scopes)
+  | "usage_exceeded" // 402: the organisation's usage is over its plan's quota
+  | "not_found" // 404 on a project route: unknown project ref
+  | "endpoint_gone" // 404 on the logs route: the API no longer serves it
   | "rate_limited" // 429s (or a pending reset) beyond the retry budget
-  | "server" // 5xx after retries
+  | "server" // 5xx, or the log store's transient "Backend error", after retries
   | "network" // connection failure or timeout after retries
-  | "query" // logs.all answered 200 with an `error` field
+  | "query" // the logs endpoint answered 200 with an `error` field
   | "bad_response"; // an answer not in the documented shape
 
 const ERROR_CLASS: Record<ManagementApiErrorKind, ErrorClass> = {
   auth: "configuration",
   forbidden: "configuration",
+  usage_exceeded: "configuration",
   not_found: "configuration",
+  endpoint_gone: "permanent",
   rate_limited: "transient",
   server: "transient",
   network: "transient",
@@ -104,7 +111,7 @@ export class ManagementApiError extends JobmonError {
   readonly kind: ManagementApiErrorKind;
   /** HTTP status, when there was an answer. */
   readonly status: number | undefined;
-  /** Which call: `functions` or `logs.all`. */
+  /** Which call: `functions` or `logs`. */
   readonly endpoint: string;
   /** For `rate_limited`: how long the API asked to wait, in ms, when it said. */
   readonly retryAfterMs: number | undefined;
@@ -157,7 +164,13 @@ const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /**
- * Longest window one logs.all request covers. The API refuses ranges over 24 h and rounds
+ * The longest a rate limit is waited for: the API's windows are one minute, so a longer
+ * reset (or Retry-After) is a unit mix-up or a broken header, not a reason to stall a check.
+ */
+export const MAX_RATE_LIMIT_WAIT_MS = MINUTE_MS;
+
+/**
+ * Longest window one logs request covers. The API refuses ranges over 24 h and rounds
  * both ends to the nearest minute; each request is widened to whole minutes (one more
  * before the start, since the API compares `timestamp > start`) and the rows are filtered
  * back to the exact window here, so two minutes of the 24 h go to that widening.
@@ -165,31 +178,43 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 export const MAX_LOGS_REQUEST_WINDOW_MS = DAY_MS - 2 * MINUTE_MS;
 
 /**
- * Rows per logs.all request. Supabase's log queries return a bounded number of rows; asking
+ * Rows per logs request. Supabase's log queries return a bounded number of rows; asking
  * for this many explicitly makes truncation detectable (`FunctionLogs.truncated`).
  */
 export const DEFAULT_LOG_ROW_LIMIT = 1000;
 
+/** The `logs` table's source column: Supabase's docs and MCP server say `source`, its changelog `source_name`. */
+export type LogSourceColumn = "source" | "source_name";
+export const LOG_SOURCE_COLUMNS: readonly LogSourceColumn[] = ["source", "source_name"];
+
 /**
- * The documented example query over `function_edge_logs` (Supabase docs, Edge Functions
- * logging / Management API logs): `metadata` unnested for `function_id` and
- * `execution_time_ms`, `metadata.response` for `status_code`, `metadata.request` for
- * `method`. Errors are ordered first so that a truncated answer drops successes, not
- * failures. The window is given by `iso_timestamp_start`/`iso_timestamp_end`, not in SQL.
+ * Edge Function invocations, in ClickHouse SQL over the `logs` table (Supabase's MCP server
+ * reads them the same way): the attributes from `log_attributes` (a map of strings), the
+ * timestamp as unix microseconds (a DateTime64 printed as text has no zone). Errors are
+ * ordered first so that a truncated answer drops successes, not failures. The window is
+ * given by `iso_timestamp_start`/`iso_timestamp_end`, not in SQL.
  */
-export function functionEdgeLogsSql(rowLimit: number = DEFAULT_LOG_ROW_LIMIT): string {
+export function functionEdgeLogsSql(rowLimit: number = DEFAULT_LOG_ROW_LIMIT, sourceColumn: LogSourceColumn = "source"): string {
   const limit = Math.max(1, Math.floor(rowLimit));
   return [
-    "select id, function_edge_logs.timestamp, event_message, response.status_code, request.method,",
-    "  m.function_id, m.execution_time_ms",
-    "from function_edge_logs",
-    "  cross join unnest(metadata) as m",
-    "  cross join unnest(m.response) as response",
-    "  cross join unnest(m.request) as request",
-    "order by case when response.status_code >= 400 then 0 else 1 end, function_edge_logs.timestamp desc",
+    "select id, toUnixTimestamp64Micro(timestamp) as timestamp_us, event_message,",
+    "  log_attributes['response.status_code'] as status_code,",
+    "  log_attributes['request.method'] as method,",
+    "  log_attributes['function_id'] as function_id,",
+    "  log_attributes['execution_time_ms'] as execution_time_ms",
+    "from logs",
+    `where ${sourceColumn} = 'function_edge_logs'`,
+    "order by if(toInt32OrZero(log_attributes['response.status_code']) >= 400, 0, 1), timestamp desc",
     `limit ${limit}`,
   ].join("\n");
 }
+
+/**
+ * Which spelling of the source column the logs endpoint at a base URL accepted last. Kept for
+ * the process (a long-running `jobmon monitor` checks many times), so only the first check
+ * pays for a wrong guess.
+ */
+const acceptedSourceColumn = new Map<string, LogSourceColumn>();
 
 export interface FunctionLogsOptions {
   start: Date;
@@ -198,7 +223,7 @@ export interface FunctionLogsOptions {
    * Longest window read, ms; an older start is moved up to `end - maxLookbackMs` and the
    * result says `clamped`. Default one request's worth (23 h 58 min): Free projects keep a
    * single day of logs, so more finds nothing there, and a jobmon that was down for days
-   * should not spend its first check (and the 30/min logs.all budget of every project) on
+   * should not spend its first check (and the 30/min logs budget of every project) on
    * history it will not alert on. Pro projects keep 7 days: pass up to that and the window
    * is split into requests of at most 24 h.
    */
@@ -253,10 +278,11 @@ export class ManagementApi {
   }
 
   /**
-   * The project's Edge Function invocations with `start <= timestamp < end`, from
-   * `logs.all` (BigQuery SQL over `function_edge_logs`). A window longer than
-   * `maxLookbackMs` is clamped to its most recent part; one longer than a request may cover
-   * (24 h) is split into several requests. An `error` field in a 200 answer is an error.
+   * The project's Edge Function invocations with `start <= timestamp < end`, from the logs
+   * endpoint. A window longer than `maxLookbackMs` is clamped to its most recent part; one
+   * longer than a request may cover (24 h) is split into several requests. An `error` field
+   * in a 200 answer is an error, except the log store's transient "Backend error", which is
+   * retried like a 5xx.
    */
   async functionLogs(ref: string, options: FunctionLogsOptions): Promise<FunctionLogs> {
     const maxLookbackMs = Math.max(MINUTE_MS, options.maxLookbackMs ?? MAX_LOGS_REQUEST_WINDOW_MS);
@@ -270,26 +296,17 @@ export class ManagementApi {
     const result: FunctionLogs = { rows: [], start: new Date(start), end: new Date(end), clamped, truncated: false, requests: 0 };
     if (end <= start) return result;
 
-    const sql = functionEdgeLogsSql(rowLimit);
     const seen = new Set<string>();
     // Newest window first: if a later request fails, the error is what the caller sees,
     // and nothing is half-read into a cursor.
     for (let chunkEnd = end; chunkEnd > start; chunkEnd -= MAX_LOGS_REQUEST_WINDOW_MS) {
       const chunkStart = Math.max(start, chunkEnd - MAX_LOGS_REQUEST_WINDOW_MS);
-      const params = new URLSearchParams({
-        sql,
+      const window = new URLSearchParams({
         iso_timestamp_start: new Date(floorMinute(chunkStart - 1)).toISOString(),
         iso_timestamp_end: new Date(ceilMinute(chunkEnd)).toISOString(),
       });
-      const body = await this.getJson("logs.all", ref, `/v1/projects/${encodeURIComponent(ref)}/analytics/endpoints/logs.all`, params);
-      result.requests++;
-      if (!isRecord(body)) throw this.badResponse("logs.all", "expected a JSON object with `result` and `error`");
-      const error = body["error"];
-      if (error !== null && error !== undefined && error !== "") {
-        throw new ManagementApiError("query", "logs.all", `the logs.all query for project ${ref} failed: ${this.clean(describeQueryError(error))}`, { status: 200 });
-      }
-      const rows = body["result"] ?? [];
-      if (!Array.isArray(rows)) throw this.badResponse("logs.all", "`result` is not an array");
+      const { rows, requests } = await this.queryLogs(ref, window, rowLimit);
+      result.requests += requests;
       if (rows.length >= rowLimit) result.truncated = true;
       for (const raw of rows) {
         const row = parseInvocation(raw);
@@ -302,6 +319,36 @@ export class ManagementApi {
     }
     result.rows.sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
     return result;
+  }
+
+  /**
+   * One window's rows. The query filters on the source column as this API spelled it last
+   * (`source` at first); when the API says it knows no such column, the other spelling is
+   * tried once and remembered.
+   */
+  private async queryLogs(ref: string, window: URLSearchParams, rowLimit: number): Promise<{ rows: unknown[]; requests: number }> {
+    const known = acceptedSourceColumn.get(this.baseUrl);
+    const order = known === undefined ? LOG_SOURCE_COLUMNS : [known, ...LOG_SOURCE_COLUMNS.filter((c) => c !== known)];
+    let requests = 0;
+    let firstError: ManagementApiError | undefined;
+    for (const column of order) {
+      const params = new URLSearchParams({ sql: functionEdgeLogsSql(rowLimit, column) });
+      for (const [key, value] of window) params.set(key, value);
+      const body = await this.getJson("logs", ref, `/v1/projects/${encodeURIComponent(ref)}/analytics/endpoints/logs`, params);
+      requests++;
+      if (!isRecord(body)) throw this.badResponse("logs", "expected a JSON object with `result` and `error`");
+      const error = body["error"];
+      if (error === null || error === undefined || error === "") {
+        const rows = body["result"] ?? [];
+        if (!Array.isArray(rows)) throw this.badResponse("logs", "`result` is not an array");
+        acceptedSourceColumn.set(this.baseUrl, column);
+        return { rows, requests };
+      }
+      const message = apiErrorMessage(error);
+      firstError ??= new ManagementApiError("query", "logs", `the Edge Function logs query for project ${ref} failed: ${this.clean(message)}`, { status: 200 });
+      if (!unknownIdentifier(message, column)) break;
+    }
+    throw firstError ?? this.badResponse("logs", "no query was sent");
   }
 
   // -------------------------------------------------------------------------------------
@@ -345,11 +392,19 @@ export class ManagementApi {
       if (status >= 200 && status < 300) {
         const body = parseJson(answer.text);
         if (body === undefined) throw this.badResponse(endpoint, `GET ${path} answered ${status} without a JSON body`);
-        return body;
+        const transient = transientQueryError(body);
+        if (transient === undefined) return body;
+        // The log store's "Backend error! Retry your query": a 5xx in a 200's clothing.
+        const error = () =>
+          new ManagementApiError("server", endpoint, `the Management API's log store failed on GET ${path}: ${this.clean(transient)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
+        if (last) throw error();
+        await wait(this.backoff(attempt), error);
+        continue;
       }
       if (status === 429) {
-        const retryAfterMs = resetMs ?? parseRetryAfterMs(answer.headers.get("retry-after"), this.now()) ?? this.backoff(attempt);
-        const error = () => this.rateLimited(endpoint, ref, retryAfterMs);
+        const asked = resetMs ?? parseRetryAfterMs(answer.headers.get("retry-after"), this.now()) ?? this.backoff(attempt);
+        const retryAfterMs = Math.min(asked, MAX_RATE_LIMIT_WAIT_MS);
+        const error = () => this.rateLimited(endpoint, ref, retryAfterMs, asked > MAX_RATE_LIMIT_WAIT_MS ? asked : undefined);
         if (last) throw error();
         await wait(retryAfterMs, error);
         this.blocked.delete(key);
@@ -368,11 +423,10 @@ export class ManagementApi {
 
   /** Reads `X-RateLimit-Remaining`/`-Reset`; returns the reset in ms when present. */
   private noteRateLimit(key: string, headers: Headers): number | undefined {
-    const reset = Number(headers.get("x-ratelimit-reset"));
-    const resetMs = headers.get("x-ratelimit-reset") !== null && Number.isFinite(reset) && reset >= 0 ? Math.ceil(reset * 1000) : undefined;
+    const resetMs = parseRateLimitResetMs(headers.get("x-ratelimit-reset"));
     const remaining = headers.get("x-ratelimit-remaining");
     if (remaining !== null && Number(remaining) <= 0 && resetMs !== undefined) {
-      this.blocked.set(key, { resetAt: this.now() + resetMs });
+      this.blocked.set(key, { resetAt: this.now() + Math.min(resetMs, MAX_RATE_LIMIT_WAIT_MS) });
     }
     return resetMs;
   }
@@ -381,13 +435,17 @@ export class ManagementApi {
     return backoffDelayMs(attempt, this.random, MANAGEMENT_API_DEFAULTS.baseDelayMs, MANAGEMENT_API_DEFAULTS.maxDelayMs);
   }
 
-  private rateLimited(endpoint: string, ref: string, retryAfterMs: number): ManagementApiError {
+  private rateLimited(endpoint: string, ref: string, retryAfterMs: number, askedMs?: number): ManagementApiError {
     const seconds = Math.ceil(retryAfterMs / 1000);
-    const limit = endpoint === "logs.all" ? "30 requests/min" : "120 requests/min";
+    const limit = endpoint === "logs" ? "about 30 requests/min" : "120 requests/min";
+    const capped =
+      askedMs === undefined
+        ? ""
+        : ` (the API asked for ${Math.ceil(askedMs / 1000)}s, longer than its one-minute window: jobmon waits at most 60 s on a rate limit)`;
     return new ManagementApiError(
       "rate_limited",
       endpoint,
-      `the Management API rate limit for ${endpoint} of project ${ref} (${limit}) is exhausted; it resets in ${seconds}s, longer than this check waits: the next check reads it`,
+      `the Management API rate limit for ${endpoint} of project ${ref} (${limit} per user, shared with the user's other tokens and tools) is exhausted; it resets in ${seconds}s${capped}, longer than this check waits: the next check reads it`,
       { status: 429, retryAfterMs },
     );
   }
@@ -401,6 +459,22 @@ export class ManagementApi {
         { status },
       );
     }
+    if (status === 404 && endpoint === "logs") {
+      return new ManagementApiError(
+        "endpoint_gone",
+        endpoint,
+        `the Management API no longer serves GET ${path} (404): Supabase has moved or removed its logs endpoint, so Edge Function outcomes cannot be read until jobmon is updated (pg_cron verdicts are unaffected)`,
+        { status },
+      );
+    }
+    if (status === 402) {
+      return new ManagementApiError(
+        "usage_exceeded",
+        endpoint,
+        `the Supabase organisation of project ${ref} has exceeded its usage quota (402 on GET ${path}): Supabase serves no ${endpoint === "logs" ? "logs" : "data"} through the Management API until the plan is raised or the billing cycle resets${this.said(text)}`,
+        { status },
+      );
+    }
     if (status === 404) {
       return new ManagementApiError(
         "not_found",
@@ -409,8 +483,8 @@ export class ManagementApi {
         { status },
       );
     }
-    if (status === 402 || status === 403) {
-      const need = endpoint === "logs.all" ? "analytics:read (analytics_logs_read)" : "edge_functions_read";
+    if (status === 403) {
+      const need = endpoint === "logs" ? "analytics:read (analytics_logs_read)" : "edge_functions_read";
       return new ManagementApiError(
         "forbidden",
         endpoint,
@@ -425,9 +499,15 @@ export class ManagementApi {
     return new ManagementApiError("bad_response", endpoint, `unexpected answer from the Management API (${endpoint}): ${this.clean(why)}`);
   }
 
+  /** The server's own words, quoted after jobmon's, when it gave any. */
+  private said(text: string): string {
+    const detail = this.detail(text);
+    return detail === "" ? "" : ` (the API said${detail})`;
+  }
+
   private detail(text: string): string {
     const body = parseJson(text);
-    const message = isRecord(body) && typeof body["message"] === "string" ? body["message"] : text.trim();
+    const message = body === undefined ? text.trim() : apiErrorMessage(body);
     return message ? `: ${this.clean(message)}` : "";
   }
 
@@ -505,7 +585,7 @@ function dateFromMillis(value: unknown): Date | null {
   return null;
 }
 
-/** Unix microseconds (as logs.all sends them), a numeric string, or an ISO string. */
+/** Unix microseconds (as the logs query selects them, often as a string), or an ISO string with a zone. */
 function dateFromMicros(value: unknown): Date | null {
   if (typeof value === "number" && Number.isFinite(value)) return new Date(Math.floor(value / 1000));
   if (typeof value === "string" && value.trim() !== "") {
@@ -542,35 +622,63 @@ function numberOrNull(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** A logs.all row; null for a row without an id, a function id or a readable timestamp. */
+/** A logs row; null for a row without an id, a function id or a readable timestamp. */
 function parseInvocation(raw: unknown): EdgeInvocation | null {
   if (!isRecord(raw)) return null;
-  const timestamp = dateFromMicros(raw["timestamp"]);
+  const timestamp = dateFromMicros(raw["timestamp_us"] ?? raw["timestamp"]);
   const id = raw["id"];
   const functionId = raw["function_id"];
-  if (timestamp === null || typeof id !== "string" || typeof functionId !== "string") return null;
+  if (timestamp === null || typeof id !== "string" || typeof functionId !== "string" || functionId === "") return null;
   return {
     id,
     timestamp,
     event_message: typeof raw["event_message"] === "string" ? raw["event_message"] : "",
     status_code: numberOrNull(raw["status_code"]),
-    method: typeof raw["method"] === "string" ? raw["method"] : null,
+    method: typeof raw["method"] === "string" && raw["method"] !== "" ? raw["method"] : null,
     function_id: functionId,
     execution_time_ms: numberOrNull(raw["execution_time_ms"]),
   };
 }
 
-/** logs.all errors are a string or `{code, message, status, errors: [{message}]}`. */
-function describeQueryError(error: unknown): string {
+/**
+ * The message of an API error: a string, or `{message, errors: [{domain, location,
+ * locationType, message, reason}]}` whose first `errors[]` entry is the specific one.
+ */
+export function apiErrorMessage(error: unknown): string {
   if (typeof error === "string") return error;
   if (isRecord(error)) {
-    if (typeof error["message"] === "string") return error["message"];
     const first = Array.isArray(error["errors"]) ? error["errors"][0] : undefined;
-    if (isRecord(first) && typeof first["message"] === "string") return first["message"];
+    if (isRecord(first) && typeof first["message"] === "string" && first["message"] !== "") return first["message"];
+    if (typeof error["message"] === "string") return error["message"];
+    if (typeof error["error"] === "string") return error["error"];
   }
   try {
     return JSON.stringify(error);
   } catch {
     return String(error);
   }
+}
+
+/** The log store's transient failure (`{"result": null, "error": "Backend error! Retry your query…"}`), or undefined. */
+function transientQueryError(body: unknown): string | undefined {
+  if (!isRecord(body) || (body["result"] !== null && body["result"] !== undefined)) return undefined;
+  const message = body["error"] === undefined || body["error"] === null ? "" : apiErrorMessage(body["error"]);
+  return /backend error/i.test(message) && /retry/i.test(message) ? message : undefined;
+}
+
+/** Whether a query error says the column `name` does not exist (ClickHouse: unknown identifier, missing column). */
+function unknownIdentifier(message: string, name: string): boolean {
+  const quoted = new RegExp(`['\`"]${name}['\`"]`);
+  return quoted.test(message) && /unknown (expression )?identifier|missing columns|unknown column|no such column/i.test(message);
+}
+
+/**
+ * `X-RateLimit-Reset` in ms. The docs disagree on its unit; the windows are one minute, so a
+ * value up to 60 is seconds and a larger one milliseconds.
+ */
+export function parseRateLimitResetMs(value: string | null): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const reset = Number(value);
+  if (!Number.isFinite(reset) || reset < 0) return undefined;
+  return reset <= 60 ? Math.ceil(reset * 1000) : Math.ceil(reset);
 }

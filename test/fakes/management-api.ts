@@ -1,20 +1,31 @@
 /**
  * A stand-in for the Supabase Management API, limited to what jobmon reads (docs/platform.md
- * "Supabase Management API"):
+ * "Supabase Management API"), following the current OpenAPI spec:
  *
  * - `Authorization: Bearer <token>` on every call, else 401 `{"message":"Unauthorized"}`.
- * - `GET /v1/projects`, `GET /v1/projects/:ref/functions` (timestamps in epoch
- *   milliseconds), `GET /v1/projects/:ref/analytics/endpoints/logs.all`. Unknown ref → 404.
- * - logs.all answers `{result, error}` and reports its errors as HTTP 200 with `error` set:
- *   a window over 24 h, a bad timestamp, a missing `sql`, or SQL that does not read
- *   `function_edge_logs`. It does not run the SQL: `result` is the project's scripted
- *   invocations in `[iso_timestamp_start, iso_timestamp_end)`, newest first, in the shape
- *   of the documented example query (`id, timestamp` in unix microseconds, `event_message,
- *   status_code, method, function_id, execution_time_ms`). With no range: the last minute.
- * - Rate limits per endpoint and project in fixed one-minute windows (120/min, logs.all
- *   30/min), with `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`
- *   (seconds remaining) on every answer and 429 when exceeded. `respond429(n, reset)`
- *   scripts one.
+ * - `GET /v1/projects` (project objects with `ref`, `organization_slug`, the deprecated
+ *   `organization_id`, `status`, `database{…}`), `GET /v1/projects/:ref/functions`
+ *   (timestamps in epoch milliseconds; `import_map_path` a string or absent), and
+ *   `GET /v1/projects/:ref/analytics/endpoints/logs`. Unknown ref → 404. The removed
+ *   `logs.all` route answers 404 like any unknown route.
+ * - The logs endpoint answers `{result, error}`, its query errors as HTTP 200 with `error`
+ *   set to `{code, errors: [{domain, location, locationType, message, reason}], message,
+ *   status}`: a window over 24 h, a bad timestamp, a missing `sql`, or SQL it does not
+ *   accept. It takes ClickHouse SQL over the one `logs` table: BigQuery forms (`unnest(`,
+ *   `function_edge_logs` as a table) are refused as ClickHouse refuses them, and the query
+ *   must filter `<source column> = 'function_edge_logs'` (the only rows it holds), where the
+ *   source column is `source` unless `sourceColumn` says `source_name`. It evaluates the
+ *   select list itself (`id`, `event_message`, `timestamp` as ClickHouse prints a
+ *   DateTime64, `toUnixTimestamp64Micro(timestamp)` as a quoted Int64,
+ *   `log_attributes['…']` as strings, '' when absent), orders errors first when the
+ *   `order by` names the status code (else newest first) and applies `limit`. Rows are the
+ *   project's scripted invocations in `[iso_timestamp_start, iso_timestamp_end)`; with no
+ *   range, the last minute.
+ * - Rate limits per endpoint and project in fixed one-minute windows (120/min, logs 30/min),
+ *   with `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds
+ *   remaining, or milliseconds with `resetUnit`) on every answer, and 429 with `Retry-After`
+ *   when exceeded. Scripts: `respond429`, `logsUsageExceeded` (402 on the logs endpoint: the organisation's usage is exceeded),
+ *   `respondBackendError` (the transient `{"result": null, "error": "Backend error! …"}`).
  */
 import { randomUUID } from "node:crypto";
 import { FakeHttpServer, type FakeReply, type RecordedRequest } from "./http-server.js";
@@ -47,7 +58,8 @@ export interface EdgeFunction {
   verify_jwt: boolean;
   import_map: boolean;
   entrypoint_path: string;
-  import_map_path: string | null;
+  /** A string, or absent (never null), as the spec has it. */
+  import_map_path?: string;
 }
 
 export interface FakeLogInput {
@@ -62,14 +74,14 @@ export interface FakeLogInput {
   execution_time_ms?: number;
 }
 
+/** One row of the `logs` table with `source = 'function_edge_logs'`. */
 export interface EdgeLogRow {
   id: string;
+  /** Unix microseconds. */
   timestamp: number;
   event_message: string;
-  status_code: number;
-  method: string;
-  function_id: string;
-  execution_time_ms: number;
+  /** ClickHouse `Map(String, String)`: every value is a string. */
+  log_attributes: Record<string, string>;
 }
 
 export interface FakeProjectInput {
@@ -77,7 +89,8 @@ export interface FakeProjectInput {
   region?: string;
   /** `ACTIVE_HEALTHY`, `INACTIVE` (paused) … */
   status?: string;
-  organization_id?: string;
+  /** The organisation's slug (also sent as the deprecated `organization_id`). */
+  organization_slug?: string;
   functions?: FakeFunctionInput[];
   logs?: FakeLogInput[];
 }
@@ -89,6 +102,10 @@ export interface FakeManagementApiOptions {
   now?: () => number;
   /** Requests per minute per endpoint and project; `false` turns limiting off. Defaults from docs/platform.md. */
   rateLimits?: { default?: number; logs?: number; windowMs?: number } | false;
+  /** The unit of `X-RateLimit-Reset` (the docs disagree); default seconds. */
+  resetUnit?: "seconds" | "milliseconds";
+  /** The name of the `logs` table's source column; default `source`. */
+  sourceColumn?: "source" | "source_name";
 }
 
 export interface LogQuery {
@@ -106,7 +123,7 @@ interface ProjectState {
   name: string;
   region: string;
   status: string;
-  organization_id: string;
+  organization_slug: string;
   created_at: string;
   functions: EdgeFunction[];
   logs: EdgeLogRow[];
@@ -118,6 +135,9 @@ export class FakeManagementApi extends FakeHttpServer {
   private readonly now: () => number;
   private readonly limits: { default: number; logs: number; windowMs: number } | false;
   private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly resetUnit: "seconds" | "milliseconds";
+  /** The `logs` table's source column (`useSourceColumn` changes it). */
+  sourceColumn: "source" | "source_name";
   private readonly initial: Record<string, FakeProjectInput>;
   private projects = new Map<string, ProjectState>();
 
@@ -126,6 +146,8 @@ export class FakeManagementApi extends FakeHttpServer {
     this.token = opts.token;
     this.now = opts.now ?? Date.now;
     this.limits = opts.rateLimits === false ? false : { default: 120, logs: 30, windowMs: MINUTE_MS, ...opts.rateLimits };
+    this.resetUnit = opts.resetUnit ?? "seconds";
+    this.sourceColumn = opts.sourceColumn ?? "source";
     // Ids are drawn once, so that `reset()` brings back the same functions and rows.
     this.initial = Object.fromEntries(
       Object.entries(opts.projects).map(([ref, project]) => [
@@ -160,17 +182,29 @@ export class FakeManagementApi extends FakeHttpServer {
     project.logs.push(...rows.map((row) => toLogRow(row, project)));
   }
 
-  /** The next `n` requests get 429 with `X-RateLimit-Reset: resetSeconds`. */
-  respond429(n = 1, resetSeconds = 60): void {
+  /**
+   * The next `n` requests get 429 with `X-RateLimit-Reset: reset` (sent as given: seconds, or
+   * whatever unit a test wants to try) and `Retry-After` (seconds; default `reset`).
+   */
+  respond429(n = 1, reset = 60, retryAfterSeconds: number = reset): void {
     this.failNext(n, {
       status: 429,
       body: { message: "ThrottlerException: Too Many Requests" },
-      headers: { "X-RateLimit-Limit": "120", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(resetSeconds) },
+      headers: { "X-RateLimit-Limit": "120", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(reset), "Retry-After": String(retryAfterSeconds) },
     });
+  }
+
+  /** While true, the logs endpoint answers 402: the organisation has exceeded its usage quota. */
+  logsUsageExceeded = false;
+
+  /** The next `n` requests get the log store's transient failure: 200 with `result: null`. */
+  respondBackendError(n = 1): void {
+    this.failNext(n, { status: 200, body: { result: null, error: "Backend error! Retry your query. If the issue persists, contact support." } });
   }
 
   protected override resetState(): void {
     this.logQueries.length = 0;
+    this.logsUsageExceeded = false;
     this.windows.clear();
     this.loadProjects();
   }
@@ -188,25 +222,27 @@ export class FakeManagementApi extends FakeHttpServer {
     const ref = segments[2] ?? "";
     const project = this.projects.get(ref);
     const rest = segments.slice(3).join("/");
-    const endpoint = rest === "analytics/endpoints/logs.all" ? "logs.all" : rest === "functions" ? "functions" : rest === "" ? "project" : undefined;
+    const endpoint = rest === "analytics/endpoints/logs" ? "logs" : rest === "functions" ? "functions" : rest === "" ? "project" : undefined;
     if (endpoint === undefined) return notFound(request);
     return this.limited(`${endpoint}:${ref}`, () => {
       if (project === undefined) return { status: 404, body: { message: "Project not found" } };
       if (endpoint === "project") return { status: 200, body: projectJson(project) };
       if (endpoint === "functions") return { status: 200, body: project.functions };
+      if (this.logsUsageExceeded) return { status: 402, body: { message: "Organization has exceeded its usage quota. Upgrade the plan or wait for the next billing cycle." } };
       return { status: 200, body: this.logs(project, request) };
     });
   }
 
-  private logs(project: ProjectState, request: RecordedRequest): { result: EdgeLogRow[]; error: unknown } {
+  private logs(project: ProjectState, request: RecordedRequest): { result: Record<string, string>[]; error: unknown } {
     const sql = request.query["sql"];
     const startText = request.query["iso_timestamp_start"];
     const endText = request.query["iso_timestamp_end"];
     this.logQueries.push({ ref: project.ref, sql, start: startText, end: endText });
-    const fail = (message: string): { result: EdgeLogRow[]; error: unknown } => ({ result: [], error: { code: 400, message, status: "INVALID_ARGUMENT" } });
+    const fail = (message: string): { result: Record<string, string>[]; error: unknown } => ({ result: [], error: queryError(message) });
 
     if (sql === undefined || sql.trim() === "") return fail("Missing query parameter: sql");
-    if (!/\bfunction_edge_logs\b/i.test(sql)) return fail("The fake only serves function_edge_logs and the query does not reference it");
+    const query = parseLogQuery(sql, this.sourceColumn);
+    if (typeof query === "string") return fail(query);
 
     const end = endText === undefined ? this.now() : Date.parse(endText);
     // Without a range the endpoint only looks at the last minute (docs/platform.md).
@@ -216,27 +252,31 @@ export class FakeManagementApi extends FakeHttpServer {
     if (end < start) return fail("iso_timestamp_end must be after iso_timestamp_start");
     if (end - start > DAY_MS) return fail("Querying a range of more than 24 hours is not supported: narrow iso_timestamp_start/iso_timestamp_end");
 
-    const result = project.logs
+    const failed = (row: EdgeLogRow): number => (Number(row.log_attributes["response.status_code"] ?? 0) >= 400 ? 0 : 1);
+    const rows = project.logs
       .filter((row) => row.timestamp >= start * 1000 && row.timestamp < end * 1000)
-      .sort((a, b) => b.timestamp - a.timestamp);
-    return { result, error: null };
+      .sort((a, b) => (query.errorsFirst ? failed(a) - failed(b) : 0) || b.timestamp - a.timestamp)
+      .slice(0, query.limit ?? undefined);
+    return { result: rows.map((row) => selectColumns(row, query.columns)), error: null };
   }
 
   private limited(key: string, answer: () => FakeReply): FakeReply {
     if (this.limits === false) return answer();
-    const limit = key.startsWith("logs.all:") ? this.limits.logs : this.limits.default;
+    const limit = key.startsWith("logs:") ? this.limits.logs : this.limits.default;
     const now = this.now();
     let window = this.windows.get(key);
     if (window === undefined || now - window.start >= this.limits.windowMs) {
       window = { start: now, count: 0 };
       this.windows.set(key, window);
     }
-    const reset = Math.max(1, Math.ceil((window.start + this.limits.windowMs - now) / 1000));
+    const resetMs = window.start + this.limits.windowMs - now;
+    const resetSeconds = Math.max(1, Math.ceil(resetMs / 1000));
+    const reset = this.resetUnit === "seconds" ? resetSeconds : Math.max(1, Math.ceil(resetMs));
     if (window.count >= limit) {
       return {
         status: 429,
         body: { message: "ThrottlerException: Too Many Requests" },
-        headers: { "X-RateLimit-Limit": String(limit), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(reset) },
+        headers: { "X-RateLimit-Limit": String(limit), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(reset), "Retry-After": String(resetSeconds) },
       };
     }
     window.count++;
@@ -267,7 +307,7 @@ export class FakeManagementApi extends FakeHttpServer {
           name: input.name ?? ref,
           region: input.region ?? "eu-central-1",
           status: input.status ?? "ACTIVE_HEALTHY",
-          organization_id: input.organization_id ?? "fake-org",
+          organization_slug: input.organization_slug ?? "fake-org",
           created_at: new Date(now - 30 * DAY_MS).toISOString(),
           functions: (input.functions ?? []).map((f) => toFunction(f, now)),
           logs: [],
@@ -287,7 +327,8 @@ function projectJson(p: ProjectState): Record<string, unknown> {
   return {
     id: p.ref,
     ref: p.ref,
-    organization_id: p.organization_id,
+    organization_id: p.organization_slug,
+    organization_slug: p.organization_slug,
     name: p.name,
     region: p.region,
     created_at: p.created_at,
@@ -298,6 +339,7 @@ function projectJson(p: ProjectState): Record<string, unknown> {
 
 function toFunction(f: FakeFunctionInput, now: number): EdgeFunction {
   const created = f.created_at ?? now - 7 * DAY_MS;
+  const importMap = f.import_map ?? false;
   return {
     id: f.id ?? randomUUID(),
     slug: f.slug,
@@ -307,9 +349,9 @@ function toFunction(f: FakeFunctionInput, now: number): EdgeFunction {
     created_at: created,
     updated_at: f.updated_at ?? created,
     verify_jwt: f.verify_jwt ?? true,
-    import_map: f.import_map ?? false,
+    import_map: importMap,
     entrypoint_path: f.entrypoint_path ?? `file:///tmp/user_fn_${f.slug}/source/index.ts`,
-    import_map_path: null,
+    ...(importMap ? { import_map_path: `file:///tmp/user_fn_${f.slug}/source/import_map.json` } : {}),
   };
 }
 
@@ -322,11 +364,102 @@ function toLogRow(row: FakeLogInput, project: ProjectState): EdgeLogRow {
     id: row.id ?? randomUUID(),
     timestamp: micros,
     event_message: row.event_message ?? `${method} | ${row.status_code} | https://${project.ref}.supabase.co/functions/v1/${slug}`,
-    status_code: row.status_code,
-    method,
-    function_id: row.function_id,
-    execution_time_ms: row.execution_time_ms ?? 120,
+    log_attributes: {
+      "response.status_code": String(row.status_code),
+      "request.method": method,
+      function_id: row.function_id,
+      execution_time_ms: String(row.execution_time_ms ?? 120),
+      version: "1",
+    },
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// The logs endpoint's SQL, as far as the stand-in understands it
+
+interface LogQueryPlan {
+  columns: { expr: string; alias: string }[];
+  errorsFirst: boolean;
+  limit: number | null;
+}
+
+/** The error object of a failed log query, in the documented shape. */
+function queryError(message: string): Record<string, unknown> {
+  return {
+    code: 400,
+    errors: [{ domain: "global", location: "sql", locationType: "parameter", message, reason: "invalidQuery" }],
+    message: "Invalid query",
+    status: "INVALID_ARGUMENT",
+  };
+}
+
+/** The plan of a query the stand-in accepts, or the error ClickHouse would give. */
+function parseLogQuery(sql: string, sourceColumn: string): LogQueryPlan | string {
+  const text = sql.replace(/\s+/g, " ").trim();
+  if (/\bunnest\s*\(/i.test(text)) return "Code: 46. DB::Exception: Unknown function unnest. (UNKNOWN_FUNCTION)";
+  if (/\b(from|join)\s+function_edge_logs\b/i.test(text) || /\bfunction_edge_logs\s*\./i.test(text)) {
+    return "Code: 60. DB::Exception: Unknown table expression identifier 'function_edge_logs' in scope SELECT. (UNKNOWN_TABLE)";
+  }
+  const shape = /^select (.+?) from logs\b(.*)$/i.exec(text);
+  if (!shape) return "the stand-in answers `select … from logs …` only";
+  const [, list = "", rest = ""] = shape;
+  const filter = /\b(source|source_name)\s*=\s*'function_edge_logs'/i.exec(rest);
+  if (!filter) return "the stand-in holds only function_edge_logs rows: filter the source column on 'function_edge_logs'";
+  const column = (filter[1] ?? "").toLowerCase();
+  if (column !== sourceColumn) return `Code: 47. DB::Exception: Unknown expression identifier '${column}' in scope SELECT. (UNKNOWN_IDENTIFIER)`;
+
+  const columns: LogQueryPlan["columns"] = [];
+  for (const item of splitTopLevel(list)) {
+    const aliased = /^(.+?) as (\w+)$/i.exec(item);
+    const expr = (aliased?.[1] ?? item).trim();
+    const alias = aliased?.[2] ?? expr;
+    if (selectValue(expr, { id: "", timestamp: 0, event_message: "", log_attributes: {} }) === undefined) {
+      return `Code: 47. DB::Exception: Unknown expression identifier '${expr}' in scope SELECT. (UNKNOWN_IDENTIFIER)`;
+    }
+    columns.push({ expr, alias });
+  }
+  const order = /\border by (.+?)(\blimit\b|$)/i.exec(rest)?.[1] ?? "";
+  const limit = /\blimit (\d+)/i.exec(rest)?.[1];
+  return { columns, errorsFirst: /status_code/i.test(order), limit: limit === undefined ? null : Number(limit) };
+}
+
+function splitTopLevel(list: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = "";
+  for (const ch of list) {
+    if (ch === "'") quoted = !quoted;
+    if (!quoted && (ch === "(" || ch === "[")) depth++;
+    if (!quoted && (ch === ")" || ch === "]")) depth--;
+    if (!quoted && depth === 0 && ch === ",") {
+      items.push(current.trim());
+      current = "";
+    } else current += ch;
+  }
+  if (current.trim() !== "") items.push(current.trim());
+  return items;
+}
+
+/** One select expression of one row, as ClickHouse's JSON output gives it; undefined when unknown. */
+function selectValue(expr: string, row: EdgeLogRow): string | undefined {
+  const attribute = /^log_attributes\['([^']+)'\]$/.exec(expr);
+  if (attribute) return row.log_attributes[attribute[1] ?? ""] ?? "";
+  if (/^toUnixTimestamp64Micro\(timestamp\)$/i.test(expr)) return String(row.timestamp);
+  if (expr === "timestamp") return clickHouseDateTime64(row.timestamp);
+  if (expr === "id") return row.id;
+  if (expr === "event_message") return row.event_message;
+  return undefined;
+}
+
+function selectColumns(row: EdgeLogRow, columns: LogQueryPlan["columns"]): Record<string, string> {
+  return Object.fromEntries(columns.map(({ expr, alias }) => [alias, selectValue(expr, row) ?? ""]));
+}
+
+/** `2026-11-30 12:00:00.123456`: UTC, without a zone, as ClickHouse prints a DateTime64(6). */
+function clickHouseDateTime64(micros: number): string {
+  const iso = new Date(Math.floor(micros / 1000)).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(micros % 1_000_000).padStart(6, "0")}`;
 }
 
 function notFound(request: RecordedRequest): FakeReply {

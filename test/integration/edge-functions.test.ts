@@ -116,6 +116,42 @@ describe("Edge Functions", () => {
     assert.ok(changes.includes("enrich:failed") && changes.includes("call-sync:failed"), changes.join(", "));
   });
 
+  it("reads function failures through today's logs endpoint whichever way it spells the source column; a 402 is a warning about usage", async () => {
+    await resetCron(c);
+    await c.sql("delete from net._http_response");
+    api.reset();
+    api.sourceColumn = "source_name";
+    try {
+      const clock = new Clock(minutesAgo(20));
+      const m = await monitor(clock);
+      await m.auditAllProjects();
+      api.addLogs(REF, [
+        { function_id: SYNC_ID, timestamp: minutesAgo(9), status_code: 500, event_message: "POST | 500 | sync-leads" },
+        { function_id: ENRICH_ID, timestamp: minutesAgo(8), status_code: 546, event_message: "POST | 546 | enrich" },
+      ]);
+      clock.current = new Date();
+      const report = await m.checkHealth();
+      const jobs = new Map(report.jobs.map((j) => [j.job_name, j]));
+      assert.equal(jobs.get("sync-leads")?.status, "failed");
+      assert.match(jobs.get("sync-leads")?.reason ?? "", /1× 500/);
+      assert.equal(jobs.get("enrich")?.status, "failed");
+      assert.match(jobs.get("enrich")?.reason ?? "", /546 \(resource limit\)/);
+      const logRequests = api.requests.filter((r) => r.path.includes("/analytics/"));
+      assert.ok(logRequests.every((r) => r.path.endsWith("/analytics/endpoints/logs")), "never logs.all");
+      assert.ok(api.logQueries.some((q) => /where source_name = 'function_edge_logs'/.test(q.sql ?? "")));
+
+      api.logsUsageExceeded = true;
+      clock.current = new Date(Date.now() + 15 * 60_000);
+      const later = await m.checkHealth();
+      assert.equal(later.projects[0]?.status, "ok", "pg_cron is still checked");
+      const warnings = later.projects[0]?.warnings.join("\n") ?? "";
+      assert.match(warnings, /Edge Function logs not read: .*organisation .*exceeded its usage quota/);
+      assert.doesNotMatch(warnings, /analytics:read/);
+    } finally {
+      api.sourceColumn = "source";
+    }
+  });
+
   it("marks a function that disappeared removed, like a cron job", async () => {
     await resetCron(c);
     api.reset();

@@ -1,7 +1,7 @@
 /**
  * The Management API client against the local stand-in (test/fakes/management-api.ts), which
- * speaks the documented shapes: functions list, logs.all envelope, 401, 404, 429 with
- * X-RateLimit-Reset. Waits go through an injected sleep that advances a shared fake clock,
+ * speaks the documented shapes: functions list, the logs endpoint's envelope and ClickHouse
+ * SQL, 401, 402, 404, 429 with X-RateLimit-Reset and Retry-After, the transient backend error. Waits go through an injected sleep that advances a shared fake clock,
  * so nothing sleeps on the wall clock.
  */
 import assert from "node:assert/strict";
@@ -189,7 +189,7 @@ describe("rate limits", () => {
     // Another endpoint has its own budget: no wait.
     await c.listFunctions(REF);
     assert.deepEqual(sleeps, []);
-    // The 31st logs.all call would have to wait ~58 s, more than the 30 s budget: it fails
+    // The 31st logs call would have to wait ~58 s, more than the 30 s budget: it fails
     // at once, without spending a request on a 429.
     const tooLong = await rejection(c.functionLogs(REF, { start: new Date(clock - 15 * MINUTE), end: new Date(clock) }));
     assert.equal(tooLong.kind, "rate_limited");
@@ -226,7 +226,10 @@ describe("functionLogs", () => {
 
     const query = api.logQueries[0];
     assert.equal(query?.sql, functionEdgeLogsSql());
-    assert.match(query?.sql ?? "", /from function_edge_logs\s+cross join unnest\(metadata\) as m\s+cross join unnest\(m\.response\) as response/);
+    assert.match(query?.sql ?? "", /from logs\s+where source = 'function_edge_logs'/);
+    assert.match(query?.sql ?? "", /toUnixTimestamp64Micro\(timestamp\)/, "the timestamp as microseconds, never a zone-less string");
+    assert.doesNotMatch(query?.sql ?? "", /unnest/);
+    assert.equal(api.requests[0]?.path, `/v1/projects/${REF}/analytics/endpoints/logs`);
     // Whole minutes (the API rounds), one before the start since it compares timestamp > start.
     assert.equal(query?.start, new Date(NOW - 16 * MINUTE).toISOString());
     assert.equal(query?.end, new Date(NOW).toISOString());
@@ -269,10 +272,10 @@ describe("functionLogs", () => {
     const error = await rejection(client({ fetch: fetchWideWindow }).functionLogs(REF, { start: new Date(NOW - HOUR), end: new Date(NOW) }));
     assert.equal(error.kind, "query");
     assert.equal(error.status, 200);
-    assert.match(error.message, /logs\.all query for project abcdefghijklmnopqrst failed: .*24 hours/);
+    assert.match(error.message, /the Edge Function logs query for project abcdefghijklmnopqrst failed: .*24 hours/);
   });
 
-  test("a 429 on logs.all is waited out, then the rows come back", async () => {
+  test("a 429 on the logs endpoint is waited out, then the rows come back", async () => {
     api.respond429(1, 3);
     const logs = await client().functionLogs(REF, { start: new Date(NOW - 15 * MINUTE), end: new Date(NOW) });
     assert.equal(logs.rows.length, 2);
@@ -289,6 +292,97 @@ describe("functionLogs", () => {
     const logs = await client().functionLogs(REF, { start: new Date(NOW), end: new Date(NOW) });
     assert.deepEqual(logs.rows, []);
     assert.equal(api.requests.length, 0);
+  });
+});
+
+describe("the logs endpoint as it is today", () => {
+  const window = { start: new Date(NOW - 15 * MINUTE), end: new Date(NOW) };
+
+  test("500 and 546 come back through /analytics/endpoints/logs, never the removed logs.all", async () => {
+    api.addLogs(REF, [{ function_id: SYNC_ID, timestamp: new Date(NOW - 3 * MINUTE), status_code: 500 }]);
+    const logs = await client().functionLogs(REF, window);
+    assert.deepEqual(logs.rows.map((r) => r.status_code), [500, 504, 546]);
+    assert.ok(api.requests.every((r) => !r.path.endsWith("logs.all")));
+  });
+
+  test("with the column spelled source_name: one failed try, then source_name, remembered for the next checks", async () => {
+    const base = api.url;
+    api.sourceColumn = "source_name";
+    try {
+      const logs = await client().functionLogs(REF, window);
+      assert.deepEqual(logs.rows.map((r) => r.status_code), [504, 546]);
+      assert.deepEqual(api.logQueries.map((q) => /where (\w+) =/.exec(q.sql ?? "")?.[1]), ["source", "source_name"]);
+      // A new client (the next check) against the same API asks with source_name at once.
+      await client().functionLogs(REF, window);
+      assert.deepEqual(api.logQueries.map((q) => /where (\w+) =/.exec(q.sql ?? "")?.[1]), ["source", "source_name", "source_name"]);
+      // And if the API goes back to `source`, it follows.
+      api.sourceColumn = "source";
+      assert.equal((await client().functionLogs(REF, window)).rows.length, 2);
+      assert.equal(api.url, base);
+    } finally {
+      api.sourceColumn = "source";
+    }
+  });
+
+  test("a query error that is not about the source column is not retried with the other spelling", async () => {
+    const fetchBadSql: typeof fetch = (input, init) => {
+      const url = new URL(String(input));
+      url.searchParams.set("sql", "select id from function_edge_logs cross join unnest(metadata) as m where source = 'function_edge_logs'");
+      return fetch(url, init);
+    };
+    const error = await rejection(client({ fetch: fetchBadSql }).functionLogs(REF, window));
+    assert.equal(error.kind, "query");
+    assert.match(error.message, /Unknown function unnest/, "the first of errors[], not the generic message");
+    assert.equal(api.logQueries.length, 1);
+  });
+
+  test("402 says the organisation's usage is exceeded, not that the token lacks a scope", async () => {
+    api.logsUsageExceeded = true;
+    const error = await rejection(client().functionLogs(REF, window));
+    assert.equal(error.kind, "usage_exceeded");
+    assert.equal(error.status, 402);
+    assert.match(error.message, /organisation .*usage .*exceeded/i);
+    assert.doesNotMatch(error.message, /analytics:read|needs access/);
+    assert.equal(api.requests.length, 1, "a 402 is not retried");
+  });
+
+  test("404 on the log route says the endpoint is gone, not that the project ref is unknown", async () => {
+    const fetchOldRoute: typeof fetch = (input, init) => fetch(String(input).replace("/endpoints/logs?", "/endpoints/logs.all?"), init);
+    const error = await rejection(client({ fetch: fetchOldRoute }).functionLogs(REF, window));
+    assert.equal(error.kind, "endpoint_gone");
+    assert.match(error.message, /no longer serves .*analytics\/endpoints\/logs/);
+    assert.doesNotMatch(error.message, /project ref|JOBMON_PROJECT_REFS/);
+  });
+
+  test("the transient backend error is retried like a 5xx, within the budget", async () => {
+    api.respondBackendError(2);
+    const logs = await client().functionLogs(REF, window);
+    assert.equal(logs.rows.length, 2);
+    assert.equal(sleeps.length, 2, "two backoffs");
+    assert.equal(api.logQueries.length, 1, "the scripted answers are not queries");
+
+    api.reset();
+    sleeps = [];
+    api.respondBackendError(10);
+    const error = await rejection(client().functionLogs(REF, window));
+    assert.equal(error.kind, "server");
+    assert.equal(error.errorClass, "transient");
+    assert.match(error.message, /Backend error! Retry your query.*after 4 attempts/);
+    assert.equal(api.requests.length, 4);
+  });
+
+  test("X-RateLimit-Reset in milliseconds is read as milliseconds", async () => {
+    api.respond429(1, 7000, 7);
+    await client().functionLogs(REF, window);
+    assert.deepEqual(sleeps, [7000], "7000 cannot be seconds in a one-minute window");
+  });
+
+  test("a reset longer than the one-minute window is never waited for more than 60 s, and the error says so", async () => {
+    api.respond429(5, 90_000, 90);
+    const error = await rejection(client({ maxWaitMs: 200_000 }).listFunctions(REF));
+    assert.equal(error.kind, "rate_limited");
+    assert.ok(sleeps.every((ms) => ms <= 60_000), `waited ${sleeps.join(", ")} ms`);
+    assert.match(error.message, /waits at most 60 s/);
   });
 });
 

@@ -256,18 +256,19 @@ function formatDuration(totalSeconds) {
 
 // src/errors.ts
 var JobmonError = class extends Error {
+  code;
   errorClass;
-  constructor(message, errorClass, options) {
+  constructor(code, message, errorClass, options) {
     super(message, options);
-    this.name = "JobmonError";
+    this.name = new.target.name;
+    this.code = code;
     this.errorClass = errorClass;
   }
 };
 var ConfigError = class extends JobmonError {
   variable;
   constructor(variable, message) {
-    super(`${variable}: ${message}`, "configuration");
-    this.name = "ConfigError";
+    super("config", `${variable}: ${message}`, "configuration");
     this.variable = variable;
   }
 };
@@ -2398,8 +2399,7 @@ var JOB_SETTING_LIMITS = {
 var HISTORY_LIMIT = { min: 1, max: 1e4 };
 var InvalidSettingError = class extends JobmonError {
   constructor(message) {
-    super(message, "configuration");
-    this.name = "InvalidSettingError";
+    super("invalid_setting", message, "configuration");
   }
 };
 var shown = (value2) => typeof value2 === "string" ? JSON.stringify(value2) : String(value2);
@@ -3007,7 +3007,9 @@ var DEFAULT_API_URL = "https://api.supabase.com";
 var ERROR_CLASS = {
   auth: "configuration",
   forbidden: "configuration",
+  usage_exceeded: "configuration",
   not_found: "configuration",
+  endpoint_gone: "permanent",
   rate_limited: "transient",
   server: "transient",
   network: "transient",
@@ -3018,13 +3020,12 @@ var ManagementApiError = class extends JobmonError {
   kind;
   /** HTTP status, when there was an answer. */
   status;
-  /** Which call: `functions` or `logs.all`. */
+  /** Which call: `functions` or `logs`. */
   endpoint;
   /** For `rate_limited`: how long the API asked to wait, in ms, when it said. */
   retryAfterMs;
   constructor(kind, endpoint, message, extra = {}) {
-    super(message, ERROR_CLASS[kind]);
-    this.name = "ManagementApiError";
+    super(`management_api_${kind}`, message, ERROR_CLASS[kind]);
     this.kind = kind;
     this.endpoint = endpoint;
     this.status = extra.status;
@@ -3040,21 +3041,25 @@ var MANAGEMENT_API_DEFAULTS = {
 };
 var MINUTE_MS = 6e4;
 var DAY_MS = 24 * 60 * MINUTE_MS;
+var MAX_RATE_LIMIT_WAIT_MS = MINUTE_MS;
 var MAX_LOGS_REQUEST_WINDOW_MS = DAY_MS - 2 * MINUTE_MS;
 var DEFAULT_LOG_ROW_LIMIT = 1e3;
-function functionEdgeLogsSql(rowLimit = DEFAULT_LOG_ROW_LIMIT) {
+var LOG_SOURCE_COLUMNS = ["source", "source_name"];
+function functionEdgeLogsSql(rowLimit = DEFAULT_LOG_ROW_LIMIT, sourceColumn = "source") {
   const limit = Math.max(1, Math.floor(rowLimit));
   return [
-    "select id, function_edge_logs.timestamp, event_message, response.status_code, request.method,",
-    "  m.function_id, m.execution_time_ms",
-    "from function_edge_logs",
-    "  cross join unnest(metadata) as m",
-    "  cross join unnest(m.response) as response",
-    "  cross join unnest(m.request) as request",
-    "order by case when response.status_code >= 400 then 0 else 1 end, function_edge_logs.timestamp desc",
+    "select id, toUnixTimestamp64Micro(timestamp) as timestamp_us, event_message,",
+    "  log_attributes['response.status_code'] as status_code,",
+    "  log_attributes['request.method'] as method,",
+    "  log_attributes['function_id'] as function_id,",
+    "  log_attributes['execution_time_ms'] as execution_time_ms",
+    "from logs",
+    `where ${sourceColumn} = 'function_edge_logs'`,
+    "order by if(toInt32OrZero(log_attributes['response.status_code']) >= 400, 0, 1), timestamp desc",
     `limit ${limit}`
   ].join("\n");
 }
+var acceptedSourceColumn = /* @__PURE__ */ new Map();
 var ManagementApi = class {
   baseUrl;
   token;
@@ -3089,10 +3094,11 @@ var ManagementApi = class {
     return body.map((item, i) => parseFunction(item, i, (why) => this.badResponse("functions", why)));
   }
   /**
-   * The project's Edge Function invocations with `start <= timestamp < end`, from
-   * `logs.all` (BigQuery SQL over `function_edge_logs`). A window longer than
-   * `maxLookbackMs` is clamped to its most recent part; one longer than a request may cover
-   * (24 h) is split into several requests. An `error` field in a 200 answer is an error.
+   * The project's Edge Function invocations with `start <= timestamp < end`, from the logs
+   * endpoint. A window longer than `maxLookbackMs` is clamped to its most recent part; one
+   * longer than a request may cover (24 h) is split into several requests. An `error` field
+   * in a 200 answer is an error, except the log store's transient "Backend error", which is
+   * retried like a 5xx.
    */
   async functionLogs(ref, options) {
     const maxLookbackMs = Math.max(MINUTE_MS, options.maxLookbackMs ?? MAX_LOGS_REQUEST_WINDOW_MS);
@@ -3104,24 +3110,15 @@ var ManagementApi = class {
     if (clamped) start = end - maxLookbackMs;
     const result = { rows: [], start: new Date(start), end: new Date(end), clamped, truncated: false, requests: 0 };
     if (end <= start) return result;
-    const sql = functionEdgeLogsSql(rowLimit);
     const seen = /* @__PURE__ */ new Set();
     for (let chunkEnd = end; chunkEnd > start; chunkEnd -= MAX_LOGS_REQUEST_WINDOW_MS) {
       const chunkStart = Math.max(start, chunkEnd - MAX_LOGS_REQUEST_WINDOW_MS);
-      const params = new URLSearchParams({
-        sql,
+      const window = new URLSearchParams({
         iso_timestamp_start: new Date(floorMinute(chunkStart - 1)).toISOString(),
         iso_timestamp_end: new Date(ceilMinute(chunkEnd)).toISOString()
       });
-      const body = await this.getJson("logs.all", ref, `/v1/projects/${encodeURIComponent(ref)}/analytics/endpoints/logs.all`, params);
-      result.requests++;
-      if (!isRecord(body)) throw this.badResponse("logs.all", "expected a JSON object with `result` and `error`");
-      const error = body["error"];
-      if (error !== null && error !== void 0 && error !== "") {
-        throw new ManagementApiError("query", "logs.all", `the logs.all query for project ${ref} failed: ${this.clean(describeQueryError(error))}`, { status: 200 });
-      }
-      const rows = body["result"] ?? [];
-      if (!Array.isArray(rows)) throw this.badResponse("logs.all", "`result` is not an array");
+      const { rows, requests } = await this.queryLogs(ref, window, rowLimit);
+      result.requests += requests;
       if (rows.length >= rowLimit) result.truncated = true;
       for (const raw of rows) {
         const row = parseInvocation(raw);
@@ -3134,6 +3131,35 @@ var ManagementApi = class {
     }
     result.rows.sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
     return result;
+  }
+  /**
+   * One window's rows. The query filters on the source column as this API spelled it last
+   * (`source` at first); when the API says it knows no such column, the other spelling is
+   * tried once and remembered.
+   */
+  async queryLogs(ref, window, rowLimit) {
+    const known = acceptedSourceColumn.get(this.baseUrl);
+    const order = known === void 0 ? LOG_SOURCE_COLUMNS : [known, ...LOG_SOURCE_COLUMNS.filter((c) => c !== known)];
+    let requests = 0;
+    let firstError;
+    for (const column of order) {
+      const params = new URLSearchParams({ sql: functionEdgeLogsSql(rowLimit, column) });
+      for (const [key, value2] of window) params.set(key, value2);
+      const body = await this.getJson("logs", ref, `/v1/projects/${encodeURIComponent(ref)}/analytics/endpoints/logs`, params);
+      requests++;
+      if (!isRecord(body)) throw this.badResponse("logs", "expected a JSON object with `result` and `error`");
+      const error = body["error"];
+      if (error === null || error === void 0 || error === "") {
+        const rows = body["result"] ?? [];
+        if (!Array.isArray(rows)) throw this.badResponse("logs", "`result` is not an array");
+        acceptedSourceColumn.set(this.baseUrl, column);
+        return { rows, requests };
+      }
+      const message = apiErrorMessage(error);
+      firstError ??= new ManagementApiError("query", "logs", `the Edge Function logs query for project ${ref} failed: ${this.clean(message)}`, { status: 200 });
+      if (!unknownIdentifier(message, column)) break;
+    }
+    throw firstError ?? this.badResponse("logs", "no query was sent");
   }
   // -------------------------------------------------------------------------------------
   async getJson(endpoint, ref, path, query) {
@@ -3169,11 +3195,17 @@ var ManagementApi = class {
       if (status >= 200 && status < 300) {
         const body = parseJson(answer.text);
         if (body === void 0) throw this.badResponse(endpoint, `GET ${path} answered ${status} without a JSON body`);
-        return body;
+        const transient = transientQueryError(body);
+        if (transient === void 0) return body;
+        const error = () => new ManagementApiError("server", endpoint, `the Management API's log store failed on GET ${path}: ${this.clean(transient)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
+        if (last) throw error();
+        await wait(this.backoff(attempt), error);
+        continue;
       }
       if (status === 429) {
-        const retryAfterMs = resetMs ?? parseRetryAfterMs(answer.headers.get("retry-after"), this.now()) ?? this.backoff(attempt);
-        const error = () => this.rateLimited(endpoint, ref, retryAfterMs);
+        const asked = resetMs ?? parseRetryAfterMs(answer.headers.get("retry-after"), this.now()) ?? this.backoff(attempt);
+        const retryAfterMs = Math.min(asked, MAX_RATE_LIMIT_WAIT_MS);
+        const error = () => this.rateLimited(endpoint, ref, retryAfterMs, asked > MAX_RATE_LIMIT_WAIT_MS ? asked : void 0);
         if (last) throw error();
         await wait(retryAfterMs, error);
         this.blocked.delete(key);
@@ -3190,24 +3222,24 @@ var ManagementApi = class {
   }
   /** Reads `X-RateLimit-Remaining`/`-Reset`; returns the reset in ms when present. */
   noteRateLimit(key, headers) {
-    const reset = Number(headers.get("x-ratelimit-reset"));
-    const resetMs = headers.get("x-ratelimit-reset") !== null && Number.isFinite(reset) && reset >= 0 ? Math.ceil(reset * 1e3) : void 0;
+    const resetMs = parseRateLimitResetMs(headers.get("x-ratelimit-reset"));
     const remaining = headers.get("x-ratelimit-remaining");
     if (remaining !== null && Number(remaining) <= 0 && resetMs !== void 0) {
-      this.blocked.set(key, { resetAt: this.now() + resetMs });
+      this.blocked.set(key, { resetAt: this.now() + Math.min(resetMs, MAX_RATE_LIMIT_WAIT_MS) });
     }
     return resetMs;
   }
   backoff(attempt) {
     return backoffDelayMs(attempt, this.random, MANAGEMENT_API_DEFAULTS.baseDelayMs, MANAGEMENT_API_DEFAULTS.maxDelayMs);
   }
-  rateLimited(endpoint, ref, retryAfterMs) {
+  rateLimited(endpoint, ref, retryAfterMs, askedMs) {
     const seconds2 = Math.ceil(retryAfterMs / 1e3);
-    const limit = endpoint === "logs.all" ? "30 requests/min" : "120 requests/min";
+    const limit = endpoint === "logs" ? "about 30 requests/min" : "120 requests/min";
+    const capped = askedMs === void 0 ? "" : ` (the API asked for ${Math.ceil(askedMs / 1e3)}s, longer than its one-minute window: jobmon waits at most 60 s on a rate limit)`;
     return new ManagementApiError(
       "rate_limited",
       endpoint,
-      `the Management API rate limit for ${endpoint} of project ${ref} (${limit}) is exhausted; it resets in ${seconds2}s, longer than this check waits: the next check reads it`,
+      `the Management API rate limit for ${endpoint} of project ${ref} (${limit} per user, shared with the user's other tokens and tools) is exhausted; it resets in ${seconds2}s${capped}, longer than this check waits: the next check reads it`,
       { status: 429, retryAfterMs }
     );
   }
@@ -3220,6 +3252,22 @@ var ManagementApi = class {
         { status }
       );
     }
+    if (status === 404 && endpoint === "logs") {
+      return new ManagementApiError(
+        "endpoint_gone",
+        endpoint,
+        `the Management API no longer serves GET ${path} (404): Supabase has moved or removed its logs endpoint, so Edge Function outcomes cannot be read until jobmon is updated (pg_cron verdicts are unaffected)`,
+        { status }
+      );
+    }
+    if (status === 402) {
+      return new ManagementApiError(
+        "usage_exceeded",
+        endpoint,
+        `the Supabase organisation of project ${ref} has exceeded its usage quota (402 on GET ${path}): Supabase serves no ${endpoint === "logs" ? "logs" : "data"} through the Management API until the plan is raised or the billing cycle resets${this.said(text)}`,
+        { status }
+      );
+    }
     if (status === 404) {
       return new ManagementApiError(
         "not_found",
@@ -3228,8 +3276,8 @@ var ManagementApi = class {
         { status }
       );
     }
-    if (status === 402 || status === 403) {
-      const need = endpoint === "logs.all" ? "analytics:read (analytics_logs_read)" : "edge_functions_read";
+    if (status === 403) {
+      const need = endpoint === "logs" ? "analytics:read (analytics_logs_read)" : "edge_functions_read";
       return new ManagementApiError(
         "forbidden",
         endpoint,
@@ -3242,9 +3290,14 @@ var ManagementApi = class {
   badResponse(endpoint, why) {
     return new ManagementApiError("bad_response", endpoint, `unexpected answer from the Management API (${endpoint}): ${this.clean(why)}`);
   }
+  /** The server's own words, quoted after jobmon's, when it gave any. */
+  said(text) {
+    const detail = this.detail(text);
+    return detail === "" ? "" : ` (the API said${detail})`;
+  }
   detail(text) {
     const body = parseJson(text);
-    const message = isRecord(body) && typeof body["message"] === "string" ? body["message"] : text.trim();
+    const message = body === void 0 ? text.trim() : apiErrorMessage(body);
     return message ? `: ${this.clean(message)}` : "";
   }
   /** Server text into an error: the token (and other known secrets) out, bounded. */
@@ -3313,32 +3366,48 @@ function numberOrNull(value2) {
 }
 function parseInvocation(raw) {
   if (!isRecord(raw)) return null;
-  const timestamp = dateFromMicros(raw["timestamp"]);
+  const timestamp = dateFromMicros(raw["timestamp_us"] ?? raw["timestamp"]);
   const id = raw["id"];
   const functionId = raw["function_id"];
-  if (timestamp === null || typeof id !== "string" || typeof functionId !== "string") return null;
+  if (timestamp === null || typeof id !== "string" || typeof functionId !== "string" || functionId === "") return null;
   return {
     id,
     timestamp,
     event_message: typeof raw["event_message"] === "string" ? raw["event_message"] : "",
     status_code: numberOrNull(raw["status_code"]),
-    method: typeof raw["method"] === "string" ? raw["method"] : null,
+    method: typeof raw["method"] === "string" && raw["method"] !== "" ? raw["method"] : null,
     function_id: functionId,
     execution_time_ms: numberOrNull(raw["execution_time_ms"])
   };
 }
-function describeQueryError(error) {
+function apiErrorMessage(error) {
   if (typeof error === "string") return error;
   if (isRecord(error)) {
-    if (typeof error["message"] === "string") return error["message"];
     const first = Array.isArray(error["errors"]) ? error["errors"][0] : void 0;
-    if (isRecord(first) && typeof first["message"] === "string") return first["message"];
+    if (isRecord(first) && typeof first["message"] === "string" && first["message"] !== "") return first["message"];
+    if (typeof error["message"] === "string") return error["message"];
+    if (typeof error["error"] === "string") return error["error"];
   }
   try {
     return JSON.stringify(error);
   } catch {
     return String(error);
   }
+}
+function transientQueryError(body) {
+  if (!isRecord(body) || body["result"] !== null && body["result"] !== void 0) return void 0;
+  const message = body["error"] === void 0 || body["error"] === null ? "" : apiErrorMessage(body["error"]);
+  return /backend error/i.test(message) && /retry/i.test(message) ? message : void 0;
+}
+function unknownIdentifier(message, name) {
+  const quoted = new RegExp(`['\`"]${name}['\`"]`);
+  return quoted.test(message) && /unknown (expression )?identifier|missing columns|unknown column|no such column/i.test(message);
+}
+function parseRateLimitResetMs(value2) {
+  if (value2 === null || value2.trim() === "") return void 0;
+  const reset = Number(value2);
+  if (!Number.isFinite(reset) || reset < 0) return void 0;
+  return reset <= 60 ? Math.ceil(reset * 1e3) : Math.ceil(reset);
 }
 
 // src/edge-functions.ts
@@ -6322,6 +6391,7 @@ async function withPrivilegeHint(db, error) {
   const database = who ? `database "${who.database}"` : "the hub's database";
   const role = who ? `role "${who.role}"` : "the hub's role";
   return new JobmonError(
+    "hub_privileges",
     `${errorMessage(error)}: the hub needs a role that can create a schema in ${database} (CREATE on the database) and create and write tables in it; ${role} cannot: use the postgres role or a dedicated one in the hub's URL`,
     "configuration",
     { cause: error }
@@ -6345,11 +6415,10 @@ async function openHub(hub, options = {}) {
   return openEmbeddedHub2(hub.dir, options);
 }
 var HubError = class extends JobmonError {
-  code;
-  constructor(message, errorClass, cause, code) {
-    super(message, errorClass, { cause });
-    this.name = "HubError";
-    this.code = code;
+  driverCode;
+  constructor(message, errorClass, cause, driverCode) {
+    super("hub", message, errorClass, { cause });
+    this.driverCode = driverCode;
   }
 };
 var TRANSIENT_CODES = /* @__PURE__ */ new Set(["CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "57P01", "57P03", "53300"]);
