@@ -43,8 +43,22 @@ const noEmbeddedHub = {
   },
 };
 
-/** Builds the bundle text (does not write it). */
-export async function bundleFunctions() {
+/**
+ * Reads src/hub/migrations.generated.ts from the given text instead of the disk: the bundle
+ * the build would write, before the build has regenerated that module.
+ */
+const migrationsFrom = (text) => ({
+  name: "migrations-from-text",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]hub[\\/]migrations\.generated\.ts$/ }, () => ({ loader: "ts", contents: text }));
+  },
+});
+
+/**
+ * Builds the bundle text (does not write it). `migrationsSource` replaces the generated
+ * migrations module on disk (see `migrationsFrom`).
+ */
+export async function bundleFunctions({ migrationsSource } = {}) {
   const result = await build({
     absWorkingDir: root,
     entryPoints: [join(shared, "jobmon.ts")],
@@ -56,7 +70,7 @@ export async function bundleFunctions() {
     // Package entry points for the neutral platform (zod and postgres are external anyway).
     mainFields: ["module", "main"],
     external: EXTERNAL_PACKAGES,
-    plugins: [noEmbeddedHub],
+    plugins: migrationsSource === undefined ? [noEmbeddedHub] : [noEmbeddedHub, migrationsFrom(migrationsSource)],
     banner: { js: HEADER },
     legalComments: "none",
     charset: "utf8",

@@ -9,6 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# First, before anything rebuilds: the committed generated files (the embedded migrations and
+# the Edge Function bundle, deployed as committed) must match their sources.
+node scripts/check-generated.mjs
+
 PG_CRON_SO=/usr/lib/postgresql/15/lib/pg_cron.so
 PACKAGES=(postgresql-15 postgresql-15-cron)
 
