@@ -256,18 +256,19 @@ function formatDuration(totalSeconds) {
 
 // src/errors.ts
 var JobmonError = class extends Error {
+  code;
   errorClass;
-  constructor(message, errorClass, options) {
+  constructor(code, message, errorClass, options) {
     super(message, options);
-    this.name = "JobmonError";
+    this.name = new.target.name;
+    this.code = code;
     this.errorClass = errorClass;
   }
 };
 var ConfigError = class extends JobmonError {
   variable;
   constructor(variable, message) {
-    super(`${variable}: ${message}`, "configuration");
-    this.name = "ConfigError";
+    super("config", `${variable}: ${message}`, "configuration");
     this.variable = variable;
   }
 };
@@ -2337,10 +2338,9 @@ async function listJobs(db, filter = {}) {
   );
 }
 var UUID2 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-var JobNotFoundError = class extends Error {
+var JobNotFoundError = class extends JobmonError {
   constructor(message) {
-    super(message);
-    this.name = "JobNotFoundError";
+    super("job_not_found", message, "configuration");
   }
 };
 async function findJob(db, ref) {
@@ -2398,8 +2398,7 @@ var JOB_SETTING_LIMITS = {
 var HISTORY_LIMIT = { min: 1, max: 1e4 };
 var InvalidSettingError = class extends JobmonError {
   constructor(message) {
-    super(message, "configuration");
-    this.name = "InvalidSettingError";
+    super("invalid_setting", message, "configuration");
   }
 };
 var shown = (value2) => typeof value2 === "string" ? JSON.stringify(value2) : String(value2);
@@ -3023,8 +3022,7 @@ var ManagementApiError = class extends JobmonError {
   /** For `rate_limited`: how long the API asked to wait, in ms, when it said. */
   retryAfterMs;
   constructor(kind, endpoint, message, extra = {}) {
-    super(message, ERROR_CLASS[kind]);
-    this.name = "ManagementApiError";
+    super(`management_api_${kind}`, message, ERROR_CLASS[kind]);
     this.kind = kind;
     this.endpoint = endpoint;
     this.status = extra.status;
@@ -3606,10 +3604,9 @@ var connectProject = (project, timeoutMs) => postgresDb(project.url, {
   // Saves a round trip per connection: nothing sent to a project is a Postgres array.
   fetchTypes: false
 });
-var ProjectTimeoutError = class extends Error {
+var ProjectTimeoutError = class extends JobmonError {
   constructor(ms) {
-    super(`no answer within ${ms} ms`);
-    this.name = "ProjectTimeoutError";
+    super("project_timeout", `no answer within ${ms} ms`, "transient");
   }
 };
 async function withProject(project, timeoutMs, fn, connect = connectProject) {
@@ -6322,6 +6319,7 @@ async function withPrivilegeHint(db, error) {
   const database = who ? `database "${who.database}"` : "the hub's database";
   const role = who ? `role "${who.role}"` : "the hub's role";
   return new JobmonError(
+    "hub_privileges",
     `${errorMessage(error)}: the hub needs a role that can create a schema in ${database} (CREATE on the database) and create and write tables in it; ${role} cannot: use the postgres role or a dedicated one in the hub's URL`,
     "configuration",
     { cause: error }
@@ -6345,11 +6343,10 @@ async function openHub(hub, options = {}) {
   return openEmbeddedHub2(hub.dir, options);
 }
 var HubError = class extends JobmonError {
-  code;
-  constructor(message, errorClass, cause, code) {
-    super(message, errorClass, { cause });
-    this.name = "HubError";
-    this.code = code;
+  driverCode;
+  constructor(message, errorClass, cause, driverCode) {
+    super("hub", message, errorClass, { cause });
+    this.driverCode = driverCode;
   }
 };
 var TRANSIENT_CODES = /* @__PURE__ */ new Set(["CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "57P01", "57P03", "53300"]);
