@@ -108,7 +108,10 @@ export class HistorySession {
   }
 }
 
-/** The seed's "Recent execution history" query (SEED.md, Step 1), verbatim. */
+/**
+ * The seed's query, verbatim: the naive "recent execution history" read (every run of the
+ * last 7 days) that BENCHMARKS.md measures jobmon against. As written it does not run.
+ */
 export const SEED_QUERY_VERBATIM = `SELECT
   jobname,
   status,

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: what a check costs, against real PostgreSQL + pg_cron, side by side with
- * the seed's 7-day query; prints the tables and writes BENCHMARKS.md (issue 8).
+ * the seed's 7-day query (bench/history.ts); prints the tables and writes BENCHMARKS.md.
  *
  *   BENCH_SIZES=10000,100000   history sizes (default 10k, 100k, 1M, 5M)
  *   BENCH_CPU_PROF=<dir>       run every worker under `node --cpu-prof` into <dir>

@@ -2,16 +2,9 @@ import { redactSecrets } from "./lib/redact.js";
 import type { Config, ProjectConfig } from "./config.js";
 import { errorMessage } from "./errors.js";
 import type { RunFact, Verdict } from "./health/evaluate.js";
-import {
-  type CallerFact,
-  correlationWindowMs,
-  evaluateFunction,
-  functionCallsByJob,
-  isFunctionFailure,
-  makesOneRequest,
-  misconfiguredCalls,
-  pgNetFailureReason,
-} from "./health/functions.js";
+import { functionCallsByJob, makesOneRequest, misconfiguredCalls } from "./health/function-calls.js";
+import { type CallerFact, evaluateFunction, isFunctionFailure } from "./health/function-verdicts.js";
+import { correlationWindowMs, pgNetFailureReason } from "./health/pgnet-correlation.js";
 import { judgeNetCalls, type NetCallsState } from "./health/net-calls.js";
 import type { DiscoveredJob, JobRow } from "./hub/inventory.js";
 import { type EdgeFunctionInfo, type FunctionLogs, ManagementApi, nextLogsWindow, projectRefFor } from "./sources/management-api.js";
@@ -21,7 +14,8 @@ import type { PgNetRead, PgNetResponse } from "./sources/pgnet.js";
 /**
  * Edge Functions in a check: what the Management API says (the functions, their
  * invocations), what pg_net says (the outcome of each `net.http_post` a cron job made), and
- * how both change verdicts. The pure rules live in health/functions.ts; this module joins
+ * how both change verdicts. The pure rules live in health/function-calls.ts,
+ * health/pgnet-correlation.ts and health/function-verdicts.ts; this module joins
  * them to the cycle.
  */
 

@@ -5,7 +5,8 @@ import { ConfigError, errorMessage } from "../errors.js";
 import { InvalidSettingError, JobNotFoundError } from "../hub/inventory.js";
 import { loadEnv } from "./env-file.js";
 import { stdio } from "./output.js";
-import { buildProgram, closeProgram, EXIT_ON_SIGNAL, UsageError } from "./program.js";
+import { EXIT_ON_SIGNAL, UsageError } from "./context.js";
+import { buildProgram, closeProgram } from "./program.js";
 
 /**
  * How long a command may take to stop after SIGINT/SIGTERM before the process exits anyway:

@@ -15,7 +15,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { redactSecrets } from "../lib/redact.js";
-import { errorMessage } from "../errors.js";
+import { errorMessage, JobmonError } from "../errors.js";
 import { JobNotFoundError } from "../hub/inventory.js";
 import type { MonitoringAPI } from "../monitor.js";
 import { ASSET_PATHS, DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
@@ -82,13 +82,14 @@ const HTML_TYPE = "text/html; charset=utf-8";
 const JSON_TYPE = "application/json; charset=utf-8";
 const MAX_FORM_BYTES = 8 * 1024;
 
-class HttpError extends Error {
+/** A request the dashboard refuses: answered with `status` and the message. */
+class HttpError extends JobmonError {
   constructor(
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super("http_refused", message, "permanent");
   }
 }
 
@@ -248,7 +249,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       } else if (error instanceof JobNotFoundError) {
         status = 404;
         message = error.message;
-      } else if (error instanceof Error && error.name === "HubBusyError") {
+      } else if (error instanceof JobmonError && error.code === "hub_busy") {
         // The embedded hub is held by another jobmon process (a check): try again shortly.
         status = 503;
         message = `${error.message}; try again in a few seconds`;

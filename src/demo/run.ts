@@ -7,6 +7,7 @@ import { redactSecrets } from "../lib/redact.js";
 import type { CheckReport } from "../check.js";
 import { type Config, type Env, resolveConfig } from "../config.js";
 import type { DiscoveryReport } from "../discovery.js";
+import { JobmonError } from "../errors.js";
 import type { JobRow } from "../hub/inventory.js";
 import { MonitoringAPI } from "../monitor.js";
 import { type AlertPreview, previewAlerts } from "./alerts.js";
@@ -71,10 +72,9 @@ export interface DemoResult {
 }
 
 /** A mistake in how the demo was asked for (an occupied directory, --send without routes). */
-export class DemoUsageError extends Error {
+export class DemoUsageError extends JobmonError {
   constructor(message: string) {
-    super(message);
-    this.name = "DemoUsageError";
+    super("demo_usage", message, "configuration");
   }
 }
 

@@ -1,5 +1,5 @@
 import type { PgNetResponse } from "../sources/pgnet.js";
-import { correlateResponses, type JobPgNetOutcome, pgNetFailureReason, pgNetJobFailure, type RunWindowFact } from "./functions.js";
+import { correlateResponses, type JobPgNetOutcome, pgNetFailureReason, pgNetJobFailure, type RunWindowFact } from "./pgnet-correlation.js";
 
 /**
  * The outcome of the pg_net calls cron jobs make, across checks. Pure: no clock, no I/O.

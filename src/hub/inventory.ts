@@ -191,10 +191,10 @@ export async function listJobs(db: Queryable, filter: JobFilter = {}): Promise<J
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export class JobNotFoundError extends Error {
+/** No job (or project) by that id or name: the message says what was looked for. */
+export class JobNotFoundError extends JobmonError {
   constructor(message: string) {
-    super(message);
-    this.name = "JobNotFoundError";
+    super("job_not_found", message, "configuration");
   }
 }
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import { pgliteDb } from "../db/pglite.js";
+import { JobmonError } from "../errors.js";
 import { pgliteTemplate } from "./pglite-template.js";
 import type { Db } from "../db/types.js";
 
@@ -10,10 +11,9 @@ import type { Db } from "../db/types.js";
  * process's database, so a lock file keeps two jobmon processes from opening it at once;
  * a second process waits up to `waitMs` for the first to finish, then gives up clearly.
  */
-export class HubBusyError extends Error {
+export class HubBusyError extends JobmonError {
   constructor(dir: string) {
-    super(`the embedded hub in ${dir} is in use by another jobmon process`);
-    this.name = "HubBusyError";
+    super("hub_busy", `the embedded hub in ${dir} is in use by another jobmon process`, "transient");
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ProjectConfig } from "../config.js";
 import { postgresDb } from "../db/postgres.js";
 import type { Db } from "../db/types.js";
+import { JobmonError } from "../errors.js";
 
 export type ProjectConnector = (project: ProjectConfig, timeoutMs: number) => Db;
 
@@ -23,10 +24,10 @@ export const connectProject: ProjectConnector = (project, timeoutMs) =>
     fetchTypes: false,
   });
 
-export class ProjectTimeoutError extends Error {
+/** A project that did not answer within its deadline (withProject). */
+export class ProjectTimeoutError extends JobmonError {
   constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
-    this.name = "ProjectTimeoutError";
+    super("project_timeout", `no answer within ${ms} ms`, "transient");
   }
 }
 

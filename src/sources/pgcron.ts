@@ -170,7 +170,7 @@ export interface RunBatch {
 
 /**
  * Commands that send pg_net requests, as a POSIX regular expression in a SQL literal (a
- * constant of jobmon's, with no quote in it; a superset of what health/functions.ts
+ * constant of jobmon's, with no quote in it; a superset of what health/function-calls.ts
  * recognises: the runs it selects are filtered again there).
  */
 const CALLING_COMMAND_SQL = String.raw`'net\s*\.\s*http_(post|get|delete)\s*\(|supabase_functions\s*\.\s*http_request\s*\(|/functions/v1/'`;

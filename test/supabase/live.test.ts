@@ -13,10 +13,10 @@
  * every checker is held to what really happened; the suite counts the wrong ones (none is
  * allowed) and prints its figures.
  *
- * pg_net stores no URL: a response is matched to a run by time (health/functions.ts). The
+ * pg_net stores no URL: a response is matched to a run by time (health/pgnet-correlation.ts). The
  * pg_net jobs here fire at different points of the minute, as a team that wants each call's
  * outcome told apart should schedule them; two calls made at the very same instant can only
- * be reported as ambiguous (test/unit/functions.test.ts covers that case).
+ * be reported as ambiguous (test/unit/pgnet-correlation.test.ts covers that case).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

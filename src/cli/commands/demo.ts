@@ -1,16 +1,14 @@
 import type { Command } from "commander";
 import { DemoUsageError, runDemo } from "../../demo/run.js";
 import { renderDemo } from "../../demo/render.js";
-import { keepCommanderLineBreaks, printJson } from "../output.js";
-import { type CommandContext, UsageError } from "../program.js";
+import { type CommandContext, UsageError } from "../context.js";
+import { printJson } from "../output.js";
 
 /**
  * `jobmon demo`: migrate, discover, annotate and check on an embedded hub and three sample
  * projects (src/demo/), then show the alerts it would send. No server, no configuration.
  */
 export function register(program: Command, ctx: CommandContext): void {
-  // As in serve.ts (whichever registers first): commander's help keeps its line breaks.
-  keepCommanderLineBreaks(program);
   program
     .command("demo")
     .description("the whole cycle on an embedded sample, no servers: inventory, health check and the alerts it would send")

@@ -3,8 +3,7 @@ import type { Config } from "../../config.js";
 import { checkBind, isLoopbackHost, TOKEN_VARIABLE } from "../../dashboard/auth.js";
 import { DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, DEFAULT_REFRESH_SECONDS, type MonitorSession, startDashboard } from "../../dashboard/server.js";
 import { MonitoringAPI } from "../../monitor.js";
-import { keepCommanderLineBreaks } from "../output.js";
-import type { CommandContext } from "../program.js";
+import type { CommandContext } from "../context.js";
 
 function portNumber(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new InvalidArgumentError(`--port takes a port number from 0 to 65535, not "${value}"`);
@@ -47,10 +46,6 @@ function untilStopped(): Promise<string> {
 }
 
 export function register(program: Command, ctx: CommandContext): void {
-  // The Io prints a newline inside a text as ⏎ (it may come from a value); commander's help
-  // and usage errors are jobmon's own lines. Registered before the program's own commands,
-  // so they all inherit it.
-  keepCommanderLineBreaks(program);
   program
     .command("serve")
     .description("a read-only status dashboard (and JSON API) in the browser")

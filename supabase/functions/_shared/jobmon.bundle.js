@@ -2338,10 +2338,9 @@ async function listJobs(db, filter = {}) {
   );
 }
 var UUID2 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-var JobNotFoundError = class extends Error {
+var JobNotFoundError = class extends JobmonError {
   constructor(message) {
-    super(message);
-    this.name = "JobNotFoundError";
+    super("job_not_found", message, "configuration");
   }
 };
 async function findJob(db, ref) {
@@ -2479,7 +2478,7 @@ async function setProjectMute(db, projectName, until) {
   return rows.length > 0;
 }
 
-// src/health/functions.ts
+// src/health/function-calls.ts
 var CALL = /(?:\b[Hh][Tt][Tt][Pp][Ss]?:\/\/([A-Za-z0-9.-]+)(?::\d+)?|(?:['"]|\$[A-Za-z_0-9]*\$)[A-Za-z0-9.-]*(?::\d+)?)\/functions\/v1\/([A-Za-z0-9_-]+)/g;
 var HTTP_CALL = /\bnet\s*\.\s*http_(?:post|get|delete)\s*\(|\bsupabase_functions\s*\.\s*http_request\s*\(/i;
 var DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$/y;
@@ -2613,6 +2612,114 @@ function misconfiguredCalls(calls, functions) {
   }
   return out;
 }
+
+// src/health/function-verdicts.ts
+function isFunctionFailure(statusCode) {
+  return statusCode !== null && statusCode >= 500;
+}
+function iso(d) {
+  return d.toISOString().replace(/\.000Z$/, "Z");
+}
+function codeSummary(codes) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([code, n]) => {
+    const meaning = code === 546 ? " (resource limit)" : code === 504 ? " (timeout)" : "";
+    return `${n}× ${code}${meaning}`;
+  }).join(", ");
+}
+function evaluateFunction(facts, _now) {
+  const invocations = [...facts.invocations ?? []].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const latest = invocations.at(-1);
+  const lastInvocation = latest ? { at: latest.at, statusCode: latest.statusCode } : facts.lastInvocation;
+  const failed = invocations.filter((i) => isFunctionFailure(i.statusCode));
+  const previousTrailing = facts.previousTrailingFailures ?? 0;
+  let trailingFailures = previousTrailing;
+  for (const invocation of invocations) trailingFailures = isFunctionFailure(invocation.statusCode) ? trailingFailures + 1 : 0;
+  const base = {
+    lastInvocation,
+    invocations: invocations.length,
+    failures: failed.length,
+    trailingFailures,
+    runAt: null,
+    errorMessage: null
+  };
+  const since = facts.window ? ` since ${iso(facts.window.start)}` : "";
+  const logsNote = facts.logsError ? ` (its logs could not be read this check: ${facts.logsError})` : "";
+  const callers = facts.callers.map((c) => c.jobName);
+  const calledBy = callers.length > 0 ? `called by ${callers.join(", ")}` : "no cron job calls it";
+  if (facts.status === "REMOVED") {
+    return {
+      ...base,
+      trailingFailures: previousTrailing + 1,
+      status: "failed",
+      reason: `the function is REMOVED in the project (Management API status)${callers.length > 0 ? `, yet ${calledBy}: redeploy it or unschedule the job` : ": redeploy it if it is still needed"}`
+    };
+  }
+  if (facts.status === "THROTTLED") {
+    return {
+      ...base,
+      trailingFailures: previousTrailing + 1,
+      status: "failed",
+      reason: "the function is THROTTLED by Supabase (Management API status): its invocations are being refused; check the project's usage limits and billing"
+    };
+  }
+  if (failed.length > 0) {
+    const last = failed.at(-1);
+    const codes = failed.map((i) => i.statusCode);
+    const share = `${failed.length} of ${invocations.length} invocation${invocations.length === 1 ? "" : "s"}${since}`;
+    const recovered = latest && !isFunctionFailure(latest.statusCode) ? "; the latest invocation succeeded" : "";
+    return {
+      ...base,
+      status: "failed",
+      reason: `${share} failed: ${codeSummary(codes)} (last at ${iso(last.at)})${recovered}${facts.logsTruncated ? "; more invocations than one read returns" : ""}`,
+      errorMessage: last.message ?? `HTTP ${last.statusCode}`,
+      runAt: last.at
+    };
+  }
+  const active = facts.callers.filter((c) => c.active);
+  if (facts.schedule !== null && active.length > 0 && active.every((c) => c.status === "missed")) {
+    const first = active[0];
+    return {
+      ...base,
+      status: "missed",
+      reason: `not called on schedule: ${active.length === 1 ? `its caller ${first.jobName} missed` : `its callers ${active.map((c) => c.jobName).join(", ")} all missed`} (${first.reason})`
+    };
+  }
+  if (latest) {
+    const clientErrors = invocations.filter((i) => i.statusCode !== null && i.statusCode >= 400).length;
+    const count = `${invocations.length}${facts.logsTruncated ? "+" : ""} invocation${invocations.length === 1 ? "" : "s"}${since}`;
+    return {
+      ...base,
+      status: "success",
+      reason: `${count}, none failed${clientErrors > 0 ? ` (${clientErrors} answered 4xx: a caller's error)` : ""}; last at ${iso(latest.at)} (${latest.statusCode ?? "no status"})`,
+      runAt: latest.at
+    };
+  }
+  const previous2 = facts.lastInvocation;
+  if (previous2) {
+    if (isFunctionFailure(previous2.statusCode)) {
+      return {
+        ...base,
+        status: "failed",
+        reason: `no invocation${since}; the latest one, at ${iso(previous2.at)}, answered ${previous2.statusCode}${logsNote}`,
+        runAt: previous2.at
+      };
+    }
+    return {
+      ...base,
+      status: "success",
+      reason: `no invocation${since}; the latest one, at ${iso(previous2.at)}, answered ${previous2.statusCode ?? "no status"}; ${calledBy}${logsNote}`,
+      runAt: previous2.at
+    };
+  }
+  if (callers.length === 0) {
+    return { ...base, status: "unknown", reason: `idle: no cron job calls it and no invocation${since || " seen"}${logsNote}` };
+  }
+  return { ...base, status: "unknown", reason: `no invocation seen yet; ${calledBy}${logsNote}` };
+}
+
+// src/health/pgnet-correlation.ts
 var DEFAULT_CORRELATION_WINDOW_MS = 6e4;
 var PG_NET_DEFAULT_TIMEOUT_MS = 5e3;
 function correlationWindowMs(commands) {
@@ -2823,110 +2930,6 @@ function pgNetJobFailure(outcome, options = {}) {
     at,
     failures: failures.length
   };
-}
-function isFunctionFailure(statusCode) {
-  return statusCode !== null && statusCode >= 500;
-}
-function iso(d) {
-  return d.toISOString().replace(/\.000Z$/, "Z");
-}
-function codeSummary(codes) {
-  const counts = /* @__PURE__ */ new Map();
-  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([code, n]) => {
-    const meaning = code === 546 ? " (resource limit)" : code === 504 ? " (timeout)" : "";
-    return `${n}× ${code}${meaning}`;
-  }).join(", ");
-}
-function evaluateFunction(facts, _now) {
-  const invocations = [...facts.invocations ?? []].sort((a, b) => a.at.getTime() - b.at.getTime());
-  const latest = invocations.at(-1);
-  const lastInvocation = latest ? { at: latest.at, statusCode: latest.statusCode } : facts.lastInvocation;
-  const failed = invocations.filter((i) => isFunctionFailure(i.statusCode));
-  const previousTrailing = facts.previousTrailingFailures ?? 0;
-  let trailingFailures = previousTrailing;
-  for (const invocation of invocations) trailingFailures = isFunctionFailure(invocation.statusCode) ? trailingFailures + 1 : 0;
-  const base = {
-    lastInvocation,
-    invocations: invocations.length,
-    failures: failed.length,
-    trailingFailures,
-    runAt: null,
-    errorMessage: null
-  };
-  const since = facts.window ? ` since ${iso(facts.window.start)}` : "";
-  const logsNote = facts.logsError ? ` (its logs could not be read this check: ${facts.logsError})` : "";
-  const callers = facts.callers.map((c) => c.jobName);
-  const calledBy = callers.length > 0 ? `called by ${callers.join(", ")}` : "no cron job calls it";
-  if (facts.status === "REMOVED") {
-    return {
-      ...base,
-      trailingFailures: previousTrailing + 1,
-      status: "failed",
-      reason: `the function is REMOVED in the project (Management API status)${callers.length > 0 ? `, yet ${calledBy}: redeploy it or unschedule the job` : ": redeploy it if it is still needed"}`
-    };
-  }
-  if (facts.status === "THROTTLED") {
-    return {
-      ...base,
-      trailingFailures: previousTrailing + 1,
-      status: "failed",
-      reason: "the function is THROTTLED by Supabase (Management API status): its invocations are being refused; check the project's usage limits and billing"
-    };
-  }
-  if (failed.length > 0) {
-    const last = failed.at(-1);
-    const codes = failed.map((i) => i.statusCode);
-    const share = `${failed.length} of ${invocations.length} invocation${invocations.length === 1 ? "" : "s"}${since}`;
-    const recovered = latest && !isFunctionFailure(latest.statusCode) ? "; the latest invocation succeeded" : "";
-    return {
-      ...base,
-      status: "failed",
-      reason: `${share} failed: ${codeSummary(codes)} (last at ${iso(last.at)})${recovered}${facts.logsTruncated ? "; more invocations than one read returns" : ""}`,
-      errorMessage: last.message ?? `HTTP ${last.statusCode}`,
-      runAt: last.at
-    };
-  }
-  const active = facts.callers.filter((c) => c.active);
-  if (facts.schedule !== null && active.length > 0 && active.every((c) => c.status === "missed")) {
-    const first = active[0];
-    return {
-      ...base,
-      status: "missed",
-      reason: `not called on schedule: ${active.length === 1 ? `its caller ${first.jobName} missed` : `its callers ${active.map((c) => c.jobName).join(", ")} all missed`} (${first.reason})`
-    };
-  }
-  if (latest) {
-    const clientErrors = invocations.filter((i) => i.statusCode !== null && i.statusCode >= 400).length;
-    const count = `${invocations.length}${facts.logsTruncated ? "+" : ""} invocation${invocations.length === 1 ? "" : "s"}${since}`;
-    return {
-      ...base,
-      status: "success",
-      reason: `${count}, none failed${clientErrors > 0 ? ` (${clientErrors} answered 4xx: a caller's error)` : ""}; last at ${iso(latest.at)} (${latest.statusCode ?? "no status"})`,
-      runAt: latest.at
-    };
-  }
-  const previous2 = facts.lastInvocation;
-  if (previous2) {
-    if (isFunctionFailure(previous2.statusCode)) {
-      return {
-        ...base,
-        status: "failed",
-        reason: `no invocation${since}; the latest one, at ${iso(previous2.at)}, answered ${previous2.statusCode}${logsNote}`,
-        runAt: previous2.at
-      };
-    }
-    return {
-      ...base,
-      status: "success",
-      reason: `no invocation${since}; the latest one, at ${iso(previous2.at)}, answered ${previous2.statusCode ?? "no status"}; ${calledBy}${logsNote}`,
-      runAt: previous2.at
-    };
-  }
-  if (callers.length === 0) {
-    return { ...base, status: "unknown", reason: `idle: no cron job calls it and no invocation${since || " seen"}${logsNote}` };
-  }
-  return { ...base, status: "unknown", reason: `no invocation seen yet; ${calledBy}${logsNote}` };
 }
 
 // src/health/net-calls.ts
@@ -3675,10 +3678,9 @@ var connectProject = (project, timeoutMs) => postgresDb(project.url, {
   // Saves a round trip per connection: nothing sent to a project is a Postgres array.
   fetchTypes: false
 });
-var ProjectTimeoutError = class extends Error {
+var ProjectTimeoutError = class extends JobmonError {
   constructor(ms) {
-    super(`no answer within ${ms} ms`);
-    this.name = "ProjectTimeoutError";
+    super("project_timeout", `no answer within ${ms} ms`, "transient");
   }
 };
 async function withProject(project, timeoutMs, fn, connect = connectProject) {

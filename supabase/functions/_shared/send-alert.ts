@@ -7,7 +7,7 @@ import { errorResponse, json, readJsonBody, requirePost } from "./http.js";
 import { withMonitor } from "./run.js";
 
 /**
- * send-alert (the seed's `send_alert`): POST `{criticality, title, message, project?, job?}`
+ * send-alert: POST `{criticality, title, message, project?, job?}`
  * routes one ad-hoc alert exactly like the check's alerts (alert_config rows, else the
  * environment's Telegram/Discord defaults, fallbacks, formatting, redaction). It is
  * recorded in the hub's outbox first, so a channel that is down now gets it on the next check.

@@ -1,0 +1,38 @@
+import { InvalidArgumentError } from "commander";
+import { formatDuration, parseDuration } from "../duration.js";
+
+/** Option parsers shared by the commands: each names its flag and the accepted form in its error. */
+
+/** A duration such as 90s, 30m or 2h, in seconds; at most `max` seconds when given. */
+export function durationOption(flag: string, max?: number) {
+  return (value: string): number => {
+    const seconds = parseDuration(value);
+    if (seconds === null || seconds <= 0) {
+      throw new InvalidArgumentError(`${flag} takes a duration such as 90s, 30m or 2h, not "${value}"`);
+    }
+    if (max !== undefined && seconds > max) {
+      throw new InvalidArgumentError(`${flag} takes a duration from 1s to ${formatDuration(max)}, not "${value}"`);
+    }
+    return seconds;
+  };
+}
+
+/** A whole number from 1 to `max`. */
+export function wholeNumber(flag: string, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+      throw new InvalidArgumentError(`${flag} takes a whole number from 1 to ${max}, not "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+/** A whole number of at least 1. */
+export function positiveInteger(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) {
+      throw new InvalidArgumentError(`${flag} takes a whole number of at least 1, not "${value}"`);
+    }
+    return Number(value);
+  };
+}
