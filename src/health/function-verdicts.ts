@@ -71,14 +71,23 @@ function iso(d: Date): string {
   return d.toISOString().replace(/\.000Z$/, "Z");
 }
 
+/** What the Edge runtime means by a 5xx (docs/platform.md "Edge Functions"). */
+const EDGE_STATUS_MEANING: ReadonlyMap<number, string> = new Map([
+  [500, "threw"],
+  [502, "crashed"],
+  [503, "could not start"],
+  [504, "timeout"],
+  [546, "resource limit"],
+]);
+
 function codeSummary(codes: readonly number[]): string {
   const counts = new Map<number, number>();
   for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
   return [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .map(([code, n]) => {
-      const meaning = code === 546 ? " (resource limit)" : code === 504 ? " (timeout)" : "";
-      return `${n}× ${code}${meaning}`;
+      const meaning = EDGE_STATUS_MEANING.get(code);
+      return `${n}× ${code}${meaning ? ` (${meaning})` : ""}`;
     })
     .join(", ");
 }

@@ -133,7 +133,7 @@ describe("Edge Functions", () => {
       const report = await m.checkHealth();
       const jobs = new Map(report.jobs.map((j) => [j.job_name, j]));
       assert.equal(jobs.get("sync-leads")?.status, "failed");
-      assert.match(jobs.get("sync-leads")?.reason ?? "", /1× 500/);
+      assert.match(jobs.get("sync-leads")?.reason ?? "", /1× 500 \(threw\)/);
       assert.equal(jobs.get("enrich")?.status, "failed");
       assert.match(jobs.get("enrich")?.reason ?? "", /546 \(resource limit\)/);
       const logRequests = api.requests.filter((r) => r.path.includes("/analytics/"));

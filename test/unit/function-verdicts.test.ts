@@ -40,6 +40,24 @@ describe("evaluateFunction", () => {
     assert.deepEqual(verdict.lastInvocation, { at: at(40), statusCode: 504 });
   });
 
+  test("each 5xx is named as the Edge runtime means it: 500 threw, 502 crashed, 503 could not start", () => {
+    const verdict = evaluateFunction(
+      facts({
+        invocations: [
+          { at: at(10), statusCode: 500 },
+          { at: at(20), statusCode: 502 },
+          { at: at(30), statusCode: 503 },
+          { at: at(40), statusCode: 599 },
+        ],
+      }),
+      NOW,
+    );
+    assert.ok(
+      verdict.reason.includes("failed: 1× 500 (threw), 1× 502 (crashed), 1× 503 (could not start), 1× 599 (last at"),
+      `a status without a known meaning is shown bare: ${verdict.reason}`,
+    );
+  });
+
   test("a failure that recovered within the window is still reported", () => {
     const verdict = evaluateFunction(facts({ invocations: [{ at: at(10), statusCode: 500 }, { at: at(20), statusCode: 200 }], previousTrailingFailures: 2 }), NOW);
     assert.equal(verdict.status, "failed");

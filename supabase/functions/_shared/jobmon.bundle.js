@@ -2620,12 +2620,19 @@ function isFunctionFailure(statusCode) {
 function iso(d) {
   return d.toISOString().replace(/\.000Z$/, "Z");
 }
+var EDGE_STATUS_MEANING = /* @__PURE__ */ new Map([
+  [500, "threw"],
+  [502, "crashed"],
+  [503, "could not start"],
+  [504, "timeout"],
+  [546, "resource limit"]
+]);
 function codeSummary(codes) {
   const counts = /* @__PURE__ */ new Map();
   for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([code, n]) => {
-    const meaning = code === 546 ? " (resource limit)" : code === 504 ? " (timeout)" : "";
-    return `${n}× ${code}${meaning}`;
+    const meaning = EDGE_STATUS_MEANING.get(code);
+    return `${n}× ${code}${meaning ? ` (${meaning})` : ""}`;
   }).join(", ");
 }
 function evaluateFunction(facts, _now) {
