@@ -1,6 +1,7 @@
 import type { Db } from "../db/types.js";
 import { errorMessage, JobmonError } from "../errors.js";
 import { HUB_MIGRATIONS, type Migration } from "./migrations.generated.js";
+import { HubError } from "./open.js";
 
 // Any fixed 64-bit key: serialises concurrent migrators (a second one waits, then finds the
 // migration recorded and skips it) without racing on `create schema if not exists`.
@@ -49,7 +50,8 @@ export async function migrate(db: Db, migrations: readonly Migration[] = HUB_MIG
  * needs and the role that lacks it. Anything else is returned as it is.
  */
 async function withPrivilegeHint(db: Db, error: unknown): Promise<unknown> {
-  if ((error as { code?: unknown } | null)?.code !== "42501") return error;
+  const sqlState = error instanceof HubError ? error.driverCode : (error as { code?: unknown } | null)?.code;
+  if (sqlState !== "42501") return error;
   // Outside the failed transaction, which has been rolled back.
   const [who] = await db
     .query<{ role: string; database: string }>("select current_user::text as role, current_database()::text as database")

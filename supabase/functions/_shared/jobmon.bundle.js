@@ -6364,53 +6364,6 @@ var HUB_MIGRATIONS = [
   }
 ];
 
-// src/hub/migrate.ts
-var MIGRATION_LOCK_KEY = 7305112023;
-async function appliedVersions(tx) {
-  const [exists] = await tx.query(
-    "select to_regclass('monitoring.schema_migrations') is not null as present"
-  );
-  if (!exists?.present) return /* @__PURE__ */ new Set();
-  const rows = await tx.query("select version from monitoring.schema_migrations");
-  return new Set(rows.map((r) => r.version));
-}
-async function migrate(db, migrations = HUB_MIGRATIONS) {
-  const applied = [];
-  for (const migration of migrations) {
-    const ran = await db.transaction(async (tx) => {
-      await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
-      if ((await appliedVersions(tx)).has(migration.version)) return false;
-      await tx.exec(migration.sql);
-      await tx.query(
-        "insert into monitoring.schema_migrations (version, name) values ($1, $2) on conflict (version) do nothing",
-        [migration.version, migration.name]
-      );
-      return true;
-    }).catch(async (error) => {
-      throw await withPrivilegeHint(db, error);
-    });
-    if (ran) applied.push(`${migration.version}_${migration.name}`);
-  }
-  const last = migrations.at(-1);
-  return { applied, current: last ? `${last.version}_${last.name}` : null };
-}
-async function withPrivilegeHint(db, error) {
-  if (error?.code !== "42501") return error;
-  const [who] = await db.query("select current_user::text as role, current_database()::text as database").catch(() => []);
-  const database = who ? `database "${who.database}"` : "the hub's database";
-  const role = who ? `role "${who.role}"` : "the hub's role";
-  return new JobmonError(
-    "hub_privileges",
-    `${errorMessage(error)}: the hub needs a role that can create a schema in ${database} (CREATE on the database) and create and write tables in it; ${role} cannot: use the postgres role or a dedicated one in the hub's URL`,
-    "configuration",
-    { cause: error }
-  );
-}
-async function pendingMigrations(db, migrations = HUB_MIGRATIONS) {
-  const done = await appliedVersions(db);
-  return migrations.filter((m) => !done.has(m.version));
-}
-
 // src/hub/open.ts
 var DEFAULT_CONNECT_TIMEOUT_MS = 15e3;
 async function openHub(hub, options = {}) {
@@ -6485,6 +6438,54 @@ function namedHub(db, hub) {
     },
     close: () => db.close().catch((error) => Promise.reject(hubError(error, hub)))
   };
+}
+
+// src/hub/migrate.ts
+var MIGRATION_LOCK_KEY = 7305112023;
+async function appliedVersions(tx) {
+  const [exists] = await tx.query(
+    "select to_regclass('monitoring.schema_migrations') is not null as present"
+  );
+  if (!exists?.present) return /* @__PURE__ */ new Set();
+  const rows = await tx.query("select version from monitoring.schema_migrations");
+  return new Set(rows.map((r) => r.version));
+}
+async function migrate(db, migrations = HUB_MIGRATIONS) {
+  const applied = [];
+  for (const migration of migrations) {
+    const ran = await db.transaction(async (tx) => {
+      await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+      if ((await appliedVersions(tx)).has(migration.version)) return false;
+      await tx.exec(migration.sql);
+      await tx.query(
+        "insert into monitoring.schema_migrations (version, name) values ($1, $2) on conflict (version) do nothing",
+        [migration.version, migration.name]
+      );
+      return true;
+    }).catch(async (error) => {
+      throw await withPrivilegeHint(db, error);
+    });
+    if (ran) applied.push(`${migration.version}_${migration.name}`);
+  }
+  const last = migrations.at(-1);
+  return { applied, current: last ? `${last.version}_${last.name}` : null };
+}
+async function withPrivilegeHint(db, error) {
+  const sqlState = error instanceof HubError ? error.driverCode : error?.code;
+  if (sqlState !== "42501") return error;
+  const [who] = await db.query("select current_user::text as role, current_database()::text as database").catch(() => []);
+  const database = who ? `database "${who.database}"` : "the hub's database";
+  const role = who ? `role "${who.role}"` : "the hub's role";
+  return new JobmonError(
+    "hub_privileges",
+    `${errorMessage(error)}: the hub needs a role that can create a schema in ${database} (CREATE on the database) and create and write tables in it; ${role} cannot: use the postgres role or a dedicated one in the hub's URL`,
+    "configuration",
+    { cause: error }
+  );
+}
+async function pendingMigrations(db, migrations = HUB_MIGRATIONS) {
+  const done = await appliedVersions(db);
+  return migrations.filter((m) => !done.has(m.version));
 }
 
 // src/hub/pending.ts
