@@ -1,6 +1,6 @@
 import { type DeliverOptions, deliverAlerts, type DeliveryReport, type RouteTestResult, testRoutes } from "./alerts/deliver.js";
 import { type DeliveryListRow, recentDeliveries } from "./hub/outbox.js";
-import { abortReason, CheckInterruptedError, type CheckReport, type CheckJobEntry, runCheck } from "./check.js";
+import { abortReason, CheckInterruptedError, type CheckReport, type CheckJobEntry, runCheck } from "./check/index.js";
 import { type Config, type Env, resolveConfig, type ResolveOptions } from "./config.js";
 import type { Db } from "./db/types.js";
 import { discover, type DiscoveryReport } from "./discovery.js";

@@ -6,7 +6,7 @@ import { type Config, type Env, resolveConfig } from "../config.js";
 import { parseDuration } from "../duration.js";
 import type { JobPatch, JobRow } from "../hub/inventory.js";
 import type { DeliveryReport } from "../alerts/deliver.js";
-import { type CheckReport, skippedReport } from "../check.js";
+import { type CheckReport, skippedReport } from "../check/index.js";
 import type { LeaseProcess } from "../hub/lock.js";
 import { explainSchedule, MAX_FIRE_TIMES } from "../health/schedule/index.js";
 import { MonitoringAPI } from "../monitor.js";

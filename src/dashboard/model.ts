@@ -5,7 +5,7 @@
  * credential (commands, error texts, reasons) is redacted here, once.
  */
 import { redactSecrets } from "../lib/redact.js";
-import type { CheckJobEntry } from "../check.js";
+import type { CheckJobEntry } from "../check/report.js";
 import { effectiveTimezone } from "../health/evaluate.js";
 import { describeSchedule, nextFireTime, parsePgCronVersion, parseSchedule } from "../health/schedule/index.js";
 import type { RunCounts } from "../hub/run-counts.js";
