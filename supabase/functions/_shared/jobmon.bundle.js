@@ -5743,6 +5743,14 @@ function jobEntry(job, health, muted) {
     muted
   };
 }
+function storedHealth(job) {
+  return {
+    status: job.active === false ? "paused" : job.status,
+    reason: job.status_reason ?? (job.status === "new" ? "not checked yet" : ""),
+    errorMessage: job.status === "success" ? null : job.last_error,
+    lastRunAt: job.last_run_at
+  };
+}
 function isMuted(until, now) {
   return until !== null && until.getTime() > now.getTime();
 }
@@ -6716,22 +6724,10 @@ var MonitoringAPI = class {
     const now = this.now();
     const jobs = await listJobs(hub, { ...filter, includeRemoved: false });
     const projects = await listProjectStates(hub);
-    const mutedProjects = new Set(projects.filter((p) => p.muted_until && p.muted_until > now).map((p) => p.project_name));
+    const mutedProjects = new Set(projects.filter((p) => isMuted(p.muted_until, now)).map((p) => p.project_name));
     return {
       projects,
-      jobs: jobs.map((j) => ({
-        id: j.id,
-        project_name: j.project_name,
-        job_type: j.job_type,
-        job_name: j.job_name,
-        status: j.active === false ? "paused" : j.status,
-        previous_status: j.status,
-        reason: j.status_reason ?? (j.status === "new" ? "not checked yet" : ""),
-        error_message: j.status === "success" ? null : j.last_error,
-        last_run_at: j.last_run_at?.toISOString() ?? null,
-        criticality: j.criticality,
-        muted: mutedProjects.has(j.project_name) || j.muted_until !== null && j.muted_until > now
-      }))
+      jobs: jobs.map((j) => jobEntry(j, storedHealth(j), mutedProjects.has(j.project_name) || isMuted(j.muted_until, now)))
     };
   }
   /** The health log of one job, newest first. */
