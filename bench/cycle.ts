@@ -6,7 +6,7 @@
  * - Fan-out: runCheck over many projects, each behind the delaying proxy (bench/proxy.ts,
  *   in the parent process so its CPU is not counted here).
  */
-import { runCheck } from "../src/check.js";
+import { runCheck } from "../src/check/index.js";
 import { resolveConfig } from "../src/config.js";
 import { postgresDb } from "../src/db/postgres.js";
 import type { Db } from "../src/db/types.js";

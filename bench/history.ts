@@ -5,7 +5,7 @@
  * (10 k, 100 k, 1 M, 5 M, 10 k, …) so that whatever else loads the machine weighs on every
  * size alike. CPU and the memory high-water mark of a process belong to its size alone.
  */
-import { runCheck } from "../src/check.js";
+import { runCheck } from "../src/check/index.js";
 import { type Config, resolveConfig } from "../src/config.js";
 import { postgresDb } from "../src/db/postgres.js";
 import type { Db } from "../src/db/types.js";

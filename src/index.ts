@@ -6,7 +6,7 @@ export type { DiscoveryReport, ProjectDiscovery } from "./discovery.js";
 export { ConfigError, JobmonError } from "./errors.js";
 export * from "./types.js";
 export { explainSchedule, type ScheduleExplanation, type ExplainOptions, parseSchedule, nextFireTime, previousFireTime, describeSchedule, parsePgCronVersion, type PgCronVersion, type Schedule } from "./health/schedule/index.js";
-export type { CheckReport, CheckJobEntry } from "./check.js";
+export type { CheckReport, CheckJobEntry } from "./check/index.js";
 export type { DeliveryReport, RouteTestResult } from "./alerts/deliver.js";
 export { sendAdHocAlert, type AdHocAlert, type AdHocResult } from "./alerts/deliver.js";
 export { redactSecrets, redactUrl } from "./lib/redact.js";

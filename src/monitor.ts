@@ -1,6 +1,6 @@
 import { type DeliverOptions, deliverAlerts, type DeliveryReport, type RouteTestResult, testRoutes } from "./alerts/deliver.js";
 import { type DeliveryListRow, recentDeliveries } from "./hub/outbox.js";
-import { abortReason, CheckInterruptedError, type CheckReport, type CheckJobEntry, runCheck } from "./check.js";
+import { abortReason, CheckInterruptedError, type CheckReport, type CheckJobEntry, isMuted, jobEntry, runCheck, storedHealth } from "./check/index.js";
 import { type Config, type Env, resolveConfig, type ResolveOptions } from "./config.js";
 import type { Db } from "./db/types.js";
 import { discover, type DiscoveryReport } from "./discovery.js";
@@ -200,22 +200,10 @@ export class MonitoringAPI {
     const now = this.now();
     const jobs = await listJobs(hub, { ...filter, includeRemoved: false });
     const projects = await listProjectStates(hub);
-    const mutedProjects = new Set(projects.filter((p) => p.muted_until && p.muted_until > now).map((p) => p.project_name));
+    const mutedProjects = new Set(projects.filter((p) => isMuted(p.muted_until, now)).map((p) => p.project_name));
     return {
       projects,
-      jobs: jobs.map((j) => ({
-        id: j.id,
-        project_name: j.project_name,
-        job_type: j.job_type,
-        job_name: j.job_name,
-        status: j.active === false ? "paused" : j.status,
-        previous_status: j.status,
-        reason: j.status_reason ?? (j.status === "new" ? "not checked yet" : ""),
-        error_message: j.status === "success" ? null : j.last_error,
-        last_run_at: j.last_run_at?.toISOString() ?? null,
-        criticality: j.criticality,
-        muted: mutedProjects.has(j.project_name) || (j.muted_until !== null && j.muted_until > now),
-      })),
+      jobs: jobs.map((j) => jobEntry(j, storedHealth(j), mutedProjects.has(j.project_name) || isMuted(j.muted_until, now))),
     };
   }
 

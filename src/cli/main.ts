@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { redactSecrets } from "../lib/redact.js";
-import { CheckInterruptedError } from "../check.js";
+import { CheckInterruptedError } from "../check/index.js";
 import { ConfigError, errorMessage } from "../errors.js";
 import { InvalidSettingError, JobNotFoundError } from "../hub/inventory.js";
 import { loadEnv } from "./env-file.js";

@@ -5,7 +5,7 @@
  * credential (commands, error texts, reasons) is redacted here, once.
  */
 import { redactSecrets } from "../lib/redact.js";
-import type { CheckJobEntry } from "../check.js";
+import { type CheckJobEntry, isMuted, jobEntry, type JobHealth } from "../check/report.js";
 import { effectiveTimezone } from "../health/evaluate.js";
 import { describeSchedule, nextFireTime, parsePgCronVersion, parseSchedule } from "../health/schedule/index.js";
 import type { RunCounts } from "../hub/run-counts.js";
@@ -362,22 +362,20 @@ export interface JobPageInput {
   secrets: readonly string[];
 }
 
+/** The health of a job status() left out (a removed one), as its page shows it. */
+function pageHealth(row: JobRow): JobHealth {
+  return {
+    status: row.removed_at ? "removed" : row.active === false ? "paused" : row.status,
+    reason: row.removed_at ? `removed from cron.job at ${row.removed_at.toISOString()}` : (row.status_reason ?? ""),
+    errorMessage: row.status === "success" ? null : row.last_error,
+    lastRunAt: row.last_run_at,
+  };
+}
+
 export function buildJobPage(input: JobPageInput): JobPage {
   const { row, now, secrets } = input;
-  const projectMuted = input.project?.muted_until ? input.project.muted_until > now : false;
-  const entry: CheckJobEntry = input.entry ?? {
-    id: row.id,
-    project_name: row.project_name,
-    job_type: row.job_type,
-    job_name: row.job_name,
-    status: row.removed_at ? "removed" : row.active === false ? "paused" : row.status,
-    previous_status: row.status,
-    reason: row.removed_at ? `removed from cron.job at ${row.removed_at.toISOString()}` : (row.status_reason ?? ""),
-    error_message: row.status === "success" ? null : row.last_error,
-    last_run_at: iso(row.last_run_at),
-    criticality: row.criticality,
-    muted: projectMuted || (row.muted_until !== null && row.muted_until > now),
-  };
+  const projectMuted = isMuted(input.project?.muted_until ?? null, now);
+  const entry: CheckJobEntry = input.entry ?? jobEntry(row, pageHealth(row), projectMuted || isMuted(row.muted_until, now));
   const base = dashboardJob(entry, row, input.project, input.runCounts, now, secrets);
   return {
     generated_at: now.toISOString(),

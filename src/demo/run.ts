@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { DeliveryReport } from "../alerts/deliver.js";
 import { redactSecrets } from "../lib/redact.js";
-import type { CheckReport } from "../check.js";
+import type { CheckReport } from "../check/index.js";
 import { type Config, type Env, resolveConfig } from "../config.js";
 import type { DiscoveryReport } from "../discovery.js";
 import { JobmonError } from "../errors.js";

@@ -7,18 +7,24 @@
 export const DOWN = new Set(["failed", "missed", "stuck", "unreachable", "scheduler_down"]);
 const HEALTHY = new Set(["success", "ok"]);
 
-export interface StoredState {
-  status: string;
+/**
+ * What the hub keeps of a job's or project's state. `S` is the verdicts it can be given (job
+ * or project statuses); the stored status may also be one the hub holds before any verdict
+ * (`new` for a job, `unknown` for a project).
+ */
+export interface StoredState<S extends string = string> {
+  status: S | string;
   statusSince: Date | null;
   downSince: Date | null;
-  alertedStatus: string | null;
+  /** The status last announced: always a verdict. */
+  alertedStatus: S | null;
   alertedAt: Date | null;
 }
 
-export interface TransitionInput {
-  state: StoredState;
+export interface TransitionInput<S extends string = string> {
+  state: StoredState<S>;
   /** The verdict's status (job statuses, or ok/unreachable/scheduler_down for projects). */
-  status: string;
+  status: S;
   now: Date;
   /** Consecutive failed runs (jobs); a failed verdict alerts once this reaches the threshold. */
   trailingFailures?: number;
@@ -27,23 +33,23 @@ export interface TransitionInput {
   reminderSeconds?: number | null;
 }
 
-export type TransitionEvent =
-  | { type: "down"; from: string | null; to: string; since: Date }
-  | { type: "recovery"; from: string; to: string; since: Date; downSeconds: number }
-  | { type: "reminder"; from: string; to: string; since: Date; downSeconds: number };
+export type TransitionEvent<S extends string = string> =
+  | { type: "down"; from: S | null; to: S; since: Date }
+  | { type: "recovery"; from: S; to: S; since: Date; downSeconds: number }
+  | { type: "reminder"; from: S; to: S; since: Date; downSeconds: number };
 
-export interface Transition {
-  next: StoredState;
-  event: TransitionEvent | null;
+export interface Transition<S extends string = string> {
+  next: StoredState<S> & { status: S };
+  event: TransitionEvent<S> | null;
 }
 
-export function transition(input: TransitionInput): Transition {
+export function transition<S extends string>(input: TransitionInput<S>): Transition<S> {
   const { state, status, now } = input;
   const statusSince = state.status === status && state.statusSince ? state.statusSince : now;
   const wasDown = DOWN.has(state.status);
   const isDown = DOWN.has(status);
   const downSince = isDown ? (wasDown && state.downSince ? state.downSince : now) : null;
-  const next: StoredState = { status, statusSince, downSince, alertedStatus: state.alertedStatus, alertedAt: state.alertedAt };
+  const next: StoredState<S> & { status: S } = { status, statusSince, downSince, alertedStatus: state.alertedStatus, alertedAt: state.alertedAt };
   const alertedDown = state.alertedStatus !== null && DOWN.has(state.alertedStatus);
 
   if (isDown) {
@@ -65,8 +71,8 @@ export function transition(input: TransitionInput): Transition {
     return { next, event: null };
   }
 
-  if (HEALTHY.has(status) && alertedDown) {
-    const from = state.alertedStatus as string;
+  const from = state.alertedStatus;
+  if (HEALTHY.has(status) && from !== null && DOWN.has(from)) {
     const down = state.downSince ?? state.alertedAt ?? now;
     return {
       next: { ...next, alertedStatus: status, alertedAt: now },

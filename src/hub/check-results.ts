@@ -1,11 +1,12 @@
 import type { Queryable } from "../db/types.js";
-import { checkHistoryLimit } from "./inventory.js";
+import type { JobStatus, ProjectStatus } from "../types.js";
+import { checkHistoryLimit, type RecentRun } from "./inventory.js";
 
 /** The hub side of a check: everything one cycle writes, in bulk, inside one transaction. */
 
 export interface JobStateUpdate {
   id: string;
-  status: string;
+  status: JobStatus;
   status_since: Date | null;
   status_reason: string;
   last_error: string | null;
@@ -13,24 +14,18 @@ export interface JobStateUpdate {
   last_run_status: string | null;
   consecutive_failures: number;
   down_since: Date | null;
-  alerted_status: string | null;
+  alerted_status: JobStatus | null;
   alerted_at: Date | null;
   recent_runs: RecentRun[];
   /** The check saw the job at its source (pg_cron, or the Management API's list). */
   last_seen_at: Date | null;
 }
 
-/** A finished run as the dashboard's strip shows it (job_inventory.recent_runs keeps 30). */
-export interface RecentRun {
-  runid: number;
-  status: string;
-  start: string | null;
-  end: string | null;
-}
+export type { RecentRun };
 
 export interface HealthLogEntry {
   job_inventory_id: string;
-  status: string;
+  status: JobStatus;
   error_message: string | null;
   run_at: Date | null;
   reason: string;
@@ -45,8 +40,8 @@ export interface AlertEventInsert {
   project_name: string | null;
   job_inventory_id: string | null;
   criticality: string;
-  from_status: string | null;
-  to_status: string | null;
+  from_status: JobStatus | ProjectStatus | null;
+  to_status: JobStatus | ProjectStatus | null;
   muted: boolean;
   payload: unknown;
 }
@@ -54,12 +49,12 @@ export interface AlertEventInsert {
 export interface ProjectStateUpdate {
   project_name: string;
   project_ref: string | null;
-  status: string;
+  status: ProjectStatus;
   status_since: Date;
   status_reason: string;
   last_error: string | null;
   down_since: Date | null;
-  alerted_status: string | null;
+  alerted_status: ProjectStatus | null;
   alerted_at: Date | null;
   /** Only for reachable projects: the collectors' new positions. */
   run_cursor?: number | null;
@@ -96,11 +91,11 @@ export async function writeJobStates(db: Queryable, updates: readonly JobStateUp
 }
 
 /** last_seen_at for jobs a check saw at their source and otherwise left as they were. */
-export async function markJobsSeen(db: Queryable, ids: readonly string[], seenAt: Date): Promise<void> {
+export async function markSeenAtSource(db: Queryable, ids: readonly string[], at: Date): Promise<void> {
   if (ids.length === 0) return;
   await db.query(
     "update monitoring.job_inventory set last_seen_at = $2 where id in (select (jsonb_array_elements_text($1::text::jsonb))::uuid)",
-    [json(ids), seenAt],
+    [json(ids), at],
   );
 }
 
@@ -217,7 +212,8 @@ export async function pruneHistory(db: Queryable, before: Date): Promise<number>
 export interface HealthLogRow {
   id: string;
   job_inventory_id: string;
-  status: string;
+  /** The column's check constraint allows only verdicts. */
+  status: JobStatus;
   error_message: string | null;
   run_at: Date | null;
   collected_at: Date;

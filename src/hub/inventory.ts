@@ -1,7 +1,23 @@
 import type { Queryable } from "../db/types.js";
 import { formatDuration } from "../duration.js";
 import { JobmonError } from "../errors.js";
-import type { Criticality, JobType } from "../types.js";
+import type { Criticality, JobStatus, JobType } from "../types.js";
+
+/**
+ * A job's status as the hub keeps it: a check's verdict, or `new` until a check has judged
+ * the job (the column's default). The column's check constraint allows nothing else, so rows
+ * read from the hub are typed, not parsed.
+ */
+export type JobStateStatus = JobStatus | "new";
+
+/** A finished run as the dashboard's strip shows it (job_inventory.recent_runs keeps 30). */
+export interface RecentRun {
+  runid: number;
+  /** The run's own status (pg_cron's `succeeded`/`failed`, or a function call's), not a verdict. */
+  status: string;
+  start: string | null;
+  end: string | null;
+}
 
 /** A job_inventory row, keyed by the hub's column names (what `--json` prints). */
 export interface JobRow {
@@ -29,17 +45,18 @@ export interface JobRow {
   max_runtime_seconds: number | null;
   failure_threshold: number;
   muted_until: Date | null;
-  status: string;
+  status: JobStateStatus;
   status_since: Date | null;
   status_reason: string | null;
   last_error: string | null;
   last_run_at: Date | null;
   last_run_status: string | null;
   /** The latest finished runs, newest last (at most 30). */
-  recent_runs: { runid: number; status: string; start: string | null; end: string | null }[];
+  recent_runs: RecentRun[];
   consecutive_failures: number;
   down_since: Date | null;
-  alerted_status: string | null;
+  /** The status last announced: always a verdict (a check writes it). */
+  alerted_status: JobStatus | null;
   alerted_at: Date | null;
 }
 

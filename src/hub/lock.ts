@@ -9,7 +9,7 @@ import type { Queryable } from "../db/types.js";
  * - at once when the holder ran on the same host (and PID namespace) and its process is gone
  *   (killed, crashed): nothing else can release it;
  * - when it has expired: the holder sets the expiry when it takes the lease, to the longest
- *   its check can run (src/check.ts, checkLeaseSeconds), so a holder that is still running
+ *   its check can run (src/check/run.ts, checkLeaseSeconds), so a holder that is still running
  *   is never taken over, and one whose process cannot be looked at (another host, an Edge
  *   Function) blocks checks for no longer than that.
  */

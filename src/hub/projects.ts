@@ -19,7 +19,8 @@ export interface ProjectStateRow {
   status_reason: string | null;
   last_error: string | null;
   down_since: Date | null;
-  alerted_status: string | null;
+  /** The status last announced: always one a check observed. */
+  alerted_status: ProjectStatus | null;
   alerted_at: Date | null;
   pg_cron_version: string | null;
   cron_timezone: string | null;

@@ -10,7 +10,7 @@ export interface RunCounts {
 
 /**
  * Finished and failed runs per job, summed over the per-check health-log rows collected
- * since `since` (check.ts writes `runs_total`/`runs_failed` on each job's per-check row;
+ * since `since` (check/plan.ts writes `runs_total`/`runs_failed` on each job's per-check row;
  * per-run rows leave them null). One indexed range scan (job_health_log_collected_idx) for
  * every job at once, instead of one history query per job.
  *

@@ -51,7 +51,7 @@ describe("jobmon demo", () => {
           const runs: RunFact[] = data.runs
             .filter((r) => r.jobid === job.jobid)
             .map((r) => ({ runid: r.runid, status: r.status, startTime: new Date(r.start_time), endTime: r.end_time === null ? null : new Date(r.end_time), message: r.return_message, seenAt: now }));
-          // A first check counts each job's latest finished run and its open ones (src/check.ts).
+          // A first check counts each job's latest finished run and its open ones (src/check/judge.ts).
           const finished = runs.filter((r) => r.status !== "running");
           const firstCheck = [...finished.slice(-1), ...runs.filter((r) => r.status === "running")];
           const verdict = evaluateJob(

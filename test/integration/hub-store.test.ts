@@ -187,7 +187,7 @@ for (const kind of HUB_KINDS) {
       assert.deepEqual(states.map((s) => [s.project_name, s.status]), [["discovered", "unknown"], ["never-reached", "unknown"]]);
       for (const s of states) assert.match(s.status_reason ?? "", /no check has reached it yet/);
 
-      const observed = { project_ref: null, status_since: T1, last_error: "connection refused", down_since: T1, alerted_status: "unreachable", alerted_at: T1 };
+      const observed = { project_ref: null, status_since: T1, last_error: "connection refused", down_since: T1, alerted_status: "unreachable" as const, alerted_at: T1 };
       await writeProjectStates(db, [
         { ...observed, project_name: "never-reached", status: "unreachable", status_reason: "cannot connect: connection refused" },
         { ...observed, project_name: "discovered", status: "ok", status_reason: "", down_since: null, alerted_status: null, alerted_at: null, last_error: null },

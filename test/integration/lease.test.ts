@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { CheckInterruptedError, checkLeaseSeconds } from "../../src/check.js";
+import { CheckInterruptedError, checkLeaseSeconds } from "../../src/check/index.js";
 import { resolveConfig } from "../../src/config.js";
 import type { Db } from "../../src/db/types.js";
 import type { LeaseProcess } from "../../src/hub/lock.js";

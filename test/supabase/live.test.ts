@@ -23,7 +23,7 @@ import { describe, it } from "node:test";
 import { postgresDb } from "../../src/db/postgres.js";
 import type { Db } from "../../src/db/types.js";
 import { MonitoringAPI } from "../../src/monitor.js";
-import type { CheckReport } from "../../src/check.js";
+import type { CheckReport } from "../../src/check/index.js";
 import { closedPort, HttpTarget } from "../harness/http-target.js";
 import { type ExtensionSet, type PgCronCluster, startPgCronCluster } from "../harness/pgcron.js";
 import { startPgBouncer } from "../harness/pgbouncer.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { DeliveryReport } from "../../alerts/deliver.js";
-import { type CheckReport, skippedReport } from "../../check.js";
+import { type CheckReport, skippedReport } from "../../check/index.js";
 import { JobmonError } from "../../errors.js";
 import { type CommandContext, EXIT_CHECK_SKIPPED } from "../context.js";
 import { type Io, pc, printJson, status, table, truncate, when } from "../output.js";

@@ -2246,238 +2246,6 @@ async function sendAdHocAlert(config, hub, alert, options = {}) {
   return { event_id: id, delivered_to: report.routed[id] ?? [], pending: report.pending, notes: report.notes };
 }
 
-// src/hub/inventory.ts
-async function syncInventory(db, projectName, jobType, jobs, seenAt) {
-  const payload2 = JSON.stringify(jobs.map((j) => ({ ...j, source_meta: j.source_meta ?? {} })));
-  const rows = await db.query(
-    `with incoming as (
-       select * from jsonb_to_recordset($1::text::jsonb) as j(
-         job_name text, source_id text, schedule text, command text, active boolean,
-         run_as text, database_name text, source_meta jsonb)
-     ),
-     previous as (
-       select i.job_name, i.schedule, i.command, i.active, i.removed_at
-         from monitoring.job_inventory i
-        where i.project_name = $2 and i.job_type = $3
-     )
-     insert into monitoring.job_inventory as t
-       (project_name, job_type, job_name, source_id, schedule, command, active, run_as,
-        database_name, source_meta, last_seen_at, first_seen_at, expected_since, created_at, updated_at)
-     select $2, $3, n.job_name, n.source_id, n.schedule, n.command, n.active, n.run_as,
-            n.database_name, coalesce(n.source_meta, '{}'::jsonb), $4, $4, $4, $4, $4
-       from incoming n
-     on conflict (project_name, job_type, job_name) do update set
-       source_id = excluded.source_id,
-       schedule = excluded.schedule,
-       command = excluded.command,
-       active = excluded.active,
-       run_as = excluded.run_as,
-       database_name = excluded.database_name,
-       source_meta = excluded.source_meta,
-       last_seen_at = excluded.last_seen_at,
-       removed_at = null,
-       -- A new schedule, a resumed job or a returning one is given a fresh start for
-       -- missed detection: runs are expected from now on, not from long ago.
-       expected_since = case
-         when t.schedule is distinct from excluded.schedule
-           or (t.active is not true and excluded.active)
-           or t.removed_at is not null
-         then excluded.last_seen_at else coalesce(t.expected_since, t.first_seen_at) end,
-       updated_at = case
-         when t.schedule is distinct from excluded.schedule
-           or t.command is distinct from excluded.command
-           or t.active is distinct from excluded.active
-           or t.removed_at is not null
-         then excluded.updated_at else t.updated_at end
-     returning t.job_name,
-       not exists (select 1 from previous p where p.job_name = t.job_name) as inserted,
-       exists (select 1 from previous p where p.job_name = t.job_name and (
-         p.schedule is distinct from t.schedule or p.command is distinct from t.command
-         or p.active is distinct from t.active or p.removed_at is not null)) as changed`,
-    [payload2, projectName, jobType, seenAt]
-  );
-  const removed = await db.query(
-    `update monitoring.job_inventory
-        set removed_at = $4, updated_at = $4
-      where project_name = $1 and job_type = $2 and removed_at is null
-        and not (job_name = any (select jsonb_array_elements_text($3::text::jsonb)))
-      returning job_name`,
-    [projectName, jobType, JSON.stringify(jobs.map((j) => j.job_name)), seenAt]
-  );
-  const inserted = rows.filter((r) => r.inserted).map((r) => r.job_name);
-  const changed = rows.filter((r) => !r.inserted && r.changed).map((r) => r.job_name);
-  return {
-    inserted,
-    changed,
-    removed: removed.map((r) => r.job_name),
-    unchanged: rows.length - inserted.length - changed.length
-  };
-}
-function inventoryUnchanged(rows, jobs) {
-  if (rows.length !== jobs.length) return false;
-  const byName = new Map(rows.map((row) => [row.job_name, row]));
-  return jobs.every((job) => {
-    const row = byName.get(job.job_name);
-    return row !== void 0 && row.source_id === job.source_id && row.schedule === job.schedule && row.command === job.command && row.active === job.active && row.run_as === job.run_as && row.database_name === job.database_name && canonicalJson(row.source_meta ?? {}) === canonicalJson(job.source_meta ?? {});
-  });
-}
-function canonicalJson(value2) {
-  return JSON.stringify(
-    value2,
-    (_key, v) => v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) : v
-  );
-}
-async function listJobs(db, filter = {}) {
-  return db.query(
-    `select * from monitoring.job_inventory
-      where ($1::text is null or project_name = $1)
-        and ($2::text is null or job_type = $2)
-        and ($3::boolean or removed_at is null)
-      order by project_name, job_type, job_name`,
-    [filter.project ?? null, filter.jobType ?? null, filter.includeRemoved ?? true]
-  );
-}
-var UUID2 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-var JobNotFoundError = class extends JobmonError {
-  constructor(message) {
-    super("job_not_found", message, "configuration");
-  }
-};
-async function findJob(db, ref) {
-  if (UUID2.test(ref)) {
-    const [row] = await db.query("select * from monitoring.job_inventory where id = $1", [ref]);
-    if (!row) throw new JobNotFoundError(`no job with id ${ref}`);
-    return row;
-  }
-  const slash = ref.indexOf("/");
-  if (slash <= 0 || slash === ref.length - 1) {
-    throw new JobNotFoundError(`"${ref}" is neither a job id nor project/job_name`);
-  }
-  const project = ref.slice(0, slash);
-  let name = ref.slice(slash + 1);
-  let jobType = null;
-  const typed = /^(pg_cron|edge_function):(.+)$/s.exec(name);
-  if (typed) {
-    jobType = typed[1];
-    name = typed[2];
-  }
-  let rows = await db.query(
-    `select * from monitoring.job_inventory
-      where project_name = $1 and job_name = $2 and ($3::text is null or job_type = $3)
-      order by job_type`,
-    [project, name, jobType]
-  );
-  if (rows.length === 0 && typed) {
-    rows = await db.query(
-      "select * from monitoring.job_inventory where project_name = $1 and job_name = $2",
-      [project, ref.slice(slash + 1)]
-    );
-  }
-  if (rows.length === 0) throw new JobNotFoundError(`no job named "${name}" in project "${project}"`);
-  if (rows.length > 1) {
-    throw new JobNotFoundError(
-      `"${ref}" matches ${rows.length} jobs: use ${rows.map((r) => `${project}/${r.job_type}:${name}`).join(" or ")}`
-    );
-  }
-  return rows[0];
-}
-var PATCHABLE = [
-  "description",
-  "success_criteria",
-  "criticality",
-  "grace_seconds",
-  "max_runtime_seconds",
-  "failure_threshold",
-  "muted_until"
-];
-var JOB_SETTING_LIMITS = {
-  grace_seconds: { min: 1, max: 366 * 86400, duration: true },
-  max_runtime_seconds: { min: 1, max: 366 * 86400, duration: true },
-  failure_threshold: { min: 1, max: 1e3, duration: false }
-};
-var HISTORY_LIMIT = { min: 1, max: 1e4 };
-var InvalidSettingError = class extends JobmonError {
-  constructor(message) {
-    super("invalid_setting", message, "configuration");
-  }
-};
-var shown = (value2) => typeof value2 === "string" ? JSON.stringify(value2) : String(value2);
-function inRange(value2, range) {
-  return typeof value2 === "number" && Number.isSafeInteger(value2) && value2 >= range.min && value2 <= range.max;
-}
-function describeRange(range) {
-  return range.duration ? `from ${formatDuration(range.min)} to ${formatDuration(range.max)} (${range.min} to ${range.max} seconds)` : `a whole number from ${range.min} to ${range.max}`;
-}
-function validateJobPatch(patch) {
-  for (const column of ["grace_seconds", "max_runtime_seconds", "failure_threshold"]) {
-    const value2 = patch[column];
-    if (value2 === void 0 || value2 === null && column !== "failure_threshold") continue;
-    const range = JOB_SETTING_LIMITS[column];
-    if (!inRange(value2, range)) throw new InvalidSettingError(`${column} must be ${describeRange(range)}, not ${shown(value2)}`);
-  }
-  const until = patch.muted_until;
-  if (until !== void 0 && until !== null && !(until instanceof Date && Number.isFinite(until.getTime()))) {
-    throw new InvalidSettingError(`muted_until is not a valid instant (${shown(until)}): is the mute too long?`);
-  }
-}
-function checkHistoryLimit(limit) {
-  if (!inRange(limit, HISTORY_LIMIT)) {
-    throw new InvalidSettingError(`limit must be a whole number from ${HISTORY_LIMIT.min} to ${HISTORY_LIMIT.max}, not ${shown(limit)}`);
-  }
-}
-async function updateJob(db, id, patch, now) {
-  validateJobPatch(patch);
-  const sets = [];
-  const params = [id, now];
-  for (const column of PATCHABLE) {
-    if (patch[column] === void 0) continue;
-    params.push(patch[column]);
-    sets.push(`${column} = $${params.length}`);
-  }
-  const [row] = await db.query(
-    `update monitoring.job_inventory set ${[...sets, "updated_at = $2"].join(", ")} where id = $1 returning *`,
-    params
-  );
-  if (!row) throw new JobNotFoundError(`no job with id ${id}`);
-  return row;
-}
-
-// src/hub/projects.ts
-var NOT_CHECKED_REASON = "no check has reached it yet: run `jobmon check`";
-async function listProjectStates(db) {
-  const rows = await db.query("select * from monitoring.project_state order by project_name");
-  return rows.map((row) => row.status === "unknown" && !row.status_reason ? { ...row, status_reason: NOT_CHECKED_REASON } : row);
-}
-async function recordDiscovery(db, projectName, facts, at) {
-  await db.query(
-    `insert into monitoring.project_state as p
-       (project_name, project_ref, pg_cron_version, cron_timezone, role_name, sees_all_jobs,
-        last_discovered_at, status_since, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $7, $7)
-     on conflict (project_name) do update set
-       project_ref = coalesce(excluded.project_ref, p.project_ref),
-       pg_cron_version = excluded.pg_cron_version,
-       cron_timezone = excluded.cron_timezone,
-       role_name = excluded.role_name,
-       sees_all_jobs = excluded.sees_all_jobs,
-       last_discovered_at = excluded.last_discovered_at,
-       updated_at = excluded.updated_at`,
-    [projectName, facts.projectRef, facts.pgCronVersion, facts.timezone, facts.role, facts.seesAllJobs, at]
-  );
-}
-async function ensureProject(db, projectName, projectRef, at) {
-  await db.query(
-    `insert into monitoring.project_state (project_name, project_ref, status_since, updated_at)
-     values ($1, $2, $3, $3)
-     on conflict (project_name) do update set project_ref = coalesce(excluded.project_ref, monitoring.project_state.project_ref)`,
-    [projectName, projectRef, at]
-  );
-}
-async function setProjectMute(db, projectName, until) {
-  const rows = await db.query("update monitoring.project_state set muted_until = $2 where project_name = $1 returning 1", [projectName, until]);
-  return rows.length > 0;
-}
-
 // src/health/function-calls.ts
 var CALL = /(?:\b[Hh][Tt][Tt][Pp][Ss]?:\/\/([A-Za-z0-9.-]+)(?::\d+)?|(?:['"]|\$[A-Za-z_0-9]*\$)[A-Za-z0-9.-]*(?::\d+)?)\/functions\/v1\/([A-Za-z0-9_-]+)/g;
 var HTTP_CALL = /\bnet\s*\.\s*http_(?:post|get|delete)\s*\(|\bsupabase_functions\s*\.\s*http_request\s*\(/i;
@@ -3577,6 +3345,283 @@ function evaluateFunctions(jobs, verdicts, logs, now, secrets) {
   return out;
 }
 
+// src/hub/inventory.ts
+async function syncInventory(db, projectName, jobType, jobs, seenAt) {
+  const payload2 = JSON.stringify(jobs.map((j) => ({ ...j, source_meta: j.source_meta ?? {} })));
+  const rows = await db.query(
+    `with incoming as (
+       select * from jsonb_to_recordset($1::text::jsonb) as j(
+         job_name text, source_id text, schedule text, command text, active boolean,
+         run_as text, database_name text, source_meta jsonb)
+     ),
+     previous as (
+       select i.job_name, i.schedule, i.command, i.active, i.removed_at
+         from monitoring.job_inventory i
+        where i.project_name = $2 and i.job_type = $3
+     )
+     insert into monitoring.job_inventory as t
+       (project_name, job_type, job_name, source_id, schedule, command, active, run_as,
+        database_name, source_meta, last_seen_at, first_seen_at, expected_since, created_at, updated_at)
+     select $2, $3, n.job_name, n.source_id, n.schedule, n.command, n.active, n.run_as,
+            n.database_name, coalesce(n.source_meta, '{}'::jsonb), $4, $4, $4, $4, $4
+       from incoming n
+     on conflict (project_name, job_type, job_name) do update set
+       source_id = excluded.source_id,
+       schedule = excluded.schedule,
+       command = excluded.command,
+       active = excluded.active,
+       run_as = excluded.run_as,
+       database_name = excluded.database_name,
+       source_meta = excluded.source_meta,
+       last_seen_at = excluded.last_seen_at,
+       removed_at = null,
+       -- A new schedule, a resumed job or a returning one is given a fresh start for
+       -- missed detection: runs are expected from now on, not from long ago.
+       expected_since = case
+         when t.schedule is distinct from excluded.schedule
+           or (t.active is not true and excluded.active)
+           or t.removed_at is not null
+         then excluded.last_seen_at else coalesce(t.expected_since, t.first_seen_at) end,
+       updated_at = case
+         when t.schedule is distinct from excluded.schedule
+           or t.command is distinct from excluded.command
+           or t.active is distinct from excluded.active
+           or t.removed_at is not null
+         then excluded.updated_at else t.updated_at end
+     returning t.job_name,
+       not exists (select 1 from previous p where p.job_name = t.job_name) as inserted,
+       exists (select 1 from previous p where p.job_name = t.job_name and (
+         p.schedule is distinct from t.schedule or p.command is distinct from t.command
+         or p.active is distinct from t.active or p.removed_at is not null)) as changed`,
+    [payload2, projectName, jobType, seenAt]
+  );
+  const removed = await db.query(
+    `update monitoring.job_inventory
+        set removed_at = $4, updated_at = $4
+      where project_name = $1 and job_type = $2 and removed_at is null
+        and not (job_name = any (select jsonb_array_elements_text($3::text::jsonb)))
+      returning job_name`,
+    [projectName, jobType, JSON.stringify(jobs.map((j) => j.job_name)), seenAt]
+  );
+  const inserted = rows.filter((r) => r.inserted).map((r) => r.job_name);
+  const changed = rows.filter((r) => !r.inserted && r.changed).map((r) => r.job_name);
+  return {
+    inserted,
+    changed,
+    removed: removed.map((r) => r.job_name),
+    unchanged: rows.length - inserted.length - changed.length
+  };
+}
+function inventoryUnchanged(rows, jobs) {
+  if (rows.length !== jobs.length) return false;
+  const byName = new Map(rows.map((row) => [row.job_name, row]));
+  return jobs.every((job) => {
+    const row = byName.get(job.job_name);
+    return row !== void 0 && row.source_id === job.source_id && row.schedule === job.schedule && row.command === job.command && row.active === job.active && row.run_as === job.run_as && row.database_name === job.database_name && canonicalJson(row.source_meta ?? {}) === canonicalJson(job.source_meta ?? {});
+  });
+}
+function canonicalJson(value2) {
+  return JSON.stringify(
+    value2,
+    (_key, v) => v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) : v
+  );
+}
+async function listJobs(db, filter = {}) {
+  return db.query(
+    `select * from monitoring.job_inventory
+      where ($1::text is null or project_name = $1)
+        and ($2::text is null or job_type = $2)
+        and ($3::boolean or removed_at is null)
+      order by project_name, job_type, job_name`,
+    [filter.project ?? null, filter.jobType ?? null, filter.includeRemoved ?? true]
+  );
+}
+var UUID2 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var JobNotFoundError = class extends JobmonError {
+  constructor(message) {
+    super("job_not_found", message, "configuration");
+  }
+};
+async function findJob(db, ref) {
+  if (UUID2.test(ref)) {
+    const [row] = await db.query("select * from monitoring.job_inventory where id = $1", [ref]);
+    if (!row) throw new JobNotFoundError(`no job with id ${ref}`);
+    return row;
+  }
+  const slash = ref.indexOf("/");
+  if (slash <= 0 || slash === ref.length - 1) {
+    throw new JobNotFoundError(`"${ref}" is neither a job id nor project/job_name`);
+  }
+  const project = ref.slice(0, slash);
+  let name = ref.slice(slash + 1);
+  let jobType = null;
+  const typed = /^(pg_cron|edge_function):(.+)$/s.exec(name);
+  if (typed) {
+    jobType = typed[1];
+    name = typed[2];
+  }
+  let rows = await db.query(
+    `select * from monitoring.job_inventory
+      where project_name = $1 and job_name = $2 and ($3::text is null or job_type = $3)
+      order by job_type`,
+    [project, name, jobType]
+  );
+  if (rows.length === 0 && typed) {
+    rows = await db.query(
+      "select * from monitoring.job_inventory where project_name = $1 and job_name = $2",
+      [project, ref.slice(slash + 1)]
+    );
+  }
+  if (rows.length === 0) throw new JobNotFoundError(`no job named "${name}" in project "${project}"`);
+  if (rows.length > 1) {
+    throw new JobNotFoundError(
+      `"${ref}" matches ${rows.length} jobs: use ${rows.map((r) => `${project}/${r.job_type}:${name}`).join(" or ")}`
+    );
+  }
+  return rows[0];
+}
+var PATCHABLE = [
+  "description",
+  "success_criteria",
+  "criticality",
+  "grace_seconds",
+  "max_runtime_seconds",
+  "failure_threshold",
+  "muted_until"
+];
+var JOB_SETTING_LIMITS = {
+  grace_seconds: { min: 1, max: 366 * 86400, duration: true },
+  max_runtime_seconds: { min: 1, max: 366 * 86400, duration: true },
+  failure_threshold: { min: 1, max: 1e3, duration: false }
+};
+var HISTORY_LIMIT = { min: 1, max: 1e4 };
+var InvalidSettingError = class extends JobmonError {
+  constructor(message) {
+    super("invalid_setting", message, "configuration");
+  }
+};
+var shown = (value2) => typeof value2 === "string" ? JSON.stringify(value2) : String(value2);
+function inRange(value2, range) {
+  return typeof value2 === "number" && Number.isSafeInteger(value2) && value2 >= range.min && value2 <= range.max;
+}
+function describeRange(range) {
+  return range.duration ? `from ${formatDuration(range.min)} to ${formatDuration(range.max)} (${range.min} to ${range.max} seconds)` : `a whole number from ${range.min} to ${range.max}`;
+}
+function validateJobPatch(patch) {
+  for (const column of ["grace_seconds", "max_runtime_seconds", "failure_threshold"]) {
+    const value2 = patch[column];
+    if (value2 === void 0 || value2 === null && column !== "failure_threshold") continue;
+    const range = JOB_SETTING_LIMITS[column];
+    if (!inRange(value2, range)) throw new InvalidSettingError(`${column} must be ${describeRange(range)}, not ${shown(value2)}`);
+  }
+  const until = patch.muted_until;
+  if (until !== void 0 && until !== null && !(until instanceof Date && Number.isFinite(until.getTime()))) {
+    throw new InvalidSettingError(`muted_until is not a valid instant (${shown(until)}): is the mute too long?`);
+  }
+}
+function checkHistoryLimit(limit) {
+  if (!inRange(limit, HISTORY_LIMIT)) {
+    throw new InvalidSettingError(`limit must be a whole number from ${HISTORY_LIMIT.min} to ${HISTORY_LIMIT.max}, not ${shown(limit)}`);
+  }
+}
+async function updateJob(db, id, patch, now) {
+  validateJobPatch(patch);
+  const sets = [];
+  const params = [id, now];
+  for (const column of PATCHABLE) {
+    if (patch[column] === void 0) continue;
+    params.push(patch[column]);
+    sets.push(`${column} = $${params.length}`);
+  }
+  const [row] = await db.query(
+    `update monitoring.job_inventory set ${[...sets, "updated_at = $2"].join(", ")} where id = $1 returning *`,
+    params
+  );
+  if (!row) throw new JobNotFoundError(`no job with id ${id}`);
+  return row;
+}
+
+// src/hub/lock.ts
+var COLUMNS = "holder::text, acquired_at, expires_at, holder_host, holder_pid, holder_pid_namespace";
+async function acquireCheckLease(db, holder, now, leaseSeconds, self = null) {
+  const take = (condition, previous2) => db.query(
+    `update monitoring.check_lock
+          set holder = $1, acquired_at = $2, expires_at = $2::timestamptz + make_interval(secs => $3),
+              holder_host = $4, holder_pid = $5, holder_pid_namespace = $6
+        where id and ${condition}
+        returning holder`,
+    [holder, now, leaseSeconds, self?.host ?? null, self?.pid ?? null, self?.pidNamespace ?? null, ...previous2 === null ? [] : [previous2]]
+  );
+  if ((await take("holder is null", null)).length === 1) return { acquired: true, takenOver: null };
+  const current = await currentLease(db);
+  if (!current) {
+    return (await take("holder is null", null)).length === 1 ? { acquired: true, takenOver: null } : { acquired: false, holder: await currentLease(db) };
+  }
+  const reason = takeoverReason(current, now, self);
+  if (!reason) return { acquired: false, holder: current };
+  if ((await take("holder = $7::uuid", current.holder)).length === 1) return { acquired: true, takenOver: { previous: current, reason } };
+  return { acquired: false, holder: await currentLease(db) };
+}
+function takeoverReason(lease, now, self) {
+  if (lease.expires_at === null || lease.expires_at.getTime() < now.getTime()) return "expired";
+  const sameMachine = self !== null && lease.holder_host === self.host && lease.holder_pid_namespace === self.pidNamespace;
+  if (sameMachine && lease.holder_pid !== null && !self.isAlive(lease.holder_pid)) return "gone";
+  return null;
+}
+async function currentLease(db) {
+  const [row] = await db.query(`select ${COLUMNS} from monitoring.check_lock where id`);
+  return row?.holder ? row : null;
+}
+async function holdsCheckLease(tx, holder) {
+  return (await tx.query("select 1 from monitoring.check_lock where id and holder = $1 for update", [holder])).length === 1;
+}
+async function releaseCheckLease(db, holder) {
+  await db.query(
+    "update monitoring.check_lock set holder = null, expires_at = null, holder_host = null, holder_pid = null, holder_pid_namespace = null where id and holder = $1",
+    [holder]
+  );
+}
+function describeLease(lease) {
+  const where = lease.holder_pid !== null ? `PID ${lease.holder_pid} on ${lease.holder_host ?? "an unknown host"}` : "an unknown process";
+  return `check ${lease.holder} (${where}, started ${lease.acquired_at.toISOString()})`;
+}
+
+// src/hub/projects.ts
+var NOT_CHECKED_REASON = "no check has reached it yet: run `jobmon check`";
+async function listProjectStates(db) {
+  const rows = await db.query("select * from monitoring.project_state order by project_name");
+  return rows.map((row) => row.status === "unknown" && !row.status_reason ? { ...row, status_reason: NOT_CHECKED_REASON } : row);
+}
+async function recordDiscovery(db, projectName, facts, at) {
+  await db.query(
+    `insert into monitoring.project_state as p
+       (project_name, project_ref, pg_cron_version, cron_timezone, role_name, sees_all_jobs,
+        last_discovered_at, status_since, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $7, $7)
+     on conflict (project_name) do update set
+       project_ref = coalesce(excluded.project_ref, p.project_ref),
+       pg_cron_version = excluded.pg_cron_version,
+       cron_timezone = excluded.cron_timezone,
+       role_name = excluded.role_name,
+       sees_all_jobs = excluded.sees_all_jobs,
+       last_discovered_at = excluded.last_discovered_at,
+       updated_at = excluded.updated_at`,
+    [projectName, facts.projectRef, facts.pgCronVersion, facts.timezone, facts.role, facts.seesAllJobs, at]
+  );
+}
+async function ensureProject(db, projectName, projectRef, at) {
+  await db.query(
+    `insert into monitoring.project_state (project_name, project_ref, status_since, updated_at)
+     values ($1, $2, $3, $3)
+     on conflict (project_name) do update set project_ref = coalesce(excluded.project_ref, monitoring.project_state.project_ref)`,
+    [projectName, projectRef, at]
+  );
+}
+async function setProjectMute(db, projectName, until) {
+  const rows = await db.query("update monitoring.project_state set muted_until = $2 where project_name = $1 returning 1", [projectName, until]);
+  return rows.length > 0;
+}
+
 // src/db/postgres.ts
 import postgres from "postgres";
 var int8AsNumber = {
@@ -3705,6 +3750,63 @@ async function withProject(project, timeoutMs, fn, connect = connectProject) {
   }
 }
 
+// src/check/errors.ts
+var CheckInterruptedError = class extends JobmonError {
+  constructor(message, signal) {
+    super("check_interrupted", message, "transient");
+    this.signal = signal;
+  }
+  signal;
+};
+var LeaseLostError = class extends JobmonError {
+  constructor(checkId) {
+    super(
+      "lease_lost",
+      `check ${checkId} lost its lease (it ran past the longest a check may take, and another check took over): nothing was recorded`,
+      "transient"
+    );
+  }
+};
+function abortReason(signal) {
+  return typeof signal.reason === "string" ? signal.reason : "a request to stop";
+}
+
+// src/check/abort.ts
+var ABORTED = /* @__PURE__ */ Symbol("aborted");
+function unlessAborted(promise, signal) {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => void 0);
+    return Promise.resolve(ABORTED);
+  }
+  return raceAbort(promise, signal).catch((error) => {
+    if (signal.aborted && error === signal.reason) {
+      promise.catch(() => void 0);
+      return ABORTED;
+    }
+    throw error;
+  });
+}
+function abortableConnector(connect, signal) {
+  if (!signal) return connect;
+  const guard = async (promise) => {
+    const result = await unlessAborted(promise, signal);
+    if (result === ABORTED) throw new Error(`interrupted by ${abortReason(signal)}`);
+    return result;
+  };
+  return (project, timeoutMs) => {
+    const db = connect(project, timeoutMs);
+    return {
+      dialect: db.dialect,
+      query: (sql, params) => guard(db.query(sql, params)),
+      batch: (statements) => guard(db.batch(statements)),
+      exec: (sql) => guard(db.exec(sql)),
+      transaction: (fn) => guard(db.transaction(fn)),
+      close: () => db.close()
+    };
+  };
+}
+
 // src/sources/facts.ts
 var FACTS_SQL = `select current_user::text as role,
        coalesce(r.rolsuper, false) as rolsuper, coalesce(r.rolbypassrls, false) as rolbypassrls,
@@ -3759,6 +3861,104 @@ function sqlTimestamptz(value2) {
 function sqlSeconds(value2) {
   if (!Number.isFinite(value2) || value2 < 0) throw new TypeError(`expected a number of seconds ≥ 0 for a SQL literal, got ${String(value2)}`);
   return `make_interval(secs => ${String(value2)})`;
+}
+
+// src/sources/pgnet.ts
+var FAILED = "(status_code >= 400 or error_msg is not null or coalesce(timed_out, false))";
+function netUnavailable(facts) {
+  if (facts.pgNet === "absent") return { available: false, kind: "absent", reason: "pg_net is not installed (no net._http_response)" };
+  if (facts.pgNet === "forbidden") {
+    return {
+      available: false,
+      kind: "forbidden",
+      reason: `role ${facts.role} cannot read net._http_response: grant usage on schema net and select on net._http_response to it, or pg_net failures stay invisible`
+    };
+  }
+  return null;
+}
+function startNetRead(options) {
+  const pageSize = Math.max(1, Math.floor(options.pageSize ?? 1e3));
+  const maxRows = Math.max(pageSize, Math.floor(options.maxRows ?? 2e4));
+  const contentLimit = Math.max(1, Math.floor(options.contentLimit ?? 2e3));
+  const bootstrapSeconds = Math.max(0, options.bootstrapSeconds ?? 3600);
+  const settleSeconds = Math.max(0, options.settleSeconds ?? 10);
+  const pageSql = (after, afterId, upper) => `select id, date_trunc('milliseconds', created) as created, status_code, coalesce(timed_out, false) as timed_out,
+            left(error_msg, ${sqlInt(contentLimit)}) as error_msg, content_type,
+            case when ${FAILED} then left(content, ${sqlInt(contentLimit + 1)}) end as content,
+            ${FAILED} as failed
+       from net._http_response
+      where created >= ${after} and (date_trunc('milliseconds', created) > ${after} or id > ${afterId}) and created < ${upper}
+      order by date_trunc('milliseconds', created), id
+      limit ${sqlInt(pageSize)}`;
+  const from = options.cursor ? { after: sqlTimestamptz(options.cursor.created), id: sqlInt(options.cursor.id) } : { after: "b.lower", id: "0" };
+  const statement = `with b as (select now() - ${sqlSeconds(settleSeconds)} as upper, now() - ${sqlSeconds(bootstrapSeconds)} as lower,
+                     current_setting('pg_net.ttl', true) as ttl)
+   select b.upper, b.ttl, r.* from b left join lateral (${pageSql(from.after, from.id, "b.upper")}) as r on true
+   order by r.created, r.id`;
+  const read = {
+    statement,
+    read: async (db) => read.finish(db, await queryNet(db, statement)),
+    async finish(db, rows) {
+      const firstRows = rows;
+      const bounds = firstRows[0];
+      if (!bounds) throw new Error("net._http_response: could not read the database clock");
+      const warnings = [];
+      const ttlSeconds = parseIntervalSeconds(bounds.ttl) ?? DEFAULT_TTL_SECONDS;
+      if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1e3) {
+        warnings.push(
+          `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): responses stored in between may already have been deleted`
+        );
+      }
+      const responses = [];
+      let truncated = false;
+      let page = firstRows.filter((row) => row.id !== null);
+      for (; ; ) {
+        for (const row of page) responses.push(toResponse(row, contentLimit));
+        if (page.length < pageSize) break;
+        if (responses.length >= maxRows) {
+          truncated = true;
+          break;
+        }
+        const last2 = responses[responses.length - 1];
+        page = await queryNet(db, pageSql(sqlTimestamptz(last2.created), sqlInt(last2.id), sqlTimestamptz(bounds.upper)));
+      }
+      const last = responses.at(-1);
+      const cursor = last ? { created: last.created, id: last.id } : options.cursor ?? { created: bounds.upper, id: 0 };
+      return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, upper: truncated && last ? last.created : bounds.upper, warnings };
+    }
+  };
+  return read;
+}
+async function queryNet(db, statement) {
+  try {
+    return await db.query(statement);
+  } catch (error) {
+    throw new Error(`cannot read net._http_response: ${errorMessage(error)}`, { cause: error });
+  }
+}
+function toResponse(row, contentLimit) {
+  const long = row.content !== null && row.content.length > contentLimit;
+  return {
+    id: Number(row.id),
+    created: row.created,
+    status_code: row.status_code,
+    timed_out: row.timed_out,
+    error_msg: row.error_msg,
+    content_type: row.content_type,
+    content: row.content === null ? null : long ? row.content.slice(0, contentLimit) : row.content,
+    content_truncated: long,
+    failed: row.failed
+  };
+}
+var DEFAULT_TTL_SECONDS = 6 * 3600;
+var INTERVAL_UNITS = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86400, day: 86400 };
+function parseIntervalSeconds(text) {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*?)s?\s*$/i.exec(text ?? "");
+  if (!match) return null;
+  const unit = (match[2] ?? "").toLowerCase();
+  const size = unit === "" ? 1 : INTERVAL_UNITS[unit];
+  const seconds2 = size === void 0 ? NaN : Number(match[1]) * size;
+  return Number.isFinite(seconds2) && seconds2 > 0 ? seconds2 : null;
 }
 
 // src/sources/pgcron.ts
@@ -3899,105 +4099,90 @@ function runsReadHalves(window) {
   };
 }
 
-// src/discovery.ts
-function cronInventoryToJobs(inventory) {
-  const names = cronJobNames(inventory.jobs);
-  return inventory.jobs.map((job) => ({
-    job_name: names.get(job.jobid),
-    source_id: String(job.jobid),
-    schedule: job.schedule,
-    command: job.command,
-    active: job.active,
-    run_as: job.username,
-    database_name: job.database,
-    source_meta: job.jobname ? {} : { unnamed: true }
-  }));
-}
-async function readAllCronInventories(config, connect) {
-  return Promise.all(
-    config.projects.map(async (project) => {
-      try {
-        const inventory = await withProject(project, config.projectTimeoutMs, readCronInventory, connect);
-        return { project, inventory };
-      } catch (error) {
-        return { project, error: redactSecrets(errorMessage(error), config.secrets) };
-      }
-    })
-  );
-}
-async function recordInventory(hub, project, inventory, functions, at) {
-  return hub.transaction(async (tx) => {
-    await recordDiscovery(
-      tx,
-      project.name,
-      {
-        projectRef: project.ref,
-        pgCronVersion: inventory.pgCronVersion,
-        timezone: inventory.timezone,
-        role: inventory.role,
-        seesAllJobs: inventory.seesAllJobs
-      },
-      at
-    );
-    const sync = await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), at);
-    if (functions) {
-      const fsync = await syncInventory(tx, project.name, "edge_function", functionInventory(functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), at);
-      sync.inserted.push(...fsync.inserted);
-      sync.changed.push(...fsync.changed);
-      sync.removed.push(...fsync.removed);
-      sync.unchanged += fsync.unchanged;
+// src/sources/project.ts
+var settled = (promise) => promise.catch((error) => error instanceof Error ? error : new Error(String(error)));
+async function readProject(db, plan4) {
+  const runs2 = startRunsRead(plan4.window);
+  const net = startNetRead({ cursor: plan4.netCursor, bootstrapSeconds: plan4.netBootstrapSeconds });
+  const { pgCron, pgNet } = plan4.expect;
+  let facts;
+  let cronRows;
+  let netRows;
+  if (pgCron || pgNet) {
+    const cronStatements = pgCron ? [CRON_JOBS_SQL, ...runs2.statements] : [];
+    try {
+      const [factsRows = [], ...rest] = await db.batch([FACTS_SQL, ...cronStatements, ...pgNet ? [net.statement] : []]);
+      facts = projectFacts(factsRows[0]);
+      if (pgCron) cronRows = rest.slice(0, cronStatements.length);
+      if (pgNet) netRows = rest[cronStatements.length];
+    } catch (error) {
+      if (!statementFailed(error)) throw error;
     }
-    return sync;
-  });
-}
-async function discover(config, hub, options = {}) {
-  const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
-  const [collected, functions] = await Promise.all([
-    readAllCronInventories(config, options.connect),
-    Promise.all(config.projects.map((project) => collectFunctions(config, project, api, null)))
-  ]);
-  const at = now();
-  const notes = api || config.projects.length === 0 ? [] : [NO_TOKEN_NOTE];
-  const projects = [];
-  for (const [i, entry] of collected.entries()) {
-    const { project } = entry;
-    const fns = functions[i];
-    if ("error" in entry) {
-      await ensureProject(hub, project.name, project.ref, at);
-      projects.push({
-        project_name: project.name,
-        status: "unreachable",
-        error: entry.error,
-        pg_cron_version: null,
-        timezone: null,
-        sees_all_jobs: null,
-        warnings: [],
-        jobs: 0,
-        functions: null,
-        inserted: [],
-        changed: [],
-        removed: []
-      });
-      continue;
-    }
-    const { inventory } = entry;
-    const sync = await recordInventory(hub, project, inventory, fns.functions, at);
-    projects.push({
-      project_name: project.name,
-      status: "ok",
-      pg_cron_version: inventory.pgCronVersion,
-      timezone: inventory.timezone,
-      sees_all_jobs: inventory.seesAllJobs,
-      warnings: [...inventory.warnings, ...fns.note ? [fns.note] : []].map((w) => redactSecrets(w, config.secrets)),
-      jobs: inventory.jobs.length,
-      functions: fns.functions?.length ?? null,
-      inserted: sync.inserted,
-      changed: sync.changed,
-      removed: sync.removed
-    });
   }
-  return { discovered_at: at.toISOString(), projects, notes };
+  facts ??= await readProjectFacts(db);
+  const unavailable = netUnavailable(facts);
+  const callingRuns = plan4.netCursor === null && !unavailable && facts.pgCronVersion ? settled(db.query(callingRunsStatement((plan4.netBootstrapSeconds ?? NET_BOOTSTRAP_SECONDS) + CALLING_RUNS_MARGIN_SECONDS))) : Promise.resolve([]);
+  const [cron, responses, calling] = await Promise.all([
+    facts.pgCronVersion ? readCron(db, facts.role, runs2, cronRows) : null,
+    unavailable ?? settled(netRows ? net.finish(db, netRows) : net.read(db)),
+    callingRuns
+  ]);
+  return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses, callingRuns: calling };
+}
+var NET_BOOTSTRAP_SECONDS = 3600;
+var CALLING_RUNS_MARGIN_SECONDS = 300;
+function statementFailed(error) {
+  const { code, severity } = error ?? {};
+  return typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !/^(?:08|28|3D|53|57P)/.test(code);
+}
+async function readCron(db, role, runs2, rows) {
+  if (rows) return { jobs: rows[0], runs: await settled(runs2.finish(db, rows.slice(1))) };
+  const [jobs, batch] = await Promise.all([settled(readCronJobs(db)), settled(runs2.read(db))]);
+  if (jobs instanceof Error) throw cronJobsUnreadable(role, jobs);
+  return { jobs, runs: batch };
+}
+
+// src/check/collect.ts
+function collectionProject(collection) {
+  return collection.ok ? collection.data.project : collection.project;
+}
+function netOutcome(read) {
+  if (read instanceof Error) return { read: null, warnings: [`pg_net responses not read: ${errorMessage(read)}`] };
+  if (read.available) return { read, warnings: read.warnings };
+  return { read, warnings: read.kind === "forbidden" ? [read.reason] : [] };
+}
+async function collectProject(project, state, config, api, now, connect) {
+  const functionsRead = collectFunctions(config, project, api, { cursor: state?.logs_cursor ?? null, now });
+  try {
+    const data = await withProject(
+      project,
+      config.projectTimeoutMs,
+      async (db) => {
+        const netCursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
+        const read = await readProject(db, {
+          window: { cursor: state?.run_cursor ?? null, openRunIds: Object.keys(state?.open_runs ?? {}).map(Number) },
+          netCursor,
+          expect: { pgCron: Boolean(state?.pg_cron_version), pgNet: Boolean(state?.net_cursor_created) }
+        });
+        const net = netOutcome(read.net);
+        const { inventory } = read;
+        if (read.runs === null) {
+          return { project, inventory, runs: [], reread: [], callingRuns: [], cursor: null, truncated: false, net: net.read, warnings: net.warnings };
+        }
+        if (read.runs instanceof Error) throw read.runs;
+        if (read.callingRuns instanceof Error) {
+          const warning = `pg_net responses not read: the runs of the jobs that call it could not be read (${errorMessage(read.callingRuns)})`;
+          return { project, inventory, ...read.runs, callingRuns: [], net: null, warnings: [...net.warnings, warning] };
+        }
+        return { project, inventory, ...read.runs, callingRuns: read.callingRuns, net: net.read, warnings: net.warnings };
+      },
+      connect
+    );
+    return { ok: true, data: { ...data, functions: await functionsRead } };
+  } catch (error) {
+    await functionsRead;
+    return { ok: false, project, error: redactSecrets(errorMessage(error), config.secrets) };
+  }
 }
 
 // src/health/schedule/version.ts
@@ -5499,8 +5684,8 @@ function transition(input) {
     }
     return { next, event: null };
   }
-  if (HEALTHY.has(status) && alertedDown) {
-    const from = state.alertedStatus;
+  const from = state.alertedStatus;
+  if (HEALTHY.has(status) && from !== null && DOWN.has(from)) {
     const down = state.downSince ?? state.alertedAt ?? now;
     return {
       next: { ...next, alertedStatus: status, alertedAt: now },
@@ -5511,6 +5696,352 @@ function transition(input) {
 }
 function seconds(from, to) {
   return Math.max(0, Math.round((to.getTime() - from.getTime()) / 1e3));
+}
+
+// src/check/judge.ts
+function judgeProject(config, collection, previous2, jobs, now) {
+  if (!collection.ok) {
+    return { status: "unreachable", reason: `cannot connect: ${collection.error}`, warnings: [], verdicts: /* @__PURE__ */ new Map(), runsByJob: /* @__PURE__ */ new Map() };
+  }
+  const data = collection.data;
+  const { project, inventory, functions } = data;
+  const { scheduler } = inventory;
+  const warnings = [...inventory.warnings, ...data.warnings];
+  if (functions.note) warnings.push(functions.note);
+  const cronRows = jobs.filter((j) => j.job_type === "pg_cron");
+  const { verdicts, runsByJob } = evaluateCronJobs(config, data, previous2, cronRows, now);
+  const netCalls = applyFunctionOutcomes(
+    verdicts,
+    cronRows,
+    inventory.jobs,
+    { runs: [...data.runs, ...data.reread, ...data.callingRuns], net: data.net, state: previous2?.net_cursor_created ? netCallsState(previous2.net_calls) : null },
+    functions.functions,
+    project.ref,
+    config.secrets
+  );
+  warnings.push(...netCalls.warnings);
+  const active = cronRows.filter((j) => j.active);
+  const judged = evaluateProject({
+    launcherRunning: scheduler.launcherRunning,
+    launchActiveJobs: scheduler.launchActiveJobs,
+    pgCronInstalled: inventory.pgCronVersion !== null,
+    activeJobs: active.length,
+    missedJobs: active.filter((j) => verdicts.get(j.id)?.status === "missed").length,
+    newRuns: data.runs.length,
+    hasPreviousCheck: previous2?.run_cursor !== null && previous2?.run_cursor !== void 0
+  });
+  if (data.truncated) warnings.push("more new runs than one check reads: the rest are read by the next check");
+  if (judged.status === "scheduler_down") holdBackMissed(verdicts, cronRows, project.name);
+  for (const [id, fn] of evaluateFunctions(jobs, verdicts, functions.logs, now, config.secrets)) {
+    verdicts.set(id, fn.verdict);
+    runsByJob.set(id, fn.runs);
+  }
+  return { ...judged, warnings, verdicts, runsByJob, netCalls: netCalls.state };
+}
+function holdBackMissed(verdicts, jobs, projectName) {
+  for (const job of jobs) {
+    const verdict = verdicts.get(job.id);
+    if (verdict?.status !== "missed") continue;
+    const kept = job.status === "new" ? "unknown" : job.status;
+    verdicts.set(job.id, { ...verdict, status: kept, reason: `held back: ${projectName}'s scheduler is down (${verdict.reason})` });
+  }
+}
+function runsByJobid(data) {
+  const runsById = /* @__PURE__ */ new Map();
+  for (const run of [...data.runs, ...data.reread]) runsById.set(run.runid, run);
+  const byJobid = /* @__PURE__ */ new Map();
+  for (const run of [...runsById.values()].sort((a, b) => a.runid - b.runid)) {
+    const list2 = byJobid.get(run.jobid) ?? [];
+    list2.push(run);
+    byJobid.set(run.jobid, list2);
+  }
+  return byJobid;
+}
+function toRunFact(run, firstSeenAt, redact) {
+  return {
+    runid: run.runid,
+    status: run.status,
+    startTime: run.start_time,
+    endTime: run.end_time,
+    message: run.return_message === null ? null : redact(run.return_message),
+    seenAt: firstSeenAt
+  };
+}
+function lastFinishedFromRow(job) {
+  if (!job.last_run_status || !job.last_run_at) return null;
+  return { runid: 0, status: job.last_run_status, startTime: job.last_run_at, endTime: null, message: job.last_error, seenAt: job.last_run_at };
+}
+function evaluateCronJobs(config, data, previous2, jobs, now) {
+  const byJobid = runsByJobid(data);
+  const openRunsFirstSeen = previous2?.open_runs ?? {};
+  const redact = cachedRedactor(config.secrets);
+  const verdicts = /* @__PURE__ */ new Map();
+  const runsByJob = /* @__PURE__ */ new Map();
+  for (const job of jobs) {
+    const runs2 = (byJobid.get(Number(job.source_id)) ?? []).map((r) => {
+      const firstSeenAt = openRunsFirstSeen[String(r.runid)];
+      return toRunFact(r, firstSeenAt ? new Date(firstSeenAt) : now, redact);
+    });
+    runsByJob.set(job.id, runs2);
+    const expectedSince = job.expected_since ?? job.first_seen_at;
+    verdicts.set(
+      job.id,
+      evaluateJob(
+        {
+          schedule: job.schedule,
+          active: job.active !== false,
+          expectedSince,
+          historyCounts: expectedSince.getTime() === job.first_seen_at.getTime(),
+          graceSeconds: job.grace_seconds,
+          maxRuntimeSeconds: job.max_runtime_seconds,
+          lastFinishedRun: lastFinishedFromRow(job),
+          runs: runs2
+        },
+        { pgCronVersion: data.inventory.pgCronVersion, timezone: data.inventory.timezone, logRunOff: data.inventory.scheduler.logRun === false },
+        now,
+        job.consecutive_failures
+      )
+    );
+  }
+  return { verdicts, runsByJob };
+}
+
+// src/check/report.ts
+function jobEntry(job, health, muted) {
+  return {
+    id: job.id,
+    project_name: job.project_name,
+    job_type: job.job_type,
+    job_name: job.job_name,
+    status: health.status,
+    previous_status: job.status,
+    reason: health.reason,
+    error_message: health.errorMessage,
+    last_run_at: health.lastRunAt?.toISOString() ?? null,
+    criticality: job.criticality,
+    muted
+  };
+}
+function storedHealth(job) {
+  return {
+    status: job.active === false ? "paused" : job.status,
+    reason: job.status_reason ?? (job.status === "new" ? "not checked yet" : ""),
+    errorMessage: job.status === "success" ? null : job.last_error,
+    lastRunAt: job.last_run_at
+  };
+}
+function isMuted(until, now) {
+  return until !== null && until.getTime() > now.getTime();
+}
+function skippedReport(checkId, startedAt, finishedAt, reason) {
+  return { check_id: checkId, started_at: startedAt.toISOString(), finished_at: finishedAt.toISOString(), dry_run: false, skipped: reason, projects: [], jobs: [], events: [] };
+}
+
+// src/check/plan.ts
+var RECENT_RUNS = 30;
+function planCheck(input) {
+  const { check, now } = input;
+  const plan4 = {
+    report: { check_id: check.id, started_at: check.startedAt.toISOString(), finished_at: now.toISOString(), dry_run: check.dryRun, projects: [], jobs: [], events: [] },
+    projectStates: [],
+    jobStates: [],
+    lastSeenOnly: [],
+    healthLog: [],
+    events: []
+  };
+  for (const project of input.projects) planProject(input, project, plan4);
+  return plan4;
+}
+function planProject(input, { collection, previous: previous2, inventory }, plan4) {
+  const { config, now } = input;
+  const project = collectionProject(collection);
+  const projectMuted = isMuted(previous2?.muted_until ?? null, now);
+  const judged = judgeProject(config, collection, previous2, inventory.jobs, now);
+  const collected = collection.ok ? collection.data : null;
+  const error = collection.ok ? null : collection.error;
+  const t = transition({ state: storedProjectState(previous2), status: judged.status, now });
+  if (t.event) {
+    const alert = projectAlert(input.newId(), project, t.event, judged, error);
+    plan4.events.push({ id: alert.eventId, kind: "project", project_name: project.name, job_inventory_id: null, criticality: "critical", from_status: t.event.from, to_status: judged.status, muted: projectMuted, payload: alert });
+    plan4.report.events.push({ kind: "project", project_name: project.name, job_name: null, type: t.event.type, from: t.event.from, to: judged.status, muted: projectMuted });
+  }
+  plan4.projectStates.push({
+    project_name: project.name,
+    project_ref: project.ref,
+    status: judged.status,
+    status_since: t.next.statusSince ?? now,
+    status_reason: judged.reason,
+    last_error: error,
+    down_since: t.next.downSince,
+    alerted_status: t.next.alertedStatus,
+    alerted_at: t.next.alertedAt,
+    ...collected ? collectorPositions(collected, previous2, judged, now) : {}
+  });
+  plan4.report.projects.push({
+    project_name: project.name,
+    status: judged.status,
+    previous_status: previous2?.status ?? null,
+    reason: judged.reason,
+    ...error ? { error } : {},
+    warnings: judged.warnings.map((w) => redactSecrets(w, config.secrets))
+  });
+  const ctx = {
+    config,
+    now,
+    project,
+    projectMuted,
+    newId: input.newId,
+    describeSchedule: scheduleDescriber(collected?.inventory.pgCronVersion ?? previous2?.pg_cron_version ?? null, collected?.inventory.timezone ?? previous2?.cron_timezone ?? "GMT"),
+    typesAtSource: inventory.typesAtSource
+  };
+  for (const job of inventory.jobs) planJob(job, judged.verdicts.get(job.id), judged.runsByJob.get(job.id) ?? [], ctx, plan4);
+}
+function storedProjectState(previous2) {
+  if (!previous2) return { status: "ok", statusSince: null, downSince: null, alertedStatus: null, alertedAt: null };
+  return { status: previous2.status, statusSince: previous2.status_since, downSince: previous2.down_since, alertedStatus: previous2.alerted_status, alertedAt: previous2.alerted_at };
+}
+function storedJobState(job) {
+  return { status: job.status, statusSince: job.status_since, downSince: job.down_since, alertedStatus: job.alerted_status, alertedAt: job.alerted_at };
+}
+function collectorPositions(collected, previous2, judged, now) {
+  return {
+    run_cursor: collected.cursor,
+    open_runs: openRunsAfter(collected, previous2, now),
+    net_cursor: collected.net?.available ? collected.net.cursor : void 0,
+    net_calls: judged.netCalls,
+    logs_cursor: collected.functions.logs ? collected.functions.logs.end : void 0,
+    discovery: {
+      pgCronVersion: collected.inventory.pgCronVersion,
+      timezone: collected.inventory.timezone,
+      role: collected.inventory.role,
+      seesAllJobs: collected.inventory.seesAllJobs
+    }
+  };
+}
+function openRunsAfter(collected, previous2, now) {
+  const openRunsFirstSeen = previous2?.open_runs;
+  const openRuns = {};
+  for (const run of [...collected.runs, ...collected.reread]) {
+    if (isOpenRun(run.status)) openRuns[String(run.runid)] = openRunsFirstSeen?.[String(run.runid)] ?? now.toISOString();
+  }
+  return openRuns;
+}
+function projectAlert(eventId, project, event, judged, error) {
+  return {
+    kind: "project",
+    eventId,
+    projectName: project.name,
+    projectRef: project.ref,
+    fromStatus: event.from,
+    toStatus: judged.status,
+    since: event.since.toISOString(),
+    downSeconds: event.type === "down" ? null : event.downSeconds,
+    reason: judged.reason,
+    errorMessage: error
+  };
+}
+function scheduleDescriber(version, timezone) {
+  const v = parsePgCronVersion(version);
+  return (schedule) => {
+    if (!schedule) return null;
+    const parsed = parseSchedule(schedule, v);
+    return parsed.ok ? describeSchedule(parsed.schedule, effectiveTimezone(v, timezone)) : null;
+  };
+}
+function planJob(job, verdict, runs2, ctx, plan4) {
+  const { now } = ctx;
+  const muted = ctx.projectMuted || isMuted(job.muted_until, now);
+  if (!verdict) {
+    const stored = { status: job.status, reason: `not checked: ${ctx.project.name} is unreachable`, errorMessage: job.last_error, lastRunAt: job.last_run_at };
+    plan4.report.jobs.push(jobEntry(job, stored, muted));
+    return;
+  }
+  const { status, reason } = verdict;
+  const t = transition({
+    state: storedJobState(job),
+    status,
+    now,
+    trailingFailures: verdict.trailingFailures,
+    failureThreshold: job.failure_threshold,
+    reminderSeconds: ctx.config.reminders[job.criticality ?? "important"] ?? null
+  });
+  const seenAtSource = ctx.typesAtSource.has(job.job_type);
+  const finishedNow = runs2.filter((r) => !isOpenRun(r.status));
+  const update = jobStateUpdate(job, verdict, finishedNow, t, seenAtSource ? now : job.last_seen_at);
+  if (!unchanged(job, update)) plan4.jobStates.push(update);
+  else if (seenAtSource) plan4.lastSeenOnly.push(job.id);
+  const errorMessage2 = status === "success" ? null : verdict.errorMessage;
+  for (const run of verdict.failedRuns) {
+    plan4.healthLog.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
+  }
+  plan4.healthLog.push({
+    job_inventory_id: job.id,
+    status,
+    error_message: errorMessage2,
+    run_at: verdict.runAt,
+    reason,
+    run_id: null,
+    runs_total: finishedNow.length,
+    runs_failed: finishedNow.filter((r) => r.status === "failed").length
+  });
+  plan4.report.jobs.push(jobEntry(job, { status, reason, errorMessage: errorMessage2, lastRunAt: update.last_run_at }, muted));
+  if (!t.event) return;
+  const alert = jobAlert(ctx.newId(), job, verdict, t.event, errorMessage2, ctx);
+  plan4.events.push({ id: alert.eventId, kind: "job", project_name: job.project_name, job_inventory_id: job.id, criticality: alert.criticality, from_status: t.event.from, to_status: status, muted, payload: alert });
+  plan4.report.events.push({ kind: "job", project_name: job.project_name, job_name: job.job_name, type: t.event.type, from: t.event.from, to: status, muted });
+}
+function jobStateUpdate(job, verdict, finishedNow, t, lastSeenAt) {
+  const lastRun = verdict.lastFinishedRun;
+  return {
+    id: job.id,
+    status: verdict.status,
+    status_since: t.next.statusSince,
+    status_reason: verdict.reason,
+    // The last error is an error: a successful run's message ("1 row") never is.
+    last_error: verdict.errorMessage ?? (lastRun?.status === "failed" ? lastRun.message : null),
+    last_run_at: lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at,
+    last_run_status: lastRun?.status ?? job.last_run_status,
+    consecutive_failures: verdict.trailingFailures,
+    down_since: t.next.downSince,
+    alerted_status: t.next.alertedStatus,
+    alerted_at: t.next.alertedAt,
+    recent_runs: recentRunsAfter(job.recent_runs, finishedNow),
+    last_seen_at: lastSeenAt
+  };
+}
+function recentRunsAfter(before, finishedNow) {
+  const newest = finishedNow.slice(-RECENT_RUNS);
+  const fresh = new Set(newest.map((r) => r.runid));
+  return [
+    ...(before ?? []).filter((r) => !fresh.has(r.runid)),
+    ...newest.map((r) => ({ runid: r.runid, status: r.status, start: r.startTime?.toISOString() ?? null, end: r.endTime?.toISOString() ?? null }))
+  ].slice(-RECENT_RUNS);
+}
+function jobAlert(eventId, job, verdict, event, errorMessage2, ctx) {
+  return {
+    kind: "job",
+    eventId,
+    projectName: job.project_name,
+    projectRef: ctx.project.ref,
+    jobId: job.id,
+    jobName: job.job_name,
+    jobType: job.job_type,
+    sourceId: job.source_id,
+    fromStatus: event.from,
+    toStatus: verdict.status,
+    since: event.since.toISOString(),
+    downSeconds: event.type === "down" ? null : event.downSeconds,
+    criticality: job.criticality ?? "important",
+    schedule: job.schedule,
+    scheduleDescription: ctx.describeSchedule(job.schedule),
+    reason: verdict.reason,
+    errorMessage: errorMessage2,
+    reminder: event.type === "reminder"
+  };
+}
+var sameInstant = (a, b) => a === null || b === null ? a === b : a.getTime() === b.getTime();
+function unchanged(job, u) {
+  return job.status === u.status && job.status_reason === u.status_reason && job.last_error === u.last_error && job.last_run_status === u.last_run_status && job.consecutive_failures === u.consecutive_failures && job.alerted_status === u.alerted_status && sameInstant(job.status_since, u.status_since) && sameInstant(job.last_run_at, u.last_run_at) && sameInstant(job.down_since, u.down_since) && sameInstant(job.alerted_at, u.alerted_at) && job.recent_runs.length === u.recent_runs.length && job.recent_runs.at(-1)?.runid === u.recent_runs.at(-1)?.runid;
 }
 
 // src/hub/check-results.ts
@@ -5533,11 +6064,11 @@ async function writeJobStates(db, updates) {
     [json2(updates)]
   );
 }
-async function markJobsSeen(db, ids, seenAt) {
+async function markSeenAtSource(db, ids, at) {
   if (ids.length === 0) return;
   await db.query(
     "update monitoring.job_inventory set last_seen_at = $2 where id in (select (jsonb_array_elements_text($1::text::jsonb))::uuid)",
-    [json2(ids), seenAt]
+    [json2(ids), at]
   );
 }
 async function insertHealthLog(db, checkId, entries, collectedAt) {
@@ -5649,314 +6180,37 @@ async function jobHistory(db, jobId, limit = 100) {
   );
 }
 
-// src/hub/lock.ts
-var COLUMNS = "holder::text, acquired_at, expires_at, holder_host, holder_pid, holder_pid_namespace";
-async function acquireCheckLease(db, holder, now, leaseSeconds, self = null) {
-  const take = (condition, previous2) => db.query(
-    `update monitoring.check_lock
-          set holder = $1, acquired_at = $2, expires_at = $2::timestamptz + make_interval(secs => $3),
-              holder_host = $4, holder_pid = $5, holder_pid_namespace = $6
-        where id and ${condition}
-        returning holder`,
-    [holder, now, leaseSeconds, self?.host ?? null, self?.pid ?? null, self?.pidNamespace ?? null, ...previous2 === null ? [] : [previous2]]
-  );
-  if ((await take("holder is null", null)).length === 1) return { acquired: true, takenOver: null };
-  const current = await currentLease(db);
-  if (!current) {
-    return (await take("holder is null", null)).length === 1 ? { acquired: true, takenOver: null } : { acquired: false, holder: await currentLease(db) };
+// src/check/record.ts
+var DryRunRollback = class extends JobmonError {
+  constructor(plan4) {
+    super("dry_run_rollback", "dry run: rolled back", "permanent");
+    this.plan = plan4;
   }
-  const reason = takeoverReason(current, now, self);
-  if (!reason) return { acquired: false, holder: current };
-  if ((await take("holder = $7::uuid", current.holder)).length === 1) return { acquired: true, takenOver: { previous: current, reason } };
-  return { acquired: false, holder: await currentLease(db) };
-}
-function takeoverReason(lease, now, self) {
-  if (lease.expires_at === null || lease.expires_at.getTime() < now.getTime()) return "expired";
-  const sameMachine = self !== null && lease.holder_host === self.host && lease.holder_pid_namespace === self.pidNamespace;
-  if (sameMachine && lease.holder_pid !== null && !self.isAlive(lease.holder_pid)) return "gone";
-  return null;
-}
-async function currentLease(db) {
-  const [row] = await db.query(`select ${COLUMNS} from monitoring.check_lock where id`);
-  return row?.holder ? row : null;
-}
-async function holdsCheckLease(tx, holder) {
-  return (await tx.query("select 1 from monitoring.check_lock where id and holder = $1 for update", [holder])).length === 1;
-}
-async function releaseCheckLease(db, holder) {
-  await db.query(
-    "update monitoring.check_lock set holder = null, expires_at = null, holder_host = null, holder_pid = null, holder_pid_namespace = null where id and holder = $1",
-    [holder]
-  );
-}
-function describeLease(lease) {
-  const where = lease.holder_pid !== null ? `PID ${lease.holder_pid} on ${lease.holder_host ?? "an unknown host"}` : "an unknown process";
-  return `check ${lease.holder} (${where}, started ${lease.acquired_at.toISOString()})`;
-}
-
-// src/sources/pgnet.ts
-var FAILED = "(status_code >= 400 or error_msg is not null or coalesce(timed_out, false))";
-function netUnavailable(facts) {
-  if (facts.pgNet === "absent") return { available: false, kind: "absent", reason: "pg_net is not installed (no net._http_response)" };
-  if (facts.pgNet === "forbidden") {
-    return {
-      available: false,
-      kind: "forbidden",
-      reason: `role ${facts.role} cannot read net._http_response: grant usage on schema net and select on net._http_response to it, or pg_net failures stay invisible`
-    };
-  }
-  return null;
-}
-function startNetRead(options) {
-  const pageSize = Math.max(1, Math.floor(options.pageSize ?? 1e3));
-  const maxRows = Math.max(pageSize, Math.floor(options.maxRows ?? 2e4));
-  const contentLimit = Math.max(1, Math.floor(options.contentLimit ?? 2e3));
-  const bootstrapSeconds = Math.max(0, options.bootstrapSeconds ?? 3600);
-  const settleSeconds = Math.max(0, options.settleSeconds ?? 10);
-  const pageSql = (after, afterId, upper) => `select id, date_trunc('milliseconds', created) as created, status_code, coalesce(timed_out, false) as timed_out,
-            left(error_msg, ${sqlInt(contentLimit)}) as error_msg, content_type,
-            case when ${FAILED} then left(content, ${sqlInt(contentLimit + 1)}) end as content,
-            ${FAILED} as failed
-       from net._http_response
-      where created >= ${after} and (date_trunc('milliseconds', created) > ${after} or id > ${afterId}) and created < ${upper}
-      order by date_trunc('milliseconds', created), id
-      limit ${sqlInt(pageSize)}`;
-  const from = options.cursor ? { after: sqlTimestamptz(options.cursor.created), id: sqlInt(options.cursor.id) } : { after: "b.lower", id: "0" };
-  const statement = `with b as (select now() - ${sqlSeconds(settleSeconds)} as upper, now() - ${sqlSeconds(bootstrapSeconds)} as lower,
-                     current_setting('pg_net.ttl', true) as ttl)
-   select b.upper, b.ttl, r.* from b left join lateral (${pageSql(from.after, from.id, "b.upper")}) as r on true
-   order by r.created, r.id`;
-  const read = {
-    statement,
-    read: async (db) => read.finish(db, await queryNet(db, statement)),
-    async finish(db, rows) {
-      const firstRows = rows;
-      const bounds = firstRows[0];
-      if (!bounds) throw new Error("net._http_response: could not read the database clock");
-      const warnings = [];
-      const ttlSeconds = parseIntervalSeconds(bounds.ttl) ?? DEFAULT_TTL_SECONDS;
-      if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1e3) {
-        warnings.push(
-          `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): responses stored in between may already have been deleted`
-        );
-      }
-      const responses = [];
-      let truncated = false;
-      let page = firstRows.filter((row) => row.id !== null);
-      for (; ; ) {
-        for (const row of page) responses.push(toResponse(row, contentLimit));
-        if (page.length < pageSize) break;
-        if (responses.length >= maxRows) {
-          truncated = true;
-          break;
-        }
-        const last2 = responses[responses.length - 1];
-        page = await queryNet(db, pageSql(sqlTimestamptz(last2.created), sqlInt(last2.id), sqlTimestamptz(bounds.upper)));
-      }
-      const last = responses.at(-1);
-      const cursor = last ? { created: last.created, id: last.id } : options.cursor ?? { created: bounds.upper, id: 0 };
-      return { available: true, responses, failed: responses.filter((r) => r.failed).length, cursor, truncated, upper: truncated && last ? last.created : bounds.upper, warnings };
-    }
-  };
-  return read;
-}
-async function queryNet(db, statement) {
-  try {
-    return await db.query(statement);
-  } catch (error) {
-    throw new Error(`cannot read net._http_response: ${errorMessage(error)}`, { cause: error });
-  }
-}
-function toResponse(row, contentLimit) {
-  const long = row.content !== null && row.content.length > contentLimit;
-  return {
-    id: Number(row.id),
-    created: row.created,
-    status_code: row.status_code,
-    timed_out: row.timed_out,
-    error_msg: row.error_msg,
-    content_type: row.content_type,
-    content: row.content === null ? null : long ? row.content.slice(0, contentLimit) : row.content,
-    content_truncated: long,
-    failed: row.failed
-  };
-}
-var DEFAULT_TTL_SECONDS = 6 * 3600;
-var INTERVAL_UNITS = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86400, day: 86400 };
-function parseIntervalSeconds(text) {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*?)s?\s*$/i.exec(text ?? "");
-  if (!match) return null;
-  const unit = (match[2] ?? "").toLowerCase();
-  const size = unit === "" ? 1 : INTERVAL_UNITS[unit];
-  const seconds2 = size === void 0 ? NaN : Number(match[1]) * size;
-  return Number.isFinite(seconds2) && seconds2 > 0 ? seconds2 : null;
-}
-
-// src/sources/project.ts
-var settled = (promise) => promise.catch((error) => error instanceof Error ? error : new Error(String(error)));
-async function readProject(db, plan4) {
-  const runs2 = startRunsRead(plan4.window);
-  const net = startNetRead({ cursor: plan4.netCursor, bootstrapSeconds: plan4.netBootstrapSeconds });
-  const { pgCron, pgNet } = plan4.expect;
-  let facts;
-  let cronRows;
-  let netRows;
-  if (pgCron || pgNet) {
-    const cronStatements = pgCron ? [CRON_JOBS_SQL, ...runs2.statements] : [];
-    try {
-      const [factsRows = [], ...rest] = await db.batch([FACTS_SQL, ...cronStatements, ...pgNet ? [net.statement] : []]);
-      facts = projectFacts(factsRows[0]);
-      if (pgCron) cronRows = rest.slice(0, cronStatements.length);
-      if (pgNet) netRows = rest[cronStatements.length];
-    } catch (error) {
-      if (!statementFailed(error)) throw error;
-    }
-  }
-  facts ??= await readProjectFacts(db);
-  const unavailable = netUnavailable(facts);
-  const callingRuns = plan4.netCursor === null && !unavailable && facts.pgCronVersion ? settled(db.query(callingRunsStatement((plan4.netBootstrapSeconds ?? NET_BOOTSTRAP_SECONDS) + CALLING_RUNS_MARGIN_SECONDS))) : Promise.resolve([]);
-  const [cron, responses, calling] = await Promise.all([
-    facts.pgCronVersion ? readCron(db, facts.role, runs2, cronRows) : null,
-    unavailable ?? settled(netRows ? net.finish(db, netRows) : net.read(db)),
-    callingRuns
-  ]);
-  return { facts, inventory: cronInventory(facts, cron?.jobs ?? []), runs: cron?.runs ?? null, net: responses, callingRuns: calling };
-}
-var NET_BOOTSTRAP_SECONDS = 3600;
-var CALLING_RUNS_MARGIN_SECONDS = 300;
-function statementFailed(error) {
-  const { code, severity } = error ?? {};
-  return typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !/^(?:08|28|3D|53|57P)/.test(code);
-}
-async function readCron(db, role, runs2, rows) {
-  if (rows) return { jobs: rows[0], runs: await settled(runs2.finish(db, rows.slice(1))) };
-  const [jobs, batch] = await Promise.all([settled(readCronJobs(db)), settled(runs2.read(db))]);
-  if (jobs instanceof Error) throw cronJobsUnreadable(role, jobs);
-  return { jobs, runs: batch };
-}
-
-// src/check.ts
-function netOutcome(read) {
-  if (read instanceof Error) return { read: null, warnings: [`pg_net responses not read: ${errorMessage(read)}`] };
-  if (read.available) return { read, warnings: read.warnings };
-  return { read, warnings: read.kind === "forbidden" ? [read.reason] : [] };
-}
-async function collectProject(project, state, config, api, now, connect) {
-  const functionsRead = collectFunctions(config, project, api, { cursor: state?.logs_cursor ?? null, now });
-  try {
-    const data = await withProject(
-      project,
-      config.projectTimeoutMs,
-      async (db) => {
-        const netCursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
-        const read = await readProject(db, {
-          window: { cursor: state?.run_cursor ?? null, openRunIds: Object.keys(state?.open_runs ?? {}).map(Number) },
-          netCursor,
-          expect: { pgCron: Boolean(state?.pg_cron_version), pgNet: Boolean(state?.net_cursor_created) }
-        });
-        const net = netOutcome(read.net);
-        const { inventory } = read;
-        if (read.runs === null) {
-          return { project, inventory, runs: [], reread: [], callingRuns: [], cursor: null, truncated: false, net: net.read, warnings: net.warnings };
-        }
-        if (read.runs instanceof Error) throw read.runs;
-        if (read.callingRuns instanceof Error) {
-          const warning = `pg_net responses not read: the runs of the jobs that call it could not be read (${errorMessage(read.callingRuns)})`;
-          return { project, inventory, ...read.runs, callingRuns: [], net: null, warnings: [...net.warnings, warning] };
-        }
-        return { project, inventory, ...read.runs, callingRuns: read.callingRuns, net: net.read, warnings: net.warnings };
-      },
-      connect
-    );
-    return { ok: true, data: { ...data, functions: await functionsRead } };
-  } catch (error) {
-    await functionsRead;
-    return { ok: false, project, error: redactSecrets(errorMessage(error), config.secrets) };
-  }
-}
-function storedState(row) {
-  return { status: row.status, statusSince: row.status_since, downSince: row.down_since, alertedStatus: row.alerted_status, alertedAt: row.alerted_at };
-}
-function toRunFact(run, seenAt, redact) {
-  return {
-    runid: run.runid,
-    status: run.status,
-    startTime: run.start_time,
-    endTime: run.end_time,
-    message: run.return_message === null ? null : redact(run.return_message),
-    seenAt
-  };
-}
-function lastFinishedFromRow(job) {
-  if (!job.last_run_status || !job.last_run_at) return null;
-  return { runid: 0, status: job.last_run_status, startTime: job.last_run_at, endTime: null, message: job.last_error, seenAt: job.last_run_at };
-}
-function isMuted(until, now) {
-  return until !== null && until.getTime() > now.getTime();
-}
-function scheduleDescriber(version, timezone) {
-  const v = parsePgCronVersion(version);
-  return (schedule) => {
-    if (!schedule) return null;
-    const parsed = parseSchedule(schedule, v);
-    return parsed.ok ? describeSchedule(parsed.schedule, effectiveTimezone(v, timezone)) : null;
-  };
-}
-var HUB_SECONDS = 60;
-var MANAGEMENT_API_CALLS = 2;
-function checkLeaseSeconds(config) {
-  const projects = Math.ceil(config.projectTimeoutMs / 1e3);
-  const { maxAttempts, timeoutMs, maxWaitMs } = MANAGEMENT_API_DEFAULTS;
-  const managementApi2 = config.managementApi.accessToken ? MANAGEMENT_API_CALLS * (maxAttempts * timeoutMs + maxWaitMs) / 1e3 : 0;
-  return Math.max(projects, managementApi2) + HUB_SECONDS;
-}
-var CheckInterruptedError = class extends Error {
-  constructor(message, signal) {
-    super(message);
-    this.signal = signal;
-    this.name = "CheckInterruptedError";
-  }
-  signal;
+  plan;
 };
-function abortReason(signal) {
-  return typeof signal.reason === "string" ? signal.reason : "a request to stop";
-}
-function skippedReport(checkId, startedAt, finishedAt, reason) {
-  return { check_id: checkId, started_at: startedAt.toISOString(), finished_at: finishedAt.toISOString(), dry_run: false, skipped: reason, projects: [], jobs: [], events: [] };
-}
-var ABORTED = /* @__PURE__ */ Symbol("aborted");
-function unlessAborted(promise, signal) {
-  if (!signal) return promise;
-  if (signal.aborted) {
-    promise.catch(() => void 0);
-    return Promise.resolve(ABORTED);
-  }
-  return raceAbort(promise, signal).catch((error) => {
-    if (signal.aborted && error === signal.reason) {
-      promise.catch(() => void 0);
-      return ABORTED;
-    }
+async function recordCheck(hub, recording, prepare2) {
+  try {
+    return await hub.transaction(async (tx) => {
+      if (!recording.dryRun && !await holdsCheckLease(tx, recording.checkId)) throw new LeaseLostError(recording.checkId);
+      const plan4 = await prepare2(tx);
+      if (recording.dryRun) throw new DryRunRollback(plan4);
+      await applyPlan(tx, plan4, recording);
+      return plan4;
+    });
+  } catch (error) {
+    if (error instanceof DryRunRollback) return error.plan;
     throw error;
-  });
+  }
 }
-function abortableConnector(connect, signal) {
-  if (!signal) return connect;
-  const guard = async (promise) => {
-    const result = await unlessAborted(promise, signal);
-    if (result === ABORTED) throw new Error(`interrupted by ${abortReason(signal)}`);
-    return result;
-  };
-  return (project, timeoutMs) => {
-    const db = connect(project, timeoutMs);
-    return {
-      dialect: db.dialect,
-      query: (sql, params) => guard(db.query(sql, params)),
-      batch: (statements) => guard(db.batch(statements)),
-      exec: (sql) => guard(db.exec(sql)),
-      transaction: (fn) => guard(db.transaction(fn)),
-      close: () => db.close()
-    };
-  };
+async function applyPlan(tx, plan4, { checkId, recordedAt, retentionDays }) {
+  const { report } = plan4;
+  await writeProjectStates(tx, plan4.projectStates, recordedAt);
+  await writeJobStates(tx, plan4.jobStates);
+  await markSeenAtSource(tx, plan4.lastSeenOnly, recordedAt);
+  await insertHealthLog(tx, checkId, plan4.healthLog, recordedAt);
+  await insertAlertEvents(tx, checkId, plan4.events, recordedAt);
+  await pruneHistory(tx, new Date(recordedAt.getTime() - retentionDays * 864e5));
+  await finishCheckRun(tx, checkId, recordedAt, "completed", { projects: report.projects.length, jobs: report.jobs.length, events: report.events.length }, null);
 }
 async function recordFailedRun(hub, id, startedAt, finishedAt, error) {
   await hub.query(
@@ -5965,9 +6219,158 @@ async function recordFailedRun(hub, id, startedAt, finishedAt, error) {
     [id, startedAt, finishedAt, error]
   );
 }
+
+// src/discovery.ts
+function cronInventoryToJobs(inventory) {
+  const names = cronJobNames(inventory.jobs);
+  return inventory.jobs.map((job) => ({
+    job_name: names.get(job.jobid),
+    source_id: String(job.jobid),
+    schedule: job.schedule,
+    command: job.command,
+    active: job.active,
+    run_as: job.username,
+    database_name: job.database,
+    source_meta: job.jobname ? {} : { unnamed: true }
+  }));
+}
+async function readAllCronInventories(config, connect) {
+  return Promise.all(
+    config.projects.map(async (project) => {
+      try {
+        const inventory = await withProject(project, config.projectTimeoutMs, readCronInventory, connect);
+        return { project, inventory };
+      } catch (error) {
+        return { project, error: redactSecrets(errorMessage(error), config.secrets) };
+      }
+    })
+  );
+}
+async function recordInventory(hub, project, inventory, functions, at) {
+  return hub.transaction(async (tx) => {
+    await recordDiscovery(
+      tx,
+      project.name,
+      {
+        projectRef: project.ref,
+        pgCronVersion: inventory.pgCronVersion,
+        timezone: inventory.timezone,
+        role: inventory.role,
+        seesAllJobs: inventory.seesAllJobs
+      },
+      at
+    );
+    const sync = await syncInventory(tx, project.name, "pg_cron", cronInventoryToJobs(inventory), at);
+    if (functions) {
+      const fsync = await syncInventory(tx, project.name, "edge_function", functionInventory(functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref), at);
+      sync.inserted.push(...fsync.inserted);
+      sync.changed.push(...fsync.changed);
+      sync.removed.push(...fsync.removed);
+      sync.unchanged += fsync.unchanged;
+    }
+    return sync;
+  });
+}
+async function discover(config, hub, options = {}) {
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
+  const [collected, functions] = await Promise.all([
+    readAllCronInventories(config, options.connect),
+    Promise.all(config.projects.map((project) => collectFunctions(config, project, api, null)))
+  ]);
+  const at = now();
+  const notes = api || config.projects.length === 0 ? [] : [NO_TOKEN_NOTE];
+  const projects = [];
+  for (const [i, entry] of collected.entries()) {
+    const { project } = entry;
+    const fns = functions[i];
+    if ("error" in entry) {
+      await ensureProject(hub, project.name, project.ref, at);
+      projects.push({
+        project_name: project.name,
+        status: "unreachable",
+        error: entry.error,
+        pg_cron_version: null,
+        timezone: null,
+        sees_all_jobs: null,
+        warnings: [],
+        jobs: 0,
+        functions: null,
+        inserted: [],
+        changed: [],
+        removed: []
+      });
+      continue;
+    }
+    const { inventory } = entry;
+    const sync = await recordInventory(hub, project, inventory, fns.functions, at);
+    projects.push({
+      project_name: project.name,
+      status: "ok",
+      pg_cron_version: inventory.pgCronVersion,
+      timezone: inventory.timezone,
+      sees_all_jobs: inventory.seesAllJobs,
+      warnings: [...inventory.warnings, ...fns.note ? [fns.note] : []].map((w) => redactSecrets(w, config.secrets)),
+      jobs: inventory.jobs.length,
+      functions: fns.functions?.length ?? null,
+      inserted: sync.inserted,
+      changed: sync.changed,
+      removed: sync.removed
+    });
+  }
+  return { discovered_at: at.toISOString(), projects, notes };
+}
+
+// src/check/sync.ts
+function jobsAtSource(data) {
+  const { inventory, functions, project } = data;
+  const sources = [["pg_cron", cronInventoryToJobs(inventory)]];
+  if (functions.functions) sources.push(["edge_function", functionInventory(functions.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref)]);
+  return sources;
+}
+async function syncProjectInventory(tx, collection, known, now) {
+  if (!collection.ok) return { jobs: known, typesAtSource: /* @__PURE__ */ new Set() };
+  const { project } = collection.data;
+  const sources = jobsAtSource(collection.data);
+  let synced = false;
+  for (const [type, discovered] of sources) {
+    if (inventoryUnchanged(known.filter((j) => j.job_type === type), discovered)) continue;
+    await syncInventory(tx, project.name, type, discovered, now);
+    synced = true;
+  }
+  const jobs = synced ? await listJobs(tx, { project: project.name, includeRemoved: false }) : known;
+  return { jobs, typesAtSource: new Set(sources.map(([type]) => type)) };
+}
+async function syncInventories(tx, collections, known, now) {
+  const inventories = [];
+  for (const collection of collections) {
+    inventories.push(await syncProjectInventory(tx, collection, known.get(collectionProject(collection).name) ?? [], now));
+  }
+  return inventories;
+}
+
+// src/check/run.ts
+var HUB_SECONDS = 60;
+var MANAGEMENT_API_CALLS = 2;
+function checkLeaseSeconds(config) {
+  const projects = Math.ceil(config.projectTimeoutMs / 1e3);
+  const { maxAttempts, timeoutMs, maxWaitMs } = MANAGEMENT_API_DEFAULTS;
+  const managementApi2 = config.managementApi.accessToken ? MANAGEMENT_API_CALLS * (maxAttempts * timeoutMs + maxWaitMs) / 1e3 : 0;
+  return Math.max(projects, managementApi2) + HUB_SECONDS;
+}
 function takeoverNote(previous2, reason) {
   const why = reason === "gone" ? "that process is no longer running" : `it expired at ${previous2.expires_at?.toISOString() ?? "an unknown time"}, past the longest that check could run`;
   return `took over the check lease of ${describeLease(previous2)}: ${why}`;
+}
+function groupBy2(items, key) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
 async function runCheck(config, hub, options = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
@@ -6009,7 +6412,17 @@ async function runCheck(config, hub, options = {}) {
     }
     const [collections, known] = collected;
     const collectedAt = now();
-    const report = await recordCheck(config, hub, collections, states, groupBy2(known, (job) => job.project_name), { checkId, startedAt, collectedAt, dryRun, newId });
+    const plan4 = await recordCheck(hub, { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays }, async (tx) => {
+      const inventories = await syncInventories(tx, collections, groupBy2(known, (job) => job.project_name), collectedAt);
+      return planCheck({
+        config,
+        check: { id: checkId, startedAt, dryRun },
+        now: collectedAt,
+        projects: projectInputs(collections, states, inventories),
+        newId
+      });
+    });
+    const report = plan4.report;
     report.finished_at = now().toISOString();
     if (takenOver) report.lease_takeover = takeoverNote(takenOver.previous, takenOver.reason);
     return report;
@@ -6017,327 +6430,12 @@ async function runCheck(config, hub, options = {}) {
     if (!dryRun) await releaseCheckLease(hub, checkId);
   }
 }
-var LeaseLostError = class extends Error {
-  constructor(checkId) {
-    super(`check ${checkId} lost its lease (it ran past the longest a check may take, and another check took over): nothing was recorded`);
-    this.name = "LeaseLostError";
-  }
-};
-var RECENT_RUNS = 30;
-function groupBy2(items, key) {
-  const groups = /* @__PURE__ */ new Map();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-function holdBackMissed(verdicts, jobs, projectName) {
-  for (const job of jobs) {
-    const verdict = verdicts.get(job.id);
-    if (verdict?.status !== "missed") continue;
-    const kept = job.status === "new" ? "unknown" : job.status;
-    verdicts.set(job.id, { ...verdict, status: kept, reason: `held back: ${projectName}'s scheduler is down (${verdict.reason})` });
-  }
-}
-async function judgeProject(tx, config, collection, previous2, known, now) {
-  if (!collection.ok) {
-    return { status: "unreachable", reason: `cannot connect: ${collection.error}`, warnings: [], jobs: known, seen: /* @__PURE__ */ new Set(), verdicts: /* @__PURE__ */ new Map(), runsByJob: /* @__PURE__ */ new Map() };
-  }
-  const data = collection.data;
-  const { project, inventory, functions } = data;
-  const { scheduler } = inventory;
-  const warnings = [...inventory.warnings, ...data.warnings];
-  if (functions.note) warnings.push(functions.note);
-  const sources = [["pg_cron", cronInventoryToJobs(inventory)]];
-  if (functions.functions) sources.push(["edge_function", functionInventory(functions.functions, inventory.jobs, cronJobNames(inventory.jobs), project.ref)]);
-  let synced = false;
-  for (const [type, discovered] of sources) {
-    if (inventoryUnchanged(known.filter((j) => j.job_type === type), discovered)) continue;
-    await syncInventory(tx, project.name, type, discovered, now);
-    synced = true;
-  }
-  const jobs = synced ? await listJobs(tx, { project: project.name, includeRemoved: false }) : known;
-  const seen = new Set(sources.map(([type]) => type));
-  const cronRows = jobs.filter((j) => j.job_type === "pg_cron");
-  const { verdicts, runsByJob } = evaluateProjectJobs(config, data, previous2, cronRows, now);
-  const netCalls = applyFunctionOutcomes(
-    verdicts,
-    cronRows,
-    inventory.jobs,
-    { runs: [...data.runs, ...data.reread, ...data.callingRuns], net: data.net, state: previous2?.net_cursor_created ? netCallsState(previous2.net_calls) : null },
-    functions.functions,
-    project.ref,
-    config.secrets
-  );
-  warnings.push(...netCalls.warnings);
-  const active = cronRows.filter((j) => j.active);
-  const judged = evaluateProject({
-    launcherRunning: scheduler.launcherRunning,
-    launchActiveJobs: scheduler.launchActiveJobs,
-    pgCronInstalled: inventory.pgCronVersion !== null,
-    activeJobs: active.length,
-    missedJobs: active.filter((j) => verdicts.get(j.id)?.status === "missed").length,
-    newRuns: data.runs.length,
-    hasPreviousCheck: previous2?.run_cursor !== null && previous2?.run_cursor !== void 0
-  });
-  if (data.truncated) warnings.push("more new runs than one check reads: the rest are read by the next check");
-  if (judged.status === "scheduler_down") holdBackMissed(verdicts, cronRows, project.name);
-  for (const [id, fn] of evaluateFunctions(jobs, verdicts, functions.logs, now, config.secrets)) {
-    verdicts.set(id, fn.verdict);
-    runsByJob.set(id, fn.runs);
-  }
-  return { ...judged, warnings, jobs, seen, verdicts, runsByJob, netCalls: netCalls.state };
-}
-function recordJob(job, verdict, runs2, ctx, out) {
-  const { config, now, project } = ctx;
-  const muted = ctx.projectMuted || isMuted(job.muted_until, now);
-  const entry = {
-    id: job.id,
-    project_name: job.project_name,
-    job_type: job.job_type,
-    job_name: job.job_name,
-    status: job.status,
-    previous_status: job.status,
-    reason: `not checked: ${project.name} is unreachable`,
-    error_message: job.last_error,
-    last_run_at: job.last_run_at?.toISOString() ?? null,
-    criticality: job.criticality,
-    muted
-  };
-  out.report.jobs.push(entry);
-  if (!verdict) return;
-  const { status, reason } = verdict;
-  const t = transition({
-    state: storedState(job),
-    status,
-    now,
-    trailingFailures: verdict.trailingFailures,
-    failureThreshold: job.failure_threshold,
-    reminderSeconds: config.reminders[job.criticality ?? "important"] ?? null
-  });
-  const lastRun = verdict.lastFinishedRun;
-  const lastRunAt = lastRun?.startTime ?? lastRun?.endTime ?? job.last_run_at;
-  const errorMessage2 = status === "success" ? null : verdict.errorMessage;
-  const finishedNow = runs2.filter((r) => !isOpenRun(r.status));
-  const newest = finishedNow.slice(-RECENT_RUNS);
-  const fresh = new Set(newest.map((r) => r.runid));
-  const recentRuns = [
-    ...(job.recent_runs ?? []).filter((r) => !fresh.has(r.runid)),
-    ...newest.map((r) => ({ runid: r.runid, status: r.status, start: r.startTime?.toISOString() ?? null, end: r.endTime?.toISOString() ?? null }))
-  ].slice(-RECENT_RUNS);
-  const update = {
-    id: job.id,
-    status,
-    status_since: t.next.statusSince,
-    status_reason: reason,
-    // The last error is an error: a successful run's message ("1 row") never is.
-    last_error: verdict.errorMessage ?? (lastRun?.status === "failed" ? lastRun.message : null),
-    last_run_at: lastRunAt,
-    last_run_status: lastRun?.status ?? job.last_run_status,
-    consecutive_failures: verdict.trailingFailures,
-    down_since: t.next.downSince,
-    alerted_status: t.next.alertedStatus,
-    alerted_at: t.next.alertedAt,
-    recent_runs: recentRuns,
-    last_seen_at: ctx.seen.has(job.job_type) ? now : job.last_seen_at
-  };
-  if (!unchanged(job, update)) out.updates.push(update);
-  else if (ctx.seen.has(job.job_type)) out.seen.push(job.id);
-  for (const run of verdict.failedRuns) {
-    out.log.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
-  }
-  out.log.push({
-    job_inventory_id: job.id,
-    status,
-    error_message: errorMessage2,
-    run_at: verdict.runAt,
-    reason,
-    run_id: null,
-    runs_total: finishedNow.length,
-    runs_failed: finishedNow.filter((r) => r.status === "failed").length
-  });
-  Object.assign(entry, { status, reason, error_message: errorMessage2, last_run_at: lastRunAt?.toISOString() ?? null });
-  if (!t.event) return;
-  const alert = {
-    kind: "job",
-    eventId: ctx.newId(),
-    projectName: job.project_name,
-    projectRef: project.ref,
-    jobId: job.id,
-    jobName: job.job_name,
-    jobType: job.job_type,
-    sourceId: job.source_id,
-    fromStatus: t.event.from ?? null,
-    toStatus: status,
-    since: t.event.since.toISOString(),
-    downSeconds: t.event.type === "down" ? null : t.event.downSeconds,
-    criticality: job.criticality ?? "important",
-    schedule: job.schedule,
-    scheduleDescription: ctx.description(job.schedule),
-    reason,
-    errorMessage: errorMessage2,
-    reminder: t.event.type === "reminder"
-  };
-  out.events.push({ id: alert.eventId, kind: "job", project_name: job.project_name, job_inventory_id: job.id, criticality: alert.criticality, from_status: t.event.from, to_status: status, muted, payload: alert });
-  out.report.events.push({ kind: "job", project_name: job.project_name, job_name: job.job_name, type: t.event.type, from: t.event.from, to: status, muted });
-}
-var sameInstant = (a, b) => a === null || b === null ? a === b : a.getTime() === b.getTime();
-function unchanged(job, u) {
-  return job.status === u.status && job.status_reason === u.status_reason && job.last_error === u.last_error && job.last_run_status === u.last_run_status && job.consecutive_failures === u.consecutive_failures && job.alerted_status === u.alerted_status && sameInstant(job.status_since, u.status_since) && sameInstant(job.last_run_at, u.last_run_at) && sameInstant(job.down_since, u.down_since) && sameInstant(job.alerted_at, u.alerted_at) && job.recent_runs.length === u.recent_runs.length && job.recent_runs.at(-1)?.runid === u.recent_runs.at(-1)?.runid;
-}
-var DryRunRollback = class extends Error {
-  constructor(report) {
-    super("dry run");
-    this.report = report;
-  }
-  report;
-};
-async function recordCheck(config, hub, collections, states, known, ctx) {
-  const { checkId, collectedAt: now } = ctx;
-  const report = {
-    check_id: checkId,
-    started_at: ctx.startedAt.toISOString(),
-    finished_at: now.toISOString(),
-    dry_run: ctx.dryRun,
-    projects: [],
-    jobs: [],
-    events: []
-  };
-  try {
-    await hub.transaction(async (tx) => {
-      if (!ctx.dryRun && !await holdsCheckLease(tx, checkId)) throw new LeaseLostError(checkId);
-      const log = [];
-      const updates = [];
-      const seen = [];
-      const events = [];
-      const projectUpdates = [];
-      for (const collection of collections) {
-        const project = collection.ok ? collection.data.project : collection.project;
-        const previous2 = states.get(project.name);
-        const projectMuted = isMuted(previous2?.muted_until ?? null, now);
-        const projectState = previous2 ? storedState(previous2) : { status: "ok", statusSince: null, downSince: null, alertedStatus: null, alertedAt: null };
-        const judged = await judgeProject(tx, config, collection, previous2, known.get(project.name) ?? [], now);
-        const { status: projectStatus, reason: projectReason, warnings, jobs, verdicts, runsByJob } = judged;
-        const pt = transition({ state: projectState, status: projectStatus, now });
-        const projectError = collection.ok ? null : collection.error;
-        if (pt.event) {
-          const alert = {
-            kind: "project",
-            eventId: ctx.newId(),
-            projectName: project.name,
-            projectRef: project.ref,
-            fromStatus: pt.event.from ?? null,
-            toStatus: projectStatus,
-            since: pt.event.since.toISOString(),
-            downSeconds: pt.event.type === "down" ? null : pt.event.downSeconds,
-            reason: projectReason,
-            errorMessage: projectError
-          };
-          events.push({ id: alert.eventId, kind: "project", project_name: project.name, job_inventory_id: null, criticality: "critical", from_status: pt.event.from, to_status: projectStatus, muted: projectMuted, payload: alert });
-          report.events.push({ kind: "project", project_name: project.name, job_name: null, type: pt.event.type, from: pt.event.from, to: projectStatus, muted: projectMuted });
-        }
-        const collected = collection.ok ? collection.data : null;
-        const openRuns = {};
-        if (collected) {
-          const before = previous2?.open_runs;
-          for (const run of [...collected.runs, ...collected.reread]) {
-            if (isOpenRun(run.status)) openRuns[String(run.runid)] = before?.[String(run.runid)] ?? now.toISOString();
-          }
-        }
-        projectUpdates.push({
-          project_name: project.name,
-          project_ref: project.ref,
-          status: projectStatus,
-          status_since: pt.next.statusSince ?? now,
-          status_reason: projectReason,
-          last_error: projectError,
-          down_since: pt.next.downSince,
-          alerted_status: pt.next.alertedStatus,
-          alerted_at: pt.next.alertedAt,
-          ...collected ? {
-            run_cursor: collected.cursor,
-            open_runs: openRuns,
-            net_cursor: collected.net?.available ? collected.net.cursor : void 0,
-            net_calls: judged.netCalls,
-            logs_cursor: collected.functions.logs ? collected.functions.logs.end : void 0,
-            discovery: {
-              pgCronVersion: collected.inventory.pgCronVersion,
-              timezone: collected.inventory.timezone,
-              role: collected.inventory.role,
-              seesAllJobs: collected.inventory.seesAllJobs
-            }
-          } : {}
-        });
-        report.projects.push({
-          project_name: project.name,
-          status: projectStatus,
-          previous_status: previous2?.status ?? null,
-          reason: projectReason,
-          ...projectError ? { error: projectError } : {},
-          warnings: warnings.map((w) => redactSecrets(w, config.secrets))
-        });
-        const description = scheduleDescriber(collected?.inventory.pgCronVersion ?? previous2?.pg_cron_version ?? null, collected?.inventory.timezone ?? previous2?.cron_timezone ?? "GMT");
-        for (const job of jobs) {
-          recordJob(job, verdicts.get(job.id), runsByJob.get(job.id) ?? [], { config, now, project, projectMuted, newId: ctx.newId, description, seen: judged.seen }, { log, updates, seen, events, report });
-        }
-      }
-      if (ctx.dryRun) throw new DryRunRollback(report);
-      await writeProjectStates(tx, projectUpdates, now);
-      await writeJobStates(tx, updates);
-      await markJobsSeen(tx, seen, now);
-      await insertHealthLog(tx, checkId, log, now);
-      await insertAlertEvents(tx, checkId, events, now);
-      await pruneHistory(tx, new Date(now.getTime() - config.retentionDays * 864e5));
-      await finishCheckRun(tx, checkId, now, "completed", { projects: report.projects.length, jobs: report.jobs.length, events: report.events.length }, null);
-    });
-  } catch (error) {
-    if (error instanceof DryRunRollback) return error.report;
-    throw error;
-  }
-  return report;
-}
-function evaluateProjectJobs(config, data, previous2, jobs, now) {
-  const byJobid = /* @__PURE__ */ new Map();
-  const seen = /* @__PURE__ */ new Map();
-  for (const run of [...data.runs, ...data.reread]) seen.set(run.runid, run);
-  for (const run of [...seen.values()].sort((a, b) => a.runid - b.runid)) {
-    const list2 = byJobid.get(run.jobid) ?? [];
-    list2.push(run);
-    byJobid.set(run.jobid, list2);
-  }
-  const openSeen = previous2?.open_runs ?? {};
-  const redact = cachedRedactor(config.secrets);
-  const verdicts = /* @__PURE__ */ new Map();
-  const runsByJob = /* @__PURE__ */ new Map();
-  for (const job of jobs) {
-    const runs2 = (byJobid.get(Number(job.source_id)) ?? []).map((r) => {
-      const seen2 = openSeen[String(r.runid)];
-      return toRunFact(r, seen2 ? new Date(seen2) : now, redact);
-    });
-    runsByJob.set(job.id, runs2);
-    verdicts.set(
-      job.id,
-      evaluateJob(
-        {
-          schedule: job.schedule,
-          active: job.active !== false,
-          expectedSince: job.expected_since ?? job.first_seen_at,
-          historyCounts: (job.expected_since ?? job.first_seen_at).getTime() === job.first_seen_at.getTime(),
-          graceSeconds: job.grace_seconds,
-          maxRuntimeSeconds: job.max_runtime_seconds,
-          lastFinishedRun: lastFinishedFromRow(job),
-          runs: runs2
-        },
-        { pgCronVersion: data.inventory.pgCronVersion, timezone: data.inventory.timezone, logRunOff: data.inventory.scheduler.logRun === false },
-        now,
-        job.consecutive_failures
-      )
-    );
-  }
-  return { verdicts, runsByJob };
+function projectInputs(collections, states, inventories) {
+  return collections.map((collection, i) => ({
+    collection,
+    previous: states.get(collectionProject(collection).name),
+    inventory: inventories[i] ?? { jobs: [], typesAtSource: /* @__PURE__ */ new Set() }
+  }));
 }
 
 // src/hub/migrations.generated.ts
@@ -6706,22 +6804,10 @@ var MonitoringAPI = class {
     const now = this.now();
     const jobs = await listJobs(hub, { ...filter, includeRemoved: false });
     const projects = await listProjectStates(hub);
-    const mutedProjects = new Set(projects.filter((p) => p.muted_until && p.muted_until > now).map((p) => p.project_name));
+    const mutedProjects = new Set(projects.filter((p) => isMuted(p.muted_until, now)).map((p) => p.project_name));
     return {
       projects,
-      jobs: jobs.map((j) => ({
-        id: j.id,
-        project_name: j.project_name,
-        job_type: j.job_type,
-        job_name: j.job_name,
-        status: j.active === false ? "paused" : j.status,
-        previous_status: j.status,
-        reason: j.status_reason ?? (j.status === "new" ? "not checked yet" : ""),
-        error_message: j.status === "success" ? null : j.last_error,
-        last_run_at: j.last_run_at?.toISOString() ?? null,
-        criticality: j.criticality,
-        muted: mutedProjects.has(j.project_name) || j.muted_until !== null && j.muted_until > now
-      }))
+      jobs: jobs.map((j) => jobEntry(j, storedHealth(j), mutedProjects.has(j.project_name) || isMuted(j.muted_until, now)))
     };
   }
   /** The health log of one job, newest first. */

@@ -1,0 +1,149 @@
+import type { Config } from "../config.js";
+import type { Db } from "../db/types.js";
+import { managementApi } from "../edge-functions.js";
+import { listJobs } from "../hub/inventory.js";
+import { acquireCheckLease, describeLease, type LeaseHolder, type LeaseProcess, releaseCheckLease } from "../hub/lock.js";
+import { listProjectStates, type ProjectStateRow } from "../hub/projects.js";
+import { connectProject, type ProjectConnector } from "../sources/connect.js";
+import { MANAGEMENT_API_DEFAULTS, type ManagementApi } from "../sources/management-api.js";
+import { ABORTED, abortableConnector, unlessAborted } from "./abort.js";
+import { type Collection, collectionProject, collectProject } from "./collect.js";
+import { abortReason, CheckInterruptedError } from "./errors.js";
+import { planCheck, type ProjectCheckInput } from "./plan.js";
+import { recordCheck, recordFailedRun } from "./record.js";
+import { type CheckReport, skippedReport } from "./report.js";
+import { type ProjectInventory, syncInventories } from "./sync.js";
+
+export interface CheckOptions {
+  now?: () => Date;
+  connect?: ProjectConnector;
+  dryRun?: boolean;
+  /** Longest a check may hold the lease before another may take over (default: checkLeaseSeconds). */
+  leaseSeconds?: number;
+  /** The process running the check, stored with the lease (see hub/lock.ts); null: unknown. */
+  leaseProcess?: LeaseProcess | null;
+  /**
+   * Aborted (with the signal's name as its reason) when the check must stop: it stops reading
+   * the projects, records its run as interrupted, releases the lease and rejects with
+   * CheckInterruptedError. Once the check is being recorded, that transaction completes.
+   */
+  signal?: AbortSignal;
+  newId?: () => string;
+  /** Management API access (tests inject fetch/sleep); default from the configuration. */
+  managementApi?: ManagementApi | null;
+}
+
+/** What a check may spend on the hub besides its projects' reads: its own reads and the one transaction that records it. */
+const HUB_SECONDS = 60;
+/** Management API calls per project and check: the function list, then one logs window. */
+const MANAGEMENT_API_CALLS = 2;
+
+/**
+ * The longest a check can hold its lease, in seconds: its projects are read concurrently, each
+ * within JOBMON_PROJECT_TIMEOUT, beside the Management API (when a token is set) and its
+ * bounded retries; then the hub records it all. A lease older than this has no live check
+ * behind it.
+ */
+export function checkLeaseSeconds(config: Config): number {
+  const projects = Math.ceil(config.projectTimeoutMs / 1000);
+  const { maxAttempts, timeoutMs, maxWaitMs } = MANAGEMENT_API_DEFAULTS;
+  const managementApi = config.managementApi.accessToken ? (MANAGEMENT_API_CALLS * (maxAttempts * timeoutMs + maxWaitMs)) / 1000 : 0;
+  return Math.max(projects, managementApi) + HUB_SECONDS;
+}
+
+function takeoverNote(previous: LeaseHolder, reason: "gone" | "expired"): string {
+  const why =
+    reason === "gone"
+      ? "that process is no longer running"
+      : `it expired at ${previous.expires_at?.toISOString() ?? "an unknown time"}, past the longest that check could run`;
+  return `took over the check lease of ${describeLease(previous)}: ${why}`;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/**
+ * One health-check cycle: collect from every project concurrently (check/collect.ts), then,
+ * in one hub transaction, sync the inventories (check/sync.ts), plan (check/plan.ts, pure)
+ * and record the plan (check/record.ts): health log, states, cursors, alert events. Delivery
+ * of the recorded events is a separate step (alerts/deliver.ts).
+ */
+export async function runCheck(config: Config, hub: Db, options: CheckOptions = {}): Promise<CheckReport> {
+  const now = options.now ?? (() => new Date());
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  const checkId = newId();
+  const startedAt = now();
+  const dryRun = options.dryRun ?? false;
+  const { signal } = options;
+  const interrupted = (during: string) => new CheckInterruptedError(`check interrupted by ${abortReason(signal!)} ${during}`, abortReason(signal!));
+  if (signal?.aborted) throw interrupted("before it started: nothing was read or recorded");
+
+  let takenOver: { previous: LeaseHolder; reason: "gone" | "expired" } | null = null;
+  if (!dryRun) {
+    const lease = await acquireCheckLease(hub, checkId, startedAt, options.leaseSeconds ?? checkLeaseSeconds(config), options.leaseProcess ?? null);
+    if (!lease.acquired) {
+      const holder = lease.holder ? describeLease(lease.holder) : "it started just now";
+      return skippedReport(checkId, startedAt, now(), `another check is running: ${holder}; this one did nothing`);
+    }
+    takenOver = lease.takenOver;
+  }
+  try {
+    if (takenOver) {
+      const { previous, reason } = takenOver;
+      await recordFailedRun(hub, previous.holder, previous.acquired_at, startedAt, `abandoned: ${reason === "gone" ? "its process is gone" : "it ran past its lease"}; check ${checkId} took over its lease`);
+    }
+    const states = new Map((await listProjectStates(hub)).map((s) => [s.project_name, s]));
+    const api = options.managementApi === undefined ? managementApi(config) : options.managementApi;
+    const connect = abortableConnector(options.connect ?? connectProject, signal);
+    // The hub's inventory is read while the projects are: the check holds the lease, and the
+    // state it writes later never touches what people edit (annotations, mutes).
+    const collected = await unlessAborted(
+      Promise.all([
+        Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, connect))),
+        listJobs(hub, { includeRemoved: false }),
+      ]),
+      signal,
+    );
+    if (collected === ABORTED || signal?.aborted) {
+      const error = interrupted("while reading the projects: nothing was recorded, and the next check reads the same runs");
+      // Best effort: a hub that fails now must not hide that the check was interrupted.
+      if (!dryRun) await recordFailedRun(hub, checkId, startedAt, now(), error.message).catch(() => undefined);
+      throw error;
+    }
+    const [collections, known] = collected;
+    const collectedAt = now();
+    const plan = await recordCheck(hub, { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays }, async (tx) => {
+      const inventories = await syncInventories(tx, collections, groupBy(known, (job) => job.project_name), collectedAt);
+      return planCheck({
+        config,
+        check: { id: checkId, startedAt, dryRun },
+        now: collectedAt,
+        projects: projectInputs(collections, states, inventories),
+        newId,
+      });
+    });
+    const report = plan.report;
+    report.finished_at = now().toISOString();
+    if (takenOver) report.lease_takeover = takeoverNote(takenOver.previous, takenOver.reason);
+    return report;
+  } finally {
+    if (!dryRun) await releaseCheckLease(hub, checkId);
+  }
+}
+
+/** Each collection with its project's stored state and synced inventory (in the same order). */
+function projectInputs(collections: readonly Collection[], states: ReadonlyMap<string, ProjectStateRow>, inventories: readonly ProjectInventory[]): ProjectCheckInput[] {
+  return collections.map((collection, i) => ({
+    collection,
+    previous: states.get(collectionProject(collection).name),
+    inventory: inventories[i] ?? { jobs: [], typesAtSource: new Set() },
+  }));
+}
