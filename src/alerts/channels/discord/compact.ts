@@ -11,8 +11,8 @@
  * reasons. Only when even that needs several messages is the group split, at line
  * boundaries, each message within every limit.
  */
-import { DISCORD_LIMITS } from "../limits.js";
-import { type SectionHeader, type Sections, parseInstant } from "./common.js";
+import { DISCORD_LIMITS } from "./limits.js";
+import { type SectionHeader, type Sections, parseInstant } from "../../layout/common.js";
 import {
   type CompactGroup,
   type CompactLine,
@@ -27,9 +27,9 @@ import {
   packLines,
   shortInstantRendered,
   widestDetailsCommands,
-} from "./compact.js";
-import { jobsListDashboardUrl } from "./studio-links.js";
-import { type DiscordEmbed, type DiscordWebhookPayload, JOB_COLOR, MARKDOWN, headerContent, payload } from "./discord-markup.js";
+} from "../../layout/compact.js";
+import { jobsListDashboardUrl } from "../../layout/studio-links.js";
+import { type DiscordEmbed, type DiscordWebhookPayload, JOB_COLOR, MARKDOWN, headerContent, payload } from "./markup.js";
 
 interface Rung {
   links: boolean;
