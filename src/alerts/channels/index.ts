@@ -8,11 +8,15 @@ import type { FormatOptions } from "../layout/common.js";
 import { formatPlainTextWith } from "../layout/plain.js";
 import type { AlertEntry } from "../types.js";
 import { discord } from "./discord/index.js";
+import { slack } from "./slack/index.js";
 import { telegram } from "./telegram/index.js";
+import { webhook } from "./webhook/index.js";
 
 export const CHANNELS: readonly AnyChannel[] = [
   telegram as AnyChannel,
   discord as AnyChannel,
+  slack as AnyChannel,
+  webhook as AnyChannel,
 ];
 
 /** The channel of that name, or undefined. */

@@ -6,7 +6,7 @@ import { CRITICALITIES, isCriticality } from "../../../src/types.js";
  * `{criticality, title, message, project?, job?}`. Unknown fields are refused, so a typo
  * (`"severity"`, `"text"`) is an error rather than an alert routed as something else.
  * The limits are the channels' own: Discord caps an embed title at 256 characters and
- * Telegram a message at 4096 (PLATFORM.md); the formatter still truncates to fit.
+ * Telegram a message at 4096 (docs/platform.md); the formatter still truncates to fit.
  */
 export const ALERT_LIMITS = { title: 256, message: 4000, project: 200, job: 200 } as const;
 

@@ -7,7 +7,7 @@ import { errorResponse } from "./http.js";
 
 /**
  * The hub defaults to the database of the project the function runs in: Supabase sets
- * SUPABASE_DB_URL in every Edge Function (PLATFORM.md "Supabase Edge Functions").
+ * SUPABASE_DB_URL in every Edge Function (docs/platform.md "Edge Functions").
  */
 export const HUB_FALLBACK_VARIABLE = "SUPABASE_DB_URL";
 
