@@ -180,9 +180,11 @@ function sectionTexts(lines: readonly string[]): string[] {
 function plan(header: SectionHeader, groups: readonly CompactGroup[], sections: Sections): { lines: CompactLine[]; chunks: LineChunk[] } {
   const lineCount = sections.jobs.length;
   const titleCost = (g: number): number => titleText(groups[g] as CompactGroup, true).length + 1;
-  // Room for the frame, the footer, and a title repeated by a section split in two.
+  // Room for the frame, the footer, and the title each section a long group is split into
+  // repeats: sections are at least half full (a line is far shorter than 1,500 characters).
   const longestTitle = Math.max(...groups.map((_, g) => titleCost(g)));
-  const budget = SLACK_LIMITS.text - frameCost(header, lineCount) - footerText(widestDetailsCommands()).length - longestTitle * 2;
+  const maxSections = Math.ceil(SLACK_LIMITS.text / (SLACK_LIMITS.sectionText / 2));
+  const budget = SLACK_LIMITS.text - frameCost(header, lineCount) - footerText(widestDetailsCommands()).length - longestTitle * maxSections;
   let best: { lines: CompactLine[]; chunks: LineChunk[] } | null = null;
   for (const rung of RUNGS) {
     const lines = compactLines(COMPACT, groups, sections, rung.links);
