@@ -17,6 +17,7 @@ import { type FakeSlack, slackMarkup, slackVisibleText, startFakeSlack } from ".
 import { type FakeTelegram, startFakeTelegram } from "../fakes/telegram.js";
 import { type FakeWebhookReceiver, startWebhookReceiver } from "../fakes/webhook-receiver.js";
 import { insertRun, scheduleJob, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
+import { failedJob } from "../helpers/alerts.js";
 import { Clock, monitorWithHub, resetCron } from "../helpers/check.js";
 
 const SECRET = "whsec-test-0123456789abcdef0123";
@@ -24,29 +25,7 @@ const BOT_TOKEN = "7000000001:AAHfakeTokenForTestsOnly_abcdefghijk";
 const CHAT = "-1001234567890";
 const NASTY = "<!channel> <!here> <@U123> <#C0123|general> <https://evil.example|click> & @here";
 
-function job(over: Partial<JobAlert> = {}): JobAlert {
-  return {
-    kind: "job",
-    eventId: "00000000-0000-4000-8000-000000000001",
-    projectName: "smoothed",
-    projectRef: "abcdefghijklmnopqrst",
-    jobId: "j1",
-    jobName: `billing ${NASTY}`,
-    jobType: "pg_cron",
-    sourceId: "12",
-    fromStatus: "success",
-    toStatus: "failed",
-    since: "2026-11-30T10:05:00Z",
-    downSeconds: null,
-    criticality: "critical",
-    schedule: "*/5 * * * *",
-    scheduleDescription: null,
-    reason: `run failed ${NASTY}`,
-    errorMessage: `ERROR: ${NASTY}`,
-    reminder: false,
-    ...over,
-  };
-}
+const job = (over: Partial<JobAlert> = {}): JobAlert => failedJob({ jobName: `billing ${NASTY}`, reason: `run failed ${NASTY}`, errorMessage: `ERROR: ${NASTY}`, ...over });
 
 function assertFailed(outcome: SendOutcome, kind: "transient" | "permanent"): void {
   assert.equal(outcome.ok, false, JSON.stringify(outcome));

@@ -11,6 +11,7 @@ import type { JobAlert } from "../../src/alerts/types.js";
 import { resolveConfig } from "../../src/config.js";
 import { redactSecrets } from "../../src/lib/redact.js";
 import { slackBlocksProblem } from "../fakes/slack.js";
+import { failedJob } from "../helpers/alerts.js";
 import { verifyJobmonSignature } from "../fakes/webhook-receiver.js";
 
 const SLACK = "https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/abcdefghijklmnopqrstuvwx";
@@ -78,27 +79,9 @@ describe("environment routing", () => {
 });
 
 describe("Slack formatting", () => {
-  const job = (over: Partial<JobAlert> = {}): JobAlert => ({
-    kind: "job",
-    eventId: "e1",
-    projectName: "smoothed",
-    projectRef: "abcdefghijklmnopqrst",
-    jobId: "j",
-    jobName: "<!channel> <@U123> & `x`",
-    jobType: "pg_cron",
-    sourceId: "12",
-    fromStatus: "success",
-    toStatus: "failed",
-    since: "2026-11-30T10:05:00Z",
-    downSeconds: null,
-    criticality: "critical",
-    schedule: null,
-    scheduleDescription: null,
-    reason: "<https://evil.example|click here>",
-    errorMessage: "```\n<!here>\n```",
-    reminder: false,
-    ...over,
-  });
+  const job = (over: Partial<JobAlert> = {}): JobAlert =>
+    failedJob({ jobName: "<!channel> <@U123> & `x`", schedule: null, reason: "<https://evil.example|click here>", errorMessage: "```\n<!here>\n```", ...over });
+
 
   it("escapes &, < and > (and defuses bare @here and backticks) in all job data", () => {
     assert.equal(escapeSlackText("<!channel> & <@U1>"), "&lt;!channel&gt; &amp; &lt;@U1&gt;");

@@ -1349,6 +1349,20 @@ function chunkSegments(lines, chunk) {
   }
   return segments;
 }
+function joinLinesWithin(lines, max) {
+  const out = [];
+  let current = "";
+  for (const line of lines) {
+    if (current !== "" && current.length + 1 + line.length > max) {
+      out.push(current);
+      current = "";
+    }
+    current = current === "" ? line : `${current}
+${line}`;
+  }
+  if (current !== "") out.push(current);
+  return out;
+}
 var SAFE_PROJECT = /^[A-Za-z0-9_.-]{1,40}$/;
 function detailsCommands(jobs) {
   const names = [...new Set(jobs.map((j) => j.projectName))];
@@ -1450,20 +1464,6 @@ var MARKUP = {
 function footerText(commands) {
   return `${DETAILS_LABEL} ${commands.status} · ${commands.history}`;
 }
-function descriptions(lines) {
-  const out = [];
-  let current = "";
-  for (const line of lines) {
-    if (current !== "" && current.length + 1 + line.length > DISCORD_LIMITS.description) {
-      out.push(current);
-      current = "";
-    }
-    current = current === "" ? line : `${current}
-${line}`;
-  }
-  if (current !== "") out.push(current);
-  return out;
-}
 function plan(groups, sections) {
   const titleCost = (g) => compactTitle(groups[g], true).length;
   const longestTitle = Math.max(...groups.map((_, g) => titleCost(g)));
@@ -1488,7 +1488,7 @@ function compactDiscordPayloads(header, sections, username) {
       const url = jobsListDashboardUrl(group.jobs, sections.dashboard);
       const rendered = [];
       for (let i = segment.from; i < segment.to; i++) rendered.push(lines[i].build(chunk.budgets[i - chunk.start] ?? 0));
-      descriptions(rendered).forEach((description, k) => {
+      joinLinesWithin(rendered, DISCORD_LIMITS.description).forEach((description, k) => {
         embeds.push({ title: compactTitle(group, segment.continued || k > 0), description, color: JOB_COLOR[group.status], ...url === null ? {} : { url } });
       });
     }
@@ -1863,20 +1863,6 @@ var titleText = (group, continued) => `*${escapeSlackText(compactTitle(group, co
 function footerText2(commands) {
   return `${DETAILS_LABEL} \`${escapeSlackText(commands.status)}\` · \`${escapeSlackText(commands.history)}\``;
 }
-function sectionTexts(lines) {
-  const out = [];
-  let current = "";
-  for (const line of lines) {
-    if (current !== "" && current.length + 1 + line.length > SLACK_LIMITS.sectionText) {
-      out.push(current);
-      current = "";
-    }
-    current = current === "" ? line : `${current}
-${line}`;
-  }
-  if (current !== "") out.push(current);
-  return out;
-}
 function plan2(header, groups, sections) {
   const lineCount = sections.jobs.length;
   const titleCost = (g) => titleText(groups[g], true).length + 1;
@@ -1902,7 +1888,7 @@ function compactMessages(header, sections) {
       const group = groups[segment.group];
       const rendered = [];
       for (let i = segment.from; i < segment.to; i++) rendered.push(lines[i].build(chunk.budgets[i - chunk.start] ?? 0));
-      sectionTexts(rendered).forEach((text, k) => body.push(section(`${titleText(group, segment.continued || k > 0)}
+      joinLinesWithin(rendered, SLACK_LIMITS.sectionText).forEach((text, k) => body.push(section(`${titleText(group, segment.continued || k > 0)}
 ${text}`)));
     }
     return message(header, index, chunks4.length, [...body, footer]);

@@ -24,6 +24,7 @@ import {
   compactLines,
   compactTitle,
   detailsCommands,
+  joinLinesWithin,
   packLines,
   shortInstantRendered,
   widestDetailsCommands,
@@ -67,21 +68,6 @@ function footerText(commands: { status: string; history: string }): string {
   return `${DETAILS_LABEL} ${commands.status} · ${commands.history}`;
 }
 
-/** Lines joined into descriptions of at most 4096 characters, split at line boundaries. */
-function descriptions(lines: readonly string[]): string[] {
-  const out: string[] = [];
-  let current = "";
-  for (const line of lines) {
-    if (current !== "" && current.length + 1 + line.length > DISCORD_LIMITS.description) {
-      out.push(current);
-      current = "";
-    }
-    current = current === "" ? line : `${current}\n${line}`;
-  }
-  if (current !== "") out.push(current);
-  return out;
-}
-
 function plan(groups: readonly CompactGroup[], sections: Sections): { lines: CompactLine[]; chunks: LineChunk[] } {
   const titleCost = (g: number): number => compactTitle(groups[g] as CompactGroup, true).length;
   // Room for the footer, and for one more title: the descriptions of a message total less
@@ -110,7 +96,7 @@ export function compactDiscordPayloads(header: SectionHeader, sections: Sections
       const url = jobsListDashboardUrl(group.jobs, sections.dashboard);
       const rendered: string[] = [];
       for (let i = segment.from; i < segment.to; i++) rendered.push((lines[i] as CompactLine).build(chunk.budgets[i - chunk.start] ?? 0));
-      descriptions(rendered).forEach((description, k) => {
+      joinLinesWithin(rendered, DISCORD_LIMITS.description).forEach((description, k) => {
         embeds.push({ title: compactTitle(group, segment.continued || k > 0), description, color: JOB_COLOR[group.status], ...(url === null ? {} : { url }) });
       });
     }

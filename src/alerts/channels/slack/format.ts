@@ -33,6 +33,7 @@ import {
   compactLines,
   compactTitle,
   detailsCommands,
+  joinLinesWithin,
   packLines,
   shortInstantRendered,
   widestDetailsCommands,
@@ -162,21 +163,6 @@ function footerText(commands: { status: string; history: string }): string {
   return `${DETAILS_LABEL} \`${escapeSlackText(commands.status)}\` · \`${escapeSlackText(commands.history)}\``;
 }
 
-/** Lines joined into section texts of at most 3,000 characters, split at line boundaries. */
-function sectionTexts(lines: readonly string[]): string[] {
-  const out: string[] = [];
-  let current = "";
-  for (const line of lines) {
-    if (current !== "" && current.length + 1 + line.length > SLACK_LIMITS.sectionText) {
-      out.push(current);
-      current = "";
-    }
-    current = current === "" ? line : `${current}\n${line}`;
-  }
-  if (current !== "") out.push(current);
-  return out;
-}
-
 function plan(header: SectionHeader, groups: readonly CompactGroup[], sections: Sections): { lines: CompactLine[]; chunks: LineChunk[] } {
   const lineCount = sections.jobs.length;
   const titleCost = (g: number): number => titleText(groups[g] as CompactGroup, true).length + 1;
@@ -205,7 +191,7 @@ function compactMessages(header: SectionHeader, sections: Sections): SlackMessag
       const group = groups[segment.group] as CompactGroup;
       const rendered: string[] = [];
       for (let i = segment.from; i < segment.to; i++) rendered.push((lines[i] as CompactLine).build(chunk.budgets[i - chunk.start] ?? 0));
-      sectionTexts(rendered).forEach((text, k) => body.push(section(`${titleText(group, segment.continued || k > 0)}\n${text}`)));
+      joinLinesWithin(rendered, SLACK_LIMITS.sectionText).forEach((text, k) => body.push(section(`${titleText(group, segment.continued || k > 0)}\n${text}`)));
     }
     return message(header, index, chunks.length, [...body, footer]);
   });
