@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { slackWebhookParts, slackWebhookProblem } from "./alerts/channels/slack/url.js";
 import { redactUrl } from "./lib/redact.js";
 import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
@@ -33,6 +34,10 @@ export interface Config {
   managementApi: { accessToken: string | null; baseUrl: string };
   discord: { webhookUrl: string | null };
   telegram: { botToken: string | null; chatId: string | null; apiUrl: string };
+  /** SLACK_WEBHOOK_URL: a Slack incoming webhook (its last path segment is a credential). */
+  slack: { webhookUrl: string | null };
+  /** JOBMON_WEBHOOK_URL + JOBMON_WEBHOOK_SECRET: the signed webhook (docs/webhook.md). */
+  webhook: { url: string | null; secret: string | null };
   /** Per-project budget for one collection (connect + queries), in milliseconds. */
   projectTimeoutMs: number;
   /** Health log rows older than this are pruned. */
@@ -232,6 +237,40 @@ function optionalHttpUrl(env: Env, name: string, fallback: string | null): strin
   return raw.replace(/\/+$/, "");
 }
 
+/** The signing key of the generic webhook: long enough that it cannot be guessed. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+function resolveWebhook(env: Env): { url: string | null; secret: string | null } {
+  const url = optionalHttpUrl(env, "JOBMON_WEBHOOK_URL", null);
+  const secret = value(env, "JOBMON_WEBHOOK_SECRET") ?? null;
+  if (url !== null && secret === null) {
+    throw new ConfigError("JOBMON_WEBHOOK_SECRET", "is required with JOBMON_WEBHOOK_URL: every request is signed with it (docs/webhook.md); e.g. `openssl rand -hex 32`");
+  }
+  if (secret !== null && secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+    throw new ConfigError("JOBMON_WEBHOOK_SECRET", `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters long; e.g. \`openssl rand -hex 32\``);
+  }
+  if (url === null && secret !== null) throw new ConfigError("JOBMON_WEBHOOK_URL", "is required with JOBMON_WEBHOOK_SECRET");
+  return { url, secret };
+}
+
+function resolveSlack(env: Env): string | null {
+  const raw = value(env, "SLACK_WEBHOOK_URL");
+  if (raw === undefined) return null;
+  const problem = slackWebhookProblem(raw);
+  if (problem !== null) throw new ConfigError("SLACK_WEBHOOK_URL", problem);
+  return raw;
+}
+
+/** The password of a URL, if it has one. */
+function urlPassword(url: string | null): string {
+  if (url === null) return "";
+  try {
+    return new URL(url).password;
+  } catch {
+    return "";
+  }
+}
+
 function durationSeconds(env: Env, name: string, fallback: number | null, min = 1): number | null {
   const raw = value(env, name);
   if (raw === undefined) return fallback;
@@ -279,6 +318,8 @@ export function resolveConfig(rawEnv: Env, options: ResolveOptions = {}): Config
     throw new ConfigError("TELEGRAM_CHAT_ID", "expected a numeric chat id (e.g. -1001234567890) or @channelusername");
   }
   const webhookUrl = optionalHttpUrl(env, "DISCORD_WEBHOOK_URL", null);
+  const slackWebhookUrl = resolveSlack(env);
+  const webhook = resolveWebhook(env);
   const accessToken = value(env, "SUPABASE_ACCESS_TOKEN") ?? null;
 
   const retention = value(env, "JOBMON_RETENTION_DAYS");
@@ -300,6 +341,9 @@ export function resolveConfig(rawEnv: Env, options: ResolveOptions = {}): Config
     accessToken ?? "",
     webhookUrl ? (new URL(webhookUrl).pathname.split("/").pop() ?? "") : "",
     value(env, "JOBMON_FUNCTION_SECRET") ?? "",
+    slackWebhookUrl === null ? "" : (slackWebhookParts(slackWebhookUrl)?.secret ?? ""),
+    webhook.secret ?? "",
+    urlPassword(webhook.url),
   ]
     .map((s) => {
       try {
@@ -323,6 +367,8 @@ export function resolveConfig(rawEnv: Env, options: ResolveOptions = {}): Config
       chatId,
       apiUrl: optionalHttpUrl(env, "TELEGRAM_API_URL", "https://api.telegram.org") as string,
     },
+    slack: { webhookUrl: slackWebhookUrl },
+    webhook,
     projectTimeoutMs: (durationSeconds(env, "JOBMON_PROJECT_TIMEOUT", 20) as number) * 1000,
     retentionDays,
     reminders,

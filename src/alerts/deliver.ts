@@ -15,12 +15,11 @@ import {
   unplannedEvents,
 } from "../hub/outbox.js";
 import { isCriticality, type Criticality } from "../types.js";
-import { sendDiscord } from "./discord.js";
-import { formatDiscord, formatTelegram } from "./format.js";
-import { DEFAULT_TIMEOUT_MS, type RetryOptions, type SendOutcome, type SenderOptions, realSleep, withRetries } from "../lib/http.js";
+import { DEFAULT_TIMEOUT_MS, type RetryOptions, type SendOutcome, realSleep, withRetries } from "../lib/http.js";
 import { redactSecrets } from "../lib/redact.js";
+import type { AnyChannel, SendContext } from "./channel.js";
+import { channelOf, noRouteHint } from "./channels/index.js";
 import { chooseRoutes, describeRoute, resolveRoutes, type Route } from "./route.js";
-import { sendTelegram } from "./telegram.js";
 import type { AlertEntry, MessageAlert } from "./types.js";
 
 /**
@@ -28,7 +27,8 @@ import type { AlertEntry, MessageAlert } from "./types.js";
  * deliveries, send them grouped (one message per project and route, split only where a
  * channel's limits force it), and mark each delivered. What cannot be sent now stays
  * pending for the next cycle; a permanent error marks the route broken, moves its alerts to
- * another route and says so there.
+ * another route and says so there. Which channel a route uses is the channel's business
+ * (channel.ts): nothing here knows one from another.
  */
 
 export interface DeliverOptions {
@@ -36,8 +36,8 @@ export interface DeliverOptions {
   newId?: () => string;
   fetch?: typeof fetch;
   retry?: RetryOptions;
-  /** Pause between two messages to the same route (Telegram ≈ 1 message/s per chat). */
-  minIntervalMs?: Partial<Record<Route["channel"], number>>;
+  /** Pause between two messages to the same route, by channel name; default the channel's own. */
+  minIntervalMs?: Partial<Record<string, number>>;
   sleep?: (ms: number) => Promise<void>;
   timeoutMs?: number;
   /** Only these events (send-alert delivers its own event at once, nothing else). */
@@ -125,14 +125,14 @@ function answeredWithin<T>(promise: Promise<T>, signal: AbortSignal | undefined,
 
 const stopReason = (signal: AbortSignal): string => `not sent: delivery was stopped (${typeof signal.reason === "string" ? signal.reason : "interrupted"}); the next cycle sends it`;
 
-const DEFAULT_INTERVAL_MS: Record<Route["channel"], number> = { telegram: 1_000, discord: 400 };
-
 export async function deliverAlerts(config: Config, hub: Db, options: DeliverOptions = {}): Promise<DeliveryReport> {
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? (() => crypto.randomUUID());
   const claimer = newId();
   const report: DeliveryReport = { delivered: 0, messages: 0, pending: 0, unrouted: 0, broken_routes: [], fallbacks: [], notes: [], routed: {} };
-  const routes = resolveRoutes(await loadAlertConfig(hub), config);
+  const problems: string[] = [];
+  const routes = resolveRoutes(await loadAlertConfig(hub), config, problems);
+  report.notes.push(...problems);
   const states = await loadRouteStates(hub);
   const broken = new Set([...states.values()].filter((s) => s.broken_at).map((s) => s.route_id));
 
@@ -200,7 +200,7 @@ async function plan(hub: Db, routes: readonly Route[], broken: ReadonlySet<strin
     report.unrouted = unrouted;
     const note =
       routes.length === 0
-        ? `${unrouted} alert(s) not sent: no alert route is configured (set TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID and/or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config); they stay in the outbox`
+        ? `${unrouted} alert(s) not sent: no alert route is configured (${noRouteHint()}); they stay in the outbox`
         : `${unrouted} alert(s) not sent: every alert route is broken; they stay in the outbox`;
     if (!report.notes.includes(note)) report.notes.push(note);
   }
@@ -260,21 +260,17 @@ async function sendRoute(
   const sleep = stoppableSleep(options.sleep ?? realSleep, signal);
   const retry: RetryOptions = { sleep, ...options.retry };
   retry.sleep = stoppableSleep(retry.sleep ?? realSleep, signal);
-  const interval = options.minIntervalMs?.[route.channel] ?? DEFAULT_INTERVAL_MS[route.channel];
-  const sender: SenderOptions = { fetch: options.fetch, timeoutMs: options.timeoutMs };
+  const channel = channelOf(route.channel);
+  const interval = options.minIntervalMs?.[route.channel] ?? channel.minIntervalMs;
+  const context = sendContext(config, options, chatOverride);
   const inFlightWaitMs = Math.min(IN_FLIGHT_WAIT_MS, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const formatOptions = { extraSecrets: config.secrets, dashboardBaseUrl: options.dashboardBaseUrl };
-  let chatId = route.channel === "telegram" ? (chatOverride ?? route.chatId) : "";
 
   // One message per project (and kind) per route: groups never mix projects.
   const groups = groupBy(deliveries, (d) => `${d.project_name ?? ""}\u0000${d.kind === "project" ? "project" : d.kind}`);
   const queue: Batch<unknown>[] = [];
   for (const group of groups.values()) {
-    queue.push(
-      ...(route.channel === "discord"
-        ? batches(group, (entries) => formatDiscord(entries, formatOptions))
-        : batches(group, (entries) => formatTelegram(entries, formatOptions))),
-    );
+    queue.push(...batches(group, (entries) => channel.format(entries, formatOptions)));
   }
   const done = new Set<string>();
   const notDone = () => deliveries.map((d) => d.id).filter((id) => !done.has(id));
@@ -290,9 +286,7 @@ async function sendRoute(
     const sending = withRetries((): Promise<SendOutcome> => {
       // No new attempt once stopped: only the request already in flight is waited for.
       if (signal?.aborted) return Promise.resolve({ ok: false, kind: "transient", error: stopReason(signal) });
-      return route.channel === "discord"
-        ? sendDiscord(route.webhookUrl, batch.message, sender)
-        : sendTelegram(route.apiUrl, route.botToken, chatId, batch.message as string, sender);
+      return channel.send(route.target, batch.message, context);
     }, retry);
     const answered = await answeredWithin(sending, signal, inFlightWaitMs);
     if (answered === UNANSWERED) {
@@ -305,10 +299,10 @@ async function sendRoute(
       return { state: "pending", undelivered: [] };
     }
     const outcome: SendOutcome & { attempts: number } = answered;
-    if (outcome.migratedChatId && route.channel === "telegram") {
-      chatId = outcome.migratedChatId;
-      await setChatOverride(hub, route.id, chatId, now());
-      report.notes.push(`Telegram chat of ${describeRoute(route)} was upgraded to a supergroup: now sending to ${chatId}`);
+    if (outcome.migratedChatId && outcome.migratedChatId !== context.override) {
+      context.override = outcome.migratedChatId;
+      await setChatOverride(hub, route.id, route.channel, context.override, now());
+      report.notes.push(overrideNote(channel, route, context.override));
     }
     // The last message of a batch that shares its deliveries with earlier ones decides.
     const lastOfBatch = queue[i + 1]?.deliveries !== batch.deliveries;
@@ -350,6 +344,14 @@ async function sendRoute(
   return { state: "ok", undelivered: [] };
 }
 
+function sendContext(config: Config, options: DeliverOptions, override: string | null): SendContext {
+  return { fetch: options.fetch, timeoutMs: options.timeoutMs, override, secrets: config.secrets, ...(options.now ? { now: options.now } : {}) };
+}
+
+function overrideNote(channel: AnyChannel, route: Route, override: string): string {
+  return channel.overrideNote?.(describeRoute(route), override) ?? `${describeRoute(route)} now sends to ${override}`;
+}
+
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const map = new Map<string, T[]>();
   for (const item of items) {
@@ -363,7 +365,7 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 
 export interface RouteTestResult {
   route: string;
-  channel: Route["channel"];
+  channel: string;
   ok: boolean;
   error?: string;
   wasBroken: boolean;
@@ -389,15 +391,11 @@ export async function testRoutes(config: Config, hub: Db, options: DeliverOption
       jobName: null,
     };
     const state = states.get(route.id);
-    const sender: SenderOptions = { fetch: options.fetch, timeoutMs: options.timeoutMs };
-    const outcome = await withRetries(
-      () =>
-        route.channel === "discord"
-          ? sendDiscord(route.webhookUrl, formatDiscord([message], { extraSecrets: config.secrets })[0], sender)
-          : sendTelegram(route.apiUrl, route.botToken, state?.chat_id_override ?? route.chatId, formatTelegram([message], { extraSecrets: config.secrets })[0] ?? "", sender),
-      { sleep: options.sleep, ...options.retry },
-    );
-    if (outcome.migratedChatId) await setChatOverride(hub, route.id, outcome.migratedChatId, now());
+    const channel = channelOf(route.channel);
+    const context = sendContext(config, options, state?.chat_id_override ?? null);
+    const [formatted] = channel.format([message], { extraSecrets: config.secrets, dashboardBaseUrl: options.dashboardBaseUrl });
+    const outcome = await withRetries(() => channel.send(route.target, formatted, context), { sleep: options.sleep, ...options.retry });
+    if (outcome.migratedChatId && outcome.migratedChatId !== context.override) await setChatOverride(hub, route.id, route.channel, outcome.migratedChatId, now());
     if (outcome.ok && state?.broken_at) await clearRouteBroken(hub, route.id, now());
     results.push({
       route: describeRoute(route),

@@ -2,7 +2,7 @@ import type { Criticality, JobStatus, JobType, ProjectStatus } from "../types.js
 
 /**
  * What the alerting layer is handed: one entry per state change (or ad-hoc message).
- * Formatting (format.ts) turns a group of these into channel messages; it is pure.
+ * Each channel (channels/) turns a group of these into its messages; formatting is pure.
  * All text fields are raw (unescaped, unredacted): the formatter redacts and escapes.
  */
 export interface JobAlert {

@@ -1,4 +1,4 @@
-import { formatPlainText } from "../alerts/format.js";
+import { formatPlainText } from "../alerts/channels/index.js";
 import { chooseRoutes, describeRoute, resolveRoutes, type Route, routesFromEnvironment } from "../alerts/route.js";
 import type { AlertEntry } from "../alerts/types.js";
 import type { Config } from "../config.js";

@@ -1,4 +1,4 @@
-import type { AlertConfigRow } from "../alerts/route.js";
+import type { AlertConfigRow } from "../alerts/channel.js";
 import type { AlertEntry } from "../alerts/types.js";
 import type { Queryable } from "../db/types.js";
 
@@ -9,7 +9,7 @@ import type { Queryable } from "../db/types.js";
 
 export async function loadAlertConfig(db: Queryable): Promise<AlertConfigRow[]> {
   return db.query<AlertConfigRow & Record<string, unknown>>(
-    "select id::text, channel, criticality, webhook_url, bot_token, chat_id, enabled, name from monitoring.alert_config order by created_at, id",
+    "select id::text, channel, criticality, webhook_url, bot_token, chat_id, secret, enabled, name from monitoring.alert_config order by created_at, id",
   );
 }
 
@@ -39,11 +39,12 @@ export async function clearRouteBroken(db: Queryable, routeId: string, at: Date)
   await db.query("update monitoring.route_state set broken_at = null, broken_reason = null, updated_at = $2 where route_id = $1", [routeId, at]);
 }
 
-export async function setChatOverride(db: Queryable, routeId: string, chatId: string, at: Date): Promise<void> {
+/** What a route's answers asked it to use from now on (Telegram's migrated chat id). */
+export async function setChatOverride(db: Queryable, routeId: string, channel: string, chatId: string, at: Date): Promise<void> {
   await db.query(
-    `insert into monitoring.route_state (route_id, channel, chat_id_override, updated_at) values ($1, 'telegram', $2, $3)
+    `insert into monitoring.route_state (route_id, channel, chat_id_override, updated_at) values ($1, $4, $2, $3)
      on conflict (route_id) do update set chat_id_override = $2, updated_at = $3`,
-    [routeId, chatId, at],
+    [routeId, chatId, at, channel],
   );
 }
 

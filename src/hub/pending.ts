@@ -1,3 +1,4 @@
+import { noRouteHint } from "../alerts/channels/index.js";
 import { resolveRoutes } from "../alerts/route.js";
 import type { Config } from "../config.js";
 import type { Queryable } from "../db/types.js";
@@ -58,8 +59,7 @@ const PLAN_WINDOW_MS = 7 * 86_400_000;
 /** A claim older than this is taken over by the next sender (deliver.ts staleClaimSeconds' default). */
 const STALE_CLAIM_MS = 300_000;
 
-const NO_ROUTE =
-  "no alert route is configured (set TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID and/or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config)";
+const NO_ROUTE = `no alert route is configured (${noRouteHint()})`;
 
 type Row = Omit<WaitingAlert, "why" | "reason">;
 

@@ -45,6 +45,9 @@ const TELEGRAM_BOT_PATH = /\/bot\d+:[^/\s?#"'\x60<>]+/g;
 /** Discord webhook URLs: the id is public, the token is the credential. */
 const DISCORD_WEBHOOK = /(\/api\/(?:v\d+\/)?webhooks\/\d+\/)[A-Za-z0-9_-]+/g;
 
+/** Slack incoming webhook URLs (`/services/T…/B…/<secret>`): the workspace and hook ids stay. */
+const SLACK_WEBHOOK = /(\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/)(?!\[redacted\])[A-Za-z0-9]+/g;
+
 const AUTH_SCHEME = "(?:basic|bearer|digest|token)";
 
 /**
@@ -180,6 +183,7 @@ export function redactSecrets(text: string, extraSecrets: readonly string[] = []
   out = out.replace(URL_PASSWORD, `://$1:${REDACTED_PASSWORD}@`);
   out = out.replace(TELEGRAM_BOT_PATH, `/bot${REDACTED}`);
   out = out.replace(DISCORD_WEBHOOK, `$1${REDACTED}`);
+  out = out.replace(SLACK_WEBHOOK, `$1${REDACTED}`);
   out = out.replace(AUTHORIZATION, (_m, key: string, scheme: string | undefined) => `${key}${scheme ?? ""}${REDACTED}`);
   out = out.replace(BEARER, (match, scheme: string, token: string) => (PROSE_WORD.test(token) ? match : `${scheme}${REDACTED}`));
   out = out.replace(KEY_VALUE, `$1${REDACTED}`);

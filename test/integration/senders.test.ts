@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 
-import { redactDiscordWebhook, sendDiscord } from "../../src/alerts/discord.js";
+import { redactDiscordWebhook, sendDiscord } from "../../src/alerts/channels/discord/send.js";
 import { type SendOutcome, parseRetryAfterMs, withRetries } from "../../src/lib/http.js";
-import { redactTelegramToken, sendTelegram } from "../../src/alerts/telegram.js";
+import { redactTelegramToken, sendTelegram } from "../../src/alerts/channels/telegram/send.js";
 import { type FakeDiscord, startFakeDiscord } from "../fakes/discord.js";
 import { type FakeTelegram, parseTelegramHtml, startFakeTelegram } from "../fakes/telegram.js";
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { dashboardBase, fitText, humanDuration, jobDashboardUrl, projectDashboardUrl, safeCut, truncationMarker } from "../../src/alerts/format.js";
-import { escapeTelegramHtml, telegramVisibleLength } from "../../src/alerts/format.js";
-import { type CompactLine, packLines } from "../../src/alerts/format/compact.js";
-import { jobsListDashboardUrl } from "../../src/alerts/format/studio-links.js";
-import { allocate, pack, shortMarker } from "../../src/alerts/format/fit.js";
+import { humanDuration } from "../../src/alerts/layout/common.js";
+import { type CompactLine, packLines } from "../../src/alerts/layout/compact.js";
+import { allocate, fitText, pack, safeCut, shortMarker, truncationMarker } from "../../src/alerts/layout/fit.js";
+import { dashboardBase, jobDashboardUrl, jobsListDashboardUrl, projectDashboardUrl } from "../../src/alerts/layout/studio-links.js";
+import { escapeTelegramHtml, telegramVisibleLength } from "../../src/alerts/channels/telegram/markup.js";
 import type { JobAlert, ProjectAlert } from "../../src/alerts/types.js";
 
 const FAMILY = "👨‍👩‍👧‍👦";

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  type DiscordEmbed,
-  type DiscordWebhookPayload,
-  formatDiscord,
-  formatPlainText,
-  formatTelegram,
-} from "../../src/alerts/format.js";
+import { type DiscordEmbed, type DiscordWebhookPayload, formatDiscord } from "../../src/alerts/channels/discord/format.js";
+import { formatPlainText } from "../../src/alerts/channels/index.js";
+import { formatTelegram } from "../../src/alerts/channels/telegram/format.js";
 import type { AlertEntry, JobAlert, MessageAlert, ProjectAlert } from "../../src/alerts/types.js";
 import { batches } from "../../src/alerts/deliver.js";
 import type { ClaimedDelivery } from "../../src/hub/outbox.js";

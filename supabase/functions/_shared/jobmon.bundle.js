@@ -46,8 +46,8 @@ function json(status, body, headers = {}) {
   return new Response(`${JSON.stringify(body, null, 2)}
 `, { status, headers: { ...JSON_HEADERS, ...headers } });
 }
-function errorResponse(status, error, message, extra = {}, headers = {}) {
-  return json(status, { error, message, ...extra }, headers);
+function errorResponse(status, error, message2, extra = {}, headers = {}) {
+  return json(status, { error, message: message2, ...extra }, headers);
 }
 function requirePost(request) {
   if (request.method === "POST") return null;
@@ -75,10 +75,10 @@ var SECRET_VARIABLE = "JOBMON_FUNCTION_SECRET";
 var MIN_SECRET_LENGTH = 16;
 var CHALLENGE = 'Bearer realm="jobmon"';
 async function constantTimeEqual(a, b) {
-  const encoder2 = new TextEncoder();
+  const encoder3 = new TextEncoder();
   const [da, db] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder2.encode(a)),
-    crypto.subtle.digest("SHA-256", encoder2.encode(b))
+    crypto.subtle.digest("SHA-256", encoder3.encode(a)),
+    crypto.subtle.digest("SHA-256", encoder3.encode(b))
   ]);
   const x = new Uint8Array(da);
   const y = new Uint8Array(db);
@@ -106,9 +106,9 @@ async function authorize(request, secret) {
   if (!await constantTimeEqual(token, configured)) return unauthorized("invalid_token", "the bearer token is not accepted");
   return null;
 }
-function unauthorized(code, message) {
+function unauthorized(code, message2) {
   const challenge = code === "invalid_token" ? `${CHALLENGE}, error="invalid_token"` : CHALLENGE;
-  return errorResponse(401, "unauthorized", message, { reason: code }, { "www-authenticate": challenge });
+  return errorResponse(401, "unauthorized", message2, { reason: code }, { "www-authenticate": challenge });
 }
 
 // src/lib/redact.ts
@@ -121,6 +121,7 @@ var DONE = String.raw`(?!\[redacted\]|\*\*\*)`;
 var URL_PASSWORD = /:\/\/([^\s:@/?#"'\x60<>]*):([^\s/"'\x60<>]+)@/g;
 var TELEGRAM_BOT_PATH = /\/bot\d+:[^/\s?#"'\x60<>]+/g;
 var DISCORD_WEBHOOK = /(\/api\/(?:v\d+\/)?webhooks\/\d+\/)[A-Za-z0-9_-]+/g;
+var SLACK_WEBHOOK = /(\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/)(?!\[redacted\])[A-Za-z0-9]+/g;
 var AUTH_SCHEME = "(?:basic|bearer|digest|token)";
 var AUTHORIZATION = new RegExp(
   String.raw`(\bauthorization${Q}[ \t]*[:=][ \t]*${Q}[ \t]*)` + String.raw`(?!(?:${AUTH_SCHEME}[ \t]+)?\[redacted\])` + String.raw`(?:(${AUTH_SCHEME}[ \t]+)|(?!${AUTH_SCHEME}[ \t]))${VALUE}`,
@@ -190,6 +191,7 @@ function redactSecrets(text, extraSecrets = []) {
   out = out.replace(URL_PASSWORD, `://$1:${REDACTED_PASSWORD}@`);
   out = out.replace(TELEGRAM_BOT_PATH, `/bot${REDACTED}`);
   out = out.replace(DISCORD_WEBHOOK, `$1${REDACTED}`);
+  out = out.replace(SLACK_WEBHOOK, `$1${REDACTED}`);
   out = out.replace(AUTHORIZATION, (_m, key, scheme) => `${key}${scheme ?? ""}${REDACTED}`);
   out = out.replace(BEARER, (match, scheme, token) => PROSE_WORD.test(token) ? match : `${scheme}${REDACTED}`);
   out = out.replace(KEY_VALUE, `$1${REDACTED}`);
@@ -231,6 +233,29 @@ function redactUrl(url, extraSecrets = []) {
 // src/config.ts
 import { z } from "zod";
 
+// src/alerts/channels/slack/url.ts
+var SLACK_HOSTS = /* @__PURE__ */ new Set(["hooks.slack.com", "hooks.slack-gov.com"]);
+var LOOPBACK_HOSTS = /* @__PURE__ */ new Set(["127.0.0.1", "localhost", "[::1]"]);
+var SLACK_PATH = /^\/services\/(T[A-Z0-9]+)\/(B[A-Z0-9]+)\/([A-Za-z0-9]+)\/?$/;
+var SLACK_URL_SHAPE = "https://hooks.slack.com/services/T…/B…/…";
+function slackWebhookParts(raw) {
+  let url;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  const loopback = LOOPBACK_HOSTS.has(url.hostname) && (url.protocol === "http:" || url.protocol === "https:");
+  if (!loopback && !(url.protocol === "https:" && SLACK_HOSTS.has(url.hostname) && url.port === "")) return null;
+  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") return null;
+  const match = SLACK_PATH.exec(url.pathname);
+  if (!match?.[1] || !match[2] || !match[3]) return null;
+  return { workspace: match[1], hook: match[2], secret: match[3] };
+}
+function slackWebhookProblem(raw) {
+  return slackWebhookParts(raw) === null ? `not a Slack incoming webhook URL (expected ${SLACK_URL_SHAPE})` : null;
+}
+
 // src/duration.ts
 var UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 function parseDuration(text) {
@@ -258,8 +283,8 @@ function formatDuration(totalSeconds) {
 var JobmonError = class extends Error {
   code;
   errorClass;
-  constructor(code, message, errorClass, options) {
-    super(message, options);
+  constructor(code, message2, errorClass, options) {
+    super(message2, options);
     this.name = new.target.name;
     this.code = code;
     this.errorClass = errorClass;
@@ -267,8 +292,8 @@ var JobmonError = class extends Error {
 };
 var ConfigError = class extends JobmonError {
   variable;
-  constructor(variable, message) {
-    super("config", `${variable}: ${message}`, "configuration");
+  constructor(variable, message2) {
+    super("config", `${variable}: ${message2}`, "configuration");
     this.variable = variable;
   }
 };
@@ -439,6 +464,34 @@ function optionalHttpUrl(env, name, fallback) {
   }
   return raw.replace(/\/+$/, "");
 }
+var MIN_WEBHOOK_SECRET_LENGTH = 16;
+function resolveWebhook(env) {
+  const url = optionalHttpUrl(env, "JOBMON_WEBHOOK_URL", null);
+  const secret = value(env, "JOBMON_WEBHOOK_SECRET") ?? null;
+  if (url !== null && secret === null) {
+    throw new ConfigError("JOBMON_WEBHOOK_SECRET", "is required with JOBMON_WEBHOOK_URL: every request is signed with it (docs/webhook.md); e.g. `openssl rand -hex 32`");
+  }
+  if (secret !== null && secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+    throw new ConfigError("JOBMON_WEBHOOK_SECRET", `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters long; e.g. \`openssl rand -hex 32\``);
+  }
+  if (url === null && secret !== null) throw new ConfigError("JOBMON_WEBHOOK_URL", "is required with JOBMON_WEBHOOK_SECRET");
+  return { url, secret };
+}
+function resolveSlack(env) {
+  const raw = value(env, "SLACK_WEBHOOK_URL");
+  if (raw === void 0) return null;
+  const problem = slackWebhookProblem(raw);
+  if (problem !== null) throw new ConfigError("SLACK_WEBHOOK_URL", problem);
+  return raw;
+}
+function urlPassword(url) {
+  if (url === null) return "";
+  try {
+    return new URL(url).password;
+  } catch {
+    return "";
+  }
+}
 function durationSeconds(env, name, fallback, min = 1) {
   const raw = value(env, name);
   if (raw === void 0) return fallback;
@@ -475,6 +528,8 @@ function resolveConfig(rawEnv, options = {}) {
     throw new ConfigError("TELEGRAM_CHAT_ID", "expected a numeric chat id (e.g. -1001234567890) or @channelusername");
   }
   const webhookUrl = optionalHttpUrl(env, "DISCORD_WEBHOOK_URL", null);
+  const slackWebhookUrl = resolveSlack(env);
+  const webhook2 = resolveWebhook(env);
   const accessToken = value(env, "SUPABASE_ACCESS_TOKEN") ?? null;
   const retention = value(env, "JOBMON_RETENTION_DAYS");
   const retentionDays = retention === void 0 ? 90 : Number(retention);
@@ -492,7 +547,10 @@ function resolveConfig(rawEnv, options = {}) {
     botToken ?? "",
     accessToken ?? "",
     webhookUrl ? new URL(webhookUrl).pathname.split("/").pop() ?? "" : "",
-    value(env, "JOBMON_FUNCTION_SECRET") ?? ""
+    value(env, "JOBMON_FUNCTION_SECRET") ?? "",
+    slackWebhookUrl === null ? "" : slackWebhookParts(slackWebhookUrl)?.secret ?? "",
+    webhook2.secret ?? "",
+    urlPassword(webhook2.url)
   ].map((s) => {
     try {
       return decodeURIComponent(s);
@@ -513,6 +571,8 @@ function resolveConfig(rawEnv, options = {}) {
       chatId,
       apiUrl: optionalHttpUrl(env, "TELEGRAM_API_URL", "https://api.telegram.org")
     },
+    slack: { webhookUrl: slackWebhookUrl },
+    webhook: webhook2,
     projectTimeoutMs: durationSeconds(env, "JOBMON_PROJECT_TIMEOUT", 20) * 1e3,
     retentionDays,
     reminders,
@@ -524,7 +584,7 @@ function resolveConfig(rawEnv, options = {}) {
 // src/hub/outbox.ts
 async function loadAlertConfig(db) {
   return db.query(
-    "select id::text, channel, criticality, webhook_url, bot_token, chat_id, enabled, name from monitoring.alert_config order by created_at, id"
+    "select id::text, channel, criticality, webhook_url, bot_token, chat_id, secret, enabled, name from monitoring.alert_config order by created_at, id"
   );
 }
 async function loadRouteStates(db) {
@@ -541,11 +601,11 @@ async function markRouteBroken(db, routeId, channel, reason, at) {
 async function clearRouteBroken(db, routeId, at) {
   await db.query("update monitoring.route_state set broken_at = null, broken_reason = null, updated_at = $2 where route_id = $1", [routeId, at]);
 }
-async function setChatOverride(db, routeId, chatId, at) {
+async function setChatOverride(db, routeId, channel, chatId, at) {
   await db.query(
-    `insert into monitoring.route_state (route_id, channel, chat_id_override, updated_at) values ($1, 'telegram', $2, $3)
+    `insert into monitoring.route_state (route_id, channel, chat_id_override, updated_at) values ($1, $4, $2, $3)
      on conflict (route_id) do update set chat_id_override = $2, updated_at = $3`,
-    [routeId, chatId, at]
+    [routeId, chatId, at, channel]
   );
 }
 async function unplannedEvents(db, since, eventIds) {
@@ -742,99 +802,7 @@ async function withRetries(send, opts = {}) {
   }
 }
 
-// src/alerts/discord.ts
-var WEBHOOK_PATH = /(\/api(?:\/v\d+)?\/webhooks\/[^/?#\s"']+\/)([^/?#\s"']+)/g;
-function redactDiscordWebhook(text, webhookUrl) {
-  const secrets = [];
-  if (webhookUrl !== void 0) {
-    const token = webhookParts(webhookUrl)?.token;
-    if (token) secrets.push(token);
-  }
-  return scrubSecrets(text, secrets).replace(WEBHOOK_PATH, `$1${REDACTED}`);
-}
-function webhookParts(webhookUrl) {
-  const match = /\/api(?:\/v\d+)?\/webhooks\/([^/?#\s]+)\/([^/?#\s]+)/.exec(webhookUrl);
-  if (!match || match[1] === void 0 || match[2] === void 0) return void 0;
-  return { id: match[1], token: match[2] };
-}
-function withWaitTrue(webhookUrl) {
-  const url = new URL(webhookUrl);
-  url.searchParams.set("wait", "true");
-  return url.toString();
-}
-async function sendDiscord(webhookUrl, payload2, opts = {}) {
-  const redact = (text) => redactDiscordWebhook(text, webhookUrl);
-  const label = `Discord webhook ${webhookParts(webhookUrl)?.id ?? "(unrecognised URL)"}`;
-  let target;
-  try {
-    target = withWaitTrue(webhookUrl);
-    if (!/^https?:$/.test(new URL(target).protocol)) throw new Error("not http(s)");
-  } catch {
-    return { ok: false, kind: "permanent", error: redact(`${label}: the webhook URL is not a valid http(s) URL: ${webhookUrl}`) };
-  }
-  let body;
-  try {
-    body = JSON.stringify(payload2);
-  } catch (error) {
-    return { ok: false, kind: "permanent", error: `${label}: the payload cannot be serialised to JSON (${String(error)})` };
-  }
-  const result = await fetchWithTimeout(target, { method: "POST", headers: { "Content-Type": "application/json" }, body }, opts);
-  if (result.kind === "failed") {
-    return { ok: false, kind: "transient", error: redact(`${label}: ${result.error}`) };
-  }
-  return classifyDiscordResponse(result.status, result.headers, result.text, label, redact);
-}
-function classifyDiscordResponse(status, headers, text, label, redact) {
-  const json3 = parseJson(text);
-  const body = isRecord(json3) ? json3 : void 0;
-  if (status >= 200 && status < 300) {
-    const id = body?.["id"];
-    return typeof id === "string" ? { ok: true, status, messageId: id } : { ok: true, status };
-  }
-  const code = typeof body?.["code"] === "number" ? body["code"] : void 0;
-  const message = typeof body?.["message"] === "string" ? body["message"] : void 0;
-  const summary = `${status}${message ? ` ${message}` : ""}${code !== void 0 ? ` (code ${code})` : ""}`;
-  if (status === 429) {
-    const retryAfterMs2 = maxDefined(secondsToMs(body?.["retry_after"]), parseRetryAfterMs(headers.get("retry-after")));
-    const scope = body?.["global"] === true ? "global rate limit" : "rate limited";
-    const wait = retryAfterMs2 !== void 0 ? `, retry after ${retryAfterMs2} ms` : "";
-    const error2 = redact(`${label}: ${scope} (${summary})${wait}`);
-    return retryAfterMs2 !== void 0 ? { ok: false, kind: "transient", status, error: error2, retryAfterMs: retryAfterMs2 } : { ok: false, kind: "transient", status, error: error2 };
-  }
-  if (status === 404) {
-    return {
-      ok: false,
-      kind: "permanent",
-      status,
-      error: redact(`${label}: ${summary}: the webhook no longer exists; create a new one and update the route`)
-    };
-  }
-  if (status === 401 || status === 403) {
-    return {
-      ok: false,
-      kind: "permanent",
-      status,
-      error: redact(`${label}: ${summary}: Discord rejected the webhook token; copy the webhook URL again and update the route`)
-    };
-  }
-  if (status === 400) {
-    return {
-      ok: false,
-      kind: "permanent",
-      status,
-      error: redact(`${label}: ${summary}: Discord rejected the payload (a formatting bug in jobmon): ${truncate(text, MAX_ERROR_BODY_CHARS)}`)
-    };
-  }
-  const kind = classifyStatus(status) === "transient" ? "transient" : "permanent";
-  const retryAfterMs = kind === "transient" ? parseRetryAfterMs(headers.get("retry-after")) : void 0;
-  const error = redact(`${label}: ${summary}${body ? "" : text.trim() ? `: ${truncate(text.trim(), 300)}` : ""}`);
-  if (kind === "transient") {
-    return retryAfterMs !== void 0 ? { ok: false, kind, status, error, retryAfterMs } : { ok: false, kind, status, error };
-  }
-  return { ok: false, kind, status, error };
-}
-
-// src/alerts/format/fit.ts
+// src/alerts/layout/fit.ts
 var PLAIN = { render: (s) => s, cost: (s) => s.length };
 function groupThousands(n) {
   return String(Math.max(0, Math.trunc(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -855,22 +823,22 @@ var MAX_GRAPHEME = 64;
 function safeCut(text, k) {
   if (k <= 0) return 0;
   if (k >= text.length) return text.length;
-  let cut = k;
-  const before = text.charCodeAt(cut - 1);
-  const after = text.charCodeAt(cut);
-  if (before < 128 && after < 128 && !(before === 13 && after === 10)) return cut;
-  if (isHighSurrogate(before) && isLowSurrogate(after)) cut--;
+  let cut2 = k;
+  const before = text.charCodeAt(cut2 - 1);
+  const after = text.charCodeAt(cut2);
+  if (before < 128 && after < 128 && !(before === 13 && after === 10)) return cut2;
+  if (isHighSurrogate(before) && isLowSurrogate(after)) cut2--;
   const segmenter = graphemeSegmenter();
-  if (segmenter === null) return cut;
-  const windowStart = Math.max(0, cut - MAX_GRAPHEME);
-  const window = text.slice(windowStart, Math.min(text.length, cut + MAX_GRAPHEME));
+  if (segmenter === null) return cut2;
+  const windowStart = Math.max(0, cut2 - MAX_GRAPHEME);
+  const window = text.slice(windowStart, Math.min(text.length, cut2 + MAX_GRAPHEME));
   let best = -1;
   for (const segment of segmenter.segment(window)) {
     const boundary = windowStart + segment.index;
-    if (boundary > cut) break;
+    if (boundary > cut2) break;
     best = boundary;
   }
-  return best > windowStart || windowStart === 0 ? Math.max(best, 0) : cut;
+  return best > windowStart || windowStart === 0 ? Math.max(best, 0) : cut2;
 }
 var shortMarker = () => "…";
 function fitText(text, budget, spec = PLAIN, marker = truncationMarker) {
@@ -892,8 +860,8 @@ function fitText(text, budget, spec = PLAIN, marker = truncationMarker) {
     if (fits(mid)) lo = mid;
     else hi = mid - 1;
   }
-  const cut = safeCut(text, lo);
-  return spec.render(text.slice(0, cut)) + marker(text.length - cut);
+  const cut2 = safeCut(text, lo);
+  return spec.render(text.slice(0, cut2)) + marker(text.length - cut2);
 }
 function allocate(demands, available) {
   const out = demands.map(() => 0);
@@ -910,28 +878,28 @@ function allocate(demands, available) {
   return out;
 }
 function pack(items, limits) {
-  const chunks3 = [];
+  const chunks4 = [];
   let current = [];
   let need = 0;
   for (const item of items) {
     const cost = item.fixed + Math.min(item.demand, limits.minShare);
     const withSeparator = current.length > 0 ? cost + limits.separator : cost;
     if (current.length > 0 && (current.length >= limits.maxItems || need + withSeparator > limits.budget)) {
-      chunks3.push(current);
+      chunks4.push(current);
       current = [];
       need = 0;
     }
     need += current.length > 0 ? cost + limits.separator : cost;
     current.push(item);
   }
-  if (current.length > 0) chunks3.push(current);
-  return chunks3.map((chunk) => {
+  if (current.length > 0) chunks4.push(current);
+  return chunks4.map((chunk) => {
     const fixed = chunk.reduce((sum, item) => sum + item.fixed, 0) + limits.separator * (chunk.length - 1);
     return { items: chunk, budgets: allocate(chunk.map((item) => item.demand), limits.budget - fixed) };
   });
 }
 
-// src/alerts/format/studio-links.ts
+// src/alerts/layout/studio-links.ts
 var DEFAULT_DASHBOARD_BASE_URL = "https://supabase.com/dashboard";
 var MAX_LABEL = 100;
 var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -977,7 +945,7 @@ function jobsListDashboardUrl(jobs, base) {
   return project;
 }
 
-// src/alerts/format/common.ts
+// src/alerts/layout/common.ts
 var CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
 var LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 function cleanText(text, extraSecrets) {
@@ -1184,36 +1152,84 @@ function partSuffix(index, count) {
   return count > 1 ? ` (part ${index + 1} of ${count})` : "";
 }
 
-// src/alerts/limits.ts
-var DISCORD_LIMITS = {
-  content: 2e3,
-  embedsPerMessage: 10,
-  title: 256,
-  description: 4096,
-  fields: 25,
-  fieldName: 256,
-  fieldValue: 1024,
-  footerText: 2048,
-  authorName: 256,
-  /** Title, description, field names and values, footer text and author name of every embed of one message together. */
-  totalEmbedText: 6e3,
-  /** Webhook `username` override: 1-80 characters. */
-  username: 80
-};
-var TELEGRAM_LIMITS = {
-  /** Visible text after entity parsing (tags removed, entities decoded), UTF-16 units. */
-  text: 4096,
-  /**
-   * Telegram limits the parsed text only, but escaping can grow raw HTML up to 6× (`"` →
-   * `&quot;`). Error text is cut so that its raw HTML stays within this factor of its
-   * visible length, which keeps a message's raw size to a few times 4096.
-   */
-  rawPerVisible: 4
-};
+// src/alerts/layout/blocks.ts
+var MAX_NAME = 150;
+var MAX_REASON = 1e3;
+var MAX_LINE = 300;
+function previous(from, to) {
+  if (from === null || from === to) return "";
+  return from === "new" ? " (new job)" : ` (was ${from})`;
+}
+function draft(markup, before, cut2, after, cap) {
+  const build = (budget, skeleton = false) => {
+    const lines = [...before];
+    if (cut2 !== null) {
+      const body = skeleton ? "" : fitText(cut2.text, budget, markup.spec);
+      lines.push(skeleton || body !== "" ? cut2.wrap(body) : null);
+    }
+    lines.push(...after);
+    return lines.filter((line) => line !== null && line !== "").join("\n");
+  };
+  const fixed = markup.spec.cost(build(0, true));
+  let demand = 0;
+  if (cut2 !== null) demand = cut2.text.length >= cap ? cap : Math.min(cap, markup.spec.cost(markup.spec.render(cut2.text)));
+  return { fixed, demand, build: (budget) => build(budget) };
+}
+function jobBlock(markup, job, sections, cap) {
+  const text = (value2, max) => fitText(value2, max, markup.spec);
+  const name = markup.bold(text(job.jobName, MAX_NAME));
+  const emoji = JOB_EMOJI[job.toStatus];
+  let headline;
+  if (isReminder(job)) headline = text(reminderSentence(job, sections.nowMs), MAX_LINE);
+  else if (isRecovery(job)) headline = text(`${recoverySentence(job.downSeconds)}${previous(job.fromStatus, job.toStatus)}`, MAX_LINE);
+  else headline = text(`${jobHeadline(job)}${previous(job.fromStatus, job.toStatus)}`, MAX_LINE);
+  const meta = [JOB_TYPE_LABEL[job.jobType], job.criticality];
+  if (isRecovery(job)) meta.push(`at ${displayInstant(job.since)}`);
+  else if (!isReminder(job)) meta.push(`since ${displayInstant(job.since)}`);
+  let schedule = null;
+  if (job.schedule !== null || job.scheduleDescription !== null) {
+    const cron = job.schedule === null ? "" : markup.code(text(oneLine(job.schedule), 200));
+    const description = job.scheduleDescription === null ? "" : text(oneLine(job.scheduleDescription), MAX_LINE);
+    schedule = `Schedule: ${[cron, description].filter((s) => s !== "").join(" — ")}`;
+  }
+  const url = jobDashboardUrl(job, sections.dashboard);
+  return draft(
+    markup,
+    [`${emoji} ${name} ${headline}`, markup.italic(`${text(job.projectName, MAX_NAME)} · ${text(meta.join(" · "), MAX_LINE)}`), schedule, text(job.reason, MAX_REASON)],
+    job.errorMessage === null ? null : { text: job.errorMessage, wrap: markup.pre },
+    [url === null ? null : markup.link(url, "Open in Supabase dashboard")],
+    cap
+  );
+}
+function projectBlock(markup, alert, sections, cap) {
+  const text = (value2, max) => fitText(value2, max, markup.spec);
+  const recovered = alert.toStatus === "ok";
+  const headline = `${markup.bold(text(alert.projectName, MAX_NAME))}: ${text(`${PROJECT_HEADLINE[alert.toStatus]}${previous(alert.fromStatus, alert.toStatus)}`, MAX_LINE)}`;
+  const meta = recovered ? `${recoverySentence(alert.downSeconds)} · at ${displayInstant(alert.since)}` : `since ${displayInstant(alert.since)}`;
+  const url = projectDashboardUrl(alert, sections.dashboard);
+  return draft(
+    markup,
+    [`${PROJECT_EMOJI[alert.toStatus]} ${headline}`, markup.italic(text(meta, MAX_LINE)), text(alert.reason, MAX_REASON)],
+    alert.errorMessage === null ? null : { text: alert.errorMessage, wrap: markup.pre },
+    [url === null ? null : markup.link(url, "Open project in Supabase dashboard")],
+    cap
+  );
+}
+function messageBlock(markup, alert, cap) {
+  const text = (value2, max) => fitText(value2, max, markup.spec);
+  const meta = [alert.criticality, alert.projectName, alert.jobName].filter((s) => s !== null).map((s) => text(s, MAX_NAME)).join(" · ");
+  return draft(
+    markup,
+    [`${CRITICALITY_EMOJI[alert.criticality]} ${markup.bold(text(alert.title, MAX_NAME))}`, markup.italic(meta)],
+    alert.message === "" ? null : { text: alert.message, wrap: (s) => s },
+    [],
+    cap
+  );
+}
 
-// src/alerts/format/compact.ts
+// src/alerts/layout/compact.ts
 var COMPACT_REASON_MAX = 120;
-var MAX_NAME = 80;
+var MAX_NAME2 = 80;
 var MAX_RAW_INSTANT = 40;
 var MAX_FIRST_LINE = 1e3;
 var MAX_LINK = 300;
@@ -1277,7 +1293,7 @@ function compactLines(markup, groups, sections, links) {
   const lines = [];
   groups.forEach((group, index) => {
     for (const job of group.jobs) {
-      const name = markup.bold(fitText(job.jobName, MAX_NAME, markup.spec, shortMarker));
+      const name = markup.bold(fitText(job.jobName, MAX_NAME2, markup.spec, shortMarker));
       const url = links ? jobDashboardUrl(job, sections.dashboard, { breadcrumb: false }) : null;
       const label = url !== null && url.length <= MAX_LINK ? markup.link(url, name) : name;
       const head = `${markup.bullet}${label}${COMPACT_SEPARATOR}${job.criticality}${COMPACT_SEPARATOR}${statusPhrase(job, markup.instant(job.since))}`;
@@ -1299,7 +1315,7 @@ function compactLines(markup, groups, sections, links) {
   return lines;
 }
 function packLines(lines, limits) {
-  const chunks3 = [];
+  const chunks4 = [];
   const minimum = (line) => line.fixed + Math.min(line.demand, limits.minShare);
   let start = 0;
   let need = 0;
@@ -1307,7 +1323,7 @@ function packLines(lines, limits) {
     const slice = lines.slice(start, end);
     const base = slice.map((line) => Math.min(line.demand, limits.minShare));
     const extra = allocate(slice.map((line, i) => line.demand - (base[i] ?? 0)), limits.budget - need);
-    chunks3.push({ start, end, budgets: base.map((b, i) => b + (extra[i] ?? 0)) });
+    chunks4.push({ start, end, budgets: base.map((b, i) => b + (extra[i] ?? 0)) });
   };
   lines.forEach((line, i) => {
     const opensGroup = i === start || lines[i - 1]?.group !== line.group;
@@ -1321,7 +1337,7 @@ function packLines(lines, limits) {
     need += add;
   });
   if (lines.length > start) close(lines.length);
-  return chunks3;
+  return chunks4;
 }
 function chunkSegments(lines, chunk) {
   const segments = [];
@@ -1332,6 +1348,20 @@ function chunkSegments(lines, chunk) {
     else segments.push({ group, from: i, to: i + 1, continued: i > 0 && lines[i - 1]?.group === group });
   }
   return segments;
+}
+function joinLinesWithin(lines, max) {
+  const out = [];
+  let current = "";
+  for (const line of lines) {
+    if (current !== "" && current.length + 1 + line.length > max) {
+      out.push(current);
+      current = "";
+    }
+    current = current === "" ? line : `${current}
+${line}`;
+  }
+  if (current !== "") out.push(current);
+  return out;
 }
 var SAFE_PROJECT = /^[A-Za-z0-9_.-]{1,40}$/;
 function detailsCommands(jobs) {
@@ -1345,7 +1375,27 @@ function widestDetailsCommands() {
 }
 var DETAILS_LABEL = "Full details:";
 
-// src/alerts/format/discord-markup.ts
+// src/alerts/channels/discord/index.ts
+import { z as z2 } from "zod";
+
+// src/alerts/channels/discord/limits.ts
+var DISCORD_LIMITS = {
+  content: 2e3,
+  embedsPerMessage: 10,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footerText: 2048,
+  authorName: 256,
+  /** Title, description, field names and values, footer text and author name of every embed of one message together. */
+  totalEmbedText: 6e3,
+  /** Webhook `username` override: 1-80 characters. */
+  username: 80
+};
+
+// src/alerts/channels/discord/markup.ts
 var DISCORD_COLORS = {
   red: 15158332,
   orange: 15105570,
@@ -1392,7 +1442,7 @@ function payload(content, embeds, username) {
   return { content, embeds, allowed_mentions: { parse: [] }, ...username === null ? {} : { username } };
 }
 
-// src/alerts/format/discord-compact.ts
+// src/alerts/channels/discord/compact.ts
 var RUNGS = [
   { links: true, minReason: 60 },
   { links: false, minReason: 40 }
@@ -1414,20 +1464,6 @@ var MARKUP = {
 function footerText(commands) {
   return `${DETAILS_LABEL} ${commands.status} · ${commands.history}`;
 }
-function descriptions(lines) {
-  const out = [];
-  let current = "";
-  for (const line of lines) {
-    if (current !== "" && current.length + 1 + line.length > DISCORD_LIMITS.description) {
-      out.push(current);
-      current = "";
-    }
-    current = current === "" ? line : `${current}
-${line}`;
-  }
-  if (current !== "") out.push(current);
-  return out;
-}
 function plan(groups, sections) {
   const titleCost = (g) => compactTitle(groups[g], true).length;
   const longestTitle = Math.max(...groups.map((_, g) => titleCost(g)));
@@ -1443,26 +1479,26 @@ function plan(groups, sections) {
 function compactDiscordPayloads(header, sections, username) {
   const groups = compactGroups(sections.jobs);
   if (groups.length === 0) return [];
-  const { lines, chunks: chunks3 } = plan(groups, sections);
+  const { lines, chunks: chunks4 } = plan(groups, sections);
   const footer = { text: footerText(detailsCommands(sections.jobs)) };
-  return chunks3.map((chunk, index) => {
+  return chunks4.map((chunk, index) => {
     const embeds = [];
     for (const segment of chunkSegments(lines, chunk)) {
       const group = groups[segment.group];
       const url = jobsListDashboardUrl(group.jobs, sections.dashboard);
       const rendered = [];
       for (let i = segment.from; i < segment.to; i++) rendered.push(lines[i].build(chunk.budgets[i - chunk.start] ?? 0));
-      descriptions(rendered).forEach((description, k) => {
+      joinLinesWithin(rendered, DISCORD_LIMITS.description).forEach((description, k) => {
         embeds.push({ title: compactTitle(group, segment.continued || k > 0), description, color: JOB_COLOR[group.status], ...url === null ? {} : { url } });
       });
     }
     const last = embeds.at(-1);
     if (last !== void 0) last.footer = footer;
-    return payload(headerContent(header, index, chunks3.length), embeds, username);
+    return payload(headerContent(header, index, chunks4.length), embeds, username);
   });
 }
 
-// src/alerts/format/discord.ts
+// src/alerts/channels/discord/format.ts
 function inlineCode(text, max) {
   return `\`${fitText(oneLine(text).replace(/`/g, "ˋ"), max)}\``;
 }
@@ -1471,20 +1507,20 @@ function field(name, value2, inline = true) {
 }
 var MIN_ERROR_SHARE = 300;
 var MAX_TITLE_NAME = 140;
-var MAX_REASON = 1e3;
+var MAX_REASON2 = 1e3;
 var MAX_FIELD_TEXT = 300;
 var FENCE_OPEN = "```\n";
 var FENCE_CLOSE = "\n```";
 function codeBlock(text) {
   return text === null ? null : { text, spec: CODE, wrap: (s) => `${FENCE_OPEN}${s}${FENCE_CLOSE}` };
 }
-function draft(base, head, cut) {
+function draft2(base, head, cut2) {
   const headText = head.filter((line) => line !== "").join("\n");
   const build = (budget) => {
     const parts = [headText];
-    if (cut !== null) {
-      const body = fitText(cut.text, budget, cut.spec);
-      if (body !== "" || budget === 0) parts.push(cut.wrap(body));
+    if (cut2 !== null) {
+      const body = fitText(cut2.text, budget, cut2.spec);
+      if (body !== "" || budget === 0) parts.push(cut2.wrap(body));
     }
     const description = parts.filter((p) => p !== "").join("\n");
     return description === "" ? { ...base } : { ...base, description };
@@ -1492,9 +1528,9 @@ function draft(base, head, cut) {
   const skeleton = build(0);
   const fixed = discordEmbedTextLength(skeleton);
   let demand = 0;
-  if (cut !== null) {
+  if (cut2 !== null) {
     const room = Math.min(DISCORD_LIMITS.description - (skeleton.description?.length ?? 0), DISCORD_LIMITS.totalEmbedText - fixed);
-    demand = Math.max(0, cut.text.length >= room ? room : Math.min(room, cut.spec.render(cut.text).length));
+    demand = Math.max(0, cut2.text.length >= room ? room : Math.min(room, cut2.spec.render(cut2.text).length));
   }
   return { fixed, demand, build };
 }
@@ -1510,7 +1546,7 @@ function jobDraft(job, sections) {
   const head = [];
   if (isReminder(job)) head.push(md(capitalise(reminderSentence(job, sections.nowMs)), MAX_FIELD_TEXT));
   if (isRecovery(job)) head.push(`${capitalise(recoverySentence(job.downSeconds))}.`);
-  head.push(md(job.reason, MAX_REASON));
+  head.push(md(job.reason, MAX_REASON2));
   const typeLabel = job.jobType === "pg_cron" && job.sourceId !== null && /^\d+$/.test(job.sourceId) ? `pg_cron · jobid ${job.sourceId}` : JOB_TYPE_LABEL[job.jobType];
   const fields = [
     field("Project", `${md(job.projectName, MAX_FIELD_TEXT)}${refSuffix(job.projectRef)}`),
@@ -1526,12 +1562,12 @@ function jobDraft(job, sections) {
     fields.push(field("Schedule", [schedule, description].filter((s) => s !== "").join(" — "), false));
   }
   const url = jobDashboardUrl(job, sections.dashboard);
-  return draft({ title, color: JOB_COLOR[job.toStatus], ...url === null ? {} : { url }, fields }, head, codeBlock(job.errorMessage));
+  return draft2({ title, color: JOB_COLOR[job.toStatus], ...url === null ? {} : { url }, fields }, head, codeBlock(job.errorMessage));
 }
 function projectDraft(alert, sections) {
   const title = `${PROJECT_EMOJI[alert.toStatus]} ${md(alert.projectName, MAX_TITLE_NAME)}: ${PROJECT_HEADLINE[alert.toStatus]}`;
   const recovered = alert.toStatus === "ok";
-  const head = [recovered ? `${capitalise(recoverySentence(alert.downSeconds))}.` : "", md(alert.reason, MAX_REASON)];
+  const head = [recovered ? `${capitalise(recoverySentence(alert.downSeconds))}.` : "", md(alert.reason, MAX_REASON2)];
   const fields = [
     field("Project", `${md(alert.projectName, MAX_FIELD_TEXT)}${refSuffix(alert.projectRef)}`),
     field("Status", md(statusWithPrevious(alert.toStatus, alert.fromStatus), 100)),
@@ -1540,7 +1576,7 @@ function projectDraft(alert, sections) {
   if (recovered && alert.downSeconds !== null) fields.push(field("Down for", humanDuration(alert.downSeconds)));
   const url = projectDashboardUrl(alert, sections.dashboard);
   const color = recovered ? DISCORD_COLORS.green : DISCORD_COLORS.darkRed;
-  return draft({ title, color, ...url === null ? {} : { url }, fields }, head, codeBlock(alert.errorMessage));
+  return draft2({ title, color, ...url === null ? {} : { url }, fields }, head, codeBlock(alert.errorMessage));
 }
 function messageDraft(alert) {
   const title = `${CRITICALITY_EMOJI[alert.criticality]} ${md(alert.title, 240)}`;
@@ -1548,7 +1584,7 @@ function messageDraft(alert) {
   if (alert.projectName !== null) fields.push(field("Project", md(alert.projectName, MAX_FIELD_TEXT)));
   if (alert.jobName !== null) fields.push(field("Job", md(alert.jobName, MAX_FIELD_TEXT)));
   const body = alert.message === "" ? null : { text: alert.message, spec: MARKDOWN, wrap: (s) => s };
-  return draft({ title, color: CRITICALITY_COLOR[alert.criticality], fields }, [], body);
+  return draft2({ title, color: CRITICALITY_COLOR[alert.criticality], fields }, [], body);
 }
 function capitalise(text) {
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -1575,6 +1611,9 @@ function detailedJobDrafts(sections) {
   if (sections.jobs.length > DISCORD_LIMITS.embedsPerMessage) return null;
   const drafts = sections.jobs.map((j) => jobDraft(j, sections));
   return chunks(drafts).length <= 1 ? drafts : null;
+}
+function discordJobsLayout(sections) {
+  return detailedJobDrafts(sections) === null ? "compact" : "detailed";
 }
 function formatDiscord(entries, opts = {}) {
   const sections = prepare(entries, opts);
@@ -1608,91 +1647,365 @@ function formatDiscord(entries, opts = {}) {
   return out;
 }
 
-// src/alerts/format/blocks.ts
-var MAX_NAME2 = 150;
-var MAX_REASON2 = 1e3;
-var MAX_LINE = 300;
-function previous(from, to) {
-  if (from === null || from === to) return "";
-  return from === "new" ? " (new job)" : ` (was ${from})`;
-}
-function draft2(markup, before, cut, after, cap) {
-  const build = (budget, skeleton = false) => {
-    const lines = [...before];
-    if (cut !== null) {
-      const body = skeleton ? "" : fitText(cut.text, budget, markup.spec);
-      lines.push(skeleton || body !== "" ? cut.wrap(body) : null);
-    }
-    lines.push(...after);
-    return lines.filter((line) => line !== null && line !== "").join("\n");
-  };
-  const fixed = markup.spec.cost(build(0, true));
-  let demand = 0;
-  if (cut !== null) demand = cut.text.length >= cap ? cap : Math.min(cap, markup.spec.cost(markup.spec.render(cut.text)));
-  return { fixed, demand, build: (budget) => build(budget) };
-}
-function jobBlock(markup, job, sections, cap) {
-  const text = (value2, max) => fitText(value2, max, markup.spec);
-  const name = markup.bold(text(job.jobName, MAX_NAME2));
-  const emoji = JOB_EMOJI[job.toStatus];
-  let headline;
-  if (isReminder(job)) headline = text(reminderSentence(job, sections.nowMs), MAX_LINE);
-  else if (isRecovery(job)) headline = text(`${recoverySentence(job.downSeconds)}${previous(job.fromStatus, job.toStatus)}`, MAX_LINE);
-  else headline = text(`${jobHeadline(job)}${previous(job.fromStatus, job.toStatus)}`, MAX_LINE);
-  const meta = [JOB_TYPE_LABEL[job.jobType], job.criticality];
-  if (isRecovery(job)) meta.push(`at ${displayInstant(job.since)}`);
-  else if (!isReminder(job)) meta.push(`since ${displayInstant(job.since)}`);
-  let schedule = null;
-  if (job.schedule !== null || job.scheduleDescription !== null) {
-    const cron = job.schedule === null ? "" : markup.code(text(oneLine(job.schedule), 200));
-    const description = job.scheduleDescription === null ? "" : text(oneLine(job.scheduleDescription), MAX_LINE);
-    schedule = `Schedule: ${[cron, description].filter((s) => s !== "").join(" — ")}`;
+// src/alerts/channels/discord/send.ts
+var WEBHOOK_PATH = /(\/api(?:\/v\d+)?\/webhooks\/[^/?#\s"']+\/)([^/?#\s"']+)/g;
+function redactDiscordWebhook(text, webhookUrl) {
+  const secrets = [];
+  if (webhookUrl !== void 0) {
+    const token = webhookParts(webhookUrl)?.token;
+    if (token) secrets.push(token);
   }
-  const url = jobDashboardUrl(job, sections.dashboard);
-  return draft2(
-    markup,
-    [`${emoji} ${name} ${headline}`, markup.italic(`${text(job.projectName, MAX_NAME2)} · ${text(meta.join(" · "), MAX_LINE)}`), schedule, text(job.reason, MAX_REASON2)],
-    job.errorMessage === null ? null : { text: job.errorMessage, wrap: markup.pre },
-    [url === null ? null : markup.link(url, "Open in Supabase dashboard")],
-    cap
-  );
+  return scrubSecrets(text, secrets).replace(WEBHOOK_PATH, `$1${REDACTED}`);
 }
-function projectBlock(markup, alert, sections, cap) {
-  const text = (value2, max) => fitText(value2, max, markup.spec);
-  const recovered = alert.toStatus === "ok";
-  const headline = `${markup.bold(text(alert.projectName, MAX_NAME2))}: ${text(`${PROJECT_HEADLINE[alert.toStatus]}${previous(alert.fromStatus, alert.toStatus)}`, MAX_LINE)}`;
-  const meta = recovered ? `${recoverySentence(alert.downSeconds)} · at ${displayInstant(alert.since)}` : `since ${displayInstant(alert.since)}`;
-  const url = projectDashboardUrl(alert, sections.dashboard);
-  return draft2(
-    markup,
-    [`${PROJECT_EMOJI[alert.toStatus]} ${headline}`, markup.italic(text(meta, MAX_LINE)), text(alert.reason, MAX_REASON2)],
-    alert.errorMessage === null ? null : { text: alert.errorMessage, wrap: markup.pre },
-    [url === null ? null : markup.link(url, "Open project in Supabase dashboard")],
-    cap
-  );
+function webhookParts(webhookUrl) {
+  const match = /\/api(?:\/v\d+)?\/webhooks\/([^/?#\s]+)\/([^/?#\s]+)/.exec(webhookUrl);
+  if (!match || match[1] === void 0 || match[2] === void 0) return void 0;
+  return { id: match[1], token: match[2] };
 }
-function messageBlock(markup, alert, cap) {
-  const text = (value2, max) => fitText(value2, max, markup.spec);
-  const meta = [alert.criticality, alert.projectName, alert.jobName].filter((s) => s !== null).map((s) => text(s, MAX_NAME2)).join(" · ");
-  return draft2(
-    markup,
-    [`${CRITICALITY_EMOJI[alert.criticality]} ${markup.bold(text(alert.title, MAX_NAME2))}`, markup.italic(meta)],
-    alert.message === "" ? null : { text: alert.message, wrap: (s) => s },
-    [],
-    cap
-  );
+function withWaitTrue(webhookUrl) {
+  const url = new URL(webhookUrl);
+  url.searchParams.set("wait", "true");
+  return url.toString();
+}
+async function sendDiscord(webhookUrl, payload2, opts = {}) {
+  const redact = (text) => redactDiscordWebhook(text, webhookUrl);
+  const label = `Discord webhook ${webhookParts(webhookUrl)?.id ?? "(unrecognised URL)"}`;
+  let target;
+  try {
+    target = withWaitTrue(webhookUrl);
+    if (!/^https?:$/.test(new URL(target).protocol)) throw new Error("not http(s)");
+  } catch {
+    return { ok: false, kind: "permanent", error: redact(`${label}: the webhook URL is not a valid http(s) URL: ${webhookUrl}`) };
+  }
+  let body;
+  try {
+    body = JSON.stringify(payload2);
+  } catch (error) {
+    return { ok: false, kind: "permanent", error: `${label}: the payload cannot be serialised to JSON (${String(error)})` };
+  }
+  const result = await fetchWithTimeout(target, { method: "POST", headers: { "Content-Type": "application/json" }, body }, opts);
+  if (result.kind === "failed") {
+    return { ok: false, kind: "transient", error: redact(`${label}: ${result.error}`) };
+  }
+  return classifyDiscordResponse(result.status, result.headers, result.text, label, redact);
+}
+function classifyDiscordResponse(status, headers, text, label, redact) {
+  const json3 = parseJson(text);
+  const body = isRecord(json3) ? json3 : void 0;
+  if (status >= 200 && status < 300) {
+    const id = body?.["id"];
+    return typeof id === "string" ? { ok: true, status, messageId: id } : { ok: true, status };
+  }
+  const code = typeof body?.["code"] === "number" ? body["code"] : void 0;
+  const message2 = typeof body?.["message"] === "string" ? body["message"] : void 0;
+  const summary = `${status}${message2 ? ` ${message2}` : ""}${code !== void 0 ? ` (code ${code})` : ""}`;
+  if (status === 429) {
+    const retryAfterMs2 = maxDefined(secondsToMs(body?.["retry_after"]), parseRetryAfterMs(headers.get("retry-after")));
+    const scope = body?.["global"] === true ? "global rate limit" : "rate limited";
+    const wait = retryAfterMs2 !== void 0 ? `, retry after ${retryAfterMs2} ms` : "";
+    const error2 = redact(`${label}: ${scope} (${summary})${wait}`);
+    return retryAfterMs2 !== void 0 ? { ok: false, kind: "transient", status, error: error2, retryAfterMs: retryAfterMs2 } : { ok: false, kind: "transient", status, error: error2 };
+  }
+  if (status === 404) {
+    return {
+      ok: false,
+      kind: "permanent",
+      status,
+      error: redact(`${label}: ${summary}: the webhook no longer exists; create a new one and update the route`)
+    };
+  }
+  if (status === 401 || status === 403) {
+    return {
+      ok: false,
+      kind: "permanent",
+      status,
+      error: redact(`${label}: ${summary}: Discord rejected the webhook token; copy the webhook URL again and update the route`)
+    };
+  }
+  if (status === 400) {
+    return {
+      ok: false,
+      kind: "permanent",
+      status,
+      error: redact(`${label}: ${summary}: Discord rejected the payload (a formatting bug in jobmon): ${truncate(text, MAX_ERROR_BODY_CHARS)}`)
+    };
+  }
+  const kind = classifyStatus(status) === "transient" ? "transient" : "permanent";
+  const retryAfterMs = kind === "transient" ? parseRetryAfterMs(headers.get("retry-after")) : void 0;
+  const error = redact(`${label}: ${summary}${body ? "" : text.trim() ? `: ${truncate(text.trim(), 300)}` : ""}`);
+  if (kind === "transient") {
+    return retryAfterMs !== void 0 ? { ok: false, kind, status, error, retryAfterMs } : { ok: false, kind, status, error };
+  }
+  return { ok: false, kind, status, error };
 }
 
-// src/alerts/format/telegram-markup.ts
+// src/alerts/channels/discord/index.ts
+var discord = {
+  name: "discord",
+  label: "Discord",
+  // Roughly 5 requests per 2 s per webhook.
+  minIntervalMs: 400,
+  envHint: "DISCORD_WEBHOOK_URL",
+  rowSchema: () => z2.object({ webhook_url: z2.string({ error: "webhook_url is required" }).trim().min(1, "webhook_url is required") }).transform((row) => ({ webhookUrl: row.webhook_url })),
+  fromEnvironment: (config) => config.discord.webhookUrl ? [{ id: "env:discord", name: "Discord (DISCORD_WEBHOOK_URL)", serves: ["important", "low"], target: { webhookUrl: config.discord.webhookUrl } }] : [],
+  format: formatDiscord,
+  send: (target, payload2, context) => sendDiscord(target.webhookUrl, payload2, context),
+  jobsLayout: discordJobsLayout
+};
+
+// src/alerts/channels/slack/index.ts
+import { z as z3 } from "zod";
+
+// src/alerts/channels/slack/limits.ts
+var SLACK_LIMITS = {
+  /** The message's text: the notification fallback and, with blocks, the budget for all their text. */
+  text: 4e4,
+  blocks: 50,
+  /** A section block's text object. */
+  sectionText: 3e3,
+  /** A header block's plain_text. */
+  headerText: 150,
+  /** A context block's elements. */
+  contextElements: 10
+};
+
+// src/alerts/channels/slack/markup.ts
+var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
+function escapeSlackText(text) {
+  return text.replace(/[&<>]/g, (c) => ENTITIES[c] ?? c).replace(/`/g, "`​").replace(/@(channel|here|everyone)/gi, "@​$1");
+}
+var MRKDWN = { render: escapeSlackText, cost: (s) => s.length };
+function slackUrl(url) {
+  return url.replace(/[|<>\s]/g, (c) => encodeURIComponent(c)).replace(/&/g, "&amp;");
+}
+var MRKDWN_MARKUP = {
+  spec: MRKDWN,
+  bold: (s) => s === "" ? s : `*${s}*`,
+  italic: (s) => s === "" ? s : `_${s}_`,
+  code: (s) => `\`${s}\``,
+  pre: (s) => `\`\`\`
+${s}
+\`\`\``,
+  link: (url, label) => `<${slackUrl(url)}|${escapeSlackText(label)}>`
+};
+
+// src/alerts/channels/slack/format.ts
+var MIN_ERROR_SHARE2 = 300;
+var FRAME_BLOCKS = 3;
+var MAX_GROUP = 200;
+var mrkdwn = (text) => ({ type: "mrkdwn", text });
+function headerBlock(header, index, count) {
+  const text = fitText(`${header.emoji} ${header.summary}${partSuffix(index, count)}`, SLACK_LIMITS.headerText, PLAIN);
+  return { type: "header", text: { type: "plain_text", text, emoji: true } };
+}
+function contextBlock(header) {
+  return { type: "context", elements: [mrkdwn(`*${fitText(header.group, MAX_GROUP, MRKDWN)}*`)] };
+}
+function fallbackText(header, index, count) {
+  return `${header.emoji} ${fitText(header.group, MAX_GROUP, MRKDWN)}: ${fitText(header.summary, 500, MRKDWN)}${partSuffix(index, count)}`;
+}
+function frameCost(header, count) {
+  const last = Math.max(0, count - 1);
+  const head = headerBlock(header, last, count);
+  const context = contextBlock(header);
+  const text = (block) => block.type === "context" ? block.elements.reduce((n, e) => n + e.text.length, 0) : block.text.text.length;
+  return text(head) + text(context) + fallbackText(header, last, count).length;
+}
+function sectionDraft(draft3) {
+  const room = Math.max(0, SLACK_LIMITS.sectionText - draft3.fixed);
+  return { fixed: draft3.fixed, demand: Math.min(draft3.demand, room), build: (budget) => draft3.build(Math.min(budget, room)) };
+}
+function section(text) {
+  const max = SLACK_LIMITS.sectionText;
+  const fitted = text.length <= max ? text : `${text.slice(0, safeCut(text, max - 1))}…`;
+  return { type: "section", text: mrkdwn(fitted === "" ? " " : fitted) };
+}
+function message(header, index, count, body) {
+  return {
+    text: fallbackText(header, index, count),
+    blocks: [headerBlock(header, index, count), contextBlock(header), ...body],
+    unfurl_links: false,
+    unfurl_media: false
+  };
+}
+function chunks2(header, drafts) {
+  return pack(drafts.map(sectionDraft), {
+    budget: SLACK_LIMITS.text - frameCost(header, drafts.length),
+    maxItems: SLACK_LIMITS.blocks - FRAME_BLOCKS,
+    separator: 0,
+    minShare: MIN_ERROR_SHARE2
+  });
+}
+function detailedMessages(header, drafts) {
+  const packed = chunks2(header, drafts);
+  return packed.map((chunk, index) => message(header, index, packed.length, chunk.items.map((item, i) => section(item.build(chunk.budgets[i] ?? 0)))));
+}
+function detailedJobDrafts2(header, sections) {
+  if (sections.jobs.length > SLACK_LIMITS.blocks - FRAME_BLOCKS) return null;
+  const drafts = sections.jobs.map((job) => jobBlock(MRKDWN_MARKUP, job, sections, SLACK_LIMITS.sectionText));
+  return chunks2(header, drafts).length <= 1 ? drafts : null;
+}
+function slackJobsLayout(sections) {
+  return detailedJobDrafts2(jobsHeader(sections.jobs), sections) === null ? "compact" : "detailed";
+}
+var RUNGS2 = [
+  { links: true, minReason: 60 },
+  { links: false, minReason: 40 }
+];
+var COMPACT = {
+  spec: MRKDWN,
+  bullet: "• ",
+  bold: (s) => `*${s}*`,
+  link: (url, label) => `<${slackUrl(url)}|${label}>`,
+  instant: (since) => shortInstantRendered(since, MRKDWN)
+};
+var titleText = (group, continued) => `*${escapeSlackText(compactTitle(group, continued))}*`;
+function footerText2(commands) {
+  return `${DETAILS_LABEL} \`${escapeSlackText(commands.status)}\` · \`${escapeSlackText(commands.history)}\``;
+}
+function plan2(header, groups, sections) {
+  const lineCount = sections.jobs.length;
+  const titleCost = (g) => titleText(groups[g], true).length + 1;
+  const longestTitle = Math.max(...groups.map((_, g) => titleCost(g)));
+  const maxSections = Math.ceil(SLACK_LIMITS.text / (SLACK_LIMITS.sectionText / 2));
+  const budget = SLACK_LIMITS.text - frameCost(header, lineCount) - footerText2(widestDetailsCommands()).length - longestTitle * maxSections;
+  let best = null;
+  for (const rung of RUNGS2) {
+    const lines = compactLines(COMPACT, groups, sections, rung.links);
+    best = { lines, chunks: packLines(lines, { budget, minShare: rung.minReason, titleCost }) };
+    if (best.chunks.length <= 1) break;
+  }
+  return best;
+}
+function compactMessages(header, sections) {
+  const groups = compactGroups(sections.jobs);
+  if (groups.length === 0) return [];
+  const { lines, chunks: chunks4 } = plan2(header, groups, sections);
+  const footer = { type: "context", elements: [mrkdwn(footerText2(detailsCommands(sections.jobs)))] };
+  return chunks4.map((chunk, index) => {
+    const body = [];
+    for (const segment of chunkSegments(lines, chunk)) {
+      const group = groups[segment.group];
+      const rendered = [];
+      for (let i = segment.from; i < segment.to; i++) rendered.push(lines[i].build(chunk.budgets[i - chunk.start] ?? 0));
+      joinLinesWithin(rendered, SLACK_LIMITS.sectionText).forEach((text, k) => body.push(section(`${titleText(group, segment.continued || k > 0)}
+${text}`)));
+    }
+    return message(header, index, chunks4.length, [...body, footer]);
+  });
+}
+function formatSlack(entries, opts = {}) {
+  const sections = prepare(entries, opts);
+  const out = [];
+  const firstProject = sections.projects[0];
+  if (firstProject !== void 0) {
+    out.push(
+      ...detailedMessages(
+        { emoji: PROJECT_EMOJI[firstProject.toStatus], group: groupName(sections.projects.map((p) => p.projectName)), summary: projectsSummary(sections.projects) },
+        sections.projects.map((p) => projectBlock(MRKDWN_MARKUP, p, sections, SLACK_LIMITS.sectionText))
+      )
+    );
+  }
+  if (sections.jobs.length > 0) {
+    const header = jobsHeader(sections.jobs);
+    const detailed = detailedJobDrafts2(header, sections);
+    out.push(...detailed === null ? compactMessages(header, sections) : detailedMessages(header, detailed));
+  }
+  const firstMessage = sections.messages[0];
+  if (firstMessage !== void 0) {
+    const count = sections.messages.length;
+    out.push(
+      ...detailedMessages(
+        { emoji: CRITICALITY_EMOJI[firstMessage.criticality], group: groupName(sections.messages.map((m) => m.projectName)), summary: count === 1 ? "jobmon notice" : `${count} jobmon notices` },
+        sections.messages.map((m) => messageBlock(MRKDWN_MARKUP, m, SLACK_LIMITS.sectionText))
+      )
+    );
+  }
+  return out;
+}
+
+// src/alerts/channels/slack/send.ts
+var PERMANENT_HINTS = {
+  no_service: "the webhook was removed or its app uninstalled; create a new one and update the route",
+  invalid_token: "Slack rejected the webhook's token; copy the webhook URL again and update the route",
+  channel_is_archived: "the channel was archived; unarchive it or point the route at another webhook",
+  channel_not_found: "the channel no longer exists; point the route at another webhook",
+  action_prohibited: "a workspace admin restricted posting to this channel",
+  invalid_payload: "Slack rejected the payload (a formatting bug in jobmon)",
+  invalid_blocks: "Slack rejected the blocks (a formatting bug in jobmon)",
+  invalid_blocks_format: "Slack rejected the blocks (a formatting bug in jobmon)",
+  no_text: "Slack rejected a message without text (a formatting bug in jobmon)"
+};
+async function sendSlack(webhookUrl, message2, opts = {}) {
+  const parts = slackWebhookParts(webhookUrl);
+  const secrets = [...opts.secrets ?? [], webhookUrl, ...parts ? [parts.secret] : []];
+  const redact = (text) => redactSecrets(text, secrets);
+  const label = parts ? `Slack webhook ${parts.workspace}/${parts.hook}` : "Slack webhook (unrecognised URL)";
+  if (parts === null) return { ok: false, kind: "permanent", error: `${label}: not a Slack incoming webhook URL` };
+  let body;
+  try {
+    body = JSON.stringify(message2);
+  } catch (error) {
+    return { ok: false, kind: "permanent", error: `${label}: the payload cannot be serialised to JSON (${String(error)})` };
+  }
+  const result = await fetchWithTimeout(webhookUrl, { method: "POST", headers: { "Content-Type": "application/json; charset=utf-8" }, body }, opts);
+  if (result.kind === "failed") return { ok: false, kind: "transient", error: redact(`${label}: ${result.error}`) };
+  const { status, headers } = result;
+  if (status >= 200 && status < 300) return { ok: true, status };
+  const answer = result.text.trim();
+  const code = /^[a-z_]{2,60}$/.test(answer) ? answer : void 0;
+  const summary = `${status}${answer ? ` ${truncate(answer, 300)}` : ""}`;
+  if (classifyStatus(status) === "transient") {
+    const retryAfterMs = parseRetryAfterMs(headers.get("retry-after"));
+    const error = redact(`${label}: ${status === 429 ? "rate limited" : "Slack failed"} (${summary})${retryAfterMs !== void 0 ? `, retry after ${retryAfterMs} ms` : ""}`);
+    return retryAfterMs !== void 0 ? { ok: false, kind: "transient", status, error, retryAfterMs } : { ok: false, kind: "transient", status, error };
+  }
+  const hint = code === void 0 ? void 0 : PERMANENT_HINTS[code];
+  return { ok: false, kind: "permanent", status, error: redact(`${label}: ${summary}${hint ? `: ${hint}` : ""}`) };
+}
+
+// src/alerts/channels/slack/index.ts
+var slack = {
+  name: "slack",
+  label: "Slack",
+  // About one message a second per webhook.
+  minIntervalMs: 1e3,
+  envHint: "SLACK_WEBHOOK_URL",
+  rowSchema: () => z3.object({
+    webhook_url: z3.string({ error: "webhook_url is required" }).trim().refine((url) => slackWebhookProblem(url) === null, { message: `webhook_url is not a Slack incoming webhook URL (expected ${SLACK_URL_SHAPE})` })
+  }).transform((row) => ({ webhookUrl: row.webhook_url })),
+  // A chat channel like Discord: important and low (critical falls back here without Telegram).
+  fromEnvironment: (config) => config.slack.webhookUrl ? [{ id: "env:slack", name: "Slack (SLACK_WEBHOOK_URL)", serves: ["important", "low"], target: { webhookUrl: config.slack.webhookUrl } }] : [],
+  format: formatSlack,
+  send: (target, message2, context) => sendSlack(target.webhookUrl, message2, context),
+  jobsLayout: slackJobsLayout
+};
+
+// src/alerts/channels/telegram/index.ts
+import { z as z4 } from "zod";
+
+// src/alerts/channels/telegram/limits.ts
+var TELEGRAM_LIMITS = {
+  /** Visible text after entity parsing (tags removed, entities decoded), UTF-16 units. */
+  text: 4096,
+  /**
+   * Telegram limits the parsed text only, but escaping can grow raw HTML up to 6× (`"` →
+   * `&quot;`). Error text is cut so that its raw HTML stays within this factor of its
+   * visible length, which keeps a message's raw size to a few times 4096.
+   */
+  rawPerVisible: 4
+};
+
+// src/alerts/channels/telegram/markup.ts
 var HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 function escapeTelegramHtml(text) {
   return text.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 var NAMED = { lt: "<", gt: ">", amp: "&", quot: '"' };
 function telegramVisibleLength(html) {
-  const text = html.replace(/<[^>]*>/g, "").replace(/&(?:(lt|gt|amp|quot)|#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6}));/g, (entity, name, dec, hex) => {
+  const text = html.replace(/<[^>]*>/g, "").replace(/&(?:(lt|gt|amp|quot)|#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6}));/g, (entity, name, dec, hex2) => {
     if (name !== void 0) return NAMED[name] ?? entity;
-    const code = dec !== void 0 ? Number(dec) : parseInt(hex ?? "", 16);
+    const code = dec !== void 0 ? Number(dec) : parseInt(hex2 ?? "", 16);
     return code > 0 && code <= 1114111 ? String.fromCodePoint(code) : entity;
   });
   return text.length;
@@ -1713,8 +2026,8 @@ function telegramHeader(header, index, count) {
   return `${header.emoji} <b>${fitText(header.group, 200, HTML_SPEC)}</b>: ${fitText(header.summary, 500, HTML_SPEC)}${partSuffix(index, count)}`;
 }
 
-// src/alerts/format/telegram-compact.ts
-var RUNGS2 = [
+// src/alerts/channels/telegram/compact.ts
+var RUNGS3 = [
   { links: true, minReason: 40 },
   { links: false, minReason: 40 }
 ];
@@ -1732,12 +2045,12 @@ function titleHtml(group, continued) {
 function footerHtml(commands) {
   return `${DETAILS_LABEL} <code>${escapeTelegramHtml(commands.status)}</code> · <code>${escapeTelegramHtml(commands.history)}</code>`;
 }
-function plan2(header, groups, sections) {
+function plan3(header, groups, sections) {
   const lineCount = sections.jobs.length;
   const reserve = telegramCost(telegramHeader(header, lineCount - 1, lineCount)) + BLANK_LINE.length + telegramCost(footerHtml(widestDetailsCommands()));
   const titleCost = (g) => BLANK_LINE.length + telegramCost(titleHtml(groups[g], true));
   let best = null;
-  for (const rung of RUNGS2) {
+  for (const rung of RUNGS3) {
     const lines = compactLines(MARKUP2, groups, sections, rung.links);
     best = { lines, chunks: packLines(lines, { budget: TELEGRAM_LIMITS.text - reserve, minShare: rung.minReason, titleCost }) };
     if (best.chunks.length <= 1) break;
@@ -1747,10 +2060,10 @@ function plan2(header, groups, sections) {
 function compactTelegramMessages(header, sections) {
   const groups = compactGroups(sections.jobs);
   if (groups.length === 0) return [];
-  const { lines, chunks: chunks3 } = plan2(header, groups, sections);
+  const { lines, chunks: chunks4 } = plan3(header, groups, sections);
   const footer = footerHtml(detailsCommands(sections.jobs));
-  return chunks3.map((chunk, index) => {
-    const parts = [telegramHeader(header, index, chunks3.length)];
+  return chunks4.map((chunk, index) => {
+    const parts = [telegramHeader(header, index, chunks4.length)];
     for (const segment of chunkSegments(lines, chunk)) {
       const rendered = [titleHtml(groups[segment.group], segment.continued)];
       for (let i = segment.from; i < segment.to; i++) rendered.push(lines[i].build(chunk.budgets[i - chunk.start] ?? 0));
@@ -1761,20 +2074,20 @@ function compactTelegramMessages(header, sections) {
   });
 }
 
-// src/alerts/format/telegram.ts
+// src/alerts/channels/telegram/format.ts
 var SEPARATOR = "\n\n";
-var MIN_ERROR_SHARE2 = 300;
-function chunks2(header, blocks) {
+var MIN_ERROR_SHARE3 = 300;
+function chunks3(header, blocks) {
   const reserve = telegramCost(telegramHeader(header, blocks.length - 1, blocks.length)) + SEPARATOR.length;
   return pack(blocks, {
     budget: TELEGRAM_LIMITS.text - reserve,
     maxItems: Number.POSITIVE_INFINITY,
     separator: SEPARATOR.length,
-    minShare: MIN_ERROR_SHARE2
+    minShare: MIN_ERROR_SHARE3
   });
 }
 function messages(header, blocks) {
-  const packed = chunks2(header, blocks);
+  const packed = chunks3(header, blocks);
   return packed.map(
     (chunk, index) => telegramHeader(header, index, packed.length) + SEPARATOR + chunk.items.map((block, i) => block.build(chunk.budgets[i] ?? 0)).join(SEPARATOR)
   );
@@ -1788,7 +2101,10 @@ function detailedJobBlocks(header, sections) {
     if (fixed > TELEGRAM_LIMITS.text) return null;
     blocks.push(block);
   }
-  return chunks2(header, blocks).length <= 1 ? blocks : null;
+  return chunks3(header, blocks).length <= 1 ? blocks : null;
+}
+function telegramJobsLayout(sections) {
+  return detailedJobBlocks(jobsHeader(sections.jobs), sections) === null ? "compact" : "detailed";
 }
 function formatTelegram(entries, opts = {}) {
   const sections = prepare(entries, opts);
@@ -1820,56 +2136,7 @@ function formatTelegram(entries, opts = {}) {
   return out;
 }
 
-// src/alerts/route.ts
-function routesFromConfigRows(rows, config) {
-  const routes = [];
-  for (const row of rows) {
-    if (row.enabled === false) continue;
-    const serves = [row.criticality ?? "all"];
-    const name = row.name ?? `${row.channel} (${row.criticality ?? "all"})`;
-    if (row.channel === "discord" && row.webhook_url) {
-      routes.push({ id: row.id, channel: "discord", name, serves, webhookUrl: row.webhook_url });
-    } else if (row.channel === "telegram" && row.bot_token && row.chat_id) {
-      routes.push({ id: row.id, channel: "telegram", name, serves, apiUrl: config.telegram.apiUrl, botToken: row.bot_token, chatId: row.chat_id });
-    }
-  }
-  return routes;
-}
-function routesFromEnvironment(config) {
-  const routes = [];
-  if (config.telegram.botToken && config.telegram.chatId) {
-    routes.push({ id: "env:telegram", channel: "telegram", name: "Telegram (TELEGRAM_CHAT_ID)", serves: ["critical"], apiUrl: config.telegram.apiUrl, botToken: config.telegram.botToken, chatId: config.telegram.chatId });
-  }
-  if (config.discord.webhookUrl) {
-    routes.push({ id: "env:discord", channel: "discord", name: "Discord (DISCORD_WEBHOOK_URL)", serves: ["important", "low"], webhookUrl: config.discord.webhookUrl });
-  }
-  return routes;
-}
-function resolveRoutes(rows, config) {
-  const fromTable = routesFromConfigRows(rows, config);
-  return fromTable.length > 0 ? fromTable : routesFromEnvironment(config);
-}
-function chooseRoutes(criticality, routes, broken) {
-  const usable = routes.filter((r) => !broken.has(r.id));
-  const direct = usable.filter((r) => r.serves.includes("all") || r.serves.includes(criticality));
-  if (direct.length > 0) return { routes: direct, fallbackFrom: null };
-  if (usable.length === 0) return { routes: [], fallbackFrom: null };
-  const order = {
-    critical: ["important", "low"],
-    important: ["critical", "low"],
-    low: ["important", "critical"]
-  };
-  for (const other of order[criticality]) {
-    const standIns = usable.filter((r) => r.serves.includes(other));
-    if (standIns.length > 0) return { routes: standIns, fallbackFrom: criticality };
-  }
-  return { routes: usable.slice(0, 1), fallbackFrom: criticality };
-}
-function describeRoute(route) {
-  return `${route.name} [${route.id}]`;
-}
-
-// src/alerts/telegram.ts
+// src/alerts/channels/telegram/send.ts
 function redactTelegramToken(text, botToken) {
   const scrubbed = botToken !== void 0 ? scrubSecrets(text, [botToken]) : text;
   return scrubbed.replace(/\/bot[^/\s?#"']+/g, `/bot${REDACTED}`).replace(/\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g, REDACTED);
@@ -1894,7 +2161,7 @@ async function sendTelegram(apiBaseUrl, botToken, chatId, text, opts = {}) {
   return { ...second.outcome, migratedChatId };
 }
 async function sendOnce(apiBaseUrl, botToken, chatId, text, opts) {
-  const redact = (message) => redactTelegramToken(message, botToken);
+  const redact = (message2) => redactTelegramToken(message2, botToken);
   const label = `Telegram chat ${chatId}`;
   const body = JSON.stringify({
     chat_id: chatId,
@@ -1970,6 +2237,280 @@ async function sendOnce(apiBaseUrl, botToken, chatId, text, opts) {
   return permanent(`${label}: ${summary}`);
 }
 
+// src/alerts/channels/telegram/index.ts
+var telegram = {
+  name: "telegram",
+  label: "Telegram",
+  // About one message a second per chat.
+  minIntervalMs: 1e3,
+  envHint: "TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID",
+  rowSchema: (config) => z4.object({
+    bot_token: z4.string({ error: "bot_token is required" }).trim().min(1, "bot_token is required"),
+    chat_id: z4.string({ error: "chat_id is required" }).trim().min(1, "chat_id is required")
+  }).transform((row) => ({ apiUrl: config.telegram.apiUrl, botToken: row.bot_token, chatId: row.chat_id })),
+  fromEnvironment: (config) => config.telegram.botToken && config.telegram.chatId ? [
+    {
+      id: "env:telegram",
+      name: "Telegram (TELEGRAM_CHAT_ID)",
+      serves: ["critical"],
+      target: { apiUrl: config.telegram.apiUrl, botToken: config.telegram.botToken, chatId: config.telegram.chatId }
+    }
+  ] : [],
+  format: formatTelegram,
+  send: (target, text, context) => sendTelegram(target.apiUrl, target.botToken, context.override ?? target.chatId, text, context),
+  jobsLayout: telegramJobsLayout,
+  overrideNote: (route, chatId) => `Telegram chat of ${route} was upgraded to a supergroup: now sending to ${chatId}`
+};
+
+// src/alerts/channels/webhook/index.ts
+import { z as z5 } from "zod";
+
+// src/alerts/channels/webhook/limits.ts
+var WEBHOOK_LIMITS = {
+  /** Changes per request: a larger group is sent as several requests. */
+  changesPerBody: 50,
+  /** An error message (a 10 MB stack trace arrives as its first 8,000 characters). */
+  error: 8e3,
+  reason: 2e3,
+  /** Names, titles, schedules. */
+  name: 500,
+  /** An ad-hoc message's text. */
+  message: 8e3
+};
+
+// src/alerts/channels/webhook/body.ts
+var WEBHOOK_BODY_VERSION = 1;
+var WEBHOOK_BODY_TYPE = "jobmon.alerts";
+var cut = (text, max) => text === null || text === "" ? null : fitText(text, max);
+function jobChange(job, sections) {
+  return {
+    event_id: job.eventId,
+    type: "job",
+    project: cut(job.projectName, WEBHOOK_LIMITS.name),
+    project_ref: job.projectRef,
+    job: cut(job.jobName, WEBHOOK_LIMITS.name),
+    job_type: job.jobType,
+    status: job.toStatus,
+    previous_status: job.fromStatus,
+    since: displayInstant(job.since),
+    criticality: job.criticality,
+    reminder: isReminder(job),
+    down_seconds: job.downSeconds,
+    reason: cut(job.reason, WEBHOOK_LIMITS.reason),
+    error: cut(job.errorMessage, WEBHOOK_LIMITS.error),
+    title: null,
+    message: null,
+    schedule: cut(job.schedule, WEBHOOK_LIMITS.name),
+    links: { dashboard: jobDashboardUrl(job, sections.dashboard) }
+  };
+}
+function projectChange(alert, sections) {
+  return {
+    event_id: alert.eventId,
+    type: "project",
+    project: cut(alert.projectName, WEBHOOK_LIMITS.name),
+    project_ref: alert.projectRef,
+    job: null,
+    job_type: null,
+    status: alert.toStatus,
+    previous_status: alert.fromStatus,
+    since: displayInstant(alert.since),
+    // Project-level changes are always critical (the check records them so).
+    criticality: "critical",
+    reminder: false,
+    down_seconds: alert.downSeconds,
+    reason: cut(alert.reason, WEBHOOK_LIMITS.reason),
+    error: cut(alert.errorMessage, WEBHOOK_LIMITS.error),
+    title: null,
+    message: null,
+    schedule: null,
+    links: { dashboard: projectDashboardUrl(alert, sections.dashboard) }
+  };
+}
+function messageChange(alert) {
+  return {
+    event_id: alert.eventId,
+    type: "message",
+    project: cut(alert.projectName, WEBHOOK_LIMITS.name),
+    project_ref: null,
+    job: cut(alert.jobName, WEBHOOK_LIMITS.name),
+    job_type: null,
+    status: null,
+    previous_status: null,
+    since: null,
+    criticality: alert.criticality,
+    reminder: false,
+    down_seconds: null,
+    reason: null,
+    error: null,
+    title: cut(alert.title, WEBHOOK_LIMITS.name),
+    message: cut(alert.message, WEBHOOK_LIMITS.message),
+    schedule: null,
+    links: { dashboard: null }
+  };
+}
+function formatWebhook(entries, opts = {}) {
+  const sections = prepare(entries, opts);
+  const changes = [
+    ...sections.projects.map((p) => projectChange(p, sections)),
+    ...sections.jobs.map((j) => jobChange(j, sections)),
+    ...sections.messages.map(messageChange)
+  ];
+  const out = [];
+  for (let i = 0; i < changes.length; i += WEBHOOK_LIMITS.changesPerBody) out.push({ changes: changes.slice(i, i + WEBHOOK_LIMITS.changesPerBody) });
+  return out;
+}
+function webhookBody(message2, sentAt) {
+  return { version: WEBHOOK_BODY_VERSION, type: WEBHOOK_BODY_TYPE, sent_at: sentAt.toISOString(), changes: message2.changes };
+}
+
+// src/alerts/channels/webhook/sign.ts
+var SIGNATURE_HEADER = "X-Jobmon-Signature";
+var TIMESTAMP_HEADER = "X-Jobmon-Timestamp";
+var SIGNATURE_PREFIX = "sha256=";
+var encoder = new TextEncoder();
+function hex(bytes) {
+  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+async function webhookSignature(secret, timestamp, rawBody) {
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${timestamp}.${rawBody}`));
+  return `${SIGNATURE_PREFIX}${hex(mac)}`;
+}
+
+// src/alerts/channels/webhook/send.ts
+function origin(url) {
+  try {
+    const parsed = new URL(url);
+    return /^https?:$/.test(parsed.protocol) ? parsed.origin : null;
+  } catch {
+    return null;
+  }
+}
+async function sendWebhook(url, secret, message2, opts = {}) {
+  const secrets = [...opts.secrets ?? [], url, secret];
+  const redact = (text) => redactSecrets(text, secrets);
+  const host = origin(url);
+  const label = `Webhook ${host ?? "(unrecognised URL)"}`;
+  if (host === null) return { ok: false, kind: "permanent", error: redact(`${label}: not a valid http(s) URL: ${redactUrl(url, secrets)}`) };
+  const sentAt = (opts.now ?? (() => /* @__PURE__ */ new Date()))();
+  const timestamp = Math.floor(sentAt.getTime() / 1e3);
+  const body = JSON.stringify(webhookBody(message2, sentAt));
+  const signature = await webhookSignature(secret, timestamp, body);
+  const headers = {
+    "Content-Type": "application/json; charset=utf-8",
+    "User-Agent": "jobmon-webhook/1",
+    [TIMESTAMP_HEADER]: String(timestamp),
+    [SIGNATURE_HEADER]: signature
+  };
+  const result = await fetchWithTimeout(url, { method: "POST", headers, body, redirect: "manual" }, opts);
+  if (result.kind === "failed") return { ok: false, kind: "transient", error: redact(`${label}: ${result.error}`) };
+  const { status } = result;
+  if (status >= 200 && status < 300) return { ok: true, status };
+  const answer = result.text.trim();
+  const summary = redact(`${label}: ${status}${answer ? ` ${truncate(answer, 300)}` : ""}`);
+  if (classifyStatus(status) === "transient") {
+    const retryAfterMs = parseRetryAfterMs(result.headers.get("retry-after"));
+    return retryAfterMs !== void 0 ? { ok: false, kind: "transient", status, error: summary, retryAfterMs } : { ok: false, kind: "transient", status, error: summary };
+  }
+  const hint = status >= 300 && status < 400 ? ": redirects are not followed; configure the final URL" : status === 401 || status === 403 ? ": the receiver refused the request; check that it verifies with the same secret" : "";
+  return { ok: false, kind: "permanent", status, error: `${summary}${hint}` };
+}
+
+// src/alerts/channels/webhook/index.ts
+var httpUrl2 = z5.url({ protocol: /^https?$/, error: "webhook_url is not a valid http(s) URL" });
+var webhook = {
+  name: "webhook",
+  label: "Webhook",
+  minIntervalMs: 0,
+  envHint: "JOBMON_WEBHOOK_URL + JOBMON_WEBHOOK_SECRET",
+  rowSchema: () => z5.object({
+    webhook_url: z5.string({ error: "webhook_url is required" }).trim().pipe(httpUrl2),
+    secret: z5.string({ error: "secret is required (the key requests are signed with)" }).min(MIN_WEBHOOK_SECRET_LENGTH, `secret must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters long`)
+  }).transform((row) => ({ url: row.webhook_url, secret: row.secret })),
+  // A machine receiver: a copy of every alert, whatever the chat routes get (it filters on
+  // `criticality` itself), and no part in their fallbacks.
+  fromEnvironment: (config) => config.webhook.url && config.webhook.secret ? [{ id: "env:webhook", name: "Webhook (JOBMON_WEBHOOK_URL)", serves: ["all"], target: { url: config.webhook.url, secret: config.webhook.secret }, copy: true }] : [],
+  format: formatWebhook,
+  send: (target, message2, context) => sendWebhook(target.url, target.secret, message2, context),
+  // No layout to mirror: a preview shows each change in full.
+  jobsLayout: () => "detailed"
+};
+
+// src/alerts/channels/index.ts
+var CHANNELS = [
+  telegram,
+  discord,
+  slack,
+  webhook
+];
+function findChannel(name) {
+  return CHANNELS.find((c) => c.name === name);
+}
+function channelOf(name) {
+  const channel = findChannel(name);
+  if (channel === void 0) throw new Error(`no alert channel named "${name}" (known: ${CHANNEL_NAMES.join(", ")})`);
+  return channel;
+}
+var CHANNEL_NAMES = CHANNELS.map((c) => c.name);
+function noRouteHint() {
+  const hints = CHANNELS.map((c) => c.envHint);
+  const list2 = hints.length > 1 ? `${hints.slice(0, -1).join(", ")} and/or ${hints.at(-1)}` : hints[0] ?? "";
+  return `set ${list2}, or add rows to monitoring.alert_config`;
+}
+
+// src/alerts/route.ts
+function routesFromConfigRows(rows, config, problems) {
+  const routes = [];
+  for (const row of rows) {
+    if (row.enabled === false) continue;
+    const serves = [row.criticality ?? "all"];
+    const name = row.name ?? `${row.channel} (${row.criticality ?? "all"})`;
+    const channel = findChannel(row.channel);
+    if (channel === void 0) {
+      problems?.push(`alert_config row ${name} [${row.id}] is ignored: no channel named "${row.channel}"`);
+      continue;
+    }
+    const parsed = channel.rowSchema(config).safeParse(row);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((issue) => issue.message).join("; ");
+      problems?.push(`alert_config row ${name} [${row.id}] is ignored: ${why}`);
+      continue;
+    }
+    routes.push({ id: row.id, channel: channel.name, name, serves, target: parsed.data, copy: false });
+  }
+  return routes;
+}
+function routesFromEnvironment(config) {
+  return CHANNELS.flatMap((channel) => channel.fromEnvironment(config).map((r) => ({ ...r, channel: channel.name, copy: r.copy ?? false })));
+}
+function resolveRoutes(rows, config, problems) {
+  const fromTable = routesFromConfigRows(rows, config, problems);
+  return fromTable.length > 0 ? fromTable : routesFromEnvironment(config);
+}
+var serving = (route, criticality) => route.serves.includes("all") || route.serves.includes(criticality);
+function chooseRoutes(criticality, routes, broken) {
+  const usable = routes.filter((r) => !broken.has(r.id));
+  const copies = usable.filter((r) => r.copy && serving(r, criticality));
+  const primary = usable.filter((r) => !r.copy);
+  const direct = primary.filter((r) => serving(r, criticality));
+  if (direct.length > 0) return { routes: [...direct, ...copies], fallbackFrom: null };
+  if (primary.length === 0) return { routes: copies, fallbackFrom: null };
+  const order = {
+    critical: ["important", "low"],
+    important: ["critical", "low"],
+    low: ["important", "critical"]
+  };
+  for (const other of order[criticality]) {
+    const standIns = primary.filter((r) => r.serves.includes(other));
+    if (standIns.length > 0) return { routes: [...standIns, ...copies], fallbackFrom: criticality };
+  }
+  return { routes: [...primary.slice(0, 1), ...copies], fallbackFrom: criticality };
+}
+function describeRoute(route) {
+  return `${route.name} [${route.id}]`;
+}
+
 // src/alerts/deliver.ts
 var IN_FLIGHT_WAIT_MS = 1e4;
 var UNANSWERED = /* @__PURE__ */ Symbol("unanswered");
@@ -2010,18 +2551,19 @@ function answeredWithin(promise, signal, boundMs) {
   });
 }
 var stopReason = (signal) => `not sent: delivery was stopped (${typeof signal.reason === "string" ? signal.reason : "interrupted"}); the next cycle sends it`;
-var DEFAULT_INTERVAL_MS = { telegram: 1e3, discord: 400 };
 async function deliverAlerts(config, hub, options = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
   const newId = options.newId ?? (() => crypto.randomUUID());
   const claimer = newId();
   const report = { delivered: 0, messages: 0, pending: 0, unrouted: 0, broken_routes: [], fallbacks: [], notes: [], routed: {} };
-  const routes = resolveRoutes(await loadAlertConfig(hub), config);
+  const problems = [];
+  const routes = resolveRoutes(await loadAlertConfig(hub), config, problems);
+  report.notes.push(...problems);
   const states = await loadRouteStates(hub);
   const broken = new Set([...states.values()].filter((s) => s.broken_at).map((s) => s.route_id));
   const { signal } = options;
   for (let round = 0; round < 3 && !signal?.aborted; round++) {
-    await plan3(hub, routes, broken, report, now(), options.onlyEvents);
+    await plan4(hub, routes, broken, report, now(), options.onlyEvents);
     if (signal?.aborted) break;
     const claimed = await claimDeliveries(hub, claimer, now(), options.staleClaimSeconds ?? 300, options.onlyEvents);
     if (claimed.length === 0) break;
@@ -2055,7 +2597,7 @@ async function deliverAlerts(config, hub, options = {}) {
   report.pending = pending?.n ?? 0;
   return report;
 }
-async function plan3(hub, routes, broken, report, at, onlyEvents) {
+async function plan4(hub, routes, broken, report, at, onlyEvents) {
   const events = await unplannedEvents(hub, new Date(at.getTime() - 7 * 864e5), onlyEvents);
   const rows = [];
   let unrouted = 0;
@@ -2075,7 +2617,7 @@ async function plan3(hub, routes, broken, report, at, onlyEvents) {
   await planDeliveries(hub, rows, at);
   if (unrouted > 0) {
     report.unrouted = unrouted;
-    const note = routes.length === 0 ? `${unrouted} alert(s) not sent: no alert route is configured (set TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID and/or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config); they stay in the outbox` : `${unrouted} alert(s) not sent: every alert route is broken; they stay in the outbox`;
+    const note = routes.length === 0 ? `${unrouted} alert(s) not sent: no alert route is configured (${noRouteHint()}); they stay in the outbox` : `${unrouted} alert(s) not sent: every alert route is broken; they stay in the outbox`;
     if (!report.notes.includes(note)) report.notes.push(note);
   }
 }
@@ -2102,7 +2644,7 @@ function batches(deliveries, format) {
       else hi = mid - 1;
     }
     const chunk = rest.slice(0, lo);
-    for (const message of format(chunk.map((d) => d.payload))) out.push({ message, deliveries: chunk });
+    for (const message2 of format(chunk.map((d) => d.payload))) out.push({ message: message2, deliveries: chunk });
     rest = rest.slice(lo);
   }
   return out;
@@ -2112,17 +2654,15 @@ async function sendRoute(config, hub, route, chatOverride, deliveries, options, 
   const sleep = stoppableSleep(options.sleep ?? realSleep, signal);
   const retry = { sleep, ...options.retry };
   retry.sleep = stoppableSleep(retry.sleep ?? realSleep, signal);
-  const interval = options.minIntervalMs?.[route.channel] ?? DEFAULT_INTERVAL_MS[route.channel];
-  const sender = { fetch: options.fetch, timeoutMs: options.timeoutMs };
+  const channel = channelOf(route.channel);
+  const interval = options.minIntervalMs?.[route.channel] ?? channel.minIntervalMs;
+  const context = sendContext(config, options, chatOverride);
   const inFlightWaitMs = Math.min(IN_FLIGHT_WAIT_MS, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const formatOptions = { extraSecrets: config.secrets, dashboardBaseUrl: options.dashboardBaseUrl };
-  let chatId = route.channel === "telegram" ? chatOverride ?? route.chatId : "";
   const groups = groupBy(deliveries, (d) => `${d.project_name ?? ""}\0${d.kind === "project" ? "project" : d.kind}`);
   const queue = [];
   for (const group of groups.values()) {
-    queue.push(
-      ...route.channel === "discord" ? batches(group, (entries) => formatDiscord(entries, formatOptions)) : batches(group, (entries) => formatTelegram(entries, formatOptions))
-    );
+    queue.push(...batches(group, (entries) => channel.format(entries, formatOptions)));
   }
   const done = /* @__PURE__ */ new Set();
   const notDone = () => deliveries.map((d) => d.id).filter((id) => !done.has(id));
@@ -2135,7 +2675,7 @@ async function sendRoute(config, hub, route, chatOverride, deliveries, options, 
     }
     const sending = withRetries(() => {
       if (signal?.aborted) return Promise.resolve({ ok: false, kind: "transient", error: stopReason(signal) });
-      return route.channel === "discord" ? sendDiscord(route.webhookUrl, batch.message, sender) : sendTelegram(route.apiUrl, route.botToken, chatId, batch.message, sender);
+      return channel.send(route.target, batch.message, context);
     }, retry);
     const answered = await answeredWithin(sending, signal, inFlightWaitMs);
     if (answered === UNANSWERED) {
@@ -2145,10 +2685,10 @@ async function sendRoute(config, hub, route, chatOverride, deliveries, options, 
       return { state: "pending", undelivered: [] };
     }
     const outcome = answered;
-    if (outcome.migratedChatId && route.channel === "telegram") {
-      chatId = outcome.migratedChatId;
-      await setChatOverride(hub, route.id, chatId, now());
-      report.notes.push(`Telegram chat of ${describeRoute(route)} was upgraded to a supergroup: now sending to ${chatId}`);
+    if (outcome.migratedChatId && outcome.migratedChatId !== context.override) {
+      context.override = outcome.migratedChatId;
+      await setChatOverride(hub, route.id, route.channel, context.override, now());
+      report.notes.push(overrideNote(channel, route, context.override));
     }
     const lastOfBatch = queue[i + 1]?.deliveries !== batch.deliveries;
     const ids = batch.deliveries.map((d) => d.id).filter((id) => !done.has(id));
@@ -2186,6 +2726,12 @@ async function sendRoute(config, hub, route, chatOverride, deliveries, options, 
   }
   return { state: "ok", undelivered: [] };
 }
+function sendContext(config, options, override) {
+  return { fetch: options.fetch, timeoutMs: options.timeoutMs, override, secrets: config.secrets, ...options.now ? { now: options.now } : {} };
+}
+function overrideNote(channel, route, override) {
+  return channel.overrideNote?.(describeRoute(route), override) ?? `${describeRoute(route)} now sends to ${override}`;
+}
 function groupBy(items, key) {
   const map = /* @__PURE__ */ new Map();
   for (const item of items) {
@@ -2202,7 +2748,7 @@ async function testRoutes(config, hub, options = {}) {
   const states = await loadRouteStates(hub);
   const results = [];
   for (const route of routes) {
-    const message = {
+    const message2 = {
       kind: "message",
       eventId: options.newId?.() ?? crypto.randomUUID(),
       criticality: route.serves.includes("critical") ? "critical" : route.serves.includes("all") ? "important" : route.serves[0],
@@ -2212,12 +2758,11 @@ async function testRoutes(config, hub, options = {}) {
       jobName: null
     };
     const state = states.get(route.id);
-    const sender = { fetch: options.fetch, timeoutMs: options.timeoutMs };
-    const outcome = await withRetries(
-      () => route.channel === "discord" ? sendDiscord(route.webhookUrl, formatDiscord([message], { extraSecrets: config.secrets })[0], sender) : sendTelegram(route.apiUrl, route.botToken, state?.chat_id_override ?? route.chatId, formatTelegram([message], { extraSecrets: config.secrets })[0] ?? "", sender),
-      { sleep: options.sleep, ...options.retry }
-    );
-    if (outcome.migratedChatId) await setChatOverride(hub, route.id, outcome.migratedChatId, now());
+    const channel = channelOf(route.channel);
+    const context = sendContext(config, options, state?.chat_id_override ?? null);
+    const [formatted] = channel.format([message2], { extraSecrets: config.secrets, dashboardBaseUrl: options.dashboardBaseUrl });
+    const outcome = await withRetries(() => channel.send(route.target, formatted, context), { sleep: options.sleep, ...options.retry });
+    if (outcome.migratedChatId && outcome.migratedChatId !== context.override) await setChatOverride(hub, route.id, route.channel, outcome.migratedChatId, now());
     if (outcome.ok && state?.broken_at) await clearRouteBroken(hub, route.id, now());
     results.push({
       route: describeRoute(route),
@@ -2802,8 +3347,8 @@ var ManagementApiError = class extends JobmonError {
   endpoint;
   /** For `rate_limited`: how long the API asked to wait, in ms, when it said. */
   retryAfterMs;
-  constructor(kind, endpoint, message, extra = {}) {
-    super(`management_api_${kind}`, message, ERROR_CLASS[kind]);
+  constructor(kind, endpoint, message2, extra = {}) {
+    super(`management_api_${kind}`, message2, ERROR_CLASS[kind]);
     this.kind = kind;
     this.endpoint = endpoint;
     this.status = extra.status;
@@ -2933,9 +3478,9 @@ var ManagementApi = class {
         acceptedSourceColumn.set(this.baseUrl, column);
         return { rows, requests };
       }
-      const message = apiErrorMessage(error);
-      firstError ??= new ManagementApiError("query", "logs", `the Edge Function logs query for project ${ref} failed: ${this.clean(message)}`, { status: 200 });
-      if (!unknownIdentifier(message, column)) break;
+      const message2 = apiErrorMessage(error);
+      firstError ??= new ManagementApiError("query", "logs", `the Edge Function logs query for project ${ref} failed: ${this.clean(message2)}`, { status: 200 });
+      if (!unknownIdentifier(message2, column)) break;
     }
     throw firstError ?? this.badResponse("logs", "no query was sent");
   }
@@ -3075,8 +3620,8 @@ var ManagementApi = class {
   }
   detail(text) {
     const body = parseJson(text);
-    const message = body === void 0 ? text.trim() : apiErrorMessage(body);
-    return message ? `: ${this.clean(message)}` : "";
+    const message2 = body === void 0 ? text.trim() : apiErrorMessage(body);
+    return message2 ? `: ${this.clean(message2)}` : "";
   }
   /** Server text into an error: the token (and other known secrets) out, bounded. */
   clean(text) {
@@ -3174,12 +3719,12 @@ function apiErrorMessage(error) {
 }
 function transientQueryError(body) {
   if (!isRecord(body) || body["result"] !== null && body["result"] !== void 0) return void 0;
-  const message = body["error"] === void 0 || body["error"] === null ? "" : apiErrorMessage(body["error"]);
-  return /backend error/i.test(message) && /retry/i.test(message) ? message : void 0;
+  const message2 = body["error"] === void 0 || body["error"] === null ? "" : apiErrorMessage(body["error"]);
+  return /backend error/i.test(message2) && /retry/i.test(message2) ? message2 : void 0;
 }
-function unknownIdentifier(message, name) {
+function unknownIdentifier(message2, name) {
   const quoted = new RegExp(`['\`"]${name}['\`"]`);
-  return quoted.test(message) && /unknown (expression )?identifier|missing columns|unknown column|no such column/i.test(message);
+  return quoted.test(message2) && /unknown (expression )?identifier|missing columns|unknown column|no such column/i.test(message2);
 }
 function parseRateLimitResetMs(value2) {
   if (value2 === null || value2.trim() === "") return void 0;
@@ -3317,12 +3862,12 @@ function evaluateFunctions(jobs, verdicts, logs, now, secrets) {
       },
       now
     );
-    const asRun = (at, code, message, i) => ({
+    const asRun = (at, code, message2, i) => ({
       runid: at.getTime() * 1e3 + i,
       status: isFunctionFailure(code) ? "failed" : "succeeded",
       startTime: at,
       endTime: at,
-      message,
+      message: message2,
       seenAt: at
     });
     const runs2 = (invocations ?? []).sort((a, b) => a.at.getTime() - b.at.getTime()).map((inv, i) => asRun(inv.at, inv.statusCode, inv.message ?? null, i));
@@ -3438,8 +3983,8 @@ async function listJobs(db, filter = {}) {
 }
 var UUID2 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 var JobNotFoundError = class extends JobmonError {
-  constructor(message) {
-    super("job_not_found", message, "configuration");
+  constructor(message2) {
+    super("job_not_found", message2, "configuration");
   }
 };
 async function findJob(db, ref) {
@@ -3496,8 +4041,8 @@ var JOB_SETTING_LIMITS = {
 };
 var HISTORY_LIMIT = { min: 1, max: 1e4 };
 var InvalidSettingError = class extends JobmonError {
-  constructor(message) {
-    super("invalid_setting", message, "configuration");
+  constructor(message2) {
+    super("invalid_setting", message2, "configuration");
   }
 };
 var shown = (value2) => typeof value2 === "string" ? JSON.stringify(value2) : String(value2);
@@ -3752,8 +4297,8 @@ async function withProject(project, timeoutMs, fn, connect = connectProject) {
 
 // src/check/errors.ts
 var CheckInterruptedError = class extends JobmonError {
-  constructor(message, signal) {
-    super("check_interrupted", message, "transient");
+  constructor(message2, signal) {
+    super("check_interrupted", message2, "transient");
     this.signal = signal;
   }
   signal;
@@ -4101,10 +4646,10 @@ function runsReadHalves(window) {
 
 // src/sources/project.ts
 var settled = (promise) => promise.catch((error) => error instanceof Error ? error : new Error(String(error)));
-async function readProject(db, plan4) {
-  const runs2 = startRunsRead(plan4.window);
-  const net = startNetRead({ cursor: plan4.netCursor, bootstrapSeconds: plan4.netBootstrapSeconds });
-  const { pgCron, pgNet } = plan4.expect;
+async function readProject(db, plan5) {
+  const runs2 = startRunsRead(plan5.window);
+  const net = startNetRead({ cursor: plan5.netCursor, bootstrapSeconds: plan5.netBootstrapSeconds });
+  const { pgCron, pgNet } = plan5.expect;
   let facts;
   let cronRows;
   let netRows;
@@ -4121,7 +4666,7 @@ async function readProject(db, plan4) {
   }
   facts ??= await readProjectFacts(db);
   const unavailable = netUnavailable(facts);
-  const callingRuns = plan4.netCursor === null && !unavailable && facts.pgCronVersion ? settled(db.query(callingRunsStatement((plan4.netBootstrapSeconds ?? NET_BOOTSTRAP_SECONDS) + CALLING_RUNS_MARGIN_SECONDS))) : Promise.resolve([]);
+  const callingRuns = plan5.netCursor === null && !unavailable && facts.pgCronVersion ? settled(db.query(callingRunsStatement((plan5.netBootstrapSeconds ?? NET_BOOTSTRAP_SECONDS) + CALLING_RUNS_MARGIN_SECONDS))) : Promise.resolve([]);
   const [cron, responses, calling] = await Promise.all([
     facts.pgCronVersion ? readCron(db, facts.role, runs2, cronRows) : null,
     unavailable ?? settled(netRows ? net.finish(db, netRows) : net.read(db)),
@@ -4288,7 +4833,7 @@ function isBlank(ch) {
   return ch === SPACE || ch === TAB;
 }
 var decoder = new TextDecoder();
-var encoder = new TextEncoder();
+var encoder2 = new TextEncoder();
 var LATER_RELEASES_REJECT = "1.6.5 and later reject it";
 var CronParser = class {
   pos = 0;
@@ -4316,7 +4861,7 @@ var CronParser = class {
       this.bytes = text;
       this.byteLength = text.length;
     } else {
-      const encoded = encoder.encode(text);
+      const encoded = encoder2.encode(text);
       this.byteLength = encoded.length;
       let bytes = "";
       if (encoded.length < MAX_CRON_SCHEDULE_BYTES) for (const b of encoded) bytes += String.fromCharCode(b);
@@ -4422,8 +4967,8 @@ var CronParser = class {
     foldSundays(bits["day-of-week"]);
     return { ok: true, reboot: false, macro: null, bits, flags, warnings: this.warnings };
   }
-  failWith(message) {
-    this.error ??= message;
+  failWith(message2) {
+    this.error ??= message2;
     return this.failure();
   }
   failure() {
@@ -4812,9 +5357,9 @@ var MINUTE_MS2 = 6e4;
 var DAY_MS2 = 864e5;
 var MINUTES_PER_DAY = 1440;
 function civilFromDays(dayNumber, out) {
-  const z2 = dayNumber + 719468;
-  const era = Math.floor(z2 / 146097);
-  const doe = z2 - era * 146097;
+  const z6 = dayNumber + 719468;
+  const era = Math.floor(z6 / 146097);
+  const doe = z6 - era * 146097;
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
@@ -5841,7 +6386,7 @@ function skippedReport(checkId, startedAt, finishedAt, reason) {
 var RECENT_RUNS = 30;
 function planCheck(input) {
   const { check, now } = input;
-  const plan4 = {
+  const plan5 = {
     report: { check_id: check.id, started_at: check.startedAt.toISOString(), finished_at: now.toISOString(), dry_run: check.dryRun, projects: [], jobs: [], events: [] },
     projectStates: [],
     jobStates: [],
@@ -5849,10 +6394,10 @@ function planCheck(input) {
     healthLog: [],
     events: []
   };
-  for (const project of input.projects) planProject(input, project, plan4);
-  return plan4;
+  for (const project of input.projects) planProject(input, project, plan5);
+  return plan5;
 }
-function planProject(input, { collection, previous: previous2, inventory }, plan4) {
+function planProject(input, { collection, previous: previous2, inventory }, plan5) {
   const { config, now } = input;
   const project = collectionProject(collection);
   const projectMuted = isMuted(previous2?.muted_until ?? null, now);
@@ -5862,10 +6407,10 @@ function planProject(input, { collection, previous: previous2, inventory }, plan
   const t = transition({ state: storedProjectState(previous2), status: judged.status, now });
   if (t.event) {
     const alert = projectAlert(input.newId(), project, t.event, judged, error);
-    plan4.events.push({ id: alert.eventId, kind: "project", project_name: project.name, job_inventory_id: null, criticality: "critical", from_status: t.event.from, to_status: judged.status, muted: projectMuted, payload: alert });
-    plan4.report.events.push({ kind: "project", project_name: project.name, job_name: null, type: t.event.type, from: t.event.from, to: judged.status, muted: projectMuted });
+    plan5.events.push({ id: alert.eventId, kind: "project", project_name: project.name, job_inventory_id: null, criticality: "critical", from_status: t.event.from, to_status: judged.status, muted: projectMuted, payload: alert });
+    plan5.report.events.push({ kind: "project", project_name: project.name, job_name: null, type: t.event.type, from: t.event.from, to: judged.status, muted: projectMuted });
   }
-  plan4.projectStates.push({
+  plan5.projectStates.push({
     project_name: project.name,
     project_ref: project.ref,
     status: judged.status,
@@ -5877,7 +6422,7 @@ function planProject(input, { collection, previous: previous2, inventory }, plan
     alerted_at: t.next.alertedAt,
     ...collected ? collectorPositions(collected, previous2, judged, now) : {}
   });
-  plan4.report.projects.push({
+  plan5.report.projects.push({
     project_name: project.name,
     status: judged.status,
     previous_status: previous2?.status ?? null,
@@ -5894,7 +6439,7 @@ function planProject(input, { collection, previous: previous2, inventory }, plan
     describeSchedule: scheduleDescriber(collected?.inventory.pgCronVersion ?? previous2?.pg_cron_version ?? null, collected?.inventory.timezone ?? previous2?.cron_timezone ?? "GMT"),
     typesAtSource: inventory.typesAtSource
   };
-  for (const job of inventory.jobs) planJob(job, judged.verdicts.get(job.id), judged.runsByJob.get(job.id) ?? [], ctx, plan4);
+  for (const job of inventory.jobs) planJob(job, judged.verdicts.get(job.id), judged.runsByJob.get(job.id) ?? [], ctx, plan5);
 }
 function storedProjectState(previous2) {
   if (!previous2) return { status: "ok", statusSince: null, downSince: null, alertedStatus: null, alertedAt: null };
@@ -5948,12 +6493,12 @@ function scheduleDescriber(version, timezone) {
     return parsed.ok ? describeSchedule(parsed.schedule, effectiveTimezone(v, timezone)) : null;
   };
 }
-function planJob(job, verdict, runs2, ctx, plan4) {
+function planJob(job, verdict, runs2, ctx, plan5) {
   const { now } = ctx;
   const muted = ctx.projectMuted || isMuted(job.muted_until, now);
   if (!verdict) {
     const stored = { status: job.status, reason: `not checked: ${ctx.project.name} is unreachable`, errorMessage: job.last_error, lastRunAt: job.last_run_at };
-    plan4.report.jobs.push(jobEntry(job, stored, muted));
+    plan5.report.jobs.push(jobEntry(job, stored, muted));
     return;
   }
   const { status, reason } = verdict;
@@ -5968,13 +6513,13 @@ function planJob(job, verdict, runs2, ctx, plan4) {
   const seenAtSource = ctx.typesAtSource.has(job.job_type);
   const finishedNow = runs2.filter((r) => !isOpenRun(r.status));
   const update = jobStateUpdate(job, verdict, finishedNow, t, seenAtSource ? now : job.last_seen_at);
-  if (!unchanged(job, update)) plan4.jobStates.push(update);
-  else if (seenAtSource) plan4.lastSeenOnly.push(job.id);
+  if (!unchanged(job, update)) plan5.jobStates.push(update);
+  else if (seenAtSource) plan5.lastSeenOnly.push(job.id);
   const errorMessage2 = status === "success" ? null : verdict.errorMessage;
   for (const run of verdict.failedRuns) {
-    plan4.healthLog.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
+    plan5.healthLog.push({ job_inventory_id: job.id, status: "failed", error_message: run.message, run_at: run.startTime, reason: `run ${run.runid} failed`, run_id: run.runid });
   }
-  plan4.healthLog.push({
+  plan5.healthLog.push({
     job_inventory_id: job.id,
     status,
     error_message: errorMessage2,
@@ -5984,11 +6529,11 @@ function planJob(job, verdict, runs2, ctx, plan4) {
     runs_total: finishedNow.length,
     runs_failed: finishedNow.filter((r) => r.status === "failed").length
   });
-  plan4.report.jobs.push(jobEntry(job, { status, reason, errorMessage: errorMessage2, lastRunAt: update.last_run_at }, muted));
+  plan5.report.jobs.push(jobEntry(job, { status, reason, errorMessage: errorMessage2, lastRunAt: update.last_run_at }, muted));
   if (!t.event) return;
   const alert = jobAlert(ctx.newId(), job, verdict, t.event, errorMessage2, ctx);
-  plan4.events.push({ id: alert.eventId, kind: "job", project_name: job.project_name, job_inventory_id: job.id, criticality: alert.criticality, from_status: t.event.from, to_status: status, muted, payload: alert });
-  plan4.report.events.push({ kind: "job", project_name: job.project_name, job_name: job.job_name, type: t.event.type, from: t.event.from, to: status, muted });
+  plan5.events.push({ id: alert.eventId, kind: "job", project_name: job.project_name, job_inventory_id: job.id, criticality: alert.criticality, from_status: t.event.from, to_status: status, muted, payload: alert });
+  plan5.report.events.push({ kind: "job", project_name: job.project_name, job_name: job.job_name, type: t.event.type, from: t.event.from, to: status, muted });
 }
 function jobStateUpdate(job, verdict, finishedNow, t, lastSeenAt) {
   const lastRun = verdict.lastFinishedRun;
@@ -6182,9 +6727,9 @@ async function jobHistory(db, jobId, limit = 100) {
 
 // src/check/record.ts
 var DryRunRollback = class extends JobmonError {
-  constructor(plan4) {
+  constructor(plan5) {
     super("dry_run_rollback", "dry run: rolled back", "permanent");
-    this.plan = plan4;
+    this.plan = plan5;
   }
   plan;
 };
@@ -6192,23 +6737,23 @@ async function recordCheck(hub, recording, prepare2) {
   try {
     return await hub.transaction(async (tx) => {
       if (!recording.dryRun && !await holdsCheckLease(tx, recording.checkId)) throw new LeaseLostError(recording.checkId);
-      const plan4 = await prepare2(tx);
-      if (recording.dryRun) throw new DryRunRollback(plan4);
-      await applyPlan(tx, plan4, recording);
-      return plan4;
+      const plan5 = await prepare2(tx);
+      if (recording.dryRun) throw new DryRunRollback(plan5);
+      await applyPlan(tx, plan5, recording);
+      return plan5;
     });
   } catch (error) {
     if (error instanceof DryRunRollback) return error.plan;
     throw error;
   }
 }
-async function applyPlan(tx, plan4, { checkId, recordedAt, retentionDays }) {
-  const { report } = plan4;
-  await writeProjectStates(tx, plan4.projectStates, recordedAt);
-  await writeJobStates(tx, plan4.jobStates);
-  await markSeenAtSource(tx, plan4.lastSeenOnly, recordedAt);
-  await insertHealthLog(tx, checkId, plan4.healthLog, recordedAt);
-  await insertAlertEvents(tx, checkId, plan4.events, recordedAt);
+async function applyPlan(tx, plan5, { checkId, recordedAt, retentionDays }) {
+  const { report } = plan5;
+  await writeProjectStates(tx, plan5.projectStates, recordedAt);
+  await writeJobStates(tx, plan5.jobStates);
+  await markSeenAtSource(tx, plan5.lastSeenOnly, recordedAt);
+  await insertHealthLog(tx, checkId, plan5.healthLog, recordedAt);
+  await insertAlertEvents(tx, checkId, plan5.events, recordedAt);
   await pruneHistory(tx, new Date(recordedAt.getTime() - retentionDays * 864e5));
   await finishCheckRun(tx, checkId, recordedAt, "completed", { projects: report.projects.length, jobs: report.jobs.length, events: report.events.length }, null);
 }
@@ -6412,7 +6957,7 @@ async function runCheck(config, hub, options = {}) {
     }
     const [collections, known] = collected;
     const collectedAt = now();
-    const plan4 = await recordCheck(hub, { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays }, async (tx) => {
+    const plan5 = await recordCheck(hub, { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays }, async (tx) => {
       const inventories = await syncInventories(tx, collections, groupBy2(known, (job) => job.project_name), collectedAt);
       return planCheck({
         config,
@@ -6422,7 +6967,7 @@ async function runCheck(config, hub, options = {}) {
         newId
       });
     });
-    const report = plan4.report;
+    const report = plan5.report;
     report.finished_at = now().toISOString();
     if (takenOver) report.lease_takeover = takeoverNote(takenOver.previous, takenOver.reason);
     return report;
@@ -6459,6 +7004,11 @@ var HUB_MIGRATIONS = [
     "version": "20261206000200",
     "name": "jobmon_project_status_unknown",
     "sql": "-- jobmon:hub\n-- A project's status is what a check last observed, and `unknown` until a check has reached\n-- it: a row made before any observation (by discovery, by a mute) said `ok` without anyone\n-- having looked. Rows of projects that no check has reached become `unknown`.\n\n-- The status check constraint, whatever its name, is replaced by one that allows `unknown`.\ndo $$\ndeclare c record;\nbegin\n  for c in\n    select conname from pg_constraint\n     where conrelid = 'monitoring.project_state'::regclass and contype = 'c'\n       and pg_get_constraintdef(oid) ~ '\\mstatus = ANY' and pg_get_constraintdef(oid) !~ 'unknown'\n  loop\n    execute format('alter table monitoring.project_state drop constraint %I', c.conname);\n  end loop;\nend $$;\nalter table monitoring.project_state drop constraint if exists project_state_status_check;\nalter table monitoring.project_state add constraint project_state_status_check\n  check (status in ('unknown', 'ok', 'unreachable', 'scheduler_down'));\nalter table monitoring.project_state alter column status set default 'unknown';\n\nupdate monitoring.project_state set status = 'unknown' where status = 'ok' and last_checked_at is null;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261206000200', 'jobmon_project_status_unknown') on conflict (version) do nothing;\n"
+  },
+  {
+    "version": "20261207000100",
+    "name": "jobmon_slack_webhook_channels",
+    "sql": "-- jobmon:hub\n-- Two more alert channels: Slack (incoming webhooks) and a generic signed webhook. A `slack`\n-- row holds its URL in webhook_url; a `webhook` row its URL in webhook_url and the key it signs\n-- every request with in the new column `secret` (docs/webhook.md).\n\nalter table monitoring.alert_config add column if not exists secret text;\n\n-- The channel checks of alert_config and alert_delivery, whatever their names, are replaced by\n-- ones that allow the new channels.\ndo $$\ndeclare c record;\nbegin\n  for c in\n    select conrelid::regclass::text as tbl, conname from pg_constraint\n     where conrelid in ('monitoring.alert_config'::regclass, 'monitoring.alert_delivery'::regclass) and contype = 'c'\n       and pg_get_constraintdef(oid) ~ '\\mchannel = ANY' and pg_get_constraintdef(oid) !~ 'webhook'\n  loop\n    execute format('alter table %s drop constraint %I', c.tbl, c.conname);\n  end loop;\nend $$;\nalter table monitoring.alert_config drop constraint if exists alert_config_channel_check;\nalter table monitoring.alert_config add constraint alert_config_channel_check\n  check (channel in ('discord', 'telegram', 'slack', 'webhook'));\nalter table monitoring.alert_config drop constraint if exists alert_config_slack_check;\nalter table monitoring.alert_config add constraint alert_config_slack_check\n  check (channel <> 'slack' or webhook_url is not null);\nalter table monitoring.alert_config drop constraint if exists alert_config_webhook_check;\nalter table monitoring.alert_config add constraint alert_config_webhook_check\n  check (channel <> 'webhook' or (webhook_url is not null and secret is not null));\nalter table monitoring.alert_delivery drop constraint if exists alert_delivery_channel_check;\nalter table monitoring.alert_delivery add constraint alert_delivery_channel_check\n  check (channel in ('discord', 'telegram', 'slack', 'webhook'));\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261207000100', 'jobmon_slack_webhook_channels') on conflict (version) do nothing;\n"
   }
 ];
 
@@ -6476,14 +7026,14 @@ async function openHub(hub, options = {}) {
 }
 var HubError = class extends JobmonError {
   driverCode;
-  constructor(message, errorClass, cause, driverCode) {
-    super("hub", message, errorClass, { cause });
+  constructor(message2, errorClass, cause, driverCode) {
+    super("hub", message2, errorClass, { cause });
     this.driverCode = driverCode;
   }
 };
 var TRANSIENT_CODES = /* @__PURE__ */ new Set(["CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EAI_AGAIN", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "57P01", "57P03", "53300"]);
 var CONFIGURATION_CODES = /* @__PURE__ */ new Set(["ENOTFOUND", "3D000", "28000", "28P01", "42501"]);
-function urlPassword(url) {
+function urlPassword2(url) {
   try {
     const password = new URL(url).password;
     return password ? [password, decodeURIComponent(password)] : [];
@@ -6501,8 +7051,8 @@ function hubError(error, hub) {
     text = `no answer from ${where} within ${hub.connectTimeoutMs / 1e3} s (connect timeout)`;
   }
   const errorClass = code && CONFIGURATION_CODES.has(code) ? "configuration" : code && TRANSIENT_CODES.has(code) ? "transient" : "permanent";
-  const message = redactSecrets(`hub (${hub.source}): ${text}`, urlPassword(hub.url));
-  return new HubError(message, errorClass, error, code);
+  const message2 = redactSecrets(`hub (${hub.source}): ${text}`, urlPassword2(hub.url));
+  return new HubError(message2, errorClass, error, code);
 }
 function namedQueryable(q, hub) {
   return {
@@ -6589,7 +7139,7 @@ async function pendingMigrations(db, migrations = HUB_MIGRATIONS) {
 // src/hub/pending.ts
 var PLAN_WINDOW_MS = 7 * 864e5;
 var STALE_CLAIM_MS = 3e5;
-var NO_ROUTE = "no alert route is configured (set TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID and/or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config)";
+var NO_ROUTE = `no alert route is configured (${noRouteHint()})`;
 async function waitingAlerts(db, options) {
   const limit = options.limit ?? 50;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1e4) {
@@ -6849,6 +7399,10 @@ function secretsFromEnv(env) {
   for (const [name, value2] of Object.entries(env)) {
     if (!value2 || value2.length < 4) continue;
     if (/(TOKEN|SECRET|PASSWORD|_KEY)$/i.test(name)) secrets.add(value2);
+    if (/WEBHOOK_URL$/i.test(name)) {
+      const last = value2.split(/[?#]/)[0]?.split("/").filter((s) => s !== "").pop() ?? "";
+      if (last.length >= 8) secrets.add(last);
+    }
     if (/URL/i.test(name) && value2.includes("://")) {
       try {
         const password = decodeURIComponent(new URL(value2).password);
@@ -6873,9 +7427,9 @@ async function withMonitor(functionName, env, fn) {
     monitor = new MonitoringAPI({ config });
     return await fn(monitor, config);
   } catch (error) {
-    const message = redactSecrets(errorMessage(error), config?.secrets ?? secretsFromEnv(env));
-    console.error(`${functionName}: ${message}`);
-    return error instanceof ConfigError ? errorResponse(500, "configuration", message) : errorResponse(500, "internal", message);
+    const message2 = redactSecrets(errorMessage(error), config?.secrets ?? secretsFromEnv(env));
+    console.error(`${functionName}: ${message2}`);
+    return error instanceof ConfigError ? errorResponse(500, "configuration", message2) : errorResponse(500, "internal", message2);
   } finally {
     await monitor?.close().catch(() => void 0);
   }
@@ -6920,11 +7474,11 @@ function parseAlertBody(body) {
     problems.push({ field: "criticality", problem: `must be one of ${CRITICALITIES.join(", ")}${criticality === void 0 ? "" : ` (got ${JSON.stringify(criticality)?.slice(0, 40)})`}` });
   }
   const title = requiredText(input, "title", ALERT_LIMITS.title, problems);
-  const message = requiredText(input, "message", ALERT_LIMITS.message, problems);
+  const message2 = requiredText(input, "message", ALERT_LIMITS.message, problems);
   const project = optionalText(input, "project", ALERT_LIMITS.project, problems);
   const job = optionalText(input, "job", ALERT_LIMITS.job, problems);
-  if (problems.length > 0 || !isCriticality(criticality) || title === null || message === null) return { ok: false, problems };
-  return { ok: true, alert: { criticality, title, message, project, job } };
+  if (problems.length > 0 || !isCriticality(criticality) || title === null || message2 === null) return { ok: false, problems };
+  return { ok: true, alert: { criticality, title, message: message2, project, job } };
 }
 function requiredText(input, field2, max, problems) {
   const value2 = input[field2];
@@ -6961,8 +7515,8 @@ async function sendAlert(request) {
   if (!body.ok) return body.response;
   const parsed = parseAlertBody(body.value);
   if (!parsed.ok) {
-    const message = parsed.problems.map((p) => `${p.field}: ${p.problem}`).join("; ");
-    return errorResponse(400, "invalid_request", message, { problems: parsed.problems });
+    const message2 = parsed.problems.map((p) => `${p.field}: ${p.problem}`).join("; ");
+    return errorResponse(400, "invalid_request", message2, { problems: parsed.problems });
   }
   return withMonitor("send-alert", env, async (monitor, config) => {
     const result = await sendAdHocAlert(config, await monitor.hub(), parsed.alert);
@@ -6971,7 +7525,7 @@ async function sendAlert(request) {
     console.log(`send-alert: ${parsed.alert.criticality} "${title}" → ${where}${result.pending ? ` (${result.pending} pending)` : ""}`);
     if (result.delivered_to.length > 0) return json(200, { ok: true, ...result });
     if (result.pending > 0) return json(202, { ok: false, queued: true, ...result });
-    return errorResponse(500, "undeliverable", "no alert route is configured: set TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID, or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config", { ...result });
+    return errorResponse(500, "undeliverable", `no alert route is configured: ${noRouteHint()}`, { ...result });
   });
 }
 export {

@@ -1,3 +1,4 @@
+import { noRouteHint } from "../../../src/alerts/channels/index.js";
 import { sendAdHocAlert } from "../../../src/alerts/deliver.js";
 import { redactSecrets } from "../../../src/lib/redact.js";
 import { processEnv } from "../../../src/env.js";
@@ -9,7 +10,8 @@ import { withMonitor } from "./run.js";
 /**
  * send-alert: POST `{criticality, title, message, project?, job?}`
  * routes one ad-hoc alert exactly like the check's alerts (alert_config rows, else the
- * environment's Telegram/Discord defaults, fallbacks, formatting, redaction). It is
+ * environment's defaults — Telegram, Discord, Slack, the signed webhook — fallbacks,
+ * formatting, redaction). It is
  * recorded in the hub's outbox first, so a channel that is down now gets it on the next check.
  *
  * 200: delivered, with the routes it reached. 202: recorded but not delivered yet (a
@@ -34,6 +36,6 @@ export async function sendAlert(request: Request): Promise<Response> {
     console.log(`send-alert: ${parsed.alert.criticality} "${title}" → ${where}${result.pending ? ` (${result.pending} pending)` : ""}`);
     if (result.delivered_to.length > 0) return json(200, { ok: true, ...result });
     if (result.pending > 0) return json(202, { ok: false, queued: true, ...result });
-    return errorResponse(500, "undeliverable", "no alert route is configured: set TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID, or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config", { ...result });
+    return errorResponse(500, "undeliverable", `no alert route is configured: ${noRouteHint()}`, { ...result });
   });
 }

@@ -8,8 +8,8 @@
  * Links cost nothing visible (Telegram counts the text after parsing), only raw size: a
  * second rung without links exists for a dashboard base long enough to matter.
  */
-import { TELEGRAM_LIMITS } from "../limits.js";
-import type { SectionHeader, Sections } from "./common.js";
+import { TELEGRAM_LIMITS } from "./limits.js";
+import type { SectionHeader, Sections } from "../../layout/common.js";
 import {
   type CompactGroup,
   type CompactLine,
@@ -24,8 +24,8 @@ import {
   packLines,
   shortInstantRendered,
   widestDetailsCommands,
-} from "./compact.js";
-import { HTML_SPEC, escapeTelegramHtml, telegramCost, telegramHeader } from "./telegram-markup.js";
+} from "../../layout/compact.js";
+import { HTML_SPEC, escapeTelegramHtml, telegramCost, telegramHeader } from "./markup.js";
 
 interface Rung {
   links: boolean;

@@ -3,7 +3,7 @@
  * Formatting (limits, allowed_mentions) is format.ts's job; this file only speaks HTTP.
  * Facts: docs/platform.md "Discord webhooks".
  */
-import { REDACTED } from "../lib/redact.js";
+import { REDACTED } from "../../../lib/redact.js";
 import {
   type SendOutcome,
   type SenderOptions,
@@ -17,9 +17,9 @@ import {
   scrubSecrets,
   secondsToMs,
   truncate,
-} from "../lib/http.js";
+} from "../../../lib/http.js";
 
-export type { SendOutcome, SenderOptions } from "../lib/http.js";
+export type { SendOutcome, SenderOptions } from "../../../lib/http.js";
 
 /** `/api/webhooks/<id>/<token>`, also with an API version (`/api/v10/webhooks/…`). */
 const WEBHOOK_PATH = /(\/api(?:\/v\d+)?\/webhooks\/[^/?#\s"']+\/)([^/?#\s"']+)/g;

@@ -3,7 +3,7 @@
  * came of it. Escaping and the 4096-character limit are format.ts's job.
  * Facts: docs/platform.md "Telegram Bot API".
  */
-import { REDACTED } from "../lib/redact.js";
+import { REDACTED } from "../../../lib/redact.js";
 import {
   type SendOutcome,
   type SenderOptions,
@@ -16,9 +16,9 @@ import {
   scrubSecrets,
   secondsToMs,
   truncate,
-} from "../lib/http.js";
+} from "../../../lib/http.js";
 
-export type { SendOutcome, SenderOptions } from "../lib/http.js";
+export type { SendOutcome, SenderOptions } from "../../../lib/http.js";
 
 /**
  * The bot token sits in the request URL (`/bot<token>/sendMessage`), so any error that

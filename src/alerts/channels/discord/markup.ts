@@ -8,10 +8,10 @@
  * - Markdown: every interpolated value is escaped; error text goes in a code block whose
  *   backticks are defused (a zero-width space after each), so it cannot close the block.
  */
-import type { Criticality, JobStatus } from "../../types.js";
-import { DISCORD_LIMITS } from "../limits.js";
-import { type FormatOptions, type SectionHeader, oneLine, partSuffix } from "./common.js";
-import { type RenderSpec, fitText } from "./fit.js";
+import type { Criticality, JobStatus } from "../../../types.js";
+import { DISCORD_LIMITS } from "./limits.js";
+import { type FormatOptions, type SectionHeader, oneLine, partSuffix } from "../../layout/common.js";
+import { type RenderSpec, fitText } from "../../layout/fit.js";
 
 export interface DiscordEmbedField {
   name: string;

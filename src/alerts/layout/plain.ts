@@ -3,22 +3,21 @@
  * would be sent). Same wording and redaction as the channels, no markup and no splitting;
  * error text is cut at a readable length. Job changes take the layout the mirrored channel
  * would use (detailed blocks, or the compact line per job), so what is printed is what
- * would be sent.
+ * would be sent. The channels' registry (../channels/index.ts `formatPlainText`) picks the
+ * layout.
  */
 import type { AlertEntry } from "../types.js";
 import { type Markup, jobBlock, messageBlock, projectBlock } from "./blocks.js";
 import { CRITICALITY_EMOJI, type FormatOptions, PROJECT_EMOJI, type Sections, groupName, jobsEmoji, jobsSummary, messagesSummary, prepare, projectsSummary } from "./common.js";
 import { COMPACT_REASON_MAX, type CompactMarkup, DETAILS_LABEL, compactGroups, compactLines, compactTitle, detailsCommands, shortInstantRendered } from "./compact.js";
-import { discordJobsLayout } from "./discord.js";
 import { PLAIN } from "./fit.js";
-import { telegramJobsLayout } from "./telegram.js";
 
 /** Error (or message) text beyond this is cut with a marker: a terminal is not a log viewer. */
 export const PLAIN_ERROR_MAX = 2000;
 
-export interface PlainTextOptions extends FormatOptions {
-  /** Whose layout decision to mirror for job changes; default Telegram's. */
-  channel?: "telegram" | "discord";
+export interface PlainLayoutOptions extends FormatOptions {
+  /** The layout the mirrored channel gives these job changes (its `jobsLayout`). */
+  jobsLayout: (sections: Sections) => "detailed" | "compact";
 }
 
 const PLAIN_MARKUP: Markup = {
@@ -48,7 +47,7 @@ function compactJobs(sections: Sections): string[] {
   return [...blocks, `${DETAILS_LABEL} ${commands.status} · ${commands.history}`];
 }
 
-export function formatPlainText(entries: readonly AlertEntry[], opts: PlainTextOptions = {}): string {
+export function formatPlainTextWith(entries: readonly AlertEntry[], opts: PlainLayoutOptions): string {
   const sections = prepare(entries, opts);
   const cap = PLAIN_ERROR_MAX;
   const out: string[] = [];
@@ -65,7 +64,7 @@ export function formatPlainText(entries: readonly AlertEntry[], opts: PlainTextO
     );
   }
   if (sections.jobs.length > 0) {
-    const layout = opts.channel === "discord" ? discordJobsLayout(sections) : telegramJobsLayout(sections);
+    const layout = opts.jobsLayout(sections);
     section(
       jobsEmoji(sections.jobs),
       groupName(sections.jobs.map((j) => j.projectName)),

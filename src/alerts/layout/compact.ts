@@ -237,6 +237,21 @@ export function chunkSegments(lines: readonly CompactLine[], chunk: LineChunk): 
   return segments;
 }
 
+/** Rendered lines joined with newlines into texts of at most `max` characters, split at line boundaries. */
+export function joinLinesWithin(lines: readonly string[], max: number): string[] {
+  const out: string[] = [];
+  let current = "";
+  for (const line of lines) {
+    if (current !== "" && current.length + 1 + line.length > max) {
+      out.push(current);
+      current = "";
+    }
+    current = current === "" ? line : `${current}\n${line}`;
+  }
+  if (current !== "") out.push(current);
+  return out;
+}
+
 /** Project names that can be pasted into a shell as they are: anything else gets a placeholder. */
 const SAFE_PROJECT = /^[A-Za-z0-9_.-]{1,40}$/;
 

@@ -11,8 +11,8 @@
  * reasons. Only when even that needs several messages is the group split, at line
  * boundaries, each message within every limit.
  */
-import { DISCORD_LIMITS } from "../limits.js";
-import { type SectionHeader, type Sections, parseInstant } from "./common.js";
+import { DISCORD_LIMITS } from "./limits.js";
+import { type SectionHeader, type Sections, parseInstant } from "../../layout/common.js";
 import {
   type CompactGroup,
   type CompactLine,
@@ -24,12 +24,13 @@ import {
   compactLines,
   compactTitle,
   detailsCommands,
+  joinLinesWithin,
   packLines,
   shortInstantRendered,
   widestDetailsCommands,
-} from "./compact.js";
-import { jobsListDashboardUrl } from "./studio-links.js";
-import { type DiscordEmbed, type DiscordWebhookPayload, JOB_COLOR, MARKDOWN, headerContent, payload } from "./discord-markup.js";
+} from "../../layout/compact.js";
+import { jobsListDashboardUrl } from "../../layout/studio-links.js";
+import { type DiscordEmbed, type DiscordWebhookPayload, JOB_COLOR, MARKDOWN, headerContent, payload } from "./markup.js";
 
 interface Rung {
   links: boolean;
@@ -67,21 +68,6 @@ function footerText(commands: { status: string; history: string }): string {
   return `${DETAILS_LABEL} ${commands.status} · ${commands.history}`;
 }
 
-/** Lines joined into descriptions of at most 4096 characters, split at line boundaries. */
-function descriptions(lines: readonly string[]): string[] {
-  const out: string[] = [];
-  let current = "";
-  for (const line of lines) {
-    if (current !== "" && current.length + 1 + line.length > DISCORD_LIMITS.description) {
-      out.push(current);
-      current = "";
-    }
-    current = current === "" ? line : `${current}\n${line}`;
-  }
-  if (current !== "") out.push(current);
-  return out;
-}
-
 function plan(groups: readonly CompactGroup[], sections: Sections): { lines: CompactLine[]; chunks: LineChunk[] } {
   const titleCost = (g: number): number => compactTitle(groups[g] as CompactGroup, true).length;
   // Room for the footer, and for one more title: the descriptions of a message total less
@@ -110,7 +96,7 @@ export function compactDiscordPayloads(header: SectionHeader, sections: Sections
       const url = jobsListDashboardUrl(group.jobs, sections.dashboard);
       const rendered: string[] = [];
       for (let i = segment.from; i < segment.to; i++) rendered.push((lines[i] as CompactLine).build(chunk.budgets[i - chunk.start] ?? 0));
-      descriptions(rendered).forEach((description, k) => {
+      joinLinesWithin(rendered, DISCORD_LIMITS.description).forEach((description, k) => {
         embeds.push({ title: compactTitle(group, segment.continued || k > 0), description, color: JOB_COLOR[group.status], ...(url === null ? {} : { url }) });
       });
     }

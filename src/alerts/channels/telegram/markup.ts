@@ -8,10 +8,10 @@
  * - A text is at most 4096 UTF-16 units after entity parsing (what Telegram counts), and
  *   its raw HTML at most a few times that.
  */
-import { TELEGRAM_LIMITS } from "../limits.js";
-import { type SectionHeader, partSuffix } from "./common.js";
-import { type RenderSpec, fitText } from "./fit.js";
-import type { Markup } from "./blocks.js";
+import { TELEGRAM_LIMITS } from "./limits.js";
+import { type SectionHeader, partSuffix } from "../../layout/common.js";
+import { type RenderSpec, fitText } from "../../layout/fit.js";
+import type { Markup } from "../../layout/blocks.js";
 
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 

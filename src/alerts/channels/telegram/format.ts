@@ -1,17 +1,17 @@
 /**
  * Telegram `sendMessage` texts with `parse_mode: "HTML"` (docs/platform.md "Telegram Bot API").
- * Escaping and counting: telegram-markup.ts.
+ * Escaping and counting: markup.ts.
  *
  * - Job changes get a block each (the detailed layout) when they fit one message; a larger
- *   group switches to the compact layout (telegram-compact.ts: a line per job), which is
+ *   group switches to the compact layout (compact.ts: a line per job), which is
  *   split into several messages only when even that cannot fit.
  * - Project-level changes and ad-hoc messages always get the detailed layout, split at
  *   change boundaries; one oversized change has its error text cut with a marker.
  * - Link previews are the sender's business (`link_preview_options`), not this file's.
  */
-import { TELEGRAM_LIMITS } from "../limits.js";
-import type { AlertEntry } from "../types.js";
-import { type BlockDraft, jobBlock, messageBlock, projectBlock } from "./blocks.js";
+import { TELEGRAM_LIMITS } from "./limits.js";
+import type { AlertEntry } from "../../types.js";
+import { type BlockDraft, jobBlock, messageBlock, projectBlock } from "../../layout/blocks.js";
 import {
   CRITICALITY_EMOJI,
   type FormatOptions,
@@ -23,12 +23,12 @@ import {
   messagesSummary,
   prepare,
   projectsSummary,
-} from "./common.js";
-import { pack } from "./fit.js";
-import { compactTelegramMessages } from "./telegram-compact.js";
-import { HTML_MARKUP, telegramCost, telegramHeader } from "./telegram-markup.js";
+} from "../../layout/common.js";
+import { pack } from "../../layout/fit.js";
+import { compactTelegramMessages } from "./compact.js";
+import { HTML_MARKUP, telegramCost, telegramHeader } from "./markup.js";
 
-export { escapeTelegramHtml, telegramVisibleLength } from "./telegram-markup.js";
+export { escapeTelegramHtml, telegramVisibleLength } from "./markup.js";
 
 const SEPARATOR = "\n\n";
 /** Below this share of the budget an error is no longer informative: start a new message. */

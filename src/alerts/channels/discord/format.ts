@@ -1,16 +1,16 @@
 /**
  * Discord webhook payloads (docs/platform.md "Discord webhooks", limits.ts). Job changes get one
  * embed each (the detailed layout) when they fit one message; a larger group switches to
- * the compact layout (discord-compact.ts: one embed per status, a line per job), which
+ * the compact layout (compact.ts: one embed per status, a line per job), which
  * splits into several messages only when even that cannot fit. Project-level changes and
  * ad-hoc messages always get the detailed layout, packed into as few messages as the
- * limits allow. Escaping and mentions: discord-markup.ts.
+ * limits allow. Escaping and mentions: markup.ts.
  *
  * The dashboard link of a detailed embed is its `url` (its title becomes the link):
  * Discord does not count URLs against the 6000-character budget, so more changes fit.
  */
-import { DISCORD_LIMITS } from "../limits.js";
-import type { AlertEntry, JobAlert, MessageAlert, ProjectAlert } from "../types.js";
+import { DISCORD_LIMITS } from "./limits.js";
+import type { AlertEntry, JobAlert, MessageAlert, ProjectAlert } from "../../types.js";
 import {
   CRITICALITY_EMOJI,
   type FormatOptions,
@@ -35,9 +35,9 @@ import {
   recoverySentence,
   reminderSentence,
   statusWithPrevious,
-} from "./common.js";
-import { jobDashboardUrl, projectDashboardUrl } from "./studio-links.js";
-import { compactDiscordPayloads } from "./discord-compact.js";
+} from "../../layout/common.js";
+import { jobDashboardUrl, projectDashboardUrl } from "../../layout/studio-links.js";
+import { compactDiscordPayloads } from "./compact.js";
 import {
   CODE,
   CRITICALITY_COLOR,
@@ -52,8 +52,8 @@ import {
   md,
   payload,
   webhookUsername,
-} from "./discord-markup.js";
-import { type Packable, type RenderSpec, fitText, pack } from "./fit.js";
+} from "./markup.js";
+import { type Packable, type RenderSpec, fitText, pack } from "../../layout/fit.js";
 
 export {
   DISCORD_COLORS,
@@ -63,7 +63,7 @@ export {
   discordEmbedTextLength,
   escapeDiscordCodeBlock,
   escapeDiscordMarkdown,
-} from "./discord-markup.js";
+} from "./markup.js";
 
 /** Short values in inline code (schedules, refs): backticks swapped for a look-alike. */
 function inlineCode(text: string, max: number): string {
