@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { slackWebhookParts, slackWebhookProblem } from "./alerts/channels/slack/url.js";
+import { slackWebhookParts, slackWebhookProblem } from "./lib/slack-url.js";
 import { redactUrl } from "./lib/redact.js";
 import { parseDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";

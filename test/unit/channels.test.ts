@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { CHANNELS, noRouteHint } from "../../src/alerts/channels/index.js";
 import { formatSlack } from "../../src/alerts/channels/slack/format.js";
 import { escapeSlackText } from "../../src/alerts/channels/slack/markup.js";
-import { slackWebhookProblem } from "../../src/alerts/channels/slack/url.js";
+import { slackWebhookProblem } from "../../src/lib/slack-url.js";
 import { webhookSignature } from "../../src/alerts/channels/webhook/sign.js";
 import { chooseRoutes, resolveRoutes, routesFromEnvironment } from "../../src/alerts/route.js";
 import type { JobAlert } from "../../src/alerts/types.js";

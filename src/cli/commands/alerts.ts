@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { noRouteHint } from "../../alerts/channels/index.js";
 import { positiveInteger } from "../arguments.js";
 import { type CommandContext, UsageError } from "../context.js";
 import { pc, printJson, status, table, truncate, when } from "../output.js";
@@ -44,7 +45,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const results = await ctx.monitor().testAlertRoutes();
       if (opts.json) return printJson(io, results);
       if (results.length === 0) {
-        throw new UsageError("no alert route is configured: set TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID and/or DISCORD_WEBHOOK_URL, or add rows to monitoring.alert_config");
+        throw new UsageError(`no alert route is configured: ${noRouteHint()}`);
       }
       for (const r of results) {
         io.out(r.ok ? `${pc.green("✓")} ${r.route}: delivered${r.wasBroken ? " (no longer marked broken)" : ""}` : `${pc.red("✗")} ${r.route}: ${r.error}`);

@@ -14,7 +14,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description("the whole cycle on an embedded sample, no servers: inventory, health check and the alerts it would send")
     .option("--dir <dir>", "put the demo hub in this (new or empty) directory and keep it")
     .option("--keep", "keep the demo hub in ./.jobmon (the default embedded hub) to explore with jobmon status, history, serve")
-    .option("--send", "send the alerts through the configured routes (TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID, DISCORD_WEBHOOK_URL)")
+    .option("--send", "send the alerts through the configured routes (TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID, DISCORD_WEBHOOK_URL, SLACK_WEBHOOK_URL, JOBMON_WEBHOOK_URL)")
     .option("--json", "print { inventory, check, alerts } as JSON")
     .action(async (opts: { dir?: string; keep?: boolean; send?: boolean; json?: boolean }) => {
       const started = performance.now();

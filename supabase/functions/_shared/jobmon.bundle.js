@@ -233,7 +233,7 @@ function redactUrl(url, extraSecrets = []) {
 // src/config.ts
 import { z } from "zod";
 
-// src/alerts/channels/slack/url.ts
+// src/lib/slack-url.ts
 var SLACK_HOSTS = /* @__PURE__ */ new Set(["hooks.slack.com", "hooks.slack-gov.com"]);
 var LOOPBACK_HOSTS = /* @__PURE__ */ new Set(["127.0.0.1", "localhost", "[::1]"]);
 var SLACK_PATH = /^\/services\/(T[A-Z0-9]+)\/(B[A-Z0-9]+)\/([A-Za-z0-9]+)\/?$/;

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Channel } from "../../channel.js";
 import { type SlackMessage, formatSlack, slackJobsLayout } from "./format.js";
 import { sendSlack } from "./send.js";
-import { SLACK_URL_SHAPE, slackWebhookProblem } from "./url.js";
+import { SLACK_URL_SHAPE, slackWebhookProblem } from "../../../lib/slack-url.js";
 
 export interface SlackTarget {
   webhookUrl: string;

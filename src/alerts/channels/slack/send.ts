@@ -5,7 +5,7 @@
  */
 import { redactSecrets } from "../../../lib/redact.js";
 import { type SendOutcome, type SenderOptions, classifyStatus, fetchWithTimeout, parseRetryAfterMs, truncate } from "../../../lib/http.js";
-import { slackWebhookParts } from "./url.js";
+import { slackWebhookParts } from "../../../lib/slack-url.js";
 
 /** What each permanent answer means for the person fixing the route. */
 const PERMANENT_HINTS: Record<string, string> = {
