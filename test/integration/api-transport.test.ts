@@ -359,6 +359,25 @@ describe("projects read through the Management API", () => {
       assert.match((answer.body as { message: string }).message, /ERROR: {2}42601: cannot insert multiple commands into a prepared statement/);
     });
 
+    test("is limited per project like the other endpoints; the client waits the window out", async () => {
+      let now = Date.parse("2026-11-30T12:00:00Z");
+      const limited = await startFakeManagementApi({ token: TOKEN, now: () => now, rateLimits: { default: 2 }, projects: { [REF]: { database: c.urlFor({ user: READER }) }, [NOCRON_REF]: { database: c.urlFor({ user: READER, database: "nocron" }) } } });
+      try {
+        const sleeps: number[] = [];
+        const api = new ManagementApi({ baseUrl: limited.url, accessToken: TOKEN, maxWaitMs: 120_000, now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) });
+        await api.readOnlyQuery(REF, "select 1");
+        await api.readOnlyQuery(REF, "select 1");
+        assert.deepEqual(api.usage().budgets.map((b) => [b.ref, b.limit, b.remaining]), [[REF, 2, 0]]);
+        await api.readOnlyQuery(NOCRON_REF, "select 1");
+        assert.deepEqual(sleeps, [], "another project has its own budget");
+        await api.readOnlyQuery(REF, "select 1");
+        assert.deepEqual(sleeps, [60_000], "the third call to the project waited for the reset");
+        assert.ok(limited.requests.every((r) => r.status === 201));
+      } finally {
+        await limited.close();
+      }
+    });
+
     test("the client reads its SQL errors: kind sql with the SQLSTATE, not retried", async () => {
       const api = client();
       const error = await api.readOnlyQuery(REF, "select * from job").then(() => assert.fail("expected an error"), (e: unknown) => e);
