@@ -13,9 +13,11 @@ import type { ProjectConfig } from "../config.js";
 import { ConfigError, type ErrorClass, JobmonError } from "../errors.js";
 
 /**
- * A client for the two Supabase Management API endpoints jobmon reads (docs/platform.md
- * "Supabase Management API"): the Edge Functions of a project, and their invocations from
- * the logs endpoint (`/analytics/endpoints/logs`, ClickHouse SQL over one `logs` table).
+ * A client for the Supabase Management API endpoints jobmon reads (docs/platform.md
+ * "Supabase Management API"): the projects a token sees (`GET /v1/projects`), the Edge
+ * Functions of a project, their invocations from the logs endpoint
+ * (`/analytics/endpoints/logs`, ClickHouse SQL over one `logs` table), and SQL run as
+ * `supabase_read_only_user` (`POST /v1/projects/{ref}/database/query/read-only`).
  * Only `fetch` and Web APIs: the check runs inside an Edge Function too.
  *
  * Rate limits: 120 requests/min per user, endpoint and project (shared with every other
@@ -29,6 +31,10 @@ import { ConfigError, type ErrorClass, JobmonError } from "../errors.js";
  *
  * The access token never appears in an error: messages are built from the status, the
  * path (no query string) and the server's text with the token scrubbed out.
+ *
+ * Every request sent is counted, per endpoint, and the last `X-RateLimit-Limit`/`-Remaining`
+ * seen per endpoint and project is kept (`usage()`), so a report can say what a check cost
+ * and how much of the shared budget was left.
  */
 
 export const DEFAULT_API_URL = "https://api.supabase.com";
@@ -82,6 +88,64 @@ export interface FunctionLogs {
   requests: number;
 }
 
+/** `status` of a project object, as the OpenAPI spec lists them (`INACTIVE` is a paused project). */
+export const PROJECT_STATUSES = [
+  "ACTIVE_HEALTHY",
+  "ACTIVE_UNHEALTHY",
+  "INACTIVE",
+  "PAUSING",
+  "PAUSE_FAILED",
+  "COMING_UP",
+  "GOING_DOWN",
+  "RESTORING",
+  "RESTORE_FAILED",
+  "RESTARTING",
+  "RESIZING",
+  "UPGRADING",
+  "INIT_FAILED",
+  "REMOVED",
+  "UNKNOWN",
+] as const;
+export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
+
+/** One entry of `GET /v1/projects`. */
+export interface SupabaseProject {
+  ref: string;
+  name: string;
+  /** The organisation's slug (from the deprecated `organization_id` when the slug is missing). */
+  organization_slug: string;
+  region: string;
+  /** One of PROJECT_STATUSES; another value the API may add later is passed through. */
+  status: ProjectStatus | (string & {});
+  /** null when the API sent no readable timestamp. */
+  created_at: Date | null;
+  /** null when the API sent no `database` object. */
+  database: { host: string; version: string; postgres_engine: string; release_channel: string } | null;
+}
+
+/** The endpoints the client calls: the keys of its counters and of the rate limits it tracks. */
+export type ManagementApiEndpoint = "projects" | "functions" | "logs" | "query";
+
+export interface RateLimitBudget {
+  endpoint: ManagementApiEndpoint;
+  /** null for `projects`, which is not a project's route. */
+  ref: string | null;
+  /** `X-RateLimit-Limit` of the last answer; null when it had none. */
+  limit: number | null;
+  /** `X-RateLimit-Remaining` of the last answer; null when it had none. */
+  remaining: number | null;
+  /** When that answer came (the client's clock). */
+  seenAt: Date;
+}
+
+export interface ManagementApiUsage {
+  /** HTTP requests sent, retries and refused ones included. */
+  calls: number;
+  byEndpoint: Partial<Record<ManagementApiEndpoint, number>>;
+  /** The last rate-limit headers seen, per endpoint and project. */
+  budgets: RateLimitBudget[];
+}
+
 export type ManagementApiErrorKind =
   | "auth" // 401: the token was rejected
   | "forbidden" // 403: the token may not read this (permissions, scopes)
@@ -92,6 +156,7 @@ export type ManagementApiErrorKind =
   | "server" // 5xx, or the log store's transient "Backend error", after retries
   | "network" // connection failure or timeout after retries
   | "query" // the logs endpoint answered 200 with an `error` field
+  | "sql" // the read-only query endpoint ran the SQL and PostgreSQL refused it
   | "bad_response"; // an answer not in the documented shape
 
 const ERROR_CLASS: Record<ManagementApiErrorKind, ErrorClass> = {
@@ -104,6 +169,7 @@ const ERROR_CLASS: Record<ManagementApiErrorKind, ErrorClass> = {
   server: "transient",
   network: "transient",
   query: "permanent",
+  sql: "permanent",
   bad_response: "permanent",
 };
 
@@ -111,17 +177,20 @@ export class ManagementApiError extends JobmonError {
   readonly kind: ManagementApiErrorKind;
   /** HTTP status, when there was an answer. */
   readonly status: number | undefined;
-  /** Which call: `functions` or `logs`. */
+  /** Which call: `projects`, `functions`, `logs` or `query`. */
   readonly endpoint: string;
   /** For `rate_limited`: how long the API asked to wait, in ms, when it said. */
   readonly retryAfterMs: number | undefined;
+  /** For `sql`: PostgreSQL's SQLSTATE (e.g. `42P01`), when the API's message names it. */
+  readonly sqlState: string | undefined;
 
-  constructor(kind: ManagementApiErrorKind, endpoint: string, message: string, extra: { status?: number; retryAfterMs?: number } = {}) {
+  constructor(kind: ManagementApiErrorKind, endpoint: string, message: string, extra: { status?: number; retryAfterMs?: number; sqlState?: string } = {}) {
     super(`management_api_${kind}`, message, ERROR_CLASS[kind]);
     this.kind = kind;
     this.endpoint = endpoint;
     this.status = extra.status;
     this.retryAfterMs = extra.retryAfterMs;
+    this.sqlState = extra.sqlState;
   }
 }
 
@@ -237,6 +306,14 @@ interface RateLimitState {
   resetAt: number;
 }
 
+interface ApiCall {
+  method: "GET" | "POST";
+  path: string;
+  query?: URLSearchParams;
+  /** Sent as JSON. */
+  body?: unknown;
+}
+
 type Attempt =
   | { kind: "response"; status: number; headers: Headers; text: string }
   | { kind: "failed"; timedOut: boolean; error: string };
@@ -254,6 +331,10 @@ export class ManagementApi {
   private readonly secrets: string[];
   /** Per `endpoint:ref`: an answer said no requests remain until `resetAt`. */
   private readonly blocked = new Map<string, RateLimitState>();
+  /** Requests sent, per endpoint. */
+  private readonly calls = new Map<ManagementApiEndpoint, number>();
+  /** Per `endpoint:ref`: the last rate-limit headers seen. */
+  private readonly budgets = new Map<string, RateLimitBudget>();
 
   constructor(options: ManagementApiOptions) {
     const token = options.accessToken?.trim() ?? "";
@@ -270,9 +351,38 @@ export class ManagementApi {
     this.secrets = [token, ...(options.secrets ?? [])];
   }
 
+  /** What this client has sent so far and the budgets the API last reported. */
+  usage(): ManagementApiUsage {
+    const byEndpoint = Object.fromEntries(this.calls) as ManagementApiUsage["byEndpoint"];
+    const calls = [...this.calls.values()].reduce((sum, n) => sum + n, 0);
+    return { calls, byEndpoint, budgets: [...this.budgets.values()].map((b) => ({ ...b, seenAt: new Date(b.seenAt) })) };
+  }
+
+  /**
+   * `GET /v1/projects`: every project the token sees (a scoped token only those chosen for
+   * it), in one answer (the endpoint has no pagination).
+   */
+  async listProjects(): Promise<SupabaseProject[]> {
+    const body = await this.send("projects", "", { method: "GET", path: "/v1/projects" });
+    if (!Array.isArray(body)) throw this.badResponse("projects", "expected a JSON array of projects");
+    return body.map((item, i) => parseProject(item, i, (why) => this.badResponse("projects", why)));
+  }
+
+  /**
+   * `POST /v1/projects/{ref}/database/query/read-only`: one SQL statement run as
+   * `supabase_read_only_user`, its rows as the API renders them (a JSON array of objects).
+   * Names must be schema-qualified. A statement PostgreSQL refuses is a `sql` error carrying
+   * the SQLSTATE when the API's message names it.
+   */
+  async readOnlyQuery(ref: string, sql: string): Promise<unknown[]> {
+    const body = await this.send("query", ref, { method: "POST", path: `/v1/projects/${encodeURIComponent(ref)}/database/query/read-only`, body: { query: sql } });
+    if (!Array.isArray(body)) throw this.badResponse("query", "expected a JSON array of rows");
+    return body;
+  }
+
   /** `GET /v1/projects/{ref}/functions`: every Edge Function of the project. */
   async listFunctions(ref: string): Promise<EdgeFunctionInfo[]> {
-    const body = await this.getJson("functions", ref, `/v1/projects/${encodeURIComponent(ref)}/functions`);
+    const body = await this.send("functions", ref, { method: "GET", path: `/v1/projects/${encodeURIComponent(ref)}/functions` });
     if (!Array.isArray(body)) throw this.badResponse("functions", "expected a JSON array of functions");
     return body.map((item, i) => parseFunction(item, i, (why) => this.badResponse("functions", why)));
   }
@@ -334,7 +444,7 @@ export class ManagementApi {
     for (const column of order) {
       const params = new URLSearchParams({ sql: functionEdgeLogsSql(rowLimit, column) });
       for (const [key, value] of window) params.set(key, value);
-      const body = await this.getJson("logs", ref, `/v1/projects/${encodeURIComponent(ref)}/analytics/endpoints/logs`, params);
+      const body = await this.send("logs", ref, { method: "GET", path: `/v1/projects/${encodeURIComponent(ref)}/analytics/endpoints/logs`, query: params });
       requests++;
       if (!isRecord(body)) throw this.badResponse("logs", "expected a JSON object with `result` and `error`");
       const error = body["error"];
@@ -353,9 +463,18 @@ export class ManagementApi {
 
   // -------------------------------------------------------------------------------------
 
-  private async getJson(endpoint: string, ref: string, path: string, query?: URLSearchParams): Promise<unknown> {
+  /**
+   * One call: the request, retried on network failures, 5xx, 408 and 429 within the
+   * attempt and wait budgets; the parsed JSON body of a 2xx answer.
+   */
+  private async send(endpoint: ManagementApiEndpoint, ref: string, call: ApiCall): Promise<unknown> {
     const key = `${endpoint}:${ref}`;
-    const url = `${this.baseUrl}${path}${query ? `?${query.toString()}` : ""}`;
+    const { method, path } = call;
+    const what = `${method} ${path}`;
+    const url = `${this.baseUrl}${path}${call.query ? `?${call.query.toString()}` : ""}`;
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: "application/json" };
+    if (call.body !== undefined) headers["Content-Type"] = "application/json";
+    const init: RequestInit = { method, headers, ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}) };
     let waitedMs = 0;
     const wait = async (ms: number, why: () => ManagementApiError): Promise<void> => {
       if (waitedMs + ms > this.maxWaitMs) throw why();
@@ -372,31 +491,27 @@ export class ManagementApi {
         this.blocked.delete(key);
       }
 
-      const answer: Attempt = await fetchWithTimeout(
-        url,
-        { method: "GET", headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json" } },
-        { timeoutMs: this.timeoutMs, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) },
-      );
+      this.calls.set(endpoint, (this.calls.get(endpoint) ?? 0) + 1);
+      const answer: Attempt = await fetchWithTimeout(url, init, { timeoutMs: this.timeoutMs, ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) });
       const last = attempt >= this.maxAttempts;
 
       if (answer.kind === "failed") {
-        const error = () =>
-          new ManagementApiError("network", endpoint, `cannot reach the Management API at ${this.baseUrl} (GET ${path}): ${this.clean(answer.error)}`);
+        const error = () => new ManagementApiError("network", endpoint, `cannot reach the Management API at ${this.baseUrl} (${what}): ${this.clean(answer.error)}`);
         if (last) throw error();
         await wait(this.backoff(attempt), error);
         continue;
       }
 
-      const resetMs = this.noteRateLimit(key, answer.headers);
+      const resetMs = this.noteRateLimit(endpoint, ref, answer.headers);
       const { status } = answer;
       if (status >= 200 && status < 300) {
         const body = parseJson(answer.text);
-        if (body === undefined) throw this.badResponse(endpoint, `GET ${path} answered ${status} without a JSON body`);
+        if (body === undefined) throw this.badResponse(endpoint, `${what} answered ${status} without a JSON body`);
         const transient = transientQueryError(body);
         if (transient === undefined) return body;
         // The log store's "Backend error! Retry your query": a 5xx in a 200's clothing.
         const error = () =>
-          new ManagementApiError("server", endpoint, `the Management API's log store failed on GET ${path}: ${this.clean(transient)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
+          new ManagementApiError("server", endpoint, `the Management API's log store failed on ${what}: ${this.clean(transient)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
         if (last) throw error();
         await wait(this.backoff(attempt), error);
         continue;
@@ -410,22 +525,49 @@ export class ManagementApi {
         this.blocked.delete(key);
         continue;
       }
+      // A statement PostgreSQL refused fails the same way again: not retried, even as a 500.
+      const sqlError = endpoint === "query" ? this.sqlError(ref, status, answer.text) : undefined;
+      if (sqlError !== undefined) throw sqlError;
       if (status >= 500 || status === 408) {
         const error = () =>
-          new ManagementApiError("server", endpoint, `the Management API answered ${status} to GET ${path}${this.detail(answer.text)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
+          new ManagementApiError("server", endpoint, `the Management API answered ${status} to ${what}${this.detail(answer.text)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
         if (last) throw error();
         await wait(this.backoff(attempt), error);
         continue;
       }
-      throw this.clientError(status, endpoint, ref, path, answer.text);
+      throw this.clientError(status, endpoint, ref, what, answer.text);
     }
   }
 
-  /** Reads `X-RateLimit-Remaining`/`-Reset`; returns the reset in ms when present. */
-  private noteRateLimit(key: string, headers: Headers): number | undefined {
+  /**
+   * The read-only endpoint's answer to SQL that PostgreSQL refused, or undefined. The spec
+   * documents only `500: Failed to run read-only sql query`; the API has been seen answering
+   * 400 with `{"message": "Failed to run sql query: ERROR:  42P01: relation … does not exist"}`.
+   * Either status is read as a SQL error when its message says it failed to run the query or
+   * names a SQLSTATE the way PostgreSQL's messages do (`ERROR:  <SQLSTATE>: …`).
+   */
+  private sqlError(ref: string, status: number, text: string): ManagementApiError | undefined {
+    if (status !== 400 && status !== 500) return undefined;
+    const body = parseJson(text);
+    const message = body === undefined ? text.trim() : apiErrorMessage(body);
+    const sqlState = parseSqlState(message) ?? (isRecord(body) && typeof body["code"] === "string" && SQLSTATE.test(body["code"]) ? body["code"] : undefined);
+    if (sqlState === undefined && !/failed to run (?:read-only )?sql query/i.test(message)) return undefined;
+    return new ManagementApiError("sql", "query", `the read-only query on project ${ref} failed${sqlState ? ` (SQLSTATE ${sqlState})` : ""}: ${this.clean(message)}`, {
+      status,
+      ...(sqlState ? { sqlState } : {}),
+    });
+  }
+
+  /** Reads `X-RateLimit-Limit`/`-Remaining`/`-Reset`; returns the reset in ms when present. */
+  private noteRateLimit(endpoint: ManagementApiEndpoint, ref: string, headers: Headers): number | undefined {
+    const key = `${endpoint}:${ref}`;
     const resetMs = parseRateLimitResetMs(headers.get("x-ratelimit-reset"));
-    const remaining = headers.get("x-ratelimit-remaining");
-    if (remaining !== null && Number(remaining) <= 0 && resetMs !== undefined) {
+    const remaining = headerCount(headers.get("x-ratelimit-remaining"));
+    const limit = headerCount(headers.get("x-ratelimit-limit"));
+    if (remaining !== null || limit !== null) {
+      this.budgets.set(key, { endpoint, ref: endpoint === "projects" ? null : ref, limit, remaining, seenAt: new Date(this.now()) });
+    }
+    if (remaining !== null && remaining <= 0 && resetMs !== undefined) {
       this.blocked.set(key, { resetAt: this.now() + Math.min(resetMs, MAX_RATE_LIMIT_WAIT_MS) });
     }
     return resetMs;
@@ -438,6 +580,7 @@ export class ManagementApi {
   private rateLimited(endpoint: string, ref: string, retryAfterMs: number, askedMs?: number): ManagementApiError {
     const seconds = Math.ceil(retryAfterMs / 1000);
     const limit = endpoint === "logs" ? "about 30 requests/min" : "120 requests/min";
+    const of = endpoint === "projects" ? "the project list" : `${endpoint} of project ${ref}`;
     const capped =
       askedMs === undefined
         ? ""
@@ -445,12 +588,12 @@ export class ManagementApi {
     return new ManagementApiError(
       "rate_limited",
       endpoint,
-      `the Management API rate limit for ${endpoint} of project ${ref} (${limit} per user, shared with the user's other tokens and tools) is exhausted; it resets in ${seconds}s${capped}, longer than this check waits: the next check reads it`,
+      `the Management API rate limit for ${of} (${limit} per user, shared with the user's other tokens and tools) is exhausted; it resets in ${seconds}s${capped}, longer than this check waits: the next check reads it`,
       { status: 429, retryAfterMs },
     );
   }
 
-  private clientError(status: number, endpoint: string, ref: string, path: string, text: string): ManagementApiError {
+  private clientError(status: number, endpoint: ManagementApiEndpoint, ref: string, what: string, text: string): ManagementApiError {
     if (status === 401) {
       return new ManagementApiError(
         "auth",
@@ -463,7 +606,7 @@ export class ManagementApi {
       return new ManagementApiError(
         "endpoint_gone",
         endpoint,
-        `the Management API no longer serves GET ${path} (404): Supabase has moved or removed its logs endpoint, so Edge Function outcomes cannot be read until jobmon is updated (pg_cron verdicts are unaffected)`,
+        `the Management API no longer serves ${what} (404): Supabase has moved or removed its logs endpoint, so Edge Function outcomes cannot be read until jobmon is updated (pg_cron verdicts are unaffected)`,
         { status },
       );
     }
@@ -471,7 +614,7 @@ export class ManagementApi {
       return new ManagementApiError(
         "usage_exceeded",
         endpoint,
-        `the Supabase organisation of project ${ref} has exceeded its usage quota (402 on GET ${path}): Supabase serves no ${endpoint === "logs" ? "logs" : "data"} through the Management API until the plan is raised or the billing cycle resets${this.said(text)}`,
+        `the Supabase organisation of project ${ref} has exceeded its usage quota (402 on ${what}): Supabase serves no ${endpoint === "logs" ? "logs" : "data"} through the Management API until the plan is raised or the billing cycle resets${this.said(text)}`,
         { status },
       );
     }
@@ -479,20 +622,21 @@ export class ManagementApi {
       return new ManagementApiError(
         "not_found",
         endpoint,
-        `the Management API does not know project ref "${ref}" (404 on GET ${path}): check JOBMON_PROJECT_REFS (or the project URL it was read from) and that the token's account can see the project`,
+        `the Management API does not know project ref "${ref}" (404 on ${what}): check JOBMON_PROJECT_REFS (or the project URL it was read from) and that the token's account can see the project`,
         { status },
       );
     }
     if (status === 403) {
-      const need = endpoint === "logs" ? "analytics:read (analytics_logs_read)" : "edge_functions_read";
+      const scopes = "projects read, database read, Edge Functions read and analytics read";
+      const target = endpoint === "projects" ? "the project list" : `project ${ref}`;
       return new ManagementApiError(
         "forbidden",
         endpoint,
-        `the Management API refused GET ${path} (${status})${this.detail(text)}: SUPABASE_ACCESS_TOKEN needs access to project ${ref} with ${need}`,
+        `the Management API refused ${what} (403)${this.detail(text)}: SUPABASE_ACCESS_TOKEN may no longer read ${target}; a fine-grained token needs ${scopes} on it`,
         { status },
       );
     }
-    return new ManagementApiError("bad_response", endpoint, `the Management API answered ${status} to GET ${path}${this.detail(text)}`, { status });
+    return new ManagementApiError("bad_response", endpoint, `the Management API answered ${status} to ${what}${this.detail(text)}`, { status });
   }
 
   private badResponse(endpoint: string, why: string): ManagementApiError {
@@ -614,6 +758,48 @@ function parseFunction(item: unknown, index: number, bad: (why: string) => Manag
     updated_at: updated,
     verify_jwt: item["verify_jwt"] !== false,
   };
+}
+
+function parseProject(item: unknown, index: number, bad: (why: string) => ManagementApiError): SupabaseProject {
+  if (!isRecord(item)) throw bad(`project ${index} is not an object`);
+  const { ref, status } = item;
+  if (typeof ref !== "string" || ref === "") throw bad(`project ${index} has no ref`);
+  if (typeof status !== "string" || status === "") throw bad(`project ${ref} has no status`);
+  const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+  const organization = text(item["organization_slug"]) ?? text(item["organization_id"]);
+  if (organization === undefined) throw bad(`project ${ref} has no organization_slug`);
+  const created = text(item["created_at"]);
+  const createdMs = created === undefined ? NaN : Date.parse(created);
+  const db = item["database"];
+  return {
+    ref,
+    name: text(item["name"]) ?? ref,
+    organization_slug: organization,
+    region: text(item["region"]) ?? "",
+    status,
+    created_at: Number.isNaN(createdMs) ? null : new Date(createdMs),
+    database: isRecord(db)
+      ? { host: text(db["host"]) ?? "", version: text(db["version"]) ?? "", postgres_engine: text(db["postgres_engine"]) ?? "", release_channel: text(db["release_channel"]) ?? "" }
+      : null,
+  };
+}
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * The SQLSTATE in a PostgreSQL error as the read-only endpoint words it: `ERROR:  42P01:
+ * relation "job" does not exist` (psql's VERBOSE form, severity, then the code); undefined
+ * when the message has none.
+ */
+export function parseSqlState(message: string): string | undefined {
+  return /\b(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):/.exec(message)?.[1];
+}
+
+/** A count from a rate-limit header; null when absent or not a number. */
+function headerCount(value: string | null): number | null {
+  if (value === null || value.trim() === "") return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
 }
 
 function numberOrNull(value: unknown): number | null {

@@ -26,8 +26,23 @@
  *   remaining, or milliseconds with `resetUnit`) on every answer, and 429 with `Retry-After`
  *   when exceeded. Scripts: `respond429`, `logsUsageExceeded` (402 on the logs endpoint: the organisation's usage is exceeded),
  *   `respondBackendError` (the transient `{"result": null, "error": "Backend error! …"}`).
+ * - `POST /v1/projects/:ref/database/query/read-only` with `{"query": "…", "parameters"?: […]}`
+ *   runs the query on a real PostgreSQL (the project's `database` URL, for a read-only role
+ *   such as the harness's `supabase_read_only_user`), on a connection opened with
+ *   `default_transaction_read_only = on` and `search_path = ''`, so that writes fail with the
+ *   server's own error and unqualified names (outside pg_catalog) are not found, as on the real
+ *   endpoint. It answers 201 with the rows as PostgreSQL's `json_agg` renders them, the JSON
+ *   text passed on as is. A query PostgreSQL refuses answers 400 `{"message": "Failed to run sql
+ *   query: ERROR:  <SQLSTATE>: <message>"}`, the shape the real API has been seen to answer (its
+ *   spec documents only a 500 "Failed to run read-only sql query"). Several statements in one
+ *   query are refused (PostgreSQL's "cannot insert multiple commands into a prepared
+ *   statement"): the real endpoint's answer to them is undocumented, and jobmon sends one.
+ * - Scripts for the project list and the project routes: `setProjectStatus` (a project paused,
+ *   restoring …), `addProject`/`removeProject` (projects appearing and disappearing),
+ *   `forbidProject` (403 on every route of a project: the token may no longer read it).
  */
 import { randomUUID } from "node:crypto";
+import postgres from "postgres";
 import { FakeHttpServer, type FakeReply, type RecordedRequest } from "./http-server.js";
 
 export type FunctionStatus = "ACTIVE" | "REMOVED" | "THROTTLED";
@@ -93,6 +108,8 @@ export interface FakeProjectInput {
   organization_slug?: string;
   functions?: FakeFunctionInput[];
   logs?: FakeLogInput[];
+  /** A PostgreSQL URL for the read-only endpoint to run queries on (a read-only role's). */
+  database?: string;
 }
 
 export interface FakeManagementApiOptions {
@@ -127,10 +144,17 @@ interface ProjectState {
   created_at: string;
   functions: EdgeFunction[];
   logs: EdgeLogRow[];
+  database: string | undefined;
 }
 
 export class FakeManagementApi extends FakeHttpServer {
   readonly logQueries: LogQuery[] = [];
+  /** The queries the read-only endpoint received, in order. */
+  readonly readOnlyQueries: { ref: string; query: string }[] = [];
+  /** Refs whose routes answer 403. */
+  private readonly forbidden = new Set<string>();
+  /** One connection per database URL, opened on first use, ended by `close()`. */
+  private readonly connections = new Map<string, postgres.Sql>();
   private readonly token: string;
   private readonly now: () => number;
   private readonly limits: { default: number; logs: number; windowMs: number } | false;
@@ -194,6 +218,34 @@ export class FakeManagementApi extends FakeHttpServer {
     });
   }
 
+  /** A project's status changes (`INACTIVE`: paused; `RESTORING`, `COMING_UP` …). */
+  setProjectStatus(ref: string, status: string): void {
+    this.project(ref).status = status;
+  }
+
+  /** A project appears in the token's list (until `reset()`). */
+  addProject(ref: string, input: FakeProjectInput = {}): void {
+    this.projects.set(ref, toProject(ref, input, this.now()));
+  }
+
+  /** A project disappears: deleted, moved to another organisation, or out of a scoped token's reach. */
+  removeProject(ref: string): void {
+    this.projects.delete(ref);
+  }
+
+  /** Every route of the project answers 403 (while `on`): the token may no longer read it. */
+  forbidProject(ref: string, on = true): void {
+    if (on) this.forbidden.add(ref);
+    else this.forbidden.delete(ref);
+  }
+
+  override async close(): Promise<void> {
+    const connections = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(connections.map((sql) => sql.end({ timeout: 1 })));
+    await super.close();
+  }
+
   /** While true, the logs endpoint answers 402: the organisation has exceeded its usage quota. */
   logsUsageExceeded = false;
 
@@ -204,29 +256,43 @@ export class FakeManagementApi extends FakeHttpServer {
 
   protected override resetState(): void {
     this.logQueries.length = 0;
+    this.readOnlyQueries.length = 0;
+    this.forbidden.clear();
     this.logsUsageExceeded = false;
     this.windows.clear();
     this.loadProjects();
   }
 
-  protected handle(request: RecordedRequest): FakeReply {
+  protected handle(request: RecordedRequest): FakeReply | Promise<FakeReply> {
     if (request.headers["authorization"] !== `Bearer ${this.token}`) return { status: 401, body: { message: "Unauthorized" } };
-    if (request.method !== "GET") return notFound(request);
 
     const segments = request.path.split("/").filter(Boolean);
     if (segments[0] !== "v1" || segments[1] !== "projects") return notFound(request);
 
     if (segments.length === 2) {
+      if (request.method !== "GET") return notFound(request);
       return this.limited("projects", () => ({ status: 200, body: [...this.projects.values()].map(projectJson) }));
     }
     const ref = segments[2] ?? "";
     const project = this.projects.get(ref);
     const rest = segments.slice(3).join("/");
-    const endpoint = rest === "analytics/endpoints/logs" ? "logs" : rest === "functions" ? "functions" : rest === "" ? "project" : undefined;
+    const route = `${request.method} ${rest}`;
+    const endpoint =
+      route === "GET analytics/endpoints/logs"
+        ? "logs"
+        : route === "GET functions"
+          ? "functions"
+          : route === "GET "
+            ? "project"
+            : route === "POST database/query/read-only"
+              ? "query"
+              : undefined;
     if (endpoint === undefined) return notFound(request);
     return this.limited(`${endpoint}:${ref}`, () => {
       if (project === undefined) return { status: 404, body: { message: "Project not found" } };
+      if (this.forbidden.has(ref)) return { status: 403, body: { message: "Forbidden resource", error: "Forbidden", statusCode: 403 } };
       if (endpoint === "project") return { status: 200, body: projectJson(project) };
+      if (endpoint === "query") return this.readOnlyQuery(project, request);
       if (endpoint === "functions") return { status: 200, body: project.functions };
       if (this.logsUsageExceeded) return { status: 402, body: { message: "Organization has exceeded its usage quota. Upgrade the plan or wait for the next billing cycle." } };
       return { status: 200, body: this.logs(project, request) };
@@ -260,7 +326,56 @@ export class FakeManagementApi extends FakeHttpServer {
     return { result: rows.map((row) => selectColumns(row, query.columns)), error: null };
   }
 
-  private limited(key: string, answer: () => FakeReply): FakeReply {
+  /**
+   * The read-only endpoint. The query runs as a CTE, so that a data-modifying one reaches the
+   * server and fails there (read-only transaction); what cannot be a CTE (DDL, SHOW, several
+   * statements) runs on its own in a read-only transaction, to get the server's own answer.
+   */
+  private async readOnlyQuery(project: ProjectState, request: RecordedRequest): Promise<FakeReply> {
+    const body = request.json as { query?: unknown; parameters?: unknown } | undefined;
+    if (typeof body?.query !== "string" || body.query.trim() === "") {
+      return { status: 400, body: { message: ["query must be a string", "query must be longer than or equal to 1 characters"], error: "Bad Request", statusCode: 400 } };
+    }
+    this.readOnlyQueries.push({ ref: project.ref, query: body.query });
+    if (project.database === undefined) throw new Error(`fake Management API: project ${project.ref} has no database URL`);
+    const sql = this.connection(project.database);
+    const query = body.query.replace(/[\s;]+$/, "");
+    const params = (Array.isArray(body.parameters) ? body.parameters : []) as postgres.ParameterOrJSON<never>[];
+    try {
+      const wrapped = `with jobmon_query as (\n${query}\n) select coalesce(json_agg(jobmon_query), '[]'::json)::text as body from jobmon_query`;
+      const [row] = await sql.unsafe(wrapped, params, EXTENDED_PROTOCOL);
+      return { status: 201, body: String(row?.["body"]), headers: { "content-type": "application/json; charset=utf-8" } };
+    } catch (error) {
+      if (!isPostgresError(error)) throw error;
+      // 42601: not a query a CTE can hold; 0A000: a data-modifying WITH below the top level.
+      if (error.code !== "42601" && error.code !== "0A000") return sqlFailure(error);
+    }
+    try {
+      // The extended protocol (never the simple one) refuses several statements in one query.
+      const rows = await sql.begin("read only", (tx) => tx.unsafe(query, params, EXTENDED_PROTOCOL));
+      return { status: 201, body: JSON.stringify(Array.from(rows)), headers: { "content-type": "application/json; charset=utf-8" } };
+    } catch (error) {
+      if (!isPostgresError(error)) throw error;
+      return sqlFailure(error);
+    }
+  }
+
+  private connection(url: string): postgres.Sql {
+    let sql = this.connections.get(url);
+    if (sql === undefined) {
+      sql = postgres(url, {
+        max: 1,
+        prepare: false,
+        fetch_types: false,
+        onnotice: () => {},
+        connection: { application_name: "fake-management-api", default_transaction_read_only: true, search_path: "" },
+      });
+      this.connections.set(url, sql);
+    }
+    return sql;
+  }
+
+  private async limited(key: string, answer: () => FakeReply | Promise<FakeReply>): Promise<FakeReply> {
     if (this.limits === false) return answer();
     const limit = key.startsWith("logs:") ? this.limits.logs : this.limits.default;
     const now = this.now();
@@ -280,7 +395,7 @@ export class FakeManagementApi extends FakeHttpServer {
       };
     }
     window.count++;
-    const reply = answer();
+    const reply = await answer();
     return {
       ...reply,
       headers: {
@@ -300,23 +415,44 @@ export class FakeManagementApi extends FakeHttpServer {
 
   private loadProjects(): void {
     const now = this.now();
-    this.projects = new Map(
-      Object.entries(this.initial).map(([ref, input]) => {
-        const project: ProjectState = {
-          ref,
-          name: input.name ?? ref,
-          region: input.region ?? "eu-central-1",
-          status: input.status ?? "ACTIVE_HEALTHY",
-          organization_slug: input.organization_slug ?? "fake-org",
-          created_at: new Date(now - 30 * DAY_MS).toISOString(),
-          functions: (input.functions ?? []).map((f) => toFunction(f, now)),
-          logs: [],
-        };
-        project.logs = (input.logs ?? []).map((row) => toLogRow(row, project));
-        return [ref, project];
-      }),
-    );
+    this.projects = new Map(Object.entries(this.initial).map(([ref, input]) => [ref, toProject(ref, input, now)]));
   }
+}
+
+function toProject(ref: string, input: FakeProjectInput, now: number): ProjectState {
+  const project: ProjectState = {
+    ref,
+    name: input.name ?? ref,
+    region: input.region ?? "eu-central-1",
+    status: input.status ?? "ACTIVE_HEALTHY",
+    organization_slug: input.organization_slug ?? "fake-org",
+    created_at: new Date(now - 30 * DAY_MS).toISOString(),
+    functions: (input.functions ?? []).map((f) => toFunction(f, now)),
+    logs: [],
+    database: input.database,
+  };
+  project.logs = (input.logs ?? []).map((row) => toLogRow(row, project));
+  return project;
+}
+
+/**
+ * postgres.js sends a query without parameters by the simple protocol, which runs several
+ * statements; `simple: false` (an option its types do not list) asks for the extended one.
+ */
+const EXTENDED_PROTOCOL = { simple: false } as unknown as postgres.UnsafeQueryOptions;
+
+/** A server's error (postgres.js's PostgresError): it has a SQLSTATE and a severity. */
+function isPostgresError(error: unknown): error is postgres.PostgresError {
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && typeof severity === "string";
+}
+
+/** A query PostgreSQL refused, worded as the real endpoint words it (psql's verbose form). */
+function sqlFailure(error: postgres.PostgresError): FakeReply {
+  const lines = [`Failed to run sql query: ERROR:  ${error.code}: ${error.message}`];
+  if (error.detail) lines.push(`DETAIL:  ${error.detail}`);
+  if (error.hint) lines.push(`HINT:  ${error.hint}`);
+  return { status: 400, body: { message: lines.join("\n") } };
 }
 
 export async function startFakeManagementApi(opts: FakeManagementApiOptions): Promise<FakeManagementApi> {

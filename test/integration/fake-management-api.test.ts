@@ -88,6 +88,48 @@ describe("the Management API stand-in", () => {
     assert.equal(typeof (project?.["database"] as { version?: unknown })?.version, "string");
   });
 
+  test("every project object has the fields the spec requires, database{host, version, postgres_engine, release_channel} included", async () => {
+    const [project] = (await (await get("/v1/projects")).json()) as Record<string, unknown>[];
+    for (const field of ["id", "ref", "organization_id", "organization_slug", "name", "region", "created_at", "status", "database"]) assert.ok(field in (project ?? {}), field);
+    assert.deepEqual(Object.keys(project?.["database"] as object).sort(), ["host", "postgres_engine", "release_channel", "version"]);
+    assert.ok(!Number.isNaN(Date.parse(String(project?.["created_at"]))));
+  });
+
+  test("scripts: a status change, projects appearing and disappearing, 403 on a project's routes; reset() undoes them", async () => {
+    const refs = async () => ((await (await get("/v1/projects")).json()) as { ref: string; status: string }[]).map((p) => `${p.ref}:${p.status}`);
+    api.setProjectStatus(REF, "INACTIVE");
+    api.addProject("otherprojectrefabcde", { status: "RESTORING" });
+    assert.deepEqual(await refs(), [`${REF}:INACTIVE`, "otherprojectrefabcde:RESTORING"]);
+    api.removeProject("otherprojectrefabcde");
+    assert.deepEqual(await refs(), [`${REF}:INACTIVE`]);
+    assert.equal((await get("/v1/projects/otherprojectrefabcde/functions")).status, 404);
+
+    api.forbidProject(REF);
+    const forbidden = await get(`/v1/projects/${REF}/functions`);
+    assert.equal(forbidden.status, 403);
+    assert.deepEqual(await forbidden.json(), { message: "Forbidden resource", error: "Forbidden", statusCode: 403 });
+    const query = await fetch(`${api.url}/v1/projects/${REF}/database/query/read-only`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ query: "select 1" }),
+    });
+    assert.equal(query.status, 403);
+    assert.equal((await get("/v1/projects")).status, 200, "the list still answers");
+
+    api.reset();
+    assert.deepEqual(await refs(), [`${REF}:ACTIVE_HEALTHY`]);
+    assert.equal((await get(`/v1/projects/${REF}/functions`)).status, 200);
+  });
+
+  test("the read-only endpoint wants a query and a POST", async () => {
+    const post = (body: unknown) =>
+      fetch(`${api.url}/v1/projects/${REF}/database/query/read-only`, { method: "POST", headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const empty = await post({ query: "" });
+    assert.equal(empty.status, 400);
+    assert.equal(((await empty.json()) as { error: string }).error, "Bad Request");
+    assert.equal((await get(`/v1/projects/${REF}/database/query/read-only`)).status, 404);
+  });
+
   test("lists functions in the documented shape: epoch milliseconds, import_map_path a string or absent", async () => {
     const functions = (await (await get(`/v1/projects/${REF}/functions`)).json()) as Record<string, unknown>[];
     assert.equal(functions.length, 3);

@@ -386,6 +386,134 @@ describe("the logs endpoint as it is today", () => {
   });
 });
 
+describe("listProjects", () => {
+  test("returns the projects the token sees, in the documented shape", async () => {
+    const projects = await client().listProjects();
+    assert.deepEqual(projects, [
+      {
+        ref: REF,
+        name: "smoothed",
+        organization_slug: "fake-org",
+        region: "eu-central-1",
+        status: "ACTIVE_HEALTHY",
+        created_at: new Date(NOW - 30 * 24 * HOUR),
+        database: { host: `db.${REF}.supabase.co`, version: "15.8.1.100", postgres_engine: "15", release_channel: "ga" },
+      },
+    ]);
+    assert.equal(api.requests[0]?.path, "/v1/projects");
+    assert.equal(api.requests[0]?.method, "GET");
+  });
+
+  test("status changes and projects coming and going show in the next list; an unknown status is passed through", async () => {
+    api.setProjectStatus(REF, "INACTIVE");
+    api.addProject("newprojectrefabcdefg", { name: "fresh", status: "COMING_UP", organization_slug: "other-org" });
+    let projects = await client().listProjects();
+    assert.deepEqual(projects.map((p) => [p.ref, p.status, p.organization_slug]), [
+      [REF, "INACTIVE", "fake-org"],
+      ["newprojectrefabcdefg", "COMING_UP", "other-org"],
+    ]);
+    api.removeProject(REF);
+    api.setProjectStatus("newprojectrefabcdefg", "HIBERNATING_SOMEDAY");
+    projects = await client().listProjects();
+    assert.deepEqual(projects.map((p) => [p.ref, p.status]), [["newprojectrefabcdefg", "HIBERNATING_SOMEDAY"]]);
+  });
+
+  test("an answer that is not a list of projects is a bad_response", async () => {
+    api.failNext(1, { status: 200, body: { projects: [] } });
+    assert.equal((await rejection(client().listProjects())).kind, "bad_response");
+    api.failNext(1, { status: 200, body: [{ name: "no ref", status: "ACTIVE_HEALTHY" }] });
+    assert.match((await rejection(client().listProjects())).message, /project 0 has no ref/);
+  });
+
+  test("401 is an auth error; 403 on the list is forbidden and names the scopes", async () => {
+    const auth = await rejection(client({ accessToken: `${TOKEN}-revoked` }).listProjects());
+    assert.equal(auth.kind, "auth");
+    api.failNext(1, { status: 403, body: { message: "Forbidden resource" } });
+    const forbidden = await rejection(client().listProjects());
+    assert.equal(forbidden.kind, "forbidden");
+    assert.match(forbidden.message, /project list.*projects read, database read, Edge Functions read and analytics read/);
+  });
+});
+
+describe("readOnlyQuery", () => {
+  const QUERY_PATH = `/v1/projects/${REF}/database/query/read-only`;
+
+  test("posts the query as JSON and returns the rows of a 201", async () => {
+    api.failNext(1, { status: 201, body: [{ jobid: 1, jobname: "tick" }] });
+    assert.deepEqual(await client().readOnlyQuery(REF, "select jobid, jobname from cron.job"), [{ jobid: 1, jobname: "tick" }]);
+    const request = api.requests[0];
+    assert.equal(request?.method, "POST");
+    assert.equal(request?.path, QUERY_PATH);
+    assert.equal(request?.headers["content-type"], "application/json");
+    assert.deepEqual(request?.json, { query: "select jobid, jobname from cron.job" });
+  });
+
+  test("a refused statement is a sql error with the SQLSTATE of its message, not retried", async () => {
+    api.failNext(1, { status: 400, body: { message: 'Failed to run sql query: ERROR:  42P01: relation "job" does not exist\nLINE 1: select * from job\n                      ^' } });
+    const error = await rejection(client().readOnlyQuery(REF, "select * from job"));
+    assert.equal(error.kind, "sql");
+    assert.equal(error.sqlState, "42P01");
+    assert.equal(error.status, 400);
+    assert.equal(error.errorClass, "permanent");
+    assert.match(error.message, /read-only query on project abcdefghijklmnopqrst failed \(SQLSTATE 42P01\): .*relation "job" does not exist/);
+    assert.equal(api.requests.length, 1);
+  });
+
+  test("the spec's 500 'Failed to run read-only sql query' is a sql error too (without SQLSTATE), not retried; another 500 is retried", async () => {
+    api.failNext(1, { status: 500, body: { message: "Failed to run read-only sql query" } });
+    const error = await rejection(client().readOnlyQuery(REF, "select 1"));
+    assert.equal(error.kind, "sql");
+    assert.equal(error.sqlState, undefined);
+    assert.equal(api.requests.length, 1);
+
+    api.reset();
+    api.failNext(1, { status: 500, body: { message: "Internal server error" } });
+    api.failNext(1, { status: 201, body: [{ one: 1 }] });
+    assert.deepEqual(await client().readOnlyQuery(REF, "select 1 as one"), [{ one: 1 }]);
+    assert.equal(api.requests.length, 2);
+  });
+
+  test("401, 403 and 404 on the query route", async () => {
+    assert.equal((await rejection(client({ accessToken: `${TOKEN}-revoked` }).readOnlyQuery(REF, "select 1"))).kind, "auth");
+    api.forbidProject(REF);
+    const forbidden = await rejection(client().readOnlyQuery(REF, "select 1"));
+    assert.equal(forbidden.kind, "forbidden");
+    assert.equal(forbidden.status, 403);
+    assert.match(forbidden.message, /POST \/v1\/projects\/abcdefghijklmnopqrst\/database\/query\/read-only \(403\).*may no longer read project abcdefghijklmnopqrst; a fine-grained token needs projects read, database read, Edge Functions read and analytics read/);
+    api.forbidProject(REF, false);
+    assert.equal((await rejection(client().readOnlyQuery("nosuchprojectref0000", "select 1"))).kind, "not_found");
+  });
+
+  test("a 429 is waited out; the counters say how many calls were made and how much budget is left", async () => {
+    const c = client();
+    api.respond429(1, 5);
+    api.failNext(1, { status: 201, body: [] });
+    assert.deepEqual(await c.readOnlyQuery(REF, "select 1 where false"), []);
+    assert.deepEqual(sleeps, [5000]);
+    // The scripted answers carry no budget of the endpoint's own: the stand-in's next ones do.
+    await c.listFunctions(REF);
+    await c.listFunctions(REF);
+    await c.listProjects();
+    const usage = c.usage();
+    assert.equal(usage.calls, 5);
+    assert.deepEqual(usage.byEndpoint, { query: 2, functions: 2, projects: 1 });
+    const budget = (endpoint: string) => usage.budgets.find((b) => b.endpoint === endpoint);
+    assert.deepEqual(budget("functions"), { endpoint: "functions", ref: REF, limit: 120, remaining: 118, seenAt: new Date(clock) });
+    assert.deepEqual(budget("projects"), { endpoint: "projects", ref: null, limit: 120, remaining: 119, seenAt: new Date(clock) });
+    assert.equal(budget("query")?.remaining, 0, "the 429's headers");
+  });
+
+  test("when a budget reaches 0 the next query to that project waits for the reset", async () => {
+    const c = client();
+    api.failNext(1, { status: 201, body: [], headers: { "X-RateLimit-Limit": "120", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "12" } });
+    api.failNext(1, { status: 201, body: [] });
+    await c.readOnlyQuery(REF, "select 1");
+    await c.readOnlyQuery(REF, "select 1");
+    assert.deepEqual(sleeps, [12_000]);
+    assert.ok(api.requests.every((r) => r.status !== 429));
+  });
+});
+
 describe("nextLogsWindow and projectRefFor", () => {
   test("the window runs from the cursor to a minute before now; the first one looks back 15 minutes", () => {
     const now = new Date(NOW);

@@ -18,7 +18,7 @@ function copyTree(): string {
   const dir = mkdtempSync(join(tmpdir(), "jobmon-generated-"));
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" })
     .split("\0")
-    .filter((f) => f !== "");
+    .filter((f) => f !== "" && f !== "node_modules" && !f.startsWith("node_modules/"));
   for (const file of files) {
     try {
       cpSync(join(ROOT, file), join(dir, file), { recursive: false });

@@ -3337,22 +3337,26 @@ var ERROR_CLASS = {
   server: "transient",
   network: "transient",
   query: "permanent",
+  sql: "permanent",
   bad_response: "permanent"
 };
 var ManagementApiError = class extends JobmonError {
   kind;
   /** HTTP status, when there was an answer. */
   status;
-  /** Which call: `functions` or `logs`. */
+  /** Which call: `projects`, `functions`, `logs` or `query`. */
   endpoint;
   /** For `rate_limited`: how long the API asked to wait, in ms, when it said. */
   retryAfterMs;
+  /** For `sql`: PostgreSQL's SQLSTATE (e.g. `42P01`), when the API's message names it. */
+  sqlState;
   constructor(kind, endpoint, message2, extra = {}) {
     super(`management_api_${kind}`, message2, ERROR_CLASS[kind]);
     this.kind = kind;
     this.endpoint = endpoint;
     this.status = extra.status;
     this.retryAfterMs = extra.retryAfterMs;
+    this.sqlState = extra.sqlState;
   }
 };
 var MANAGEMENT_API_DEFAULTS = {
@@ -3396,6 +3400,10 @@ var ManagementApi = class {
   secrets;
   /** Per `endpoint:ref`: an answer said no requests remain until `resetAt`. */
   blocked = /* @__PURE__ */ new Map();
+  /** Requests sent, per endpoint. */
+  calls = /* @__PURE__ */ new Map();
+  /** Per `endpoint:ref`: the last rate-limit headers seen. */
+  budgets = /* @__PURE__ */ new Map();
   constructor(options) {
     const token = options.accessToken?.trim() ?? "";
     if (token === "") throw new ConfigError("SUPABASE_ACCESS_TOKEN", "is empty: set a Supabase personal access token to read Edge Functions");
@@ -3410,9 +3418,35 @@ var ManagementApi = class {
     this.maxWaitMs = Math.max(0, options.maxWaitMs ?? MANAGEMENT_API_DEFAULTS.maxWaitMs);
     this.secrets = [token, ...options.secrets ?? []];
   }
+  /** What this client has sent so far and the budgets the API last reported. */
+  usage() {
+    const byEndpoint = Object.fromEntries(this.calls);
+    const calls = [...this.calls.values()].reduce((sum, n) => sum + n, 0);
+    return { calls, byEndpoint, budgets: [...this.budgets.values()].map((b) => ({ ...b, seenAt: new Date(b.seenAt) })) };
+  }
+  /**
+   * `GET /v1/projects`: every project the token sees (a scoped token only those chosen for
+   * it), in one answer (the endpoint has no pagination).
+   */
+  async listProjects() {
+    const body = await this.send("projects", "", { method: "GET", path: "/v1/projects" });
+    if (!Array.isArray(body)) throw this.badResponse("projects", "expected a JSON array of projects");
+    return body.map((item, i) => parseProject(item, i, (why) => this.badResponse("projects", why)));
+  }
+  /**
+   * `POST /v1/projects/{ref}/database/query/read-only`: one SQL statement run as
+   * `supabase_read_only_user`, its rows as the API renders them (a JSON array of objects).
+   * Names must be schema-qualified. A statement PostgreSQL refuses is a `sql` error carrying
+   * the SQLSTATE when the API's message names it.
+   */
+  async readOnlyQuery(ref, sql) {
+    const body = await this.send("query", ref, { method: "POST", path: `/v1/projects/${encodeURIComponent(ref)}/database/query/read-only`, body: { query: sql } });
+    if (!Array.isArray(body)) throw this.badResponse("query", "expected a JSON array of rows");
+    return body;
+  }
   /** `GET /v1/projects/{ref}/functions`: every Edge Function of the project. */
   async listFunctions(ref) {
-    const body = await this.getJson("functions", ref, `/v1/projects/${encodeURIComponent(ref)}/functions`);
+    const body = await this.send("functions", ref, { method: "GET", path: `/v1/projects/${encodeURIComponent(ref)}/functions` });
     if (!Array.isArray(body)) throw this.badResponse("functions", "expected a JSON array of functions");
     return body.map((item, i) => parseFunction(item, i, (why) => this.badResponse("functions", why)));
   }
@@ -3468,7 +3502,7 @@ var ManagementApi = class {
     for (const column of order) {
       const params = new URLSearchParams({ sql: functionEdgeLogsSql(rowLimit, column) });
       for (const [key, value2] of window) params.set(key, value2);
-      const body = await this.getJson("logs", ref, `/v1/projects/${encodeURIComponent(ref)}/analytics/endpoints/logs`, params);
+      const body = await this.send("logs", ref, { method: "GET", path: `/v1/projects/${encodeURIComponent(ref)}/analytics/endpoints/logs`, query: params });
       requests++;
       if (!isRecord(body)) throw this.badResponse("logs", "expected a JSON object with `result` and `error`");
       const error = body["error"];
@@ -3485,9 +3519,18 @@ var ManagementApi = class {
     throw firstError ?? this.badResponse("logs", "no query was sent");
   }
   // -------------------------------------------------------------------------------------
-  async getJson(endpoint, ref, path, query) {
+  /**
+   * One call: the request, retried on network failures, 5xx, 408 and 429 within the
+   * attempt and wait budgets; the parsed JSON body of a 2xx answer.
+   */
+  async send(endpoint, ref, call) {
     const key = `${endpoint}:${ref}`;
-    const url = `${this.baseUrl}${path}${query ? `?${query.toString()}` : ""}`;
+    const { method, path } = call;
+    const what = `${method} ${path}`;
+    const url = `${this.baseUrl}${path}${call.query ? `?${call.query.toString()}` : ""}`;
+    const headers = { Authorization: `Bearer ${this.token}`, Accept: "application/json" };
+    if (call.body !== void 0) headers["Content-Type"] = "application/json";
+    const init = { method, headers, ...call.body !== void 0 ? { body: JSON.stringify(call.body) } : {} };
     let waitedMs = 0;
     const wait = async (ms, why) => {
       if (waitedMs + ms > this.maxWaitMs) throw why();
@@ -3501,26 +3544,23 @@ var ManagementApi = class {
         if (pending > 0) await wait(pending, () => this.rateLimited(endpoint, ref, pending));
         this.blocked.delete(key);
       }
-      const answer = await fetchWithTimeout(
-        url,
-        { method: "GET", headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json" } },
-        { timeoutMs: this.timeoutMs, ...this.fetchImpl ? { fetch: this.fetchImpl } : {} }
-      );
+      this.calls.set(endpoint, (this.calls.get(endpoint) ?? 0) + 1);
+      const answer = await fetchWithTimeout(url, init, { timeoutMs: this.timeoutMs, ...this.fetchImpl ? { fetch: this.fetchImpl } : {} });
       const last = attempt >= this.maxAttempts;
       if (answer.kind === "failed") {
-        const error = () => new ManagementApiError("network", endpoint, `cannot reach the Management API at ${this.baseUrl} (GET ${path}): ${this.clean(answer.error)}`);
+        const error = () => new ManagementApiError("network", endpoint, `cannot reach the Management API at ${this.baseUrl} (${what}): ${this.clean(answer.error)}`);
         if (last) throw error();
         await wait(this.backoff(attempt), error);
         continue;
       }
-      const resetMs = this.noteRateLimit(key, answer.headers);
+      const resetMs = this.noteRateLimit(endpoint, ref, answer.headers);
       const { status } = answer;
       if (status >= 200 && status < 300) {
         const body = parseJson(answer.text);
-        if (body === void 0) throw this.badResponse(endpoint, `GET ${path} answered ${status} without a JSON body`);
+        if (body === void 0) throw this.badResponse(endpoint, `${what} answered ${status} without a JSON body`);
         const transient = transientQueryError(body);
         if (transient === void 0) return body;
-        const error = () => new ManagementApiError("server", endpoint, `the Management API's log store failed on GET ${path}: ${this.clean(transient)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
+        const error = () => new ManagementApiError("server", endpoint, `the Management API's log store failed on ${what}: ${this.clean(transient)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
         if (last) throw error();
         await wait(this.backoff(attempt), error);
         continue;
@@ -3534,20 +3574,45 @@ var ManagementApi = class {
         this.blocked.delete(key);
         continue;
       }
+      const sqlError = endpoint === "query" ? this.sqlError(ref, status, answer.text) : void 0;
+      if (sqlError !== void 0) throw sqlError;
       if (status >= 500 || status === 408) {
-        const error = () => new ManagementApiError("server", endpoint, `the Management API answered ${status} to GET ${path}${this.detail(answer.text)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
+        const error = () => new ManagementApiError("server", endpoint, `the Management API answered ${status} to ${what}${this.detail(answer.text)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
         if (last) throw error();
         await wait(this.backoff(attempt), error);
         continue;
       }
-      throw this.clientError(status, endpoint, ref, path, answer.text);
+      throw this.clientError(status, endpoint, ref, what, answer.text);
     }
   }
-  /** Reads `X-RateLimit-Remaining`/`-Reset`; returns the reset in ms when present. */
-  noteRateLimit(key, headers) {
+  /**
+   * The read-only endpoint's answer to SQL that PostgreSQL refused, or undefined. The spec
+   * documents only `500: Failed to run read-only sql query`; the API has been seen answering
+   * 400 with `{"message": "Failed to run sql query: ERROR:  42P01: relation … does not exist"}`.
+   * Either status is read as a SQL error when its message says it failed to run the query or
+   * names a SQLSTATE the way PostgreSQL's messages do (`ERROR:  <SQLSTATE>: …`).
+   */
+  sqlError(ref, status, text) {
+    if (status !== 400 && status !== 500) return void 0;
+    const body = parseJson(text);
+    const message2 = body === void 0 ? text.trim() : apiErrorMessage(body);
+    const sqlState = parseSqlState(message2) ?? (isRecord(body) && typeof body["code"] === "string" && SQLSTATE.test(body["code"]) ? body["code"] : void 0);
+    if (sqlState === void 0 && !/failed to run (?:read-only )?sql query/i.test(message2)) return void 0;
+    return new ManagementApiError("sql", "query", `the read-only query on project ${ref} failed${sqlState ? ` (SQLSTATE ${sqlState})` : ""}: ${this.clean(message2)}`, {
+      status,
+      ...sqlState ? { sqlState } : {}
+    });
+  }
+  /** Reads `X-RateLimit-Limit`/`-Remaining`/`-Reset`; returns the reset in ms when present. */
+  noteRateLimit(endpoint, ref, headers) {
+    const key = `${endpoint}:${ref}`;
     const resetMs = parseRateLimitResetMs(headers.get("x-ratelimit-reset"));
-    const remaining = headers.get("x-ratelimit-remaining");
-    if (remaining !== null && Number(remaining) <= 0 && resetMs !== void 0) {
+    const remaining = headerCount(headers.get("x-ratelimit-remaining"));
+    const limit = headerCount(headers.get("x-ratelimit-limit"));
+    if (remaining !== null || limit !== null) {
+      this.budgets.set(key, { endpoint, ref: endpoint === "projects" ? null : ref, limit, remaining, seenAt: new Date(this.now()) });
+    }
+    if (remaining !== null && remaining <= 0 && resetMs !== void 0) {
       this.blocked.set(key, { resetAt: this.now() + Math.min(resetMs, MAX_RATE_LIMIT_WAIT_MS) });
     }
     return resetMs;
@@ -3558,15 +3623,16 @@ var ManagementApi = class {
   rateLimited(endpoint, ref, retryAfterMs, askedMs) {
     const seconds2 = Math.ceil(retryAfterMs / 1e3);
     const limit = endpoint === "logs" ? "about 30 requests/min" : "120 requests/min";
+    const of = endpoint === "projects" ? "the project list" : `${endpoint} of project ${ref}`;
     const capped = askedMs === void 0 ? "" : ` (the API asked for ${Math.ceil(askedMs / 1e3)}s, longer than its one-minute window: jobmon waits at most 60 s on a rate limit)`;
     return new ManagementApiError(
       "rate_limited",
       endpoint,
-      `the Management API rate limit for ${endpoint} of project ${ref} (${limit} per user, shared with the user's other tokens and tools) is exhausted; it resets in ${seconds2}s${capped}, longer than this check waits: the next check reads it`,
+      `the Management API rate limit for ${of} (${limit} per user, shared with the user's other tokens and tools) is exhausted; it resets in ${seconds2}s${capped}, longer than this check waits: the next check reads it`,
       { status: 429, retryAfterMs }
     );
   }
-  clientError(status, endpoint, ref, path, text) {
+  clientError(status, endpoint, ref, what, text) {
     if (status === 401) {
       return new ManagementApiError(
         "auth",
@@ -3579,7 +3645,7 @@ var ManagementApi = class {
       return new ManagementApiError(
         "endpoint_gone",
         endpoint,
-        `the Management API no longer serves GET ${path} (404): Supabase has moved or removed its logs endpoint, so Edge Function outcomes cannot be read until jobmon is updated (pg_cron verdicts are unaffected)`,
+        `the Management API no longer serves ${what} (404): Supabase has moved or removed its logs endpoint, so Edge Function outcomes cannot be read until jobmon is updated (pg_cron verdicts are unaffected)`,
         { status }
       );
     }
@@ -3587,7 +3653,7 @@ var ManagementApi = class {
       return new ManagementApiError(
         "usage_exceeded",
         endpoint,
-        `the Supabase organisation of project ${ref} has exceeded its usage quota (402 on GET ${path}): Supabase serves no ${endpoint === "logs" ? "logs" : "data"} through the Management API until the plan is raised or the billing cycle resets${this.said(text)}`,
+        `the Supabase organisation of project ${ref} has exceeded its usage quota (402 on ${what}): Supabase serves no ${endpoint === "logs" ? "logs" : "data"} through the Management API until the plan is raised or the billing cycle resets${this.said(text)}`,
         { status }
       );
     }
@@ -3595,20 +3661,21 @@ var ManagementApi = class {
       return new ManagementApiError(
         "not_found",
         endpoint,
-        `the Management API does not know project ref "${ref}" (404 on GET ${path}): check JOBMON_PROJECT_REFS (or the project URL it was read from) and that the token's account can see the project`,
+        `the Management API does not know project ref "${ref}" (404 on ${what}): check JOBMON_PROJECT_REFS (or the project URL it was read from) and that the token's account can see the project`,
         { status }
       );
     }
     if (status === 403) {
-      const need = endpoint === "logs" ? "analytics:read (analytics_logs_read)" : "edge_functions_read";
+      const scopes = "projects read, database read, Edge Functions read and analytics read";
+      const target = endpoint === "projects" ? "the project list" : `project ${ref}`;
       return new ManagementApiError(
         "forbidden",
         endpoint,
-        `the Management API refused GET ${path} (${status})${this.detail(text)}: SUPABASE_ACCESS_TOKEN needs access to project ${ref} with ${need}`,
+        `the Management API refused ${what} (403)${this.detail(text)}: SUPABASE_ACCESS_TOKEN may no longer read ${target}; a fine-grained token needs ${scopes} on it`,
         { status }
       );
     }
-    return new ManagementApiError("bad_response", endpoint, `the Management API answered ${status} to GET ${path}${this.detail(text)}`, { status });
+    return new ManagementApiError("bad_response", endpoint, `the Management API answered ${status} to ${what}${this.detail(text)}`, { status });
   }
   badResponse(endpoint, why) {
     return new ManagementApiError("bad_response", endpoint, `unexpected answer from the Management API (${endpoint}): ${this.clean(why)}`);
@@ -3681,6 +3748,36 @@ function parseFunction(item, index, bad) {
     updated_at: updated,
     verify_jwt: item["verify_jwt"] !== false
   };
+}
+function parseProject(item, index, bad) {
+  if (!isRecord(item)) throw bad(`project ${index} is not an object`);
+  const { ref, status } = item;
+  if (typeof ref !== "string" || ref === "") throw bad(`project ${index} has no ref`);
+  if (typeof status !== "string" || status === "") throw bad(`project ${ref} has no status`);
+  const text = (value2) => typeof value2 === "string" ? value2 : void 0;
+  const organization = text(item["organization_slug"]) ?? text(item["organization_id"]);
+  if (organization === void 0) throw bad(`project ${ref} has no organization_slug`);
+  const created = text(item["created_at"]);
+  const createdMs = created === void 0 ? NaN : Date.parse(created);
+  const db = item["database"];
+  return {
+    ref,
+    name: text(item["name"]) ?? ref,
+    organization_slug: organization,
+    region: text(item["region"]) ?? "",
+    status,
+    created_at: Number.isNaN(createdMs) ? null : new Date(createdMs),
+    database: isRecord(db) ? { host: text(db["host"]) ?? "", version: text(db["version"]) ?? "", postgres_engine: text(db["postgres_engine"]) ?? "", release_channel: text(db["release_channel"]) ?? "" } : null
+  };
+}
+var SQLSTATE = /^[0-9A-Z]{5}$/;
+function parseSqlState(message2) {
+  return /\b(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):/.exec(message2)?.[1];
+}
+function headerCount(value2) {
+  if (value2 === null || value2.trim() === "") return null;
+  const n = Number(value2);
+  return Number.isFinite(n) ? n : null;
 }
 function numberOrNull(value2) {
   if (value2 === null || value2 === void 0 || value2 === "") return null;
