@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import type { Db, Queryable, Row } from "../src/db/types.js";
-import { connectProject, type ProjectConnector } from "../src/sources/connect.js";
+import { connectProject, type ProjectConnection, type ProjectConnector } from "../src/sources/connect.js";
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -137,7 +137,7 @@ export function spanningConnector(spans: ConnectionSpan[], base: ProjectConnecto
     const db = base(project, timeoutMs);
     const span: ConnectionSpan = { project: project.name, openedAt: performance.now(), closedAt: Number.NaN, queries: 0, runRows: 0 };
     spans.push(span);
-    const wrapped: Db = {
+    const wrapped: ProjectConnection = {
       ...db,
       async query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
         const rows = await db.query<T>(sql, params);

@@ -16,12 +16,31 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface ProjectConfig {
   /** Name used in the hub (`project_name`) and on the command line. */
   name: string;
-  /** Postgres URL; holds a password: print it only through `redactUrl`. */
-  url: string;
-  /** Supabase project ref, from JOBMON_PROJECT_REFS or the URL; null when unknown. */
+  /**
+   * How jobmon reads the project: `postgres` through its URL, `api` through the Supabase
+   * Management API's read-only SQL endpoint with the access token (no database password).
+   */
+  source: "postgres" | "api";
+  /** Postgres URL (source `postgres`; null for `api`); holds a password: print it only through `redactUrl`. */
+  url: string | null;
+  /** Supabase project ref, from JOBMON_PROJECT_REFS, the URL or the API's project list; null when unknown. */
   ref: string | null;
-  /** The variable the URL came from, for messages. */
+  /** The variable the project came from, for messages (`SUPABASE_ACCESS_TOKEN` for `api`). */
   envVar: string;
+}
+
+/** A project given by Postgres URL. */
+export type UrlProjectConfig = ProjectConfig & { source: "postgres"; url: string };
+
+/**
+ * Which of the projects an access token lists jobmon monitors (JOBMON_PROJECTS): every one,
+ * or the refs and names given, less the ones excluded with `!`. Names match the project's
+ * Supabase name, case-insensitively.
+ */
+export interface ProjectSelection {
+  all: boolean;
+  include: string[];
+  exclude: string[];
 }
 
 export type HubConfig =
@@ -29,7 +48,14 @@ export type HubConfig =
   | { kind: "embedded"; dir: string };
 
 export interface Config {
-  projects: ProjectConfig[];
+  /** The projects given by Postgres URL (SUPABASE_POSTGRES_URL…). */
+  projects: UrlProjectConfig[];
+  /**
+   * The projects to find through the Management API (with the access token): every project it
+   * lists that has no URL above, narrowed by JOBMON_PROJECTS; null when only URLs are read.
+   * On by default when a token is set and no URL is; with URLs, JOBMON_PROJECTS turns it on.
+   */
+  apiProjects: ProjectSelection | null;
   hub: HubConfig;
   managementApi: { accessToken: string | null; baseUrl: string };
   discord: { webhookUrl: string | null };
@@ -147,6 +173,23 @@ function list(env: Env, name: string): string[] | undefined {
   return raw === undefined ? undefined : raw.split(",").map((s) => s.trim());
 }
 
+/**
+ * JOBMON_PROJECTS: `all`, or a comma list of refs and names, `!ref` (or `!name`) to leave one
+ * out. Without it, a token and no URL mean every project the token lists.
+ */
+function resolveProjectSelection(env: Env, hasToken: boolean, hasUrls: boolean): ProjectSelection | null {
+  const items = list(env, "JOBMON_PROJECTS")?.filter((item) => item !== "");
+  if (items === undefined || items.length === 0) return hasToken && !hasUrls ? { all: true, include: [], exclude: [] } : null;
+  if (!hasToken) {
+    throw new ConfigError("JOBMON_PROJECTS", "selects projects from the Management API's list: set SUPABASE_ACCESS_TOKEN (JOBMON_ACCESS_TOKEN on Supabase) too");
+  }
+  const exclude = items.filter((item) => item.startsWith("!")).map((item) => item.slice(1).trim());
+  const include = items.filter((item) => !item.startsWith("!") && item.toLowerCase() !== "all");
+  if (exclude.some((item) => item === "")) throw new ConfigError("JOBMON_PROJECTS", "a lone `!`: write `!<ref or name>` to leave a project out");
+  const all = include.length === 0 || items.some((item) => item.toLowerCase() === "all");
+  return { all, include: all ? [] : include, exclude };
+}
+
 function projectUrls(env: Env): { envVar: string; url: string }[] {
   const found: { n: number; envVar: string; url: string }[] = [];
   for (const key of Object.keys(env)) {
@@ -171,7 +214,7 @@ function projectUrls(env: Env): { envVar: string; url: string }[] {
   return found;
 }
 
-function resolveProjects(env: Env): ProjectConfig[] {
+function resolveProjects(env: Env): UrlProjectConfig[] {
   const urls = projectUrls(env);
   const names = list(env, "JOBMON_PROJECT_NAMES");
   const refs = list(env, "JOBMON_PROJECT_REFS");
@@ -195,11 +238,11 @@ function resolveProjects(env: Env): ProjectConfig[] {
     }
     if (seen.has(name)) throw new ConfigError("JOBMON_PROJECT_NAMES", `the project name "${name}" is used twice`);
     seen.add(name);
-    return { name, url, ref, envVar };
+    return { name, source: "postgres", url, ref, envVar };
   });
 }
 
-function resolveHub(env: Env, projects: ProjectConfig[], options: ResolveOptions): HubConfig {
+function resolveHub(env: Env, projects: UrlProjectConfig[], options: ResolveOptions): HubConfig {
   const hubName = value(env, "JOBMON_HUB");
   const hubUrl = value(env, "JOBMON_HUB_URL");
   if (hubName && hubUrl) throw new ConfigError("JOBMON_HUB_URL", "set either JOBMON_HUB (a project name) or JOBMON_HUB_URL, not both");
@@ -321,6 +364,7 @@ export function resolveConfig(rawEnv: Env, options: ResolveOptions = {}): Config
   const slackWebhookUrl = resolveSlack(env);
   const webhook = resolveWebhook(env);
   const accessToken = value(env, "SUPABASE_ACCESS_TOKEN") ?? null;
+  const apiProjects = resolveProjectSelection(env, accessToken !== null, projects.length > 0);
 
   const retention = value(env, "JOBMON_RETENTION_DAYS");
   const retentionDays = retention === undefined ? 90 : Number(retention);
@@ -335,7 +379,7 @@ export function resolveConfig(rawEnv: Env, options: ResolveOptions = {}): Config
   }
 
   const secrets = [
-    ...projects.map((p) => new URL(p.url).password),
+    ...projects.map((p) => urlPassword(p.url)),
     hub.kind === "postgres" ? new URL(hub.url).password : "",
     botToken ?? "",
     accessToken ?? "",
@@ -356,6 +400,7 @@ export function resolveConfig(rawEnv: Env, options: ResolveOptions = {}): Config
 
   return {
     projects,
+    apiProjects,
     hub,
     managementApi: {
       accessToken,

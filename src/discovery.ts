@@ -3,15 +3,17 @@ import type { Config, ProjectConfig } from "./config.js";
 import type { Db } from "./db/types.js";
 import { errorMessage } from "./errors.js";
 import { syncInventory, type DiscoveredJob, type SyncResult } from "./hub/inventory.js";
-import { ensureProject, recordDiscovery } from "./hub/projects.js";
+import { ensureProject, listProjectStates, recordDiscovery } from "./hub/projects.js";
 import { collectFunctions, type FunctionsCollected, functionInventory, managementApi, NO_TOKEN_NOTE } from "./edge-functions.js";
-import { type ProjectConnector, withProject } from "./sources/connect.js";
+import { connectBySource, connectProject, type ProjectConnector, withProject } from "./sources/connect.js";
+import { monitoredProjects } from "./sources/project-list.js";
 import type { EdgeFunctionInfo, ManagementApi } from "./sources/management-api.js";
 import { cronJobNames, readCronInventory, type CronInventory } from "./sources/pgcron.js";
 
 export interface ProjectDiscovery {
   project_name: string;
-  status: "ok" | "unreachable";
+  /** `paused`, `removed`, `skipped` (coming up): found through the access token, not read (see `error`). */
+  status: "ok" | "unreachable" | "paused" | "removed" | "skipped";
   error?: string;
   pg_cron_version: string | null;
   timezone: string | null;
@@ -48,13 +50,14 @@ export function cronInventoryToJobs(inventory: CronInventory): DiscoveredJob[] {
 
 type Collected = { project: ProjectConfig; inventory: CronInventory } | { project: ProjectConfig; error: string };
 
-/** Reads every project's pg_cron concurrently, each within its own timeout. */
+/** Reads each project's pg_cron concurrently, each within its own timeout. */
 export async function readAllCronInventories(
   config: Config,
+  projects: readonly ProjectConfig[],
   connect?: ProjectConnector,
 ): Promise<Collected[]> {
   return Promise.all(
-    config.projects.map(async (project): Promise<Collected> => {
+    projects.map(async (project): Promise<Collected> => {
       try {
         const inventory = await withProject(project, config.projectTimeoutMs, readCronInventory, connect);
         return { project, inventory };
@@ -79,6 +82,7 @@ export async function recordInventory(
       project.name,
       {
         projectRef: project.ref,
+        source: project.source,
         pgCronVersion: inventory.pgCronVersion,
         timezone: inventory.timezone,
         role: inventory.role,
@@ -98,6 +102,23 @@ export async function recordInventory(
   });
 }
 
+/** A project's discovery row when it was not read. */
+function notRead(projectName: string, status: ProjectDiscovery["status"]): ProjectDiscovery {
+  return {
+    project_name: projectName,
+    status,
+    pg_cron_version: null,
+    timezone: null,
+    sees_all_jobs: null,
+    warnings: [],
+    jobs: 0,
+    functions: null,
+    inserted: [],
+    changed: [],
+    removed: [],
+  };
+}
+
 /**
  * The audit: every project's pg_cron jobs into job_inventory. An unreachable project is
  * reported by name (its jobs are left as they were, not marked removed); the others are
@@ -110,32 +131,21 @@ export async function discover(
 ): Promise<DiscoveryReport> {
   const now = options.now ?? (() => new Date());
   const api = options.managementApi === undefined ? managementApi(config) : options.managementApi;
+  const listing = await monitoredProjects(config, api, await listProjectStates(hub));
+  const connect = connectBySource(options.connect ?? connectProject, api);
   const [collected, functions] = await Promise.all([
-    readAllCronInventories(config, options.connect),
-    Promise.all(config.projects.map((project) => collectFunctions(config, project, api, null))),
+    readAllCronInventories(config, listing.read, connect),
+    Promise.all(listing.read.map((project) => collectFunctions(config, project, api, null))),
   ]);
   const at = now();
-  const notes = api || config.projects.length === 0 ? [] : [NO_TOKEN_NOTE];
+  const notes = [...listing.notes, ...(api || listing.read.length === 0 ? [] : [NO_TOKEN_NOTE])];
   const projects: ProjectDiscovery[] = [];
   for (const [i, entry] of collected.entries()) {
     const { project } = entry;
     const fns = functions[i] as FunctionsCollected;
     if ("error" in entry) {
-      await ensureProject(hub, project.name, project.ref, at);
-      projects.push({
-        project_name: project.name,
-        status: "unreachable",
-        error: entry.error,
-        pg_cron_version: null,
-        timezone: null,
-        sees_all_jobs: null,
-        warnings: [],
-        jobs: 0,
-        functions: null,
-        inserted: [],
-        changed: [],
-        removed: [],
-      });
+      await ensureProject(hub, project.name, project.ref, at, project.source);
+      projects.push({ ...notRead(project.name, "unreachable"), error: entry.error });
       continue;
     }
     const { inventory } = entry;
@@ -153,6 +163,9 @@ export async function discover(
       changed: sync.changed,
       removed: sync.removed,
     });
+  }
+  for (const { project, status, reason } of listing.skipped) {
+    projects.push({ ...notRead(project.name, status ?? "skipped"), error: reason });
   }
   return { discovered_at: at.toISOString(), projects, notes };
 }

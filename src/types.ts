@@ -14,8 +14,12 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const DOWN_STATUSES = ["failed", "missed", "stuck"] as const satisfies readonly JobStatus[];
 export type DownStatus = (typeof DOWN_STATUSES)[number];
 
-/** Project-level verdicts. */
-export const PROJECT_STATUSES = ["ok", "unreachable", "scheduler_down"] as const;
+/**
+ * Project-level verdicts. `paused` (Supabase paused the project) and `removed` (it left the
+ * access token's project list) are states of projects found through the Management API: they
+ * are recorded and shown, never alerted.
+ */
+export const PROJECT_STATUSES = ["ok", "unreachable", "scheduler_down", "paused", "removed"] as const;
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
 
 export function isCriticality(value: unknown): value is Criticality {

@@ -37,11 +37,8 @@ export function abortableConnector(connect: ProjectConnector, signal: AbortSigna
   return (project, timeoutMs) => {
     const db = connect(project, timeoutMs);
     return {
-      dialect: db.dialect,
       query: (sql, params) => guard(db.query(sql, params)),
       batch: (statements) => guard(db.batch(statements)),
-      exec: (sql) => guard(db.exec(sql)),
-      transaction: (fn) => guard(db.transaction(fn)),
       close: () => db.close(),
     };
   };

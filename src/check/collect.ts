@@ -1,5 +1,4 @@
 import type { Config, ProjectConfig } from "../config.js";
-import type { Db } from "../db/types.js";
 import { collectFunctions, type FunctionsCollected } from "../edge-functions.js";
 import { errorMessage } from "../errors.js";
 import type { ProjectStateRow } from "../hub/projects.js";
@@ -9,6 +8,7 @@ import type { ManagementApi } from "../sources/management-api.js";
 import type { CronInventory, CronRun } from "../sources/pgcron.js";
 import type { PgNetRead } from "../sources/pgnet.js";
 import { readProject } from "../sources/project.js";
+import type { SkippedProject } from "../sources/project-list.js";
 
 /**
  * The first step of a check: read every project (its pg_cron, pg_net and Edge Functions)
@@ -31,8 +31,19 @@ export interface Collected {
   warnings: string[];
 }
 
-/** One project's read: what it showed, or why it could not be read (the message is redacted). */
-export type Collection = { ok: true; data: Collected } | { ok: false; project: ProjectConfig; error: string };
+/**
+ * One project's read: what it showed, or why it was not read (the message is redacted): it
+ * failed, or it was skipped on purpose (`skipped`: the project is paused or removed, or — status
+ * null — on its way back up, with its stored state left as it is).
+ */
+export type Collection =
+  | { ok: true; data: Collected }
+  | { ok: false; project: ProjectConfig; error: string; skipped?: { status: "paused" | "removed" | null } };
+
+/** A project the project list says not to read (sources/project-list.ts). */
+export function skippedCollection({ project, status, reason }: SkippedProject): Collection {
+  return { ok: false, project, error: reason, skipped: { status } };
+}
 
 /** The project a collection is about, read or not. */
 export function collectionProject(collection: Collection): ProjectConfig {
@@ -61,7 +72,7 @@ export async function collectProject(
     const data = await withProject(
       project,
       config.projectTimeoutMs,
-      async (db: Db): Promise<Omit<Collected, "functions">> => {
+      async (db): Promise<Omit<Collected, "functions">> => {
         const netCursor = state?.net_cursor_created ? { created: state.net_cursor_created, id: state.net_cursor ?? 0 } : null;
         const read = await readProject(db, {
           window: { cursor: state?.run_cursor ?? null, openRunIds: Object.keys(state?.open_runs ?? {}).map(Number) },

@@ -32,6 +32,8 @@ export interface ProjectJudgement {
  */
 export function judgeProject(config: Config, collection: Collection, previous: ProjectStateRow | undefined, jobs: readonly JobRow[], now: Date): ProjectJudgement {
   if (!collection.ok) {
+    const skipped = collection.skipped?.status;
+    if (skipped) return { status: skipped, reason: collection.error, warnings: [], verdicts: new Map(), runsByJob: new Map() };
     return { status: "unreachable", reason: `cannot connect: ${collection.error}`, warnings: [], verdicts: new Map(), runsByJob: new Map() };
   }
   const data = collection.data;

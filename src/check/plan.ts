@@ -87,6 +87,11 @@ interface ProjectContext {
 function planProject(input: CheckPlanInput, { collection, previous, inventory }: ProjectCheckInput, plan: CheckPlan): void {
   const { config, now } = input;
   const project = collectionProject(collection);
+  if (!collection.ok && collection.skipped?.status === null) {
+    // On its way back up (Supabase says so): nothing read, nothing judged, nothing written.
+    plan.report.projects.push({ project_name: project.name, status: previous?.status ?? "unknown", previous_status: previous?.status ?? null, reason: collection.error, warnings: [] });
+    return;
+  }
   const projectMuted = isMuted(previous?.muted_until ?? null, now);
   const judged = judgeProject(config, collection, previous, inventory.jobs, now);
   const collected = collection.ok ? collection.data : null;
@@ -101,6 +106,7 @@ function planProject(input: CheckPlanInput, { collection, previous, inventory }:
   plan.projectStates.push({
     project_name: project.name,
     project_ref: project.ref,
+    source: project.source,
     status: judged.status,
     status_since: t.next.statusSince ?? now,
     status_reason: judged.reason,

@@ -1,5 +1,6 @@
 import type { JobRow } from "../hub/inventory.js";
 import type { ProjectStateStatus } from "../hub/projects.js";
+import type { ManagementApiUsage } from "../sources/management-api.js";
 import type { Criticality, ProjectStatus } from "../types.js";
 
 /** The `check --json` report. */
@@ -13,9 +14,37 @@ export interface CheckReport {
   /** Set when this check took over the lease of a check that was gone or past its time. */
   lease_takeover?: string;
   /** previous_status: what the hub held before (`unknown` while no check had reached the project). */
-  projects: { project_name: string; status: ProjectStatus; previous_status: ProjectStateStatus | null; reason: string; error?: string; warnings: string[] }[];
+  projects: { project_name: string; status: ProjectStateStatus; previous_status: ProjectStateStatus | null; reason: string; error?: string; warnings: string[] }[];
   jobs: CheckJobEntry[];
   events: { kind: "job" | "project"; project_name: string; job_name: string | null; type: string; from: string | null; to: string; muted: boolean }[];
+  /** Said once for the check: projects found or not listed, a project list that could not be read. */
+  notes?: string[];
+  /** What the check cost in the Management API's rate limits, when it used the API. */
+  management_api?: ApiUsageReport;
+}
+
+/** A check's Management API calls, and the smallest rate-limit budget it saw left. */
+export interface ApiUsageReport {
+  calls: number;
+  by_endpoint: Partial<Record<string, number>>;
+  /** The endpoint and project with the fewest requests left in its window (X-RateLimit-Remaining), when the API said. */
+  lowest_remaining: { endpoint: string; ref: string | null; remaining: number; limit: number | null } | null;
+}
+
+/** The calls made between `before` and `after` (one check), with the budgets last seen. */
+export function apiUsageReport(after: ManagementApiUsage, before: ManagementApiUsage): ApiUsageReport {
+  const usage = after;
+  const byEndpoint: Partial<Record<string, number>> = {};
+  for (const [endpoint, n] of Object.entries(after.byEndpoint)) {
+    const made = (n ?? 0) - (before.byEndpoint[endpoint as keyof typeof before.byEndpoint] ?? 0);
+    if (made > 0) byEndpoint[endpoint] = made;
+  }
+  let lowest: ApiUsageReport["lowest_remaining"] = null;
+  for (const budget of usage.budgets) {
+    if (budget.remaining === null || (lowest !== null && lowest.remaining <= budget.remaining)) continue;
+    lowest = { endpoint: budget.endpoint, ref: budget.ref, remaining: budget.remaining, limit: budget.limit };
+  }
+  return { calls: after.calls - before.calls, by_endpoint: byEndpoint, lowest_remaining: lowest };
 }
 
 /** One job's row in the check report and in `status`. */

@@ -1,17 +1,18 @@
-import type { Config } from "../config.js";
+import type { Config, ProjectConfig } from "../config.js";
 import type { Db } from "../db/types.js";
 import { managementApi } from "../edge-functions.js";
 import { listJobs } from "../hub/inventory.js";
 import { acquireCheckLease, describeLease, type LeaseHolder, type LeaseProcess, releaseCheckLease } from "../hub/lock.js";
 import { listProjectStates, type ProjectStateRow } from "../hub/projects.js";
-import { connectProject, type ProjectConnector } from "../sources/connect.js";
+import { connectBySource, connectProject, type ProjectConnector } from "../sources/connect.js";
 import { MANAGEMENT_API_DEFAULTS, type ManagementApi } from "../sources/management-api.js";
+import { monitoredProjects } from "../sources/project-list.js";
 import { ABORTED, abortableConnector, unlessAborted } from "./abort.js";
-import { type Collection, collectionProject, collectProject } from "./collect.js";
+import { type Collection, collectionProject, collectProject, skippedCollection } from "./collect.js";
 import { abortReason, CheckInterruptedError } from "./errors.js";
 import { planCheck, type ProjectCheckInput } from "./plan.js";
 import { recordCheck, recordFailedRun } from "./record.js";
-import { type CheckReport, skippedReport } from "./report.js";
+import { apiUsageReport, type CheckReport, skippedReport } from "./report.js";
 import { type ProjectInventory, syncInventories } from "./sync.js";
 
 export interface CheckOptions {
@@ -100,14 +101,23 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
       const { previous, reason } = takenOver;
       await recordFailedRun(hub, previous.holder, previous.acquired_at, startedAt, `abandoned: ${reason === "gone" ? "its process is gone" : "it ran past its lease"}; check ${checkId} took over its lease`);
     }
-    const states = new Map((await listProjectStates(hub)).map((s) => [s.project_name, s]));
+    const stateRows = await listProjectStates(hub);
+    const states = new Map(stateRows.map((s) => [s.project_name, s]));
     const api = options.managementApi === undefined ? managementApi(config) : options.managementApi;
-    const connect = abortableConnector(options.connect ?? connectProject, signal);
+    const usageBefore = api?.usage() ?? null;
+    const connect = abortableConnector(connectBySource(options.connect ?? connectProject, api), signal);
     // The hub's inventory is read while the projects are: the check holds the lease, and the
     // state it writes later never touches what people edit (annotations, mutes).
     const collected = await unlessAborted(
       Promise.all([
-        Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, connect))),
+        monitoredProjects(config, api, stateRows).then(async (projects) => {
+          const collect = (p: ProjectConfig) => collectProject(p, states.get(p.name), config, api, startedAt, connect);
+          const [byUrl, byApi] = await Promise.all([
+            Promise.all(projects.read.filter((p) => p.source === "postgres").map(collect)),
+            mapWithLimit(projects.read.filter((p) => p.source === "api"), API_PROJECTS_AT_ONCE, collect),
+          ]);
+          return { projects, collections: [...byUrl, ...byApi, ...projects.skipped.map(skippedCollection)] };
+        }),
         listJobs(hub, { includeRemoved: false }),
       ]),
       signal,
@@ -118,7 +128,7 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
       if (!dryRun) await recordFailedRun(hub, checkId, startedAt, now(), error.message).catch(() => undefined);
       throw error;
     }
-    const [collections, known] = collected;
+    const [{ projects, collections }, known] = collected;
     const collectedAt = now();
     const plan = await recordCheck(hub, { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays }, async (tx) => {
       const inventories = await syncInventories(tx, collections, groupBy(known, (job) => job.project_name), collectedAt);
@@ -132,11 +142,35 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
     });
     const report = plan.report;
     report.finished_at = now().toISOString();
+    const found = projects.read.filter((p) => p.source === "api" && !states.has(p.name)).map((p) => `found project ${p.name} (${p.ref}) through the access token: watched from now on`);
+    if (projects.notes.length + found.length > 0) report.notes = [...projects.notes, ...found];
+    if (api && usageBefore) report.management_api = apiUsageReport(api.usage(), usageBefore);
     if (takenOver) report.lease_takeover = takeoverNote(takenOver.previous, takenOver.reason);
     return report;
   } finally {
     if (!dryRun) await releaseCheckLease(hub, checkId);
   }
+}
+
+/**
+ * How many projects are read through the Management API at once. Each costs one or two calls
+ * per check, under its own per-project limit, but all of them come from one user, whose other
+ * tools share those limits: a few hundred projects are read a few at a time, not in one burst.
+ */
+const API_PROJECTS_AT_ONCE = 16;
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Each collection with its project's stored state and synced inventory (in the same order). */

@@ -34,7 +34,12 @@ function jobsAtSource(data: Collected): [JobType, DiscoveredJob[]][] {
  * as all its other writes.
  */
 async function syncProjectInventory(tx: Queryable, collection: Collection, known: JobRow[], now: Date): Promise<ProjectInventory> {
-  if (!collection.ok) return { jobs: known, typesAtSource: new Set() };
+  if (!collection.ok) {
+    if (collection.skipped?.status !== "removed") return { jobs: known, typesAtSource: new Set() };
+    // A project gone from the access token's list takes its jobs with it: kept, marked removed.
+    for (const type of new Set(known.map((job) => job.job_type))) await syncInventory(tx, collection.project.name, type, [], now);
+    return { jobs: [], typesAtSource: new Set() };
+  }
   const { project } = collection.data;
   const sources = jobsAtSource(collection.data);
   let synced = false;

@@ -26,3 +26,10 @@ export interface Db extends Queryable {
   batch(statements: readonly string[]): Promise<Row[][]>;
   close(): Promise<void>;
 }
+
+/**
+ * What jobmon needs of a monitored project: statements without parameters, alone or
+ * together. A postgres.js connection is one; the Management API's read-only SQL endpoint
+ * (sources/api-db.ts) is the other.
+ */
+export type ProjectDb = Pick<Db, "query" | "batch">;

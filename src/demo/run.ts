@@ -161,7 +161,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const config: Config = {
       ...routes,
-      projects: SAMPLE_PROJECTS.map((name) => ({ name, url: `pglite://memory/${name}`, ref: null, envVar: "the jobmon demo" })),
+      apiProjects: null,
+      projects: SAMPLE_PROJECTS.map((name) => ({ name, source: "postgres" as const, url: `pglite://memory/${name}`, ref: null, envVar: "the jobmon demo" })),
       hub: { kind: "embedded", dir: hubDir },
       // Its own sample only: no Management API, no heartbeat, and no route while checking
       // (MonitoringAPI.checkHealth delivers at once; the preview shows what it would send).

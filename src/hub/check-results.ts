@@ -49,6 +49,8 @@ export interface AlertEventInsert {
 export interface ProjectStateUpdate {
   project_name: string;
   project_ref: string | null;
+  /** How the project is read: through its URL, or through the Management API. */
+  source: "postgres" | "api";
   status: ProjectStatus;
   status_since: Date;
   status_reason: string;
@@ -132,6 +134,7 @@ export async function writeProjectStates(db: Queryable, updates: readonly Projec
   const rows = updates.map((u) => ({
     project_name: u.project_name,
     project_ref: u.project_ref,
+    source: u.source,
     status: u.status,
     status_since: u.status_since,
     status_reason: u.status_reason,
@@ -163,6 +166,7 @@ export async function writeProjectStates(db: Queryable, updates: readonly Projec
   await db.query(
     `update monitoring.project_state p set
         project_ref = coalesce(u.project_ref, p.project_ref),
+        source = u.source,
         status = u.status, status_since = u.status_since, status_reason = u.status_reason,
         last_error = u.last_error, down_since = u.down_since,
         alerted_status = u.alerted_status, alerted_at = u.alerted_at, last_checked_at = $2,
@@ -179,7 +183,7 @@ export async function writeProjectStates(db: Queryable, updates: readonly Projec
         last_discovered_at = case when u.discovered then $2 else p.last_discovered_at end,
         updated_at = $2
        from jsonb_to_recordset($1::text::jsonb) as u(
-         project_name text, project_ref text, status text, status_since timestamptz, status_reason text,
+         project_name text, project_ref text, source text, status text, status_since timestamptz, status_reason text,
          last_error text, down_since timestamptz, alerted_status text, alerted_at timestamptz,
          has_run_cursor boolean, run_cursor bigint, open_runs jsonb, has_net_cursor boolean, net_cursor bigint,
          net_cursor_created timestamptz, has_net_calls boolean, net_calls jsonb, logs_cursor timestamptz, discovered boolean, pg_cron_version text,

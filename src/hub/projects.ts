@@ -14,6 +14,8 @@ export const NOT_CHECKED_REASON = "no check has reached it yet: run `jobmon chec
 export interface ProjectStateRow {
   project_name: string;
   project_ref: string | null;
+  /** How the last check read it: `postgres` (its URL) or `api` (the access token); null before any check. */
+  source: "postgres" | "api" | null;
   status: ProjectStateStatus;
   status_since: Date;
   status_reason: string | null;
@@ -52,23 +54,24 @@ export async function listProjectStates(db: Queryable): Promise<ProjectStateRow[
 export async function recordDiscovery(
   db: Queryable,
   projectName: string,
-  facts: { projectRef: string | null; pgCronVersion: string | null; timezone: string; role: string; seesAllJobs: boolean },
+  facts: { projectRef: string | null; source: "postgres" | "api"; pgCronVersion: string | null; timezone: string; role: string; seesAllJobs: boolean },
   at: Date,
 ): Promise<void> {
   await db.query(
     `insert into monitoring.project_state as p
        (project_name, project_ref, pg_cron_version, cron_timezone, role_name, sees_all_jobs,
-        last_discovered_at, status_since, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $7, $7)
+        last_discovered_at, status_since, updated_at, source)
+     values ($1, $2, $3, $4, $5, $6, $7, $7, $7, $8)
      on conflict (project_name) do update set
        project_ref = coalesce(excluded.project_ref, p.project_ref),
+       source = excluded.source,
        pg_cron_version = excluded.pg_cron_version,
        cron_timezone = excluded.cron_timezone,
        role_name = excluded.role_name,
        sees_all_jobs = excluded.sees_all_jobs,
        last_discovered_at = excluded.last_discovered_at,
        updated_at = excluded.updated_at`,
-    [projectName, facts.projectRef, facts.pgCronVersion, facts.timezone, facts.role, facts.seesAllJobs, at],
+    [projectName, facts.projectRef, facts.pgCronVersion, facts.timezone, facts.role, facts.seesAllJobs, at, facts.source],
   );
 }
 
@@ -76,12 +79,13 @@ export async function recordDiscovery(
  * Ensures a row exists for a project (e.g. one that has never been reachable). A new row is
  * `unknown` (the column's default), never `ok`; an existing row keeps what a check observed.
  */
-export async function ensureProject(db: Queryable, projectName: string, projectRef: string | null, at: Date): Promise<void> {
+export async function ensureProject(db: Queryable, projectName: string, projectRef: string | null, at: Date, source: "postgres" | "api" | null = null): Promise<void> {
   await db.query(
-    `insert into monitoring.project_state (project_name, project_ref, status_since, updated_at)
-     values ($1, $2, $3, $3)
-     on conflict (project_name) do update set project_ref = coalesce(excluded.project_ref, monitoring.project_state.project_ref)`,
-    [projectName, projectRef, at],
+    `insert into monitoring.project_state (project_name, project_ref, status_since, updated_at, source)
+     values ($1, $2, $3, $3, $4)
+     on conflict (project_name) do update set project_ref = coalesce(excluded.project_ref, monitoring.project_state.project_ref),
+       source = coalesce(excluded.source, monitoring.project_state.source)`,
+    [projectName, projectRef, at, source],
   );
 }
 

@@ -1,8 +1,7 @@
-import type { Row } from "../db/types.js";
+import type { ProjectDb, Row } from "../db/types.js";
 import { JobmonError } from "../errors.js";
 import { isRecord } from "../lib/http.js";
 import { type ManagementApi, ManagementApiError } from "./management-api.js";
-import type { ProjectDb } from "./project.js";
 
 /**
  * A monitored project read through the Management API's read-only SQL endpoint instead of a
@@ -41,9 +40,9 @@ import type { ProjectDb } from "./project.js";
  * - Not handled (jobmon's statements have none): numeric (postgres.js gives a string, JSON a
  *   number), timestamp without time zone, date, interval, arrays of those.
  *
- * Errors: SQL that PostgreSQL refuses becomes a StatementError with the SQLSTATE as `code` and
- * a `severity`, the shape postgres.js gives a statement's failure, so that readProject's
- * fallback after a failed batch works unchanged. Every other failure (HTTP, network, rate
+ * Errors: SQL that PostgreSQL refuses becomes a StatementError with its SQLSTATE and a
+ * `severity`, as postgres.js gives a statement's failure, so that readProject's fallback after
+ * a failed batch works the same on both transports. Every other failure (HTTP, network, rate
  * limit, a token refused) stays a ManagementApiError, which never looks like a statement's.
  */
 
@@ -58,16 +57,15 @@ export const MAX_BATCH_STATEMENTS = 100;
 
 /** A statement the project's PostgreSQL refused, read through the Management API. */
 export class StatementError extends JobmonError {
-  /** postgres.js's field: what readProject's fallback reads. */
+  /** As on a postgres.js error. */
   readonly severity = "ERROR";
+  /** PostgreSQL's SQLSTATE, e.g. `42P01` (a statement's failure is told from a connection's by it). */
+  readonly sqlState: string;
   /** The project ref. */
   readonly ref: string;
-  /**
-   * @param sqlState PostgreSQL's SQLSTATE, e.g. `42P01`: the error's `code`, as on a postgres.js
-   * error (a statement's failure is told from a connection's by it).
-   */
   constructor(sqlState: string, ref: string, message: string, cause: ManagementApiError) {
-    super(sqlState, message, "permanent", { cause });
+    super("sql_statement", message, "permanent", { cause });
+    this.sqlState = sqlState;
     this.ref = ref;
   }
 }

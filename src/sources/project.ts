@@ -1,4 +1,5 @@
-import type { Db, Row } from "../db/types.js";
+import type { ProjectDb, Row } from "../db/types.js";
+import { StatementError } from "./api-db.js";
 import { FACTS_SQL, type ProjectFacts, projectFacts, readProjectFacts } from "./facts.js";
 import { type NetCursor, netUnavailable, type PgNetRead, startNetRead } from "./pgnet.js";
 import {
@@ -52,7 +53,6 @@ export interface ProjectRead {
   callingRuns: CronRun[] | Error;
 }
 
-export type ProjectDb = Pick<Db, "query" | "batch">;
 
 const settled = <T>(promise: Promise<T>): Promise<T | Error> => promise.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
 
@@ -104,7 +104,8 @@ const CALLING_RUNS_MARGIN_SECONDS = 300;
  */
 function statementFailed(error: unknown): boolean {
   const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
-  return typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !/^(?:08|28|3D|53|57P)/.test(code);
+  const sqlState = error instanceof StatementError ? error.sqlState : code;
+  return typeof severity === "string" && typeof sqlState === "string" && /^[0-9A-Z]{5}$/.test(sqlState) && !/^(?:08|28|3D|53|57P)/.test(sqlState);
 }
 
 /** cron.job and the runs: from the bet's rows, or read now (together). */

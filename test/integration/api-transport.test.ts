@@ -247,8 +247,9 @@ describe("projects read through the Management API", () => {
       const viaUrl = await pg.batch(statements).then(() => assert.fail("expected an error"), (error: { code: string; severity: string }) => error);
       const error = await db.batch(statements).then(() => assert.fail("expected an error"), (e: unknown) => e);
       assert.ok(error instanceof StatementError, String(error));
-      assert.equal(error.code, "42P01");
-      assert.equal(error.code, viaUrl.code);
+      assert.equal(error.code, "sql_statement");
+      assert.equal(error.sqlState, "42P01");
+      assert.equal(error.sqlState, viaUrl.code);
       assert.equal(error.severity, "ERROR");
       assert.equal(error.errorClass, "permanent");
       assert.match(error.message, /relation "public\.no_such_table" does not exist/);
@@ -284,7 +285,7 @@ describe("projects read through the Management API", () => {
       assert.equal(api.usage().calls, 1);
       const results = await Promise.allSettled([db.query("select 1 as a"), db.query("select * from public.no_such_table"), db.query("select 2 as c")]);
       assert.deepEqual(results[0], { status: "fulfilled", value: [{ a: 1 }] });
-      assert.ok(results[1].status === "rejected" && results[1].reason instanceof StatementError && results[1].reason.code === "42P01");
+      assert.ok(results[1].status === "rejected" && results[1].reason instanceof StatementError && results[1].reason.sqlState === "42P01");
       assert.deepEqual(results[2], { status: "fulfilled", value: [{ c: 2 }] });
       assert.equal(api.usage().calls, 1 + 1 + 3, "the failed group, then each on its own");
     });

@@ -182,12 +182,12 @@ for (const kind of HUB_KINDS) {
     it("says unknown for a project no check has observed, never ok; a check's observation replaces it", async () => {
       const db = await hub();
       await ensureProject(db, "never-reached", null, T0);
-      await recordDiscovery(db, "discovered", { projectRef: null, pgCronVersion: "1.6", timezone: "GMT", role: "postgres", seesAllJobs: true }, T0);
+      await recordDiscovery(db, "discovered", { projectRef: null, source: "postgres", pgCronVersion: "1.6", timezone: "GMT", role: "postgres", seesAllJobs: true }, T0);
       let states = await listProjectStates(db);
       assert.deepEqual(states.map((s) => [s.project_name, s.status]), [["discovered", "unknown"], ["never-reached", "unknown"]]);
       for (const s of states) assert.match(s.status_reason ?? "", /no check has reached it yet/);
 
-      const observed = { project_ref: null, status_since: T1, last_error: "connection refused", down_since: T1, alerted_status: "unreachable" as const, alerted_at: T1 };
+      const observed = { project_ref: null, source: "postgres" as const, status_since: T1, last_error: "connection refused", down_since: T1, alerted_status: "unreachable" as const, alerted_at: T1 };
       await writeProjectStates(db, [
         { ...observed, project_name: "never-reached", status: "unreachable", status_reason: "cannot connect: connection refused" },
         { ...observed, project_name: "discovered", status: "ok", status_reason: "", down_since: null, alerted_status: null, alerted_at: null, last_error: null },
@@ -203,8 +203,10 @@ for (const kind of HUB_KINDS) {
       const { db } = await freshHubDb(kind, cluster);
       opened.push(db);
       await migrate(db, HUB_MIGRATIONS.filter((m) => m.version < "20261206000200"));
-      await ensureProject(db, "never-checked", null, T0);
-      await ensureProject(db, "checked", null, T0);
+      // Rows as the hub of that time wrote them (today's ensureProject writes later columns).
+      for (const name of ["never-checked", "checked"]) {
+        await db.query("insert into monitoring.project_state (project_name, status_since, updated_at) values ($1, $2, $2)", [name, T0]);
+      }
       await db.query("update monitoring.project_state set last_checked_at = $1 where project_name = 'checked'", [T1]);
       assert.deepEqual((await listProjectStates(db)).map((s) => s.status), ["ok", "ok"]);
       await migrate(db);

@@ -523,7 +523,7 @@ describe("nextLogsWindow and projectRefFor", () => {
   });
 
   test("projectRefFor gives the configured ref, or a reason naming JOBMON_PROJECT_REFS", () => {
-    const project: ProjectConfig = { name: "crm", url: "postgres://u:p@db.example.com/postgres", ref: null, envVar: "SUPABASE_POSTGRES_URL_2" };
+    const project: ProjectConfig = { name: "crm", source: "postgres", url: "postgres://u:p@db.example.com/postgres", ref: null, envVar: "SUPABASE_POSTGRES_URL_2" };
     const missing = projectRefFor(project);
     assert.equal(missing.ok, false);
     assert.match(missing.ok ? "" : missing.reason, /crm .*SUPABASE_POSTGRES_URL_2.*JOBMON_PROJECT_REFS/);

@@ -27,7 +27,7 @@ const READER = { name: "ro_reader", password: "ro-reader-pw" };
 const HUB_OWNER = { name: "hub_owner", password: "hub-owner-pw" };
 const HUB_DB = "jobmon_hub";
 
-const project = (url: string, name = "alpha") => ({ name, url, ref: null, envVar: "SUPABASE_POSTGRES_URL" });
+const project = (url: string, name = "alpha") => ({ name, source: "postgres" as const, url, ref: null, envVar: "SUPABASE_POSTGRES_URL" });
 
 describe("through a transaction pooler (PgBouncer, like Supabase's port 6543)", () => {
   let c: PgCronCluster;

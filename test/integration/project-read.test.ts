@@ -80,7 +80,7 @@ describe("reading a monitored project", () => {
   });
 
   it("a lost bet costs round trips, not the answer: pg_cron and pg_net gone since the last check", async () => {
-    const db = connectProject({ name: "gone", url: viaProxy("nocron"), ref: null, envVar: "SUPABASE_POSTGRES_URL" }, 10_000);
+    const db = connectProject({ name: "gone", source: "postgres", url: viaProxy("nocron"), ref: null, envVar: "SUPABASE_POSTGRES_URL" }, 10_000);
     open.push(db);
     const before = proxy.stats.queries;
     const read = await readProject(db, { window: { cursor: 42, openRunIds: [7] }, netCursor: { created: new Date(), id: 3 }, expect: { pgCron: true, pgNet: true } });
@@ -94,7 +94,7 @@ describe("reading a monitored project", () => {
   it("a connection that fails is the project's answer: its own error, after one attempt", async () => {
     const url = new URL(viaProxy());
     url.password = "not-the-password";
-    const db = connectProject({ name: "locked", url: url.toString(), ref: null, envVar: "SUPABASE_POSTGRES_URL" }, 10_000);
+    const db = connectProject({ name: "locked", source: "postgres", url: url.toString(), ref: null, envVar: "SUPABASE_POSTGRES_URL" }, 10_000);
     open.push(db);
     const before = proxy.stats.connections;
     await assert.rejects(readProject(db, { window: { cursor: 42, openRunIds: [] }, netCursor: null, expect: { pgCron: true, pgNet: true } }), {
@@ -109,7 +109,7 @@ describe("reading a monitored project", () => {
     await admin.exec(PG_NET_RESPONSE_TABLE);
     await c.sql("insert into net._http_response (id, status_code, content, created) values (1, 500, 'boom', now() - interval '1 minute')");
     await scheduleJob(c, "tick", "* * * * *", "select 1");
-    const db = connectProject({ name: "alpha", url: c.url, ref: null, envVar: "SUPABASE_POSTGRES_URL" }, 10_000);
+    const db = connectProject({ name: "alpha", source: "postgres", url: c.url, ref: null, envVar: "SUPABASE_POSTGRES_URL" }, 10_000);
     open.push(db);
     const read = await readProject(db, { ...FIRST, expect: { pgCron: true, pgNet: false } });
     assert.equal(read.inventory.jobs.length, 1);
@@ -126,7 +126,7 @@ describe("reading a monitored project", () => {
     // pg_cron lets everyone read the run table (its row-level security filters the rows).
     await c.sql("revoke select on cron.job_run_details from public");
     try {
-      const db = connectProject({ name: "alpha", url: c.urlFor({ user: "half_reader", password: "half-reader-pw" }), ref: null, envVar: "SUPABASE_POSTGRES_URL" }, 10_000);
+      const db = connectProject({ name: "alpha", source: "postgres", url: c.urlFor({ user: "half_reader", password: "half-reader-pw" }), ref: null, envVar: "SUPABASE_POSTGRES_URL" }, 10_000);
       open.push(db);
       const read = await readProject(db, { window: { cursor: 0, openRunIds: [] }, netCursor: null, expect: { pgCron: true, pgNet: true } });
       assert.equal(read.facts.role, "half_reader");

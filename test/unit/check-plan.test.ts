@@ -99,6 +99,7 @@ function checkedBefore(extra: Partial<ProjectStateRow> = {}): ProjectStateRow {
   return {
     project_name: project.name,
     project_ref: null,
+    source: "postgres",
     status: "ok",
     status_since: WATCHED_SINCE,
     status_reason: "pg_cron is running",

@@ -20,7 +20,7 @@ describe("resolveConfig", () => {
     const config = resolveConfig(env);
     assert.equal(config.projects.length, 12);
     assert.deepEqual(
-      config.projects.map((p) => new URL(p.url).hostname),
+      config.projects.map((p) => new URL(p.url ?? "").hostname),
       Array.from({ length: 12 }, (_, i) => `h${i + 1}`),
     );
     assert.equal(config.projects[9]?.envVar, "SUPABASE_POSTGRES_URL_10");
@@ -158,7 +158,7 @@ describe("resolveConfig", () => {
       JOBMON_POSTGRES_URL_2: "postgresql://u:p@h2/postgres",
       JOBMON_ACCESS_TOKEN: "sbp_0123456789abcdef",
     });
-    assert.deepEqual(config.projects.map((p) => new URL(p.url).hostname), ["h1", "h2"]);
+    assert.deepEqual(config.projects.map((p) => new URL(p.url ?? "").hostname), ["h1", "h2"]);
     assert.equal(config.managementApi.accessToken, "sbp_0123456789abcdef");
     const clash = configError({ JOBMON_POSTGRES_URL: "postgresql://h1/db", SUPABASE_POSTGRES_URL: "postgresql://h2/db" });
     assert.match(clash.message, /^JOBMON_POSTGRES_URL: both JOBMON_POSTGRES_URL and SUPABASE_POSTGRES_URL are set/);

@@ -196,7 +196,7 @@ export const JOB_EMOJI: Record<JobStatus, string> = {
   paused: "⏸",
   success: "✅",
 };
-export const PROJECT_EMOJI: Record<ProjectStatus, string> = { unreachable: "🛑", scheduler_down: "🛑", ok: "✅" };
+export const PROJECT_EMOJI: Record<ProjectStatus, string> = { unreachable: "🛑", scheduler_down: "🛑", ok: "✅", paused: "⏸", removed: "🗑" };
 export const CRITICALITY_EMOJI: Record<Criticality, string> = { critical: "🔴", important: "🟠", low: "🔵" };
 
 /** What a job did, for a title: "failed", "missed a run"… */
@@ -252,6 +252,8 @@ export const PROJECT_HEADLINE: Record<ProjectStatus, string> = {
   unreachable: "project unreachable",
   scheduler_down: "pg_cron scheduler down",
   ok: "project back to normal",
+  paused: "project paused",
+  removed: "project removed",
 };
 
 /** The instant as ISO 8601 without milliseconds, or null when it does not parse. */

@@ -11,6 +11,9 @@ import { type Io, pc, printJson, status, table, truncate, when } from "../output
  */
 const CHECK_HUB_WAIT_MS = 2_000;
 
+/** Project statuses that are no fault: a paused, removed or starting project (found through the access token). */
+const QUIET_PROJECT_STATUSES: ReadonlySet<string> = new Set(["paused", "removed", "unknown"]);
+
 /** `jobmon check`: one health-check cycle. */
 export function register(program: Command, ctx: CommandContext): void {
   const { io } = ctx;
@@ -44,8 +47,9 @@ export function register(program: Command, ctx: CommandContext): void {
 }
 
 function printCheckReport(io: Io, report: CheckReport): void {
+  for (const note of report.notes ?? []) io.err(`${pc.cyan("info:")} ${note}`);
   for (const p of report.projects) {
-    const mark = p.status === "ok" ? pc.green("✓") : pc.red("✗");
+    const mark = p.status === "ok" ? pc.green("✓") : QUIET_PROJECT_STATUSES.has(p.status) ? pc.dim("–") : pc.red("✗");
     io.out(`${mark} ${p.project_name}: ${status(p.status)}${p.status === "ok" ? "" : ` — ${p.reason}`}`);
     for (const w of p.warnings) io.err(`  ${pc.yellow("warning:")} ${w}`);
   }
@@ -64,6 +68,11 @@ function printCheckReport(io: Io, report: CheckReport): void {
     if (a.messages > 0 || a.pending > 0) io.out(`Alerts: ${a.delivered} delivered in ${a.messages} message(s)${a.pending ? `, ${a.pending} pending for the next check` : ""}.`);
     for (const b of a.broken_routes) io.err(`${pc.red("route broken:")} ${b.route}: ${b.error}`);
     for (const note of a.notes) io.err(`${pc.yellow("note:")} ${note}`);
+  }
+  const api = report.management_api;
+  if (api) {
+    const left = api.lowest_remaining ? `; fewest requests left in a window: ${api.lowest_remaining.remaining}${api.lowest_remaining.limit === null ? "" : ` of ${api.lowest_remaining.limit}`} (${api.lowest_remaining.endpoint}${api.lowest_remaining.ref ? ` of ${api.lowest_remaining.ref}` : ""})` : "";
+    io.out(pc.dim(`Management API: ${api.calls} call(s)${left}.`));
   }
   if (report.dry_run) io.out(pc.dim("(dry run: nothing was recorded or sent)"));
 }

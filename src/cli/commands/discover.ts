@@ -11,15 +11,20 @@ export function register(program: Command, ctx: CommandContext): void {
     .option("--json", "print the report as JSON")
     .action(async (opts: { json?: boolean }) => {
       const m = ctx.monitor();
-      if (m.config.projects.length === 0) {
-        throw new UsageError("no projects configured: set SUPABASE_POSTGRES_URL (and _2, _3 … for more projects)");
+      if (m.config.projects.length === 0 && m.config.apiProjects === null) {
+        throw new UsageError("no projects configured: set SUPABASE_ACCESS_TOKEN (every project it can see) or SUPABASE_POSTGRES_URL (and _2, _3 … for more projects)");
       }
       const report = await m.auditAllProjects();
-      if (report.projects.some((p) => p.status !== "ok")) ctx.setExitCode(1);
+      if (report.projects.some((p) => p.status === "unreachable")) ctx.setExitCode(1);
       if (opts.json) return printJson(io, report);
+      if (report.projects.length === 0) io.out("No project found: the access token lists none (or JOBMON_PROJECTS leaves none).");
       for (const p of report.projects) {
-        if (p.status !== "ok") {
+        if (p.status === "unreachable") {
           io.out(`${pc.red("✗")} ${p.project_name}: ${status("unreachable")}: ${p.error}`);
+          continue;
+        }
+        if (p.status !== "ok") {
+          io.out(`${pc.dim("–")} ${p.project_name}: ${status(p.status)}: ${p.error}`);
           continue;
         }
         const fns = p.functions === null ? "" : `, ${p.functions} Edge Function(s)`;

@@ -379,6 +379,18 @@ function list(env, name) {
   const raw = value(env, name);
   return raw === void 0 ? void 0 : raw.split(",").map((s) => s.trim());
 }
+function resolveProjectSelection(env, hasToken, hasUrls) {
+  const items = list(env, "JOBMON_PROJECTS")?.filter((item) => item !== "");
+  if (items === void 0 || items.length === 0) return hasToken && !hasUrls ? { all: true, include: [], exclude: [] } : null;
+  if (!hasToken) {
+    throw new ConfigError("JOBMON_PROJECTS", "selects projects from the Management API's list: set SUPABASE_ACCESS_TOKEN (JOBMON_ACCESS_TOKEN on Supabase) too");
+  }
+  const exclude = items.filter((item) => item.startsWith("!")).map((item) => item.slice(1).trim());
+  const include = items.filter((item) => !item.startsWith("!") && item.toLowerCase() !== "all");
+  if (exclude.some((item) => item === "")) throw new ConfigError("JOBMON_PROJECTS", "a lone `!`: write `!<ref or name>` to leave a project out");
+  const all = include.length === 0 || items.some((item) => item.toLowerCase() === "all");
+  return { all, include: all ? [] : include, exclude };
+}
 function projectUrls(env) {
   const found = [];
   for (const key of Object.keys(env)) {
@@ -426,7 +438,7 @@ function resolveProjects(env) {
     }
     if (seen.has(name)) throw new ConfigError("JOBMON_PROJECT_NAMES", `the project name "${name}" is used twice`);
     seen.add(name);
-    return { name, url, ref, envVar };
+    return { name, source: "postgres", url, ref, envVar };
   });
 }
 function resolveHub(env, projects, options) {
@@ -531,6 +543,7 @@ function resolveConfig(rawEnv, options = {}) {
   const slackWebhookUrl = resolveSlack(env);
   const webhook2 = resolveWebhook(env);
   const accessToken = value(env, "SUPABASE_ACCESS_TOKEN") ?? null;
+  const apiProjects = resolveProjectSelection(env, accessToken !== null, projects.length > 0);
   const retention = value(env, "JOBMON_RETENTION_DAYS");
   const retentionDays = retention === void 0 ? 90 : Number(retention);
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
@@ -542,7 +555,7 @@ function resolveConfig(rawEnv, options = {}) {
     if (seconds2 !== null) reminders[criticality] = seconds2;
   }
   const secrets = [
-    ...projects.map((p) => new URL(p.url).password),
+    ...projects.map((p) => urlPassword(p.url)),
     hub.kind === "postgres" ? new URL(hub.url).password : "",
     botToken ?? "",
     accessToken ?? "",
@@ -560,6 +573,7 @@ function resolveConfig(rawEnv, options = {}) {
   }).filter((s) => s.length >= 4);
   return {
     projects,
+    apiProjects,
     hub,
     managementApi: {
       accessToken,
@@ -1056,7 +1070,7 @@ var JOB_EMOJI = {
   paused: "⏸",
   success: "✅"
 };
-var PROJECT_EMOJI = { unreachable: "🛑", scheduler_down: "🛑", ok: "✅" };
+var PROJECT_EMOJI = { unreachable: "🛑", scheduler_down: "🛑", ok: "✅", paused: "⏸", removed: "🗑" };
 var CRITICALITY_EMOJI = { critical: "🔴", important: "🟠", low: "🔵" };
 var STATUS_HEADLINE = {
   failed: "failed",
@@ -1100,7 +1114,9 @@ function statusWithPrevious(to, from) {
 var PROJECT_HEADLINE = {
   unreachable: "project unreachable",
   scheduler_down: "pg_cron scheduler down",
-  ok: "project back to normal"
+  ok: "project back to normal",
+  paused: "project paused",
+  removed: "project removed"
 };
 function parseInstant(text) {
   const ms = Date.parse(text);
@@ -4238,25 +4254,27 @@ async function recordDiscovery(db, projectName, facts, at) {
   await db.query(
     `insert into monitoring.project_state as p
        (project_name, project_ref, pg_cron_version, cron_timezone, role_name, sees_all_jobs,
-        last_discovered_at, status_since, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $7, $7)
+        last_discovered_at, status_since, updated_at, source)
+     values ($1, $2, $3, $4, $5, $6, $7, $7, $7, $8)
      on conflict (project_name) do update set
        project_ref = coalesce(excluded.project_ref, p.project_ref),
+       source = excluded.source,
        pg_cron_version = excluded.pg_cron_version,
        cron_timezone = excluded.cron_timezone,
        role_name = excluded.role_name,
        sees_all_jobs = excluded.sees_all_jobs,
        last_discovered_at = excluded.last_discovered_at,
        updated_at = excluded.updated_at`,
-    [projectName, facts.projectRef, facts.pgCronVersion, facts.timezone, facts.role, facts.seesAllJobs, at]
+    [projectName, facts.projectRef, facts.pgCronVersion, facts.timezone, facts.role, facts.seesAllJobs, at, facts.source]
   );
 }
-async function ensureProject(db, projectName, projectRef, at) {
+async function ensureProject(db, projectName, projectRef, at, source = null) {
   await db.query(
-    `insert into monitoring.project_state (project_name, project_ref, status_since, updated_at)
-     values ($1, $2, $3, $3)
-     on conflict (project_name) do update set project_ref = coalesce(excluded.project_ref, monitoring.project_state.project_ref)`,
-    [projectName, projectRef, at]
+    `insert into monitoring.project_state (project_name, project_ref, status_since, updated_at, source)
+     values ($1, $2, $3, $3, $4)
+     on conflict (project_name) do update set project_ref = coalesce(excluded.project_ref, monitoring.project_state.project_ref),
+       source = coalesce(excluded.source, monitoring.project_state.source)`,
+    [projectName, projectRef, at, source]
   );
 }
 async function setProjectMute(db, projectName, until) {
@@ -4362,16 +4380,118 @@ function wrap(sql, prefix) {
   };
 }
 
+// src/sources/api-db.ts
+var TIMESTAMPTZ_COLUMNS = /* @__PURE__ */ new Set(["start_time", "end_time", "created", "upper"]);
+var TIMESTAMPTZ_JSON = /^\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[+-]\d{2}(?::\d{2}){0,2}|Z)$/;
+var MAX_BATCH_STATEMENTS = 100;
+var StatementError = class extends JobmonError {
+  /** As on a postgres.js error. */
+  severity = "ERROR";
+  /** PostgreSQL's SQLSTATE, e.g. `42P01` (a statement's failure is told from a connection's by it). */
+  sqlState;
+  /** The project ref. */
+  ref;
+  constructor(sqlState, ref, message2, cause) {
+    super("sql_statement", message2, "permanent", { cause });
+    this.sqlState = sqlState;
+    this.ref = ref;
+  }
+};
+function apiDb(options) {
+  const { api, ref } = options;
+  const batch = async (statements) => {
+    if (statements.length === 0) return [];
+    if (statements.length > MAX_BATCH_STATEMENTS) throw new RangeError(`apiDb: at most ${MAX_BATCH_STATEMENTS} statements per batch, got ${statements.length}`);
+    let rows;
+    try {
+      rows = await api.readOnlyQuery(ref, batchStatement(statements));
+    } catch (error) {
+      throw asStatementError(error, ref);
+    }
+    return decodeBatch(rows, statements.length, ref);
+  };
+  let pending = [];
+  const flush = async () => {
+    const group = pending;
+    pending = [];
+    for (let start = 0; start < group.length; start += MAX_BATCH_STATEMENTS) {
+      const part = group.slice(start, start + MAX_BATCH_STATEMENTS);
+      try {
+        const results = await batch(part.map((q) => q.sql));
+        part.forEach((q, i) => q.resolve(results[i] ?? []));
+      } catch (error) {
+        if (part.length === 1 || !(error instanceof StatementError)) {
+          for (const q of part) q.reject(error);
+          continue;
+        }
+        await Promise.all(part.map((q) => batch([q.sql]).then((results) => q.resolve(results[0] ?? []), q.reject)));
+      }
+    }
+  };
+  return {
+    query(sql, params = []) {
+      if (params.length > 0) return Promise.reject(new TypeError("apiDb: statements sent to a project carry no bound parameters (sources/literal.ts)"));
+      return new Promise((resolve, reject) => {
+        if (pending.length === 0) setTimeout(() => void flush(), 0);
+        pending.push({ sql, resolve, reject });
+      });
+    },
+    batch
+  };
+}
+function batchStatement(statements) {
+  const parts = statements.map((statement) => `(select coalesce(json_agg(jobmon_rows), '[]'::json) from (
+${bare(statement)}
+) as jobmon_rows)`);
+  return `select json_build_array(${parts.join(",\n")}) as results`;
+}
+function bare(statement) {
+  return statement.replace(/[\s;]+$/, "");
+}
+function asStatementError(error, ref) {
+  if (error instanceof ManagementApiError && error.kind === "sql" && error.sqlState !== void 0) {
+    return new StatementError(error.sqlState, ref, error.message, error);
+  }
+  return error;
+}
+function decodeBatch(rows, count, ref) {
+  const results = isRecord(rows[0]) ? rows[0]["results"] : void 0;
+  if (rows.length !== 1 || !Array.isArray(results) || results.length !== count || !results.every((r) => Array.isArray(r) && r.every(isRecord))) {
+    throw new ManagementApiError("bad_response", "query", `unexpected answer from the Management API (query) for project ${ref}: expected one row whose \`results\` holds ${count} arrays of rows`);
+  }
+  return results.map((statementRows) => statementRows.map(decodeRow));
+}
+function decodeRow(row) {
+  const out = {};
+  for (const [name, value2] of Object.entries(row)) {
+    out[name] = TIMESTAMPTZ_COLUMNS.has(name) && typeof value2 === "string" && TIMESTAMPTZ_JSON.test(value2) ? new Date(value2) : value2;
+  }
+  return out;
+}
+
 // src/sources/connect.ts
-var connectProject = (project, timeoutMs) => postgresDb(project.url, {
-  max: 1,
-  connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1e3)),
-  // Each statement's bound on the server; withProject's deadline bounds the whole read.
-  statementTimeoutMs: timeoutMs,
-  applicationName: "jobmon",
-  // Saves a round trip per connection: nothing sent to a project is a Postgres array.
-  fetchTypes: false
-});
+var connectProject = (project, timeoutMs) => {
+  if (project.url === null) throw new ConfigError(project.envVar, `project ${project.name} has no Postgres URL: it is read through the Management API`);
+  return postgresDb(project.url, {
+    max: 1,
+    connectTimeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1e3)),
+    // Each statement's bound on the server; withProject's deadline bounds the whole read.
+    statementTimeoutMs: timeoutMs,
+    applicationName: "jobmon",
+    // Saves a round trip per connection: nothing sent to a project is a Postgres array.
+    fetchTypes: false
+  });
+};
+function connectBySource(connect, api) {
+  return (project, timeoutMs) => {
+    if (project.source === "postgres") return connect(project, timeoutMs);
+    if (api === null || project.ref === null) {
+      throw new ConfigError("SUPABASE_ACCESS_TOKEN", `project ${project.name} is read through the Management API, which needs the access token and its ref`);
+    }
+    return { ...apiDb({ api, ref: project.ref }), close: async () => {
+    } };
+  };
+}
 var ProjectTimeoutError = class extends JobmonError {
   constructor(ms) {
     super("project_timeout", `no answer within ${ms} ms`, "transient");
@@ -4390,6 +4510,79 @@ async function withProject(project, timeoutMs, fn, connect = connectProject) {
     await db.close().catch(() => {
     });
   }
+}
+
+// src/sources/project-list.ts
+var PAUSED = /* @__PURE__ */ new Set(["INACTIVE", "PAUSING", "GOING_DOWN"]);
+var TRANSITIONAL = /* @__PURE__ */ new Set(["COMING_UP", "RESTORING", "RESTARTING", "UPGRADING", "RESIZING"]);
+var VALID_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+function projectNameFor(project, taken) {
+  const slug = project.name.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[^A-Za-z0-9]+|-+$/g, "").slice(0, 63);
+  const base = VALID_NAME.test(slug) ? slug : project.ref;
+  if (!taken.has(base)) return base;
+  const qualified = `${base.slice(0, 62 - project.ref.length)}-${project.ref}`;
+  return taken.has(qualified) ? project.ref : qualified;
+}
+function selected(selection, project, hubName) {
+  const matches = (item) => {
+    const wanted = item.toLowerCase();
+    return wanted === project.ref || wanted === project.name.toLowerCase() || wanted === hubName.toLowerCase();
+  };
+  if (selection.exclude.some(matches)) return false;
+  return selection.all || selection.include.some(matches);
+}
+function apiProject(name, ref) {
+  return { name, source: "api", url: null, ref, envVar: "SUPABASE_ACCESS_TOKEN" };
+}
+async function monitoredProjects(config, api, known) {
+  const result = { read: [...config.projects], skipped: [], notes: [] };
+  const selection = config.apiProjects;
+  if (selection === null || api === null) return result;
+  const urlRefs = new Set(config.projects.map((p) => p.ref).filter((ref) => ref !== null));
+  const urlNames = new Set(config.projects.map((p) => p.name));
+  const fromApi = known.filter((p) => p.source === "api" && p.project_ref !== null && !urlRefs.has(p.project_ref));
+  let listed;
+  try {
+    listed = await api.listProjects();
+  } catch (error) {
+    const why = redactSecrets(errorMessage(error), config.secrets);
+    result.notes.push(`the Management API's project list could not be read (${why}): the projects found earlier are read as they were`);
+    for (const p of fromApi) if (p.status !== "removed") result.read.push(apiProject(p.project_name, p.project_ref));
+    return result;
+  }
+  const nameByRef = new Map(
+    known.filter((p) => p.project_ref !== null && !urlRefs.has(p.project_ref) && !urlNames.has(p.project_name)).map((p) => [p.project_ref, p.project_name])
+  );
+  const taken = /* @__PURE__ */ new Set([...urlNames, ...known.map((p) => p.project_name)]);
+  const listedRefs = /* @__PURE__ */ new Set();
+  for (const listing of listed) {
+    listedRefs.add(listing.ref);
+    if (urlRefs.has(listing.ref)) continue;
+    const name = nameByRef.get(listing.ref) ?? projectNameFor(listing, taken);
+    taken.add(name);
+    if (!selected(selection, listing, name)) continue;
+    const project = apiProject(name, listing.ref);
+    if (PAUSED.has(listing.status)) {
+      result.skipped.push({ project, status: "paused", reason: `paused in Supabase (${listing.status}): not checked until it is restored` });
+    } else if (TRANSITIONAL.has(listing.status)) {
+      result.skipped.push({ project, status: null, reason: `skipped: Supabase says it is ${listing.status.toLowerCase().replace(/_/g, " ")}` });
+    } else {
+      result.read.push(project);
+    }
+  }
+  for (const p of fromApi) {
+    if (listedRefs.has(p.project_ref) || p.status === "removed") continue;
+    result.skipped.push({
+      project: apiProject(p.project_name, p.project_ref),
+      status: "removed",
+      reason: "no longer in the access token's project list (deleted, transferred, or the token lost access): its jobs are marked removed"
+    });
+  }
+  for (const item of selection.include) {
+    const found = listed.some((l) => item.toLowerCase() === l.ref || item.toLowerCase() === l.name.toLowerCase() || nameByRef.get(l.ref)?.toLowerCase() === item.toLowerCase());
+    if (!found) result.notes.push(`JOBMON_PROJECTS names "${item}", which the access token does not list`);
+  }
+  return result;
 }
 
 // src/check/errors.ts
@@ -4439,11 +4632,8 @@ function abortableConnector(connect, signal) {
   return (project, timeoutMs) => {
     const db = connect(project, timeoutMs);
     return {
-      dialect: db.dialect,
       query: (sql, params) => guard(db.query(sql, params)),
       batch: (statements) => guard(db.batch(statements)),
-      exec: (sql) => guard(db.exec(sql)),
-      transaction: (fn) => guard(db.transaction(fn)),
       close: () => db.close()
     };
   };
@@ -4775,7 +4965,8 @@ var NET_BOOTSTRAP_SECONDS = 3600;
 var CALLING_RUNS_MARGIN_SECONDS = 300;
 function statementFailed(error) {
   const { code, severity } = error ?? {};
-  return typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && !/^(?:08|28|3D|53|57P)/.test(code);
+  const sqlState = error instanceof StatementError ? error.sqlState : code;
+  return typeof severity === "string" && typeof sqlState === "string" && /^[0-9A-Z]{5}$/.test(sqlState) && !/^(?:08|28|3D|53|57P)/.test(sqlState);
 }
 async function readCron(db, role, runs2, rows) {
   if (rows) return { jobs: rows[0], runs: await settled(runs2.finish(db, rows.slice(1))) };
@@ -4785,6 +4976,9 @@ async function readCron(db, role, runs2, rows) {
 }
 
 // src/check/collect.ts
+function skippedCollection({ project, status, reason }) {
+  return { ok: false, project, error: reason, skipped: { status } };
+}
 function collectionProject(collection) {
   return collection.ok ? collection.data.project : collection.project;
 }
@@ -6343,6 +6537,8 @@ function seconds(from, to) {
 // src/check/judge.ts
 function judgeProject(config, collection, previous2, jobs, now) {
   if (!collection.ok) {
+    const skipped = collection.skipped?.status;
+    if (skipped) return { status: skipped, reason: collection.error, warnings: [], verdicts: /* @__PURE__ */ new Map(), runsByJob: /* @__PURE__ */ new Map() };
     return { status: "unreachable", reason: `cannot connect: ${collection.error}`, warnings: [], verdicts: /* @__PURE__ */ new Map(), runsByJob: /* @__PURE__ */ new Map() };
   }
   const data = collection.data;
@@ -6449,6 +6645,20 @@ function evaluateCronJobs(config, data, previous2, jobs, now) {
 }
 
 // src/check/report.ts
+function apiUsageReport(after, before) {
+  const usage = after;
+  const byEndpoint = {};
+  for (const [endpoint, n] of Object.entries(after.byEndpoint)) {
+    const made = (n ?? 0) - (before.byEndpoint[endpoint] ?? 0);
+    if (made > 0) byEndpoint[endpoint] = made;
+  }
+  let lowest = null;
+  for (const budget of usage.budgets) {
+    if (budget.remaining === null || lowest !== null && lowest.remaining <= budget.remaining) continue;
+    lowest = { endpoint: budget.endpoint, ref: budget.ref, remaining: budget.remaining, limit: budget.limit };
+  }
+  return { calls: after.calls - before.calls, by_endpoint: byEndpoint, lowest_remaining: lowest };
+}
 function jobEntry(job, health, muted) {
   return {
     id: job.id,
@@ -6497,6 +6707,10 @@ function planCheck(input) {
 function planProject(input, { collection, previous: previous2, inventory }, plan5) {
   const { config, now } = input;
   const project = collectionProject(collection);
+  if (!collection.ok && collection.skipped?.status === null) {
+    plan5.report.projects.push({ project_name: project.name, status: previous2?.status ?? "unknown", previous_status: previous2?.status ?? null, reason: collection.error, warnings: [] });
+    return;
+  }
   const projectMuted = isMuted(previous2?.muted_until ?? null, now);
   const judged = judgeProject(config, collection, previous2, inventory.jobs, now);
   const collected = collection.ok ? collection.data : null;
@@ -6510,6 +6724,7 @@ function planProject(input, { collection, previous: previous2, inventory }, plan
   plan5.projectStates.push({
     project_name: project.name,
     project_ref: project.ref,
+    source: project.source,
     status: judged.status,
     status_since: t.next.statusSince ?? now,
     status_reason: judged.reason,
@@ -6740,6 +6955,7 @@ async function writeProjectStates(db, updates, now) {
   const rows = updates.map((u) => ({
     project_name: u.project_name,
     project_ref: u.project_ref,
+    source: u.source,
     status: u.status,
     status_since: u.status_since,
     status_reason: u.status_reason,
@@ -6771,6 +6987,7 @@ async function writeProjectStates(db, updates, now) {
   await db.query(
     `update monitoring.project_state p set
         project_ref = coalesce(u.project_ref, p.project_ref),
+        source = u.source,
         status = u.status, status_since = u.status_since, status_reason = u.status_reason,
         last_error = u.last_error, down_since = u.down_since,
         alerted_status = u.alerted_status, alerted_at = u.alerted_at, last_checked_at = $2,
@@ -6787,7 +7004,7 @@ async function writeProjectStates(db, updates, now) {
         last_discovered_at = case when u.discovered then $2 else p.last_discovered_at end,
         updated_at = $2
        from jsonb_to_recordset($1::text::jsonb) as u(
-         project_name text, project_ref text, status text, status_since timestamptz, status_reason text,
+         project_name text, project_ref text, source text, status text, status_since timestamptz, status_reason text,
          last_error text, down_since timestamptz, alerted_status text, alerted_at timestamptz,
          has_run_cursor boolean, run_cursor bigint, open_runs jsonb, has_net_cursor boolean, net_cursor bigint,
          net_cursor_created timestamptz, has_net_calls boolean, net_calls jsonb, logs_cursor timestamptz, discovered boolean, pg_cron_version text,
@@ -6876,9 +7093,9 @@ function cronInventoryToJobs(inventory) {
     source_meta: job.jobname ? {} : { unnamed: true }
   }));
 }
-async function readAllCronInventories(config, connect) {
+async function readAllCronInventories(config, projects, connect) {
   return Promise.all(
-    config.projects.map(async (project) => {
+    projects.map(async (project) => {
       try {
         const inventory = await withProject(project, config.projectTimeoutMs, readCronInventory, connect);
         return { project, inventory };
@@ -6895,6 +7112,7 @@ async function recordInventory(hub, project, inventory, functions, at) {
       project.name,
       {
         projectRef: project.ref,
+        source: project.source,
         pgCronVersion: inventory.pgCronVersion,
         timezone: inventory.timezone,
         role: inventory.role,
@@ -6913,35 +7131,39 @@ async function recordInventory(hub, project, inventory, functions, at) {
     return sync;
   });
 }
+function notRead(projectName, status) {
+  return {
+    project_name: projectName,
+    status,
+    pg_cron_version: null,
+    timezone: null,
+    sees_all_jobs: null,
+    warnings: [],
+    jobs: 0,
+    functions: null,
+    inserted: [],
+    changed: [],
+    removed: []
+  };
+}
 async function discover(config, hub, options = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
   const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
+  const listing = await monitoredProjects(config, api, await listProjectStates(hub));
+  const connect = connectBySource(options.connect ?? connectProject, api);
   const [collected, functions] = await Promise.all([
-    readAllCronInventories(config, options.connect),
-    Promise.all(config.projects.map((project) => collectFunctions(config, project, api, null)))
+    readAllCronInventories(config, listing.read, connect),
+    Promise.all(listing.read.map((project) => collectFunctions(config, project, api, null)))
   ]);
   const at = now();
-  const notes = api || config.projects.length === 0 ? [] : [NO_TOKEN_NOTE];
+  const notes = [...listing.notes, ...api || listing.read.length === 0 ? [] : [NO_TOKEN_NOTE]];
   const projects = [];
   for (const [i, entry] of collected.entries()) {
     const { project } = entry;
     const fns = functions[i];
     if ("error" in entry) {
-      await ensureProject(hub, project.name, project.ref, at);
-      projects.push({
-        project_name: project.name,
-        status: "unreachable",
-        error: entry.error,
-        pg_cron_version: null,
-        timezone: null,
-        sees_all_jobs: null,
-        warnings: [],
-        jobs: 0,
-        functions: null,
-        inserted: [],
-        changed: [],
-        removed: []
-      });
+      await ensureProject(hub, project.name, project.ref, at, project.source);
+      projects.push({ ...notRead(project.name, "unreachable"), error: entry.error });
       continue;
     }
     const { inventory } = entry;
@@ -6960,6 +7182,9 @@ async function discover(config, hub, options = {}) {
       removed: sync.removed
     });
   }
+  for (const { project, status, reason } of listing.skipped) {
+    projects.push({ ...notRead(project.name, status ?? "skipped"), error: reason });
+  }
   return { discovered_at: at.toISOString(), projects, notes };
 }
 
@@ -6971,7 +7196,11 @@ function jobsAtSource(data) {
   return sources;
 }
 async function syncProjectInventory(tx, collection, known, now) {
-  if (!collection.ok) return { jobs: known, typesAtSource: /* @__PURE__ */ new Set() };
+  if (!collection.ok) {
+    if (collection.skipped?.status !== "removed") return { jobs: known, typesAtSource: /* @__PURE__ */ new Set() };
+    for (const type of new Set(known.map((job) => job.job_type))) await syncInventory(tx, collection.project.name, type, [], now);
+    return { jobs: [], typesAtSource: /* @__PURE__ */ new Set() };
+  }
   const { project } = collection.data;
   const sources = jobsAtSource(collection.data);
   let synced = false;
@@ -7037,12 +7266,21 @@ async function runCheck(config, hub, options = {}) {
       const { previous: previous2, reason } = takenOver;
       await recordFailedRun(hub, previous2.holder, previous2.acquired_at, startedAt, `abandoned: ${reason === "gone" ? "its process is gone" : "it ran past its lease"}; check ${checkId} took over its lease`);
     }
-    const states = new Map((await listProjectStates(hub)).map((s) => [s.project_name, s]));
+    const stateRows = await listProjectStates(hub);
+    const states = new Map(stateRows.map((s) => [s.project_name, s]));
     const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
-    const connect = abortableConnector(options.connect ?? connectProject, signal);
+    const usageBefore = api?.usage() ?? null;
+    const connect = abortableConnector(connectBySource(options.connect ?? connectProject, api), signal);
     const collected = await unlessAborted(
       Promise.all([
-        Promise.all(config.projects.map((p) => collectProject(p, states.get(p.name), config, api, startedAt, connect))),
+        monitoredProjects(config, api, stateRows).then(async (projects2) => {
+          const collect = (p) => collectProject(p, states.get(p.name), config, api, startedAt, connect);
+          const [byUrl, byApi] = await Promise.all([
+            Promise.all(projects2.read.filter((p) => p.source === "postgres").map(collect)),
+            mapWithLimit(projects2.read.filter((p) => p.source === "api"), API_PROJECTS_AT_ONCE, collect)
+          ]);
+          return { projects: projects2, collections: [...byUrl, ...byApi, ...projects2.skipped.map(skippedCollection)] };
+        }),
         listJobs(hub, { includeRemoved: false })
       ]),
       signal
@@ -7052,7 +7290,7 @@ async function runCheck(config, hub, options = {}) {
       if (!dryRun) await recordFailedRun(hub, checkId, startedAt, now(), error.message).catch(() => void 0);
       throw error;
     }
-    const [collections, known] = collected;
+    const [{ projects, collections }, known] = collected;
     const collectedAt = now();
     const plan5 = await recordCheck(hub, { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays }, async (tx) => {
       const inventories = await syncInventories(tx, collections, groupBy2(known, (job) => job.project_name), collectedAt);
@@ -7066,11 +7304,27 @@ async function runCheck(config, hub, options = {}) {
     });
     const report = plan5.report;
     report.finished_at = now().toISOString();
+    const found = projects.read.filter((p) => p.source === "api" && !states.has(p.name)).map((p) => `found project ${p.name} (${p.ref}) through the access token: watched from now on`);
+    if (projects.notes.length + found.length > 0) report.notes = [...projects.notes, ...found];
+    if (api && usageBefore) report.management_api = apiUsageReport(api.usage(), usageBefore);
     if (takenOver) report.lease_takeover = takeoverNote(takenOver.previous, takenOver.reason);
     return report;
   } finally {
     if (!dryRun) await releaseCheckLease(hub, checkId);
   }
+}
+var API_PROJECTS_AT_ONCE = 16;
+async function mapWithLimit(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 function projectInputs(collections, states, inventories) {
   return collections.map((collection, i) => ({
@@ -7106,6 +7360,11 @@ var HUB_MIGRATIONS = [
     "version": "20261207000100",
     "name": "jobmon_slack_webhook_channels",
     "sql": "-- jobmon:hub\n-- Two more alert channels: Slack (incoming webhooks) and a generic signed webhook. A `slack`\n-- row holds its URL in webhook_url; a `webhook` row its URL in webhook_url and the key it signs\n-- every request with in the new column `secret` (docs/webhook.md).\n\nalter table monitoring.alert_config add column if not exists secret text;\n\n-- The channel checks of alert_config and alert_delivery, whatever their names, are replaced by\n-- ones that allow the new channels.\ndo $$\ndeclare c record;\nbegin\n  for c in\n    select conrelid::regclass::text as tbl, conname from pg_constraint\n     where conrelid in ('monitoring.alert_config'::regclass, 'monitoring.alert_delivery'::regclass) and contype = 'c'\n       and pg_get_constraintdef(oid) ~ '\\mchannel = ANY' and pg_get_constraintdef(oid) !~ 'webhook'\n  loop\n    execute format('alter table %s drop constraint %I', c.tbl, c.conname);\n  end loop;\nend $$;\nalter table monitoring.alert_config drop constraint if exists alert_config_channel_check;\nalter table monitoring.alert_config add constraint alert_config_channel_check\n  check (channel in ('discord', 'telegram', 'slack', 'webhook'));\nalter table monitoring.alert_config drop constraint if exists alert_config_slack_check;\nalter table monitoring.alert_config add constraint alert_config_slack_check\n  check (channel <> 'slack' or webhook_url is not null);\nalter table monitoring.alert_config drop constraint if exists alert_config_webhook_check;\nalter table monitoring.alert_config add constraint alert_config_webhook_check\n  check (channel <> 'webhook' or (webhook_url is not null and secret is not null));\nalter table monitoring.alert_delivery drop constraint if exists alert_delivery_channel_check;\nalter table monitoring.alert_delivery add constraint alert_delivery_channel_check\n  check (channel in ('discord', 'telegram', 'slack', 'webhook'));\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261207000100', 'jobmon_slack_webhook_channels') on conflict (version) do nothing;\n"
+  },
+  {
+    "version": "20261207000200",
+    "name": "jobmon_api_projects",
+    "sql": "-- jobmon:hub\n-- Projects found through the Management API (an access token instead of a Postgres URL):\n-- `source` says how a project is read ('postgres' through its URL, 'api' through the\n-- Management API), so that a project that disappears from the token's list can be told from\n-- one that is merely not configured. Two statuses join: `paused` (Supabase paused the\n-- project: it is skipped, silently) and `removed` (it left the token's list: its jobs are\n-- marked removed, nothing is alerted).\n\nalter table monitoring.project_state add column if not exists source text\n  check (source is null or source in ('postgres', 'api'));\n\n-- The status check constraint, whatever its name, is replaced by one that allows the new ones.\ndo $$\ndeclare c record;\nbegin\n  for c in\n    select conname from pg_constraint\n     where conrelid = 'monitoring.project_state'::regclass and contype = 'c'\n       and pg_get_constraintdef(oid) ~ '\\mstatus = ANY' and pg_get_constraintdef(oid) !~ 'removed'\n  loop\n    execute format('alter table monitoring.project_state drop constraint %I', c.conname);\n  end loop;\nend $$;\nalter table monitoring.project_state drop constraint if exists project_state_status_check;\nalter table monitoring.project_state add constraint project_state_status_check\n  check (status in ('unknown', 'ok', 'unreachable', 'scheduler_down', 'paused', 'removed'));\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261207000200', 'jobmon_api_projects') on conflict (version) do nothing;\n"
   }
 ];
 
