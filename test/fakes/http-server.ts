@@ -1,8 +1,9 @@
 /**
  * A real HTTP server on 127.0.0.1 (ephemeral port) that records every request and can be
- * scripted to fail, rate-limit or hang before its service logic runs. The Discord, Telegram
- * and Management API stand-ins extend it (external HTTP services are local
- * servers speaking the documented shapes; nothing else is mocked).
+ * scripted to fail, rate-limit or hang before its service logic runs, or made to answer every
+ * request late (`latencyMs`). The Discord, Telegram and Management API stand-ins extend it
+ * (external HTTP services are local servers speaking the documented shapes; nothing else is
+ * mocked).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -37,6 +38,8 @@ type Script = { kind: "reply"; reply: FakeReply } | { kind: "hang"; delayMs?: nu
 
 export abstract class FakeHttpServer {
   readonly requests: RecordedRequest[] = [];
+  /** Milliseconds every answer waits before it goes out, scripted or not (a server far away); 0 by default. */
+  latencyMs = 0;
   private readonly server: http.Server;
   private readonly scripts: Script[] = [];
   private readonly hanging = new Set<http.ServerResponse>();
@@ -127,6 +130,7 @@ export abstract class FakeHttpServer {
     this.requests.push(recorded);
 
     const script = this.scripts.shift();
+    if (this.latencyMs > 0) await this.wait(this.latencyMs);
     if (script?.kind === "reply") {
       recorded.scripted = true;
       this.send(res, recorded, script.reply);
@@ -139,13 +143,7 @@ export abstract class FakeHttpServer {
         res.on("close", () => this.hanging.delete(res));
         return;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          resolve();
-        }, script.delayMs);
-        this.timers.add(timer);
-      });
+      await this.wait(script.delayMs);
     }
 
     let reply: FakeReply;
@@ -155,6 +153,17 @@ export abstract class FakeHttpServer {
       reply = { status: 500, body: { message: `fake server bug: ${error instanceof Error ? error.stack : String(error)}` } };
     }
     this.send(res, recorded, reply);
+  }
+
+  /** Resolves after `ms`; never once `close()` has run. */
+  private wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
   }
 
   private send(res: http.ServerResponse, recorded: RecordedRequest, reply: FakeReply): void {
