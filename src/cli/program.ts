@@ -38,12 +38,14 @@ export async function closeProgram(program: Command): Promise<void> {
 /** Shown under every command's --help: what configures jobmon (README, Configuration, has the whole table). */
 const ENVIRONMENT_HELP = `
 Environment (and ./.env; real variables win):
-  SUPABASE_POSTGRES_URL, _2 … _N   the monitored projects (JOBMON_POSTGRES_URL… on Supabase)
+  SUPABASE_ACCESS_TOKEN (JOBMON_ACCESS_TOKEN)   every project the token can see, no password
+  JOBMON_PROJECTS          narrow them: all, or refs/names, !ref to leave one out
+  SUPABASE_POSTGRES_URL, _2 … _N   or projects by Postgres URL (JOBMON_POSTGRES_URL… on Supabase)
   JOBMON_PROJECT_NAMES, JOBMON_PROJECT_REFS, JOBMON_PROJECT_TIMEOUT
   JOBMON_HUB | JOBMON_HUB_URL | JOBMON_DIR   where the hub is (default: embedded, ./.jobmon)
   TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, DISCORD_WEBHOOK_URL, SLACK_WEBHOOK_URL,
   JOBMON_WEBHOOK_URL + JOBMON_WEBHOOK_SECRET   alert routes
-  SUPABASE_ACCESS_TOKEN (JOBMON_ACCESS_TOKEN), JOBMON_HEARTBEAT_URL, JOBMON_RETENTION_DAYS,
+  SUPABASE_API_URL, JOBMON_HEARTBEAT_URL, JOBMON_RETENTION_DAYS,
   JOBMON_REMIND_CRITICAL|_IMPORTANT|_LOW, JOBMON_DASHBOARD_TOKEN, JOBMON_FUNCTION_SECRET
 Exit codes: 0 done, 1 not done, 2 configuration error, 75 check skipped (another check
 running), 130/143 stopped by SIGINT/SIGTERM.`;

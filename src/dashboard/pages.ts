@@ -198,7 +198,7 @@ export function overviewPage(o: Overview, opts: { refreshSeconds: number; now: D
 <h2 id="projects-h">Projects</h2>
 <table class="projects">
 <thead><tr><th scope="col">Project</th><th scope="col">Reachability</th><th scope="col">pg_cron</th><th scope="col">Jobs</th><th scope="col">Last check</th><th scope="col">Notes</th></tr></thead>
-<tbody>${o.projects.length ? o.projects.map((p) => projectRow(p, now)) : html`<tr><td colspan="6" class="none">No projects configured: set SUPABASE_POSTGRES_URL (and _2, _3 … for more).</td></tr>`}</tbody>
+<tbody>${o.projects.length ? o.projects.map((p) => projectRow(p, now)) : html`<tr><td colspan="6" class="none">No projects yet: set SUPABASE_ACCESS_TOKEN (every project it can see) or SUPABASE_POSTGRES_URL (and _2, _3 … for more), then run a check.</td></tr>`}</tbody>
 </table>
 </section>
 <section aria-labelledby="jobs-h">
