@@ -20,6 +20,13 @@ import { jobDashboardUrl } from "./studio-links.js";
 import { type RenderSpec, allocate, fitText, safeCut, shortMarker } from "./fit.js";
 
 /** A reason is cut to at most this: a line is a summary, the details are one command away. */
+/** One step of a compact layout's ladder: tried in order until the group fits one message. */
+export interface CompactRung {
+  links: boolean;
+  /** Reason characters each line keeps at least before the group is split. */
+  minReason: number;
+}
+
 export const COMPACT_REASON_MAX = 120;
 /** Job names in a line: enough for any real name, short enough to keep a line a line. */
 const MAX_NAME = 80;

@@ -17,6 +17,7 @@ import {
   type CompactGroup,
   type CompactLine,
   type CompactMarkup,
+  type CompactRung as Rung,
   DETAILS_LABEL,
   type LineChunk,
   chunkSegments,
@@ -31,12 +32,6 @@ import {
 } from "../../layout/compact.js";
 import { jobsListDashboardUrl } from "../../layout/studio-links.js";
 import { type DiscordEmbed, type DiscordWebhookPayload, JOB_COLOR, MARKDOWN, headerContent, payload } from "./markup.js";
-
-interface Rung {
-  links: boolean;
-  /** Reason characters each line keeps at least before the group is split. */
-  minReason: number;
-}
 
 /**
  * Links with at least 60 characters of reason (a typical Postgres error's first line) fit

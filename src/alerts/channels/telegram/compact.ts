@@ -14,6 +14,7 @@ import {
   type CompactGroup,
   type CompactLine,
   type CompactMarkup,
+  type CompactRung as Rung,
   DETAILS_LABEL,
   type LineChunk,
   chunkSegments,
@@ -26,12 +27,6 @@ import {
   widestDetailsCommands,
 } from "../../layout/compact.js";
 import { HTML_SPEC, escapeTelegramHtml, telegramCost, telegramHeader } from "./markup.js";
-
-interface Rung {
-  links: boolean;
-  /** Reason characters each line keeps at least before the group is split. */
-  minReason: number;
-}
 
 /** 40 characters of reason with ~50 of name, criticality and time: about 40 jobs a message. */
 const RUNGS: readonly [Rung, ...Rung[]] = [
