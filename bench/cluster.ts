@@ -4,6 +4,7 @@
  * realistic `cron.job_run_details`.
  */
 import { postgresDb } from "../src/db/postgres.js";
+import { EXTENSION_SETS, type ExtensionSet } from "../test/harness/extension-sets.js";
 import { startPgCronCluster, type PgCronCluster } from "../test/harness/pgcron.js";
 
 /** jobmon's connection: a read-only role with BYPASSRLS, as Supabase's supabase_read_only_user. */
@@ -32,10 +33,17 @@ export const CLUSTER_SETTINGS = {
   maintenance_work_mem: "256MB",
 } as const;
 
-export async function startBenchCluster(name = "bench"): Promise<PgCronCluster> {
+/**
+ * `supabase`: Supabase's role model (test/harness/supabase-roles.ts: `supabase_read_only_user`
+ * reads, `supabase_admin` is the superuser); `set`: the extension set (one with pg_net keeps it
+ * preloaded).
+ */
+export async function startBenchCluster(name = "bench", opts: { supabase?: boolean; set?: ExtensionSet } = {}): Promise<PgCronCluster> {
+  const pgNet = opts.set !== undefined && EXTENSION_SETS[opts.set].pgNet !== null;
+  const settings = pgNet ? { ...CLUSTER_SETTINGS, shared_preload_libraries: "pg_cron,pg_net,pg_stat_statements" } : CLUSTER_SETTINGS;
   // Quiet: the launcher runs (so the scheduler looks healthy) but none of its runs reaches
   // cron.job_run_details, whose rows are exactly the ones the bench writes.
-  const cluster = await startPgCronCluster({ name, settings: CLUSTER_SETTINGS, quiet: true });
+  const cluster = await startPgCronCluster({ name, settings, quiet: true, supabase: opts.supabase, set: opts.set });
   await cluster.waitForLauncher();
   await cluster.sql("create extension if not exists pg_stat_statements");
   for (const role of [READER, SEED]) {
