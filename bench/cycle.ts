@@ -1,10 +1,12 @@
 /**
- * Worker side of sections 4 and 5: whole check cycles over several monitored projects.
+ * Worker side of sections 4, 5 and 7: whole check cycles over several monitored projects.
  *
  * - Edge budget: the check-job-health Edge Function's work per call (resolve the config,
  *   open the hub, check, deliver, serialise the report, close), in CPU of this process.
  * - Fan-out: runCheck over many projects, each behind the delaying proxy (bench/proxy.ts,
  *   in the parent process so its CPU is not counted here).
+ * - Token path: runCheck with only an access token, every project read through the
+ *   Management API stand-in (in the parent process too, answering every call late).
  */
 import { runCheck } from "../src/check/index.js";
 import { resolveConfig } from "../src/config.js";
@@ -190,6 +192,90 @@ export async function runFanout(task: FanoutTask): Promise<FanoutResult> {
       steady.push(await cycle());
     }
     return { label: task.label, projects: task.projectUrls.length, bootstrap, steady };
+  } finally {
+    await hub?.close();
+    await superuser.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Section 7: the token path
+
+export interface TokenTask {
+  kind: "token";
+  /** The Management API stand-in (SUPABASE_API_URL) and the token it takes. */
+  apiUrl: string;
+  accessToken: string;
+  superUrl: string;
+  hubUrlTemplate: string;
+  newRunsPerCycle: number;
+  reps: number;
+}
+
+export interface TokenMeasure {
+  wallMs: number;
+  cpuMs: number;
+  /** Epoch milliseconds around the check: the parent matches the stand-in's request log to them. */
+  startedAt: number;
+  finishedAt: number;
+  /** Projects the check read (status neither unreachable, paused nor removed). */
+  projectsRead: number;
+  /** The check report's `management_api`. */
+  calls: number;
+  byEndpoint: Partial<Record<string, number>>;
+  lowestRemaining: number | null;
+}
+
+export interface TokenResult {
+  projects: number;
+  bootstrap: TokenMeasure;
+  steady: TokenMeasure[];
+}
+
+/** runCheck with only an access token: every project the stand-in lists is read through its read-only SQL endpoint. */
+export async function runToken(task: TokenTask): Promise<TokenResult> {
+  const superuser = postgresDb(task.superUrl, { max: 1, applicationName: "jobmon-bench" });
+  let hub: Db | undefined;
+  try {
+    const hubName = "bench_hub_token";
+    await freshHub(superuser, hubName);
+    const config = resolveConfig({
+      SUPABASE_ACCESS_TOKEN: task.accessToken,
+      SUPABASE_API_URL: task.apiUrl,
+      JOBMON_HUB_URL: task.hubUrlTemplate.replace("__DB__", hubName),
+      JOBMON_PROJECT_TIMEOUT: "120s",
+    });
+    hub = await openHub(config.hub);
+    await migrate(hub);
+    const openHubDb = hub;
+
+    const cycle = async (): Promise<TokenMeasure> => {
+      const startedAt = Date.now();
+      const { value: report, wallMs, cpuMs } = await timed(() => runCheck(config, openHubDb));
+      const finishedAt = Date.now();
+      const notRead = report.projects.filter((p) => p.status === "unreachable" || p.status === "paused" || p.status === "removed");
+      if (notRead.length > 0) throw new Error(`${notRead.length} project(s) not read, e.g. ${notRead[0]?.project_name}: ${notRead[0]?.error ?? notRead[0]?.reason}`);
+      const api = report.management_api;
+      if (!api) throw new Error("the check report has no management_api: the check did not go through the access token");
+      return {
+        wallMs,
+        cpuMs,
+        startedAt,
+        finishedAt,
+        projectsRead: report.projects.length,
+        calls: api.calls,
+        byEndpoint: api.by_endpoint,
+        lowestRemaining: api.lowest_remaining?.remaining ?? null,
+      };
+    };
+
+    const bootstrap = await cycle();
+    const steady: TokenMeasure[] = [];
+    for (let i = 0; i < task.reps; i++) {
+      await superuser.query("select public.bench_new_runs($1::int)", [task.newRunsPerCycle]);
+      steady.push(await cycle());
+    }
+    return { projects: bootstrap.projectsRead, bootstrap, steady };
   } finally {
     await hub?.close();
     await superuser.close();

@@ -1,18 +1,18 @@
 /**
  * A bench child process (bench/child.ts starts these). The first message is a task:
  *
- * - one-shot tasks (evaluate, edge, fanout) run, answer once, and the process exits;
+ * - one-shot tasks (evaluate, edge, fanout, token) run, answer once, and the process exits;
  * - session tasks (history, seed) open a session and answer "ready"; each later message
  *   names one of the session's steps, answered in turn; `finish` ends the process.
  *
  * A fresh process per measurement (or per history size) keeps CPU, cold starts and the
  * memory high-water mark its own.
  */
-import { runEdge, runFanout, type EdgeResult, type EdgeTask, type FanoutResult, type FanoutTask } from "./cycle.js";
+import { runEdge, runFanout, runToken, type EdgeResult, type EdgeTask, type FanoutResult, type FanoutTask, type TokenResult, type TokenTask } from "./cycle.js";
 import { runEvaluate, type EvaluateResult, type EvaluateTask } from "./evaluate.js";
 import { HistorySession, type HistoryTask, SeedSession, type SeedTask } from "./history.js";
 
-export type OneShotTask = EvaluateTask | EdgeTask | FanoutTask;
+export type OneShotTask = EvaluateTask | EdgeTask | FanoutTask | TokenTask;
 export type SessionTask = HistoryTask | SeedTask;
 export type Task = OneShotTask | SessionTask;
 
@@ -20,6 +20,7 @@ export interface ResultOf {
   evaluate: EvaluateResult;
   edge: EdgeResult;
   fanout: FanoutResult;
+  token: TokenResult;
 }
 
 export interface SessionOf {
@@ -40,6 +41,8 @@ function runOnce(task: OneShotTask): Promise<unknown> {
       return runEdge(task);
     case "fanout":
       return runFanout(task);
+    case "token":
+      return runToken(task);
   }
 }
 
