@@ -1,4 +1,5 @@
 import { relative, sep } from "node:path";
+import { envRoutesHint } from "../alerts/channels/index.js";
 import { redactSecrets } from "../lib/redact.js";
 import { type Io, pc, status, table, truncate, when } from "../cli/output.js";
 import { formatDuration } from "../duration.js";
@@ -100,7 +101,7 @@ export function renderDemo(io: Io, result: DemoResult, options: { cwd: string; s
   } else if (alerts.routes_configured) {
     io.out("Run `jobmon demo --send` to send them through these routes.");
   } else {
-    io.out("To send them: set TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID and/or DISCORD_WEBHOOK_URL, then run `jobmon demo --send`.");
+    io.out(`To send them: ${envRoutesHint()}, then run \`jobmon demo --send\`.`);
   }
 
   const t = result.timings;
@@ -116,5 +117,6 @@ export function renderDemo(io: Io, result: DemoResult, options: { cwd: string; s
   } else {
     io.out("The demo hub was deleted. `jobmon demo --keep` leaves it in ./.jobmon, to explore with `jobmon status`, `jobmon history` and `jobmon serve`.");
   }
+  io.out("To watch your own projects: `SUPABASE_ACCESS_TOKEN=sbp_… npx jobmon check` (every project the token can see, no database password), or one SUPABASE_POSTGRES_URL per project.");
   for (const note of result.notes) io.out(`${pc.yellow("note:")} ${note}`);
 }

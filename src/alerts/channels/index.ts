@@ -35,9 +35,14 @@ export const CHANNEL_NAMES: readonly string[] = CHANNELS.map((c) => c.name);
 
 /** "set A, B and/or C, or add rows to monitoring.alert_config": how to configure a route. */
 export function noRouteHint(): string {
+  return `${envRoutesHint()}, or add rows to monitoring.alert_config`;
+}
+
+/** `set TELEGRAM_BOT_TOKEN + …, DISCORD_WEBHOOK_URL … and/or …`: the variables that give routes. */
+export function envRoutesHint(): string {
   const hints = CHANNELS.map((c) => c.envHint);
   const list = hints.length > 1 ? `${hints.slice(0, -1).join(", ")} and/or ${hints.at(-1)}` : (hints[0] ?? "");
-  return `set ${list}, or add rows to monitoring.alert_config`;
+  return `set ${list}`;
 }
 
 export interface PlainTextOptions extends FormatOptions {

@@ -2470,9 +2470,12 @@ function channelOf(name) {
 }
 var CHANNEL_NAMES = CHANNELS.map((c) => c.name);
 function noRouteHint() {
+  return `${envRoutesHint()}, or add rows to monitoring.alert_config`;
+}
+function envRoutesHint() {
   const hints = CHANNELS.map((c) => c.envHint);
   const list2 = hints.length > 1 ? `${hints.slice(0, -1).join(", ")} and/or ${hints.at(-1)}` : hints[0] ?? "";
-  return `set ${list2}, or add rows to monitoring.alert_config`;
+  return `set ${list2}`;
 }
 
 // src/alerts/route.ts
