@@ -5,7 +5,7 @@
 import type { FanoutMeasure } from "./cycle.js";
 import type { CheckMeasure } from "./history.js";
 import { median, quantile } from "./measure.js";
-import type { BenchResults, SizeResult } from "./run.js";
+import type { BenchResults, CheckLog, EndpointCalls, SizeResult, TokenRun } from "./run.js";
 
 type Align = "l" | "r";
 
@@ -153,6 +153,86 @@ function hubTable(r: BenchResults): string[] {
       cycle.hub.statements.slice(0, 8).map((q) => [sqlCell(q.query), int(q.calls), ms(q.ms), int(q.buffers), int(q.rows)]),
       ["l", "r", "r", "r", "r"],
     ),
+    "",
+  ];
+}
+
+const ENDPOINTS: (keyof EndpointCalls)[] = ["projects", "query", "functions", "logs", "other"];
+const callsIn = (calls: EndpointCalls) => ENDPOINTS.reduce((sum, e) => sum + (calls[e] ?? 0), 0);
+const loads = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join(" / ");
+
+/** Section 7: what a check costs through the access token, beside the Postgres URLs. */
+export function renderTokenSection(t: TokenRun): string[] {
+  const steady = t.token.steady;
+  const n = t.projects;
+  const medianOf = (list: readonly CheckLog[], e: keyof EndpointCalls) => median(list.map((c) => c.calls[e] ?? 0));
+  const hasOther = [t.logged.first, ...t.logged.steady].some((c) => c.calls.other);
+  const callRow = (label: string, list: readonly CheckLog[], reported: number) => {
+    const total = median(list.map((c) => callsIn(c.calls)));
+    return [
+      label,
+      ...ENDPOINTS.filter((e) => e !== "other" || hasOther).map((e) => int(medianOf(list, e))),
+      int(total),
+      (total / n).toFixed(2),
+      (medianOf(list, "query") / n).toFixed(2),
+      int(reported),
+    ];
+  };
+  const tokenWall = median(steady.map((m) => m.wallMs));
+  const tokenCpu = median(steady.map((m) => m.cpuMs));
+  const tokenSpan = median(t.logged.steady.map((c) => c.spanMs));
+  const steadyCalls = median(t.logged.steady.map((c) => callsIn(c.calls))) / n;
+  return [
+    "## 7. Token path: projects read through the Management API",
+    "",
+    `${n} projects found with an access token only (\`SUPABASE_ACCESS_TOKEN\` and \`SUPABASE_API_URL\`, no Postgres URL): \`GET /v1/projects\` lists them and each is read through \`POST /v1/projects/{ref}/database/query/read-only\` (src/sources/api-db.ts), at most ${t.apiProjectsAtOnce} projects at a time. The Management API stand-in (test/fakes/management-api.ts) answers every call **${t.latencyMs} ms** late (\`latencyMs\`) and runs the SQL on one real cluster with Supabase's roles (extension set \`${t.set}\`: pg_cron ${t.pgCron}, pg_net ${t.pgNet ?? "none"}), each project as \`supabase_read_only_user\` on a connection of its own; its rate limits are the documented ones. ${t.jobsPerProject} jobs per project, ${int(t.newRunsPerCheck)} new runs per project before each steady-state check; hub local. A first check, then ${steady.length} steady-state checks (median shown). Then the same ${n} projects through their Postgres URLs, as the same role, each behind its own delaying proxy as in section 4: at ${t.url.map((u) => `${u.delayMs} ms each way (a round trip costs ${2 * u.delayMs} ms)`).join(" and ")}. Load average ${loads(t.loadAverage.start)} at the start of the section, ${loads(t.loadAverage.end)} at its end.`,
+    "",
+    "Management API calls per check, from the stand-in's request log (the check report's `management_api.calls` beside them):",
+    "",
+    table(
+      ["Check", "project list", "read-only SQL", "function lists", "logs", ...(hasOther ? ["other"] : []), "all", "per project", "SQL calls per project", "report says"],
+      [
+        callRow("first check (single)", [t.logged.first], t.token.bootstrap.calls),
+        callRow(`steady state (median of ${steady.length})`, t.logged.steady, median(steady.map((m) => m.calls))),
+      ],
+    ),
+    "",
+    "Steady-state check, side by side:",
+    "",
+    table(
+      ["Path", "added latency", "cycle wall", "token path / this", "reading", "record", "cycle CPU", "first check wall (single)", "exchanges per project and check"],
+      [
+        [
+          "access token (Management API)",
+          `${t.latencyMs} ms per call`,
+          ms(tokenWall),
+          "1.0×",
+          `≈ ${ms(tokenSpan)}`,
+          `≈ ${ms(median(steady.map((m, i) => m.wallMs - (t.logged.steady[i]?.spanMs ?? Number.NaN))))}`,
+          ms(tokenCpu),
+          ms(t.token.bootstrap.wallMs),
+          `${steadyCalls.toFixed(2)} calls (first check: ${(callsIn(t.logged.first.calls) / n).toFixed(2)})`,
+        ],
+        ...t.url.map((u) => {
+          const wall = median(u.result.steady.map((m) => m.wallMs));
+          return [
+            "Postgres URL",
+            `${u.delayMs} ms each way (RTT ${2 * u.delayMs} ms)`,
+            ms(wall),
+            times(tokenWall / wall),
+            ms(median(u.result.steady.map((m) => m.collectMs))),
+            ms(median(u.result.steady.map((m) => m.wallMs - m.collectMs))),
+            ms(median(u.result.steady.map((m) => m.cpuMs))),
+            ms(u.result.bootstrap.wallMs),
+            `${u.messagesPerConnection.toFixed(2)} client messages, ${u.statementRoundTripsPerConnection.toFixed(2)} of them statements`,
+          ];
+        }),
+      ],
+    ),
+    "",
+    `- **calls**: HTTP requests the stand-in received while the check ran. The project list is one call per check however many projects it lists; each project costs its read-only SQL call(s) (every statement of a read in one call: src/sources/api-db.ts) and its function list (\`GET /v1/projects/{ref}/functions\`); logs are read only for projects that have functions (none here). The calls to the stand-in all wait the same ${t.latencyMs} ms, so with ${t.apiProjectsAtOnce} projects at a time the reads take at least ${Math.ceil(n / t.apiProjectsAtOnce)} rounds of ${t.latencyMs} ms after the project list.`,
+    `- **reading**: on the token path, the stand-in's first call received → its last call received plus the ${t.latencyMs} ms it waits (the project list included); on the URL path, the first project connection opened → the last closed. **record**: the rest of the cycle — the hub's reads before, evaluating and recording every project's jobs in the hub after.`,
+    "- **exchanges per project and check** on the URL path: client → server messages per connection, counted by the proxies over the whole run (the first check included, so a little more than a steady check's): the connection's setup (startup and SCRAM: 3 round trips) and its close (1 message, no answer) included.",
     "",
   ];
 }
@@ -413,6 +493,9 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
     "",
   );
 
+  // --- 7
+  if (r.token) say(...renderTokenSection(r.token));
+
   // --- findings
   const findings: string[] = [];
   if (!v.steadyFlat.ok && base && sizes.length > 1) {
@@ -464,6 +547,8 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
     "npm run bench                                          # prints the tables and rewrites BENCHMARKS.md",
     "BENCH_SIZES=10000,100000 npm run bench                 # quicker, fewer sizes",
     "BENCH_CPU_PROF=/tmp/prof npm run bench                 # a .cpuprofile per worker (open in Chrome DevTools)",
+    "BENCH_ONLY=token npm run bench                         # section 7 alone (prints it; BENCHMARKS.md untouched)",
+    "BENCH_ONLY=token BENCH_FROM=<results.json> npm run bench   # section 7 measured again, merged into a full run's results",
     "```",
     "",
     "`npm run bench` installs PostgreSQL 15 and pg_cron with apt-get when they are missing and it runs as root, as scripts/test.sh does. It starts throwaway PostgreSQL 15 + pg_cron clusters with test/harness/pgcron.ts — one per history size and one for the cycles (settings in bench/cluster.ts: `shared_preload_libraries = 'pg_cron,pg_stat_statements'`, `pg_stat_statements.track = all`; quiet, so pg_cron's launcher runs but the only runs in `cron.job_run_details` are the generated ones). Each measurement runs in a child process (bench/worker.ts) on the code as tsc compiles it — compiled with the project's tsconfig.json into node_modules/.cache/jobmon-bench, because tsx's transform wraps every closure in a `__name()` call that would be charged to jobmon. The clusters, the compiled copy, the proxies and the Discord stand-in are removed when the bench ends, also on Ctrl-C.",
