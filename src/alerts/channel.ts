@@ -22,29 +22,17 @@
  */
 import type { z } from "zod";
 import type { Config } from "../config.js";
+import type { AlertConfigRow } from "../hub/outbox.js";
 import type { SendOutcome, SenderOptions } from "../lib/http.js";
 import type { Criticality } from "../types.js";
 import type { FormatOptions, Sections } from "./layout/common.js";
 import type { AlertEntry } from "./types.js";
 
 export type { SendOutcome, SenderOptions } from "../lib/http.js";
+export type { AlertConfigRow } from "../hub/outbox.js";
 
 /** The criticalities a route takes; `all` takes every one. */
 export type Serves = readonly (Criticality | "all")[];
-
-/** A row of monitoring.alert_config: the columns a channel may read. */
-export interface AlertConfigRow {
-  id: string;
-  channel: string;
-  criticality: string | null;
-  webhook_url: string | null;
-  bot_token: string | null;
-  chat_id: string | null;
-  /** The signing secret of a `webhook` row. */
-  secret?: string | null;
-  enabled: boolean | null;
-  name: string | null;
-}
 
 /** A route a channel's environment variables give. */
 export interface EnvRoute<T> {

@@ -1,4 +1,3 @@
-import type { AlertConfigRow } from "../alerts/channel.js";
 import type { AlertEntry } from "../alerts/types.js";
 import type { Queryable } from "../db/types.js";
 
@@ -6,6 +5,20 @@ import type { Queryable } from "../db/types.js";
  * The alert outbox: events are recorded by the check (hub/check-results.ts); here they are
  * planned onto routes, claimed with a compare-and-set update, and marked delivered.
  */
+
+/** A row of monitoring.alert_config: the columns a channel may read (alerts/channel.ts validates them per channel). */
+export interface AlertConfigRow {
+  id: string;
+  channel: string;
+  criticality: string | null;
+  webhook_url: string | null;
+  bot_token: string | null;
+  chat_id: string | null;
+  /** The signing secret of a `webhook` row. */
+  secret?: string | null;
+  enabled: boolean | null;
+  name: string | null;
+}
 
 export async function loadAlertConfig(db: Queryable): Promise<AlertConfigRow[]> {
   return db.query<AlertConfigRow & Record<string, unknown>>(
