@@ -324,7 +324,7 @@ function durationSeconds(env: Env, name: string, fallback: number | null, min = 
 
 /**
  * `supabase secrets set` refuses names that start with `SUPABASE_` (reserved for the
- * platform's own SUPABASE_URL, SUPABASE_DB_URL …), so the seed's variables under that
+ * platform's own SUPABASE_URL, SUPABASE_DB_URL …), so the variables under that
  * prefix are also accepted as `JOBMON_…`: JOBMON_POSTGRES_URL, JOBMON_POSTGRES_URL_2 …,
  * JOBMON_ACCESS_TOKEN, JOBMON_API_URL — everywhere, so one `.env` serves the CLI and the
  * Edge Functions alike.

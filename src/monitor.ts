@@ -44,7 +44,7 @@ export interface MonitoringOptions {
 }
 
 /**
- * The library facade, mirroring the seed's MonitoringAPI:
+ * The library facade:
  * auditAllProjects, listJobs, updateJob, checkHealth. The hub schema is migrated on first use.
  */
 export class MonitoringAPI {
@@ -102,7 +102,7 @@ export class MonitoringAPI {
     return openHub(this.config.hub, { waitMs: this.options.hubWaitMs, connectTimeoutMs: this.config.projectTimeoutMs });
   }
 
-  /** Phase 1 of the seed: discover every project's jobs into job_inventory. */
+  /** Discovery: every project's jobs into job_inventory. */
   async auditAllProjects(): Promise<DiscoveryReport> {
     return discover(this.config, await this.hub(), { now: () => this.now(), connect: this.options.connect, managementApi: this.options.managementApi });
   }
@@ -124,7 +124,7 @@ export class MonitoringAPI {
   }
 
   /**
-   * Phase 2 of the seed: one health-check cycle — collect, evaluate, record, then deliver
+   * One health-check cycle — collect, evaluate, record, then deliver
    * the outbox and ping the heartbeat URL. A dry run records and sends nothing.
    *
    * `signal` stops the cycle where it is: while reading the projects, nothing is recorded (the

@@ -426,7 +426,7 @@ export interface AdHocResult {
 }
 
 /**
- * The seed's `send_alert`: an ad-hoc message routed exactly like check alerts (recorded in
+ * `send_alert`: an ad-hoc message routed exactly like check alerts (recorded in
  * the outbox first, so a channel that is down now gets it on the next check).
  */
 export async function sendAdHocAlert(config: Config, hub: Db, alert: AdHocAlert, options: DeliverOptions = {}): Promise<AdHocResult> {

@@ -23,7 +23,7 @@ export interface MessagePreview {
 export interface RoutePreview {
   route: string;
   channel: Route["channel"];
-  /** False for the seed's default route shown when no route is configured at all. */
+  /** False for the default route shown when no route is configured at all. */
   configured: boolean;
   serves: string[];
   /** Criticalities this route gets only because no route serves them. */
@@ -39,7 +39,7 @@ export interface AlertPreview {
 }
 
 /**
- * The seed's routing (critical → Telegram, important and low → Discord), named exactly as
+ * The default routing (critical → Telegram, important and low → Discord), named exactly as
  * routesFromEnvironment names it, for showing where alerts would go before anything is set.
  * The placeholder credentials never leave this module: only names are printed.
  */

@@ -80,7 +80,7 @@ export function renderDemo(io: Io, result: DemoResult, options: { cwd: string; s
   if (alerts.routes_configured) {
     io.out("Routed by criticality through your configured routes (with the usual fallbacks), one message per project and route:");
   } else {
-    io.out("No alert route is configured, so the seed's default routing is shown (critical → Telegram, important and low → Discord),");
+    io.out("No alert route is configured, so the default routing is shown (critical → Telegram, important and low → Discord),");
     io.out("one message per project and route:");
   }
   for (const route of alerts.routes) {

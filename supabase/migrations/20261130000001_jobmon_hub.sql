@@ -1,5 +1,5 @@
 -- jobmon:hub
--- The jobmon hub schema: the seed's three tables (job_inventory, job_health_log,
+-- The jobmon hub schema: the three tables people read and annotate (job_inventory, job_health_log,
 -- alert_config) with the engine's columns after them, and the engine's own tables.
 -- Applied by `jobmon migrate` (which embeds this file) or by `supabase db push`; either
 -- way it records itself in monitoring.schema_migrations, so the two never apply it twice.
@@ -12,7 +12,7 @@ create table if not exists monitoring.schema_migrations (
   applied_at timestamptz not null default now()
 );
 
--- Every scheduled job of every monitored project. The first twelve columns are the seed's.
+-- Every scheduled job of every monitored project. The twelve columns people query come first.
 create table if not exists monitoring.job_inventory (
   id uuid primary key default gen_random_uuid(),
   project_name text not null,
@@ -59,7 +59,7 @@ create table if not exists monitoring.job_inventory (
   alerted_at timestamptz             -- when it was announced (reminders count from here)
 );
 
--- One row per job per check, and one per failed run found by a check. Seed's columns first.
+-- One row per job per check, and one per failed run found by a check. The columns people read come first.
 create table if not exists monitoring.job_health_log (
   id uuid primary key default gen_random_uuid(),
   job_inventory_id uuid references monitoring.job_inventory (id) on delete cascade,
@@ -77,8 +77,8 @@ create table if not exists monitoring.job_health_log (
 create index if not exists job_health_log_job_idx on monitoring.job_health_log (job_inventory_id, collected_at desc);
 create index if not exists job_health_log_collected_idx on monitoring.job_health_log (collected_at);
 
--- Where alerts go. Seed's columns first. With no enabled row, the environment's
--- DISCORD_WEBHOOK_URL / TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID give the seed's routing.
+-- Where alerts go. The columns people write come first. With no enabled row, the environment's
+-- DISCORD_WEBHOOK_URL / TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID give the default routing.
 create table if not exists monitoring.alert_config (
   id uuid primary key default gen_random_uuid(),
   channel text not null check (channel in ('discord', 'telegram')),

@@ -30,7 +30,7 @@ describe("the jobmon CLI", () => {
     for (const command of ["migrate", "discover", "jobs", "annotate", "check", "status", "history", "mute"]) assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
   });
 
-  it("migrate, discover, jobs --json: every job of both projects with the seed's columns; annotations persist", async () => {
+  it("migrate, discover, jobs --json: every job of both projects with the documented columns; annotations persist", async () => {
     const cwd = tempDir();
     const migrate = await runCli(["migrate"], { env, cwd });
     assert.equal(migrate.code, 0, migrate.stderr);

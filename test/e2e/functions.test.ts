@@ -212,7 +212,7 @@ describe("check-job-health and send-alert under Deno", () => {
         ),
       ),
     );
-    // The hub lives in thordata's database, next to its pg_cron: the seed's layout.
+    // The hub lives in thordata's database, next to its pg_cron.
     hub = postgresDb(byProject.thordata.url, { max: 2 });
     await migrate(hub);
     telegram = await startFakeTelegram({ token: BOT_TOKEN, chats: [CHAT_ID] });
@@ -417,7 +417,7 @@ describe("check-job-health and send-alert under Deno", () => {
     assert.equal(telegram.sent.length + discord.messages.length, 0);
   });
 
-  // The seed's "test with intentional failure": a job pg_cron itself runs and that fails,
+  // A test with an intentional failure: a job pg_cron itself runs and that fails,
   // the function called exactly as the scheduling migration calls it, the alert at Telegram.
   it("end to end: a pg_cron job that really fails reaches Telegram with its error text", async () => {
     const blingsting = byProject.blingsting;

@@ -76,7 +76,7 @@ for (const kind of HUB_KINDS) {
       assert.equal(count?.n, HUB_MIGRATIONS.length);
     });
 
-    it("has the seed's columns first, in the seed's order, and RLS on every table", async () => {
+    it("has the documented columns first, in their documented order, and RLS on every table", async () => {
       const db = await hub();
       const columns = await db.query<{ table_name: string; column_name: string }>(
         `select table_name, column_name from information_schema.columns

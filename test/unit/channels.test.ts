@@ -38,7 +38,7 @@ describe("environment routing", () => {
   };
   const all = { TELEGRAM_BOT_TOKEN: "123456:abcdefghijklmnop", TELEGRAM_CHAT_ID: "-100123", DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/1/tok", SLACK_WEBHOOK_URL: SLACK, JOBMON_WEBHOOK_URL: "https://example.com/hook", JOBMON_WEBHOOK_SECRET: SECRET };
 
-  it("keeps the seed's routing when only Telegram and Discord are set", () => {
+  it("keeps the default routing when only Telegram and Discord are set", () => {
     const env = { TELEGRAM_BOT_TOKEN: all.TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID: all.TELEGRAM_CHAT_ID, DISCORD_WEBHOOK_URL: all.DISCORD_WEBHOOK_URL };
     assert.deepEqual(ids("critical", env), { to: ["env:telegram"], fallback: null });
     assert.deepEqual(ids("important", env), { to: ["env:discord"], fallback: null });

@@ -14,7 +14,7 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 describe("resolveConfig", () => {
-  it("reads the seed's SUPABASE_POSTGRES_URL, _2 … _N in numeric order, for any N", () => {
+  it("reads SUPABASE_POSTGRES_URL, _2 … _N in numeric order, for any N", () => {
     const env: Record<string, string> = { SUPABASE_POSTGRES_URL: "postgresql://u:p@h1:5432/postgres" };
     for (let n = 2; n <= 12; n++) env[`SUPABASE_POSTGRES_URL_${n}`] = `postgresql://u:p@h${n}:5432/postgres`;
     const config = resolveConfig(env);
