@@ -20,15 +20,14 @@ import type { Db } from "../../src/db/types.js";
 import { ConfigError } from "../../src/errors.js";
 import { migrate } from "../../src/hub/migrate.js";
 import { insertMessageEvent, planDeliveries } from "../../src/hub/outbox.js";
-import { MonitoringAPI } from "../../src/monitor.js";
+import type { MonitoringAPI } from "../../src/monitor.js";
 import { type FakeDiscord, startFakeDiscord } from "../fakes/discord.js";
-import { freePort, insertRun, type PgCronCluster, scheduleJob, usePgCronClusters } from "../harness/pgcron.js";
+import { freePort, type PgCronCluster, scheduleJob, usePgCronClusters } from "../harness/pgcron.js";
 import { runCli } from "../helpers/cli.js";
+import { addRuns, awaySchedules, fires, HOUR, type InsertedRun, type RunSpec, monitorWithHistory } from "../helpers/cron-sample.js";
 import { freshHubDb } from "../helpers/hub.js";
 import { type Exposition, parseExposition } from "../helpers/prometheus.js";
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 const TOKEN = "metrics-token-0b6e2d9c41f87a35";
 const IMPORT_ERROR = 'ERROR:  duplicate key value violates unique constraint "leads_pkey"\nDETAIL:  Key (id)=(42) already exists.';
 const WEIRD = 'report "daily"\nsecond line \\ end';
@@ -37,28 +36,6 @@ const STATUSES = ["failed", "missed", "new", "paused", "stuck", "success", "unkn
 const ALLOWED_LABELS = new Set(["project", "job", "type", "criticality", "status", "pg_cron_version", "route", "channel"]);
 
 const clusters = usePgCronClusters(1, { name: "metrics" });
-
-interface RunSpec {
-  at: Date;
-  status: "succeeded" | "failed" | "running";
-  message?: string;
-  seconds?: number;
-}
-
-async function addRuns(cluster: PgCronCluster, jobid: number, runs: RunSpec[]): Promise<{ start: Date; end: Date | null; status: string }[]> {
-  const added: { start: Date; end: Date | null; status: string }[] = [];
-  for (const run of runs.sort((a, b) => a.at.getTime() - b.at.getTime())) {
-    const start = new Date(run.at.getTime() + 1000);
-    const end = run.status === "running" ? null : new Date(start.getTime() + (run.seconds ?? 2) * 1000);
-    await insertRun(cluster, { jobid, status: run.status, start_time: start, end_time: end, return_message: run.message ?? (run.status === "succeeded" ? "1 row" : null) });
-    added.push({ start, end, status: run.status });
-  }
-  return added;
-}
-
-function fires(latest: Date, step: number, count: number): Date[] {
-  return Array.from({ length: count }, (_, i) => new Date(latest.getTime() - i * step));
-}
 
 /** A local IPv4 address that is not loopback, when the machine has one. */
 function nonLoopbackAddress(): string | null {
@@ -77,12 +54,11 @@ describe("jobmon serve: GET /metrics for Prometheus", () => {
   let discord: FakeDiscord;
   let monitor: MonitoringAPI;
   let dashboard: Dashboard;
-  let clock: Date | null = null;
   let report: CheckReport;
   let env: Record<string, string>;
   let goodRoute: string;
   let goneRoute: string;
-  const runs = new Map<string, { start: Date; end: Date | null; status: string }[]>();
+  const runs = new Map<string, InsertedRun[]>();
 
   async function scrape(base = dashboard.url, headers: Record<string, string> = {}): Promise<{ status: number; type: string | null; body: string; m: Exposition }> {
     const res = await fetch(`${base}metrics`, { headers });
@@ -103,15 +79,7 @@ describe("jobmon serve: GET /metrics for Prometheus", () => {
       goodRoute, discord.webhookUrl, goneRoute, discord.url("1100000000000000999"),
     ]);
 
-    const t0 = new Date(Math.floor(Date.now() / MIN) * MIN);
-    const m = (t0.getUTCMinutes() + 30) % 60;
-    const h = (t0.getUTCHours() + 12) % 24;
-    const hourly = `${m} * * * *`;
-    const daily = `${m} ${h} * * *`;
-    const lastHourly = new Date(t0.getTime() - 30 * MIN);
-    const todayAt = Date.UTC(t0.getUTCFullYear(), t0.getUTCMonth(), t0.getUTCDate(), h, m);
-    const lastDaily = new Date(todayAt <= t0.getTime() ? todayAt : todayAt - 24 * HOUR);
-
+    const { t0, hourly, daily, lastHourly, lastDaily } = awaySchedules();
     const later: (() => Promise<void>)[] = [];
     const plan = (name: string, jobid: number, specs: RunSpec[]) => later.push(async () => void runs.set(name, await addRuns(one, jobid, specs)));
     plan("sync", await scheduleJob(one, "sync", hourly, "select 1"), fires(lastHourly, HOUR, 12).map((at) => ({ at, status: "succeeded", seconds: 3 })));
@@ -128,12 +96,7 @@ describe("jobmon serve: GET /metrics for Prometheus", () => {
       JOBMON_PROJECT_NAMES: "alpha,down",
       JOBMON_PROJECT_TIMEOUT: "5s",
     };
-    clock = new Date(t0.getTime() - 6 * HOUR);
-    monitor = new MonitoringAPI({ env, hub, now: () => clock ?? new Date(), deliver: { sleep: async () => {}, minIntervalMs: { discord: 0, telegram: 0 } } });
-    await monitor.auditAllProjects();
-    await monitor.checkHealth();
-    for (const add of later) await add();
-    clock = null;
+    monitor = await monitorWithHistory(env, hub, t0, later);
     await monitor.updateJob("alpha/imports", { criticality: "critical" });
     await monitor.updateJob("alpha/enrich", { criticality: "low" });
     await monitor.mute("alpha/rebuild", 3600);
