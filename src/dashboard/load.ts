@@ -1,6 +1,11 @@
-/** Reads what a dashboard page needs through the MonitoringAPI facade (and one dashboard-only hub query). */
+/** Reads what a dashboard page needs through the MonitoringAPI facade (and the dashboard-only hub queries). */
+import { resolveRoutes } from "../alerts/route.js";
+import { checkRunFacts, deliveryCounts, unroutedEventCount } from "../hub/metrics.js";
+import { loadAlertConfig, loadRouteStates } from "../hub/outbox.js";
+import { PLAN_WINDOW_MS } from "../hub/pending.js";
 import { runCountsSince } from "../hub/run-counts.js";
 import type { MonitoringAPI } from "../monitor.js";
+import type { MetricsInput } from "./metrics.js";
 import { buildJobPage, buildOverview, type JobPage, type Overview, SUCCESS_RATE_DAYS } from "./model.js";
 
 const DAY_MS = 86_400_000;
@@ -39,4 +44,31 @@ export async function loadJobPage(monitor: MonitoringAPI, ref: string, now: Date
     now,
     secrets: monitor.config.secrets,
   });
+}
+
+/** Everything `GET /metrics` exposes, read afresh for each scrape. */
+export async function loadMetrics(monitor: MonitoringAPI, now: Date): Promise<MetricsInput> {
+  const hub = await monitor.hub();
+  const { projects, jobs: entries } = await monitor.status();
+  const [rows, checkRuns, deliveries, alertConfig, routeStates, unrouted] = await Promise.all([
+    monitor.listJobs({ includeRemoved: false }),
+    checkRunFacts(hub),
+    deliveryCounts(hub),
+    loadAlertConfig(hub),
+    loadRouteStates(hub),
+    unroutedEventCount(hub, new Date(now.getTime() - PLAN_WINDOW_MS)),
+  ]);
+  return {
+    configuredProjects: monitor.config.projects.map((p) => p.name),
+    projectStates: projects,
+    entries,
+    rows,
+    checkRuns,
+    deliveries,
+    routes: resolveRoutes(alertConfig, monitor.config),
+    routeStates,
+    unrouted,
+    now,
+    secrets: monitor.config.secrets,
+  };
 }

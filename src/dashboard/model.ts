@@ -305,7 +305,7 @@ export function buildOverview(input: OverviewInput): Overview {
     })
     .sort(compareJobs);
 
-  const names = [...new Set([...input.configuredProjects, ...states.keys(), ...jobs.map((j) => j.project_name)])].sort((a, b) => a.localeCompare(b));
+  const names = projectNames(input.configuredProjects, states.keys(), jobs);
   const projects = names.map((name) => dashboardProject(name, states.get(name), jobs, now, secrets));
   const filters = parseFilters(input.query, names);
   const shown = jobs.map((j) => ({ ...j, visible: matchesFilters(j, filters) }));
@@ -323,11 +323,23 @@ export function buildOverview(input: OverviewInput): Overview {
   };
 }
 
+/** Every project to show, by name: configured, known to the hub, or holding a job. */
+export function projectNames(configured: readonly string[], known: Iterable<string>, jobs: readonly { project_name: string }[]): string[] {
+  return [...new Set([...configured, ...known, ...jobs.map((j) => j.project_name)])].sort((a, b) => a.localeCompare(b));
+}
+
+/**
+ * A project's status as shown: what the last check observed, or `unchecked` while no check
+ * has (no row, or a row made by discovery or a mute, whatever else it knows).
+ */
+export function shownProjectStatus(state: ProjectStateRow | undefined): string {
+  return state && state.last_checked_at && state.status !== "unknown" ? state.status : "unchecked";
+}
+
 function dashboardProject(name: string, state: ProjectStateRow | undefined, jobs: readonly DashboardJob[], now: Date, secrets: readonly string[]): DashboardProject {
   const own = jobs.filter((j) => j.project_name === name);
   const checked = state?.last_checked_at ?? null;
-  // `unknown`: no check has observed it (a row made by discovery or a mute), whatever else is known.
-  const status = state && checked && state.status !== "unknown" ? state.status : "unchecked";
+  const status = shownProjectStatus(state);
   const version = parsePgCronVersion(state?.pg_cron_version ?? null);
   return {
     project_name: name,

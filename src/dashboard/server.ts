@@ -5,6 +5,7 @@
  *   GET /jobs/:id         one job: facts, health log, alert deliveries
  *   GET /api/status       the overview as JSON (same filters)
  *   GET /api/jobs/:id     one job as JSON
+ *   GET /metrics          the same state for Prometheus (text exposition format, metrics.ts)
  *   GET /assets/…         the stylesheet and the one script
  *   GET|POST /login       only when a token is required
  *
@@ -20,7 +21,8 @@ import { JobNotFoundError } from "../hub/inventory.js";
 import type { MonitoringAPI } from "../monitor.js";
 import { ASSET_PATHS, DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
 import { checkBind, hostName, TOKEN_VARIABLE, isAuthorized, isLoopbackHost, sameSecret, sessionCookie } from "./auth.js";
-import { loadJobPage, loadOverview } from "./load.js";
+import { loadJobPage, loadMetrics, loadOverview } from "./load.js";
+import { renderMetrics } from "./metrics.js";
 import { jobPage, loginPage, messagePage, overviewPage } from "./pages.js";
 
 export const DEFAULT_DASHBOARD_HOST = "127.0.0.1";
@@ -80,6 +82,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 const HTML_TYPE = "text/html; charset=utf-8";
 const JSON_TYPE = "application/json; charset=utf-8";
+const TEXT_TYPE = "text/plain; charset=utf-8";
+const METRICS_PATH = "/metrics";
 const MAX_FORM_BYTES = 8 * 1024;
 
 /** A request the dashboard refuses: answered with `status` and the message. */
@@ -166,16 +170,21 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (token) {
       if (path === "/login") return send(res, 200, HTML_TYPE, loginPage({ next: localPath(url.searchParams.get("next")), failed: false, now: now() }).value);
       if (!isAuthorized(req, token)) {
-        if (wantsJson(path)) {
-          return sendJson(res, 401, { error: "this dashboard requires JOBMON_DASHBOARD_TOKEN as `Authorization: Bearer <token>`" }, { "WWW-Authenticate": 'Bearer realm="jobmon"' });
-        }
-        return send(res, 401, HTML_TYPE, loginPage({ next: localPath(path + url.search), failed: false, now: now() }).value, { "WWW-Authenticate": 'Bearer realm="jobmon"' });
+        const refusal = "this dashboard requires JOBMON_DASHBOARD_TOKEN as `Authorization: Bearer <token>`";
+        const challenge = { "WWW-Authenticate": 'Bearer realm="jobmon"' };
+        if (wantsJson(path)) return sendJson(res, 401, { error: refusal }, challenge);
+        if (path === METRICS_PATH) return send(res, 401, TEXT_TYPE, `${refusal}\n`, challenge);
+        return send(res, 401, HTML_TYPE, loginPage({ next: localPath(path + url.search), failed: false, now: now() }).value, challenge);
       }
     } else if (path === "/login") {
       return send(res, 303, "text/plain", "", { Location: "/" });
     }
 
     const at = now();
+    if (path === METRICS_PATH) {
+      const { contentType, body } = await renderMetrics(await session((m) => loadMetrics(m, at)));
+      return send(res, 200, contentType, body);
+    }
     if (path === "/" || path === "/api/status") {
       const overview = await session((m) => loadOverview(m, url.searchParams, at));
       if (path === "/api/status") return sendJson(res, 200, overview);
@@ -222,7 +231,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     try {
       url = new URL(req.url ?? "/", "http://dashboard.invalid");
     } catch {
-      return send(res, 400, "text/plain; charset=utf-8", "bad request\n");
+      return send(res, 400, TEXT_TYPE, "bad request\n");
     }
     const path = url.pathname;
     const loginPost = method === "POST" && path === "/login" && token !== undefined;
@@ -230,12 +239,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const allow = path === "/login" && token ? "GET, HEAD, POST" : "GET, HEAD";
       req.resume();
       if (wantsJson(path)) return sendJson(res, 405, { error: `${method} is not allowed: this API is read-only (${allow})` }, { Allow: allow });
-      return send(res, 405, "text/plain; charset=utf-8", `${method} is not allowed: the dashboard is read-only\n`, { Allow: allow });
+      return send(res, 405, TEXT_TYPE, `${method} is not allowed: the dashboard is read-only\n`, { Allow: allow });
     }
     // Bound to loopback without a token, the page trusts "this machine": a web page that
     // rebinds its own DNS name to 127.0.0.1 must not read it, so only loopback names are served.
     if (!token && loopback && !isLoopbackHost(hostName(req.headers.host))) {
-      return send(res, 403, "text/plain; charset=utf-8", `this dashboard answers only to localhost (Host was not a loopback name); to serve other names, bind them with ${TOKEN_VARIABLE} set\n`);
+      return send(res, 403, TEXT_TYPE, `this dashboard answers only to localhost (Host was not a loopback name); to serve other names, bind them with ${TOKEN_VARIABLE} set\n`);
     }
     route(req, res, method, url).catch((error: unknown) => {
       const api = wantsJson(path);
@@ -261,6 +270,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (status >= 500) log(`jobmon serve: ${method} ${path}: ${message}`);
       if (res.headersSent) return void res.destroy();
       if (api) return sendJson(res, status, { error: message }, headers);
+      if (path === METRICS_PATH) return send(res, status, TEXT_TYPE, `${message}\n`, headers);
       const title = status === 404 ? "Not found" : status === 503 ? "Busy" : status >= 500 ? "Error" : "Request refused";
       send(res, status, HTML_TYPE, messagePage(title, message, now()).value, headers);
     });

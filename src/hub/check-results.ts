@@ -193,10 +193,16 @@ export async function writeProjectStates(db: Queryable, updates: readonly Projec
   );
 }
 
+/**
+ * Records a check run's end. A new row starts when the check took its lease (check_lock's
+ * acquired_at, while this check holds it), so `finished_at - started_at` is how long the
+ * check took to read its projects; without the lease (a dry run) it starts at `finishedAt`.
+ */
 export async function finishCheckRun(db: Queryable, id: string, finishedAt: Date, status: "completed" | "failed", summary: unknown, error: string | null): Promise<void> {
   await db.query(
     `insert into monitoring.check_run (id, started_at, finished_at, status, summary, error)
-     values ($1, $2, $2, $3, $4::text::jsonb, $5)
+     select $1::uuid, coalesce((select l.acquired_at from monitoring.check_lock l where l.id and l.holder = $1::uuid and l.acquired_at <= $2::timestamptz), $2::timestamptz),
+            $2::timestamptz, $3::text, $4::text::jsonb, $5::text
      on conflict (id) do update set finished_at = $2, status = $3, summary = $4::text::jsonb, error = $5`,
     [id, finishedAt, status, json(summary), error],
   );

@@ -55,7 +55,7 @@ export interface WaitingAlertsOptions {
 }
 
 /** Events older than this are no longer planned onto routes (alerts/deliver.ts plans the last week). */
-const PLAN_WINDOW_MS = 7 * 86_400_000;
+export const PLAN_WINDOW_MS = 7 * 86_400_000;
 /** A claim older than this is taken over by the next sender (deliver.ts staleClaimSeconds' default). */
 const STALE_CLAIM_MS = 300_000;
 

@@ -21,9 +21,10 @@ import { type Dashboard, startDashboard } from "../../src/dashboard/server.js";
 import type { JobRow } from "../../src/hub/inventory.js";
 import type { Db } from "../../src/db/types.js";
 import { ConfigError } from "../../src/errors.js";
-import { MonitoringAPI } from "../../src/monitor.js";
+import type { MonitoringAPI } from "../../src/monitor.js";
 import { type FakeDiscord, startFakeDiscord } from "../fakes/discord.js";
 import { freePort, insertRun, type PgCronCluster, scheduleJob, usePgCronClusters } from "../harness/pgcron.js";
+import { addRuns, awaySchedules, fires, HOUR, MIN, monitorWithHistory } from "../helpers/cron-sample.js";
 import { migratedHub } from "../helpers/hub.js";
 
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -31,35 +32,8 @@ const XSS = "<img src=x onerror=alert(1)>";
 const XSS_ERROR = `ERROR:  invalid input syntax for type json: "${XSS}"`;
 const JWT = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2lnbmF0dXJlLW9mLXRoZS1rZXk";
 const TOKEN = "dashboard-token-5f1c0e9a7b2d4c68";
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 
 const clusters = usePgCronClusters(2, { name: "dashboard" });
-
-interface RunSpec {
-  at: Date;
-  status: "succeeded" | "failed" | "running";
-  message?: string;
-  seconds?: number;
-}
-
-async function addRuns(cluster: PgCronCluster, jobid: number, runs: RunSpec[]): Promise<void> {
-  for (const run of runs.sort((a, b) => a.at.getTime() - b.at.getTime())) {
-    const start = new Date(run.at.getTime() + 1000);
-    await insertRun(cluster, {
-      jobid,
-      status: run.status,
-      start_time: start,
-      end_time: run.status === "running" ? null : new Date(start.getTime() + (run.seconds ?? 2) * 1000),
-      return_message: run.message ?? (run.status === "succeeded" ? "1 row" : null),
-    });
-  }
-}
-
-/** `count` fire instants, `step` apart, the latest at `latest`. */
-function fires(latest: Date, step: number, count: number): Date[] {
-  return Array.from({ length: count }, (_, i) => new Date(latest.getTime() - i * step));
-}
 
 async function rowsOf(page: Page): Promise<{ name: string; project: string; status: string; badge: string; visible: boolean }[]> {
   return page.$$eval("#jobs tbody tr[data-job]", (rows) =>
@@ -95,7 +69,6 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
   let discord: FakeDiscord;
   let monitor: MonitoringAPI;
   let dashboard: Dashboard;
-  let clock: Date | null;
   const ids = new Map<string, string>();
   const contexts: BrowserContext[] = [];
 
@@ -112,19 +85,11 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
     hub = await migratedHub("postgres", () => one);
     discord = await startFakeDiscord();
 
-    const t0 = new Date(Math.floor(Date.now() / MIN) * MIN);
-    const m = (t0.getUTCMinutes() + 30) % 60;
-    const h = (t0.getUTCHours() + 12) % 24;
-    const hourly = `${m} * * * *`;
-    const daily = `${m} ${h} * * *`;
-    const lastHourly = new Date(t0.getTime() - 30 * MIN); // the latest fire of `hourly` before t0
-    const todayAt = Date.UTC(t0.getUTCFullYear(), t0.getUTCMonth(), t0.getUTCDate(), h, m);
-    const lastDaily = new Date(todayAt <= t0.getTime() ? todayAt : todayAt - 24 * HOUR); // 11.5 or 12.5 hours ago
-    const lastFive = new Date(Math.floor(t0.getTime() / (5 * MIN)) * 5 * MIN);
+    const { t0, hourly, daily, lastHourly, lastDaily, lastFive } = awaySchedules();
 
     // The runs are inserted after a first check, so that the check below reads them all
     // (a project's first check reads only each job's latest run).
-    const later: (() => Promise<void>)[] = [];
+    const later: (() => Promise<unknown>)[] = [];
     // smoothed (cluster one)
     const sync = await scheduleJob(one, "sync-leads", "*/5 * * * *", "select 1");
     later.push(() => addRuns(one, sync, fires(lastFive, 5 * MIN, 30).map((at) => ({ at, status: "succeeded" }))));
@@ -155,12 +120,7 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
       JOBMON_PROJECT_TIMEOUT: "5s",
     };
     // Discovered six hours ago, so that runs are expected since then (missed detection).
-    clock = new Date(t0.getTime() - 6 * HOUR);
-    monitor = new MonitoringAPI({ env, hub, now: () => clock ?? new Date(), deliver: { sleep: async () => {}, minIntervalMs: { discord: 0, telegram: 0 } } });
-    await monitor.auditAllProjects();
-    await monitor.checkHealth();
-    for (const add of later) await add();
-    clock = null;
+    monitor = await monitorWithHistory(env, hub, t0, later);
     await monitor.updateJob("smoothed/import-leads", { criticality: "critical", description: "Imports leads from the landing-page forms" });
     await monitor.updateJob("smoothed/sync-leads", { description: "Pulls new leads from the CRM" });
     await monitor.updateJob("smoothed/enrich-companies", { criticality: "low" });

@@ -48,7 +48,7 @@ function untilStopped(): Promise<string> {
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command("serve")
-    .description("a read-only status dashboard (and JSON API) in the browser")
+    .description("a read-only status dashboard in the browser, with a JSON API and /metrics for Prometheus")
     .option("--port <n>", `port to listen on (0: any free port)`, portNumber, DEFAULT_DASHBOARD_PORT)
     .option("--host <address>", `address to bind; anything but loopback requires ${TOKEN_VARIABLE}`, DEFAULT_DASHBOARD_HOST)
     .action(async (opts: { port: number; host: string }) => {
@@ -68,7 +68,7 @@ export function register(program: Command, ctx: CommandContext): void {
       });
       const { io } = ctx;
       const everywhere = opts.host === "0.0.0.0" || opts.host === "::" ? " on every interface" : "";
-      io.out(`jobmon dashboard: ${dashboard.url}${everywhere} (read-only; the page refreshes every ${DEFAULT_REFRESH_SECONDS} s; JSON at ${dashboard.url}api/status)`);
+      io.out(`jobmon dashboard: ${dashboard.url}${everywhere} (read-only; the page refreshes every ${DEFAULT_REFRESH_SECONDS} s; JSON at ${dashboard.url}api/status, Prometheus metrics at ${dashboard.url}metrics)`);
       io.out(config.hub.kind === "embedded" ? `Hub: embedded in ${config.hub.dir}, opened per request so that \`jobmon check\` can still run.` : `Hub: ${config.hub.source}.`);
       if (dashboard.tokenRequired) {
         io.out(`Every request must carry ${TOKEN_VARIABLE}: send \`Authorization: Bearer <token>\`, or sign in at ${dashboard.url}login.`);

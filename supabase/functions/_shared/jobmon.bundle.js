@@ -7019,7 +7019,8 @@ async function writeProjectStates(db, updates, now) {
 async function finishCheckRun(db, id, finishedAt, status, summary, error) {
   await db.query(
     `insert into monitoring.check_run (id, started_at, finished_at, status, summary, error)
-     values ($1, $2, $2, $3, $4::text::jsonb, $5)
+     select $1::uuid, coalesce((select l.acquired_at from monitoring.check_lock l where l.id and l.holder = $1::uuid and l.acquired_at <= $2::timestamptz), $2::timestamptz),
+            $2::timestamptz, $3::text, $4::text::jsonb, $5::text
      on conflict (id) do update set finished_at = $2, status = $3, summary = $4::text::jsonb, error = $5`,
     [id, finishedAt, status, json2(summary), error]
   );
