@@ -24,6 +24,8 @@ export interface CheckRecording {
   /** The instant the check records itself at (its plan's `now`). */
   recordedAt: Date;
   retentionDays: number;
+  /** Management API calls the check made reading its projects; null when it used no API. */
+  managementApiCalls?: number | null;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function recordCheck(hub: Db, recording: CheckRecording, prepare: (
 }
 
 /** Every write of the plan, then the health log's pruning and the check run's summary. */
-async function applyPlan(tx: Queryable, plan: CheckPlan, { checkId, recordedAt, retentionDays }: CheckRecording): Promise<void> {
+async function applyPlan(tx: Queryable, plan: CheckPlan, { checkId, recordedAt, retentionDays, managementApiCalls }: CheckRecording): Promise<void> {
   const { report } = plan;
   await writeProjectStates(tx, plan.projectStates, recordedAt);
   await writeJobStates(tx, plan.jobStates);
@@ -55,7 +57,8 @@ async function applyPlan(tx: Queryable, plan: CheckPlan, { checkId, recordedAt, 
   await insertHealthLog(tx, checkId, plan.healthLog, recordedAt);
   await insertAlertEvents(tx, checkId, plan.events, recordedAt);
   await pruneHistory(tx, new Date(recordedAt.getTime() - retentionDays * 86_400_000));
-  await finishCheckRun(tx, checkId, recordedAt, "completed", { projects: report.projects.length, jobs: report.jobs.length, events: report.events.length }, null);
+  const summary = { projects: report.projects.length, jobs: report.jobs.length, events: report.events.length };
+  await finishCheckRun(tx, checkId, recordedAt, "completed", managementApiCalls == null ? summary : { ...summary, management_api_calls: managementApiCalls }, null);
 }
 
 /** A check run that ended without being recorded (interrupted, or abandoned by a process that is gone). */

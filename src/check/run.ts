@@ -130,7 +130,9 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
     }
     const [{ projects, collections }, known] = collected;
     const collectedAt = now();
-    const plan = await recordCheck(hub, { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays }, async (tx) => {
+    const apiUsage = api && usageBefore ? apiUsageReport(api.usage(), usageBefore) : null;
+    const recording = { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays, managementApiCalls: apiUsage?.calls ?? null };
+    const plan = await recordCheck(hub, recording, async (tx) => {
       const inventories = await syncInventories(tx, collections, groupBy(known, (job) => job.project_name), collectedAt);
       return planCheck({
         config,
@@ -144,7 +146,7 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
     report.finished_at = now().toISOString();
     const found = projects.read.filter((p) => p.source === "api" && !states.has(p.name)).map((p) => `found project ${p.name} (${p.ref}) through the access token: watched from now on`);
     if (projects.notes.length + found.length > 0) report.notes = [...projects.notes, ...found];
-    if (api && usageBefore) report.management_api = apiUsageReport(api.usage(), usageBefore);
+    if (apiUsage) report.management_api = apiUsage;
     if (takenOver) report.lease_takeover = takeoverNote(takenOver.previous, takenOver.reason);
     return report;
   } finally {

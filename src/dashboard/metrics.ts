@@ -75,6 +75,7 @@ export const METRICS = {
   jobmon_last_check_projects: { type: "gauge", labels: [], help: "Projects in the latest completed check's report" },
   jobmon_last_check_jobs: { type: "gauge", labels: [], help: "Jobs the latest completed check judged" },
   jobmon_last_check_alert_events: { type: "gauge", labels: [], help: "State changes (alert events) the latest completed check recorded" },
+  jobmon_last_check_management_api_calls: { type: "gauge", labels: [], help: "Supabase Management API requests the latest completed check made reading its projects (absent when it used none)" },
   jobmon_alerts_sent_total: {
     type: "counter",
     labels: ROUTE,
@@ -223,6 +224,7 @@ function addChecks(out: Samples, { checkRuns }: MetricsInput): void {
   if (typeof summary.projects === "number") out.add("jobmon_last_check_projects", {}, summary.projects);
   if (typeof summary.jobs === "number") out.add("jobmon_last_check_jobs", {}, summary.jobs);
   if (typeof summary.events === "number") out.add("jobmon_last_check_alert_events", {}, summary.events);
+  if (typeof summary.management_api_calls === "number") out.add("jobmon_last_check_management_api_calls", {}, summary.management_api_calls);
 }
 
 function addAlerts(out: Samples, input: MetricsInput): void {

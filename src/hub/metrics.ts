@@ -11,6 +11,8 @@ export interface CheckRunSummary {
   projects?: number;
   jobs?: number;
   events?: number;
+  /** Management API calls the check made reading its projects (absent when it used none). */
+  management_api_calls?: number;
 }
 
 export interface CheckRunFacts {

@@ -7065,7 +7065,7 @@ async function recordCheck(hub, recording, prepare2) {
     throw error;
   }
 }
-async function applyPlan(tx, plan5, { checkId, recordedAt, retentionDays }) {
+async function applyPlan(tx, plan5, { checkId, recordedAt, retentionDays, managementApiCalls }) {
   const { report } = plan5;
   await writeProjectStates(tx, plan5.projectStates, recordedAt);
   await writeJobStates(tx, plan5.jobStates);
@@ -7073,7 +7073,8 @@ async function applyPlan(tx, plan5, { checkId, recordedAt, retentionDays }) {
   await insertHealthLog(tx, checkId, plan5.healthLog, recordedAt);
   await insertAlertEvents(tx, checkId, plan5.events, recordedAt);
   await pruneHistory(tx, new Date(recordedAt.getTime() - retentionDays * 864e5));
-  await finishCheckRun(tx, checkId, recordedAt, "completed", { projects: report.projects.length, jobs: report.jobs.length, events: report.events.length }, null);
+  const summary = { projects: report.projects.length, jobs: report.jobs.length, events: report.events.length };
+  await finishCheckRun(tx, checkId, recordedAt, "completed", managementApiCalls == null ? summary : { ...summary, management_api_calls: managementApiCalls }, null);
 }
 async function recordFailedRun(hub, id, startedAt, finishedAt, error) {
   await hub.query(
@@ -7296,7 +7297,9 @@ async function runCheck(config, hub, options = {}) {
     }
     const [{ projects, collections }, known] = collected;
     const collectedAt = now();
-    const plan5 = await recordCheck(hub, { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays }, async (tx) => {
+    const apiUsage = api && usageBefore ? apiUsageReport(api.usage(), usageBefore) : null;
+    const recording = { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays, managementApiCalls: apiUsage?.calls ?? null };
+    const plan5 = await recordCheck(hub, recording, async (tx) => {
       const inventories = await syncInventories(tx, collections, groupBy2(known, (job) => job.project_name), collectedAt);
       return planCheck({
         config,
@@ -7310,7 +7313,7 @@ async function runCheck(config, hub, options = {}) {
     report.finished_at = now().toISOString();
     const found = projects.read.filter((p) => p.source === "api" && !states.has(p.name)).map((p) => `found project ${p.name} (${p.ref}) through the access token: watched from now on`);
     if (projects.notes.length + found.length > 0) report.notes = [...projects.notes, ...found];
-    if (api && usageBefore) report.management_api = apiUsageReport(api.usage(), usageBefore);
+    if (apiUsage) report.management_api = apiUsage;
     if (takenOver) report.lease_takeover = takeoverNote(takenOver.previous, takenOver.reason);
     return report;
   } finally {
