@@ -222,7 +222,7 @@ export function judgeDoctor(read: DoctorRead, ctx: DoctorContext): DoctorJudgeme
         });
       }
     }
-    judgeTimezone(read, jobs, setting("cron.timezone"), findings);
+    judgeTimezone(read, jobs, setting("cron.timezone") ?? read.facts.cronTimezone, findings);
   }
 
   // --- jobs ---------------------------------------------------------------------------------
