@@ -7,6 +7,8 @@ import { existsSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import { insertRun, scheduleJob, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
 import { CLI, runCli } from "../helpers/cli.js";
+import { startDashboard } from "../../src/dashboard/server.js";
+import { monitorWithHub } from "../helpers/check.js";
 
 const clusters = usePgCronClusters(1, { quiet: true, name: "doctor-cli" });
 const RO = "jobmon_doctor_ro";
@@ -69,5 +71,24 @@ describe("jobmon doctor (CLI)", () => {
     assert.match(job.command, /interval '30 days'/);
     const after = JSON.parse((await runCli(["doctor", "--json"], { env })).stdout) as { projects: { findings: { id: string }[] }[] };
     assert.ok(!after.projects[0]!.findings.some((f) => f.id === "run-history-cleanup"));
+  });
+
+  it("the dashboard's /doctor page and /api/doctor show the same findings", async () => {
+    const { monitor, hub } = await monitorWithHub(env);
+    const dashboard = await startDashboard({ monitor, port: 0 });
+    try {
+      const api = (await (await fetch(`${dashboard.url}api/doctor`)).json()) as { projects: { findings: { id: string }[] }[] };
+      assert.ok(api.projects[0]!.findings.some((f) => f.id === "job-duplicate:2"));
+      const page = await fetch(`${dashboard.url}doctor`);
+      assert.equal(page.status, 200);
+      const body = await page.text();
+      assert.match(body, /<code>job-duplicate:2<\/code>/);
+      assert.match(body, /same schedule and command/);
+      assert.match(await (await fetch(dashboard.url)).text(), /<a href="\/doctor">/);
+    } finally {
+      await dashboard.close();
+      await monitor.close();
+      await hub.close();
+    }
   });
 });
