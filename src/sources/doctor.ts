@@ -1,6 +1,6 @@
 import type { ProjectDb, Row } from "../db/types.js";
 import { type ProjectFacts, readProjectFacts } from "./facts.js";
-import { OPEN_RUN_STATUSES } from "./pgcron.js";
+import { type CronJob, OPEN_RUN_STATUSES } from "./pgcron.js";
 
 /**
  * What `jobmon doctor` reads from a monitored project to audit its pg_cron and pg_net set-up
@@ -44,14 +44,7 @@ export const DOCTOR_SETTINGS_SQL = `select name, setting, unit from pg_catalog.p
  where name in (${DOCTOR_SETTINGS.map((name) => `'${name}'`).join(", ")}) order by name`;
 
 /** A cron.job row, with whether its database and role still exist. */
-export interface DoctorJob {
-  jobid: number;
-  jobname: string | null;
-  schedule: string;
-  command: string;
-  active: boolean;
-  username: string;
-  database: string;
+export interface DoctorJob extends CronJob {
   database_exists: boolean;
   role_exists: boolean;
 }
