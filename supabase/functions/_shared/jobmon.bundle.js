@@ -7592,23 +7592,17 @@ function judgeDoctor(read, ctx) {
   const now = history ? new Date(history.now_epoch * 1e3) : null;
   const byKey = /* @__PURE__ */ new Map();
   for (const job of jobs ?? []) {
-    if (!job.database_exists) {
+    const gone = [
+      { missing: !job.database_exists, id: "job-missing-database", what: `runs in database ${job.database}`, fails: "connect", change: "database := '<an existing database>'", as: "" },
+      { missing: !job.role_exists, id: "job-missing-role", what: `runs as role ${job.username}`, fails: "log in", change: "username := '<an existing role>'", as: "as a superuser: " }
+    ];
+    for (const g of gone.filter((g2) => g2.missing)) {
       findings.push({
-        id: `job-missing-database:${job.jobid}`,
+        id: `${g.id}:${job.jobid}`,
         severity: "critical",
-        what: `${label(job)} runs in database ${job.database}, which no longer exists`,
-        why: "every run fails to connect: the job has stopped doing its work",
-        fix: `select cron.alter_job(${job.jobid}, database := '<an existing database>'); -- or, if it is obsolete: select cron.unschedule(${job.jobid});`,
-        fixable: false
-      });
-    }
-    if (!job.role_exists) {
-      findings.push({
-        id: `job-missing-role:${job.jobid}`,
-        severity: "critical",
-        what: `${label(job)} runs as role ${job.username}, which no longer exists`,
-        why: "every run fails to log in: the job has stopped doing its work",
-        fix: `as a superuser: select cron.alter_job(${job.jobid}, username := '<an existing role>'); -- or, if it is obsolete: select cron.unschedule(${job.jobid});`,
+        what: `${label(job)} ${g.what}, which no longer exists`,
+        why: `every run fails to ${g.fails}: the job has stopped doing its work`,
+        fix: `${g.as}select cron.alter_job(${job.jobid}, ${g.change}); -- or, if it is obsolete: select cron.unschedule(${job.jobid});`,
         fixable: false
       });
     }
