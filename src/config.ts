@@ -68,6 +68,11 @@ export interface Config {
   projectTimeoutMs: number;
   /** Health log rows older than this are pruned. */
   retentionDays: number;
+  /**
+   * JOBMON_RUN_HISTORY_DAYS: how many days of cron.job_run_details the cleanup job that
+   * `jobmon doctor --fix run-history-cleanup` schedules keeps (default 30).
+   */
+  runHistoryDays: number;
   /** Reminder interval in seconds while a job stays down, per criticality; absent = off. */
   reminders: Partial<Record<Criticality, number>>;
   /** Fetched (GET) after every completed check cycle: a dead man's switch for jobmon itself. */
@@ -372,6 +377,12 @@ export function resolveConfig(rawEnv: Env, options: ResolveOptions = {}): Config
     throw new ConfigError("JOBMON_RETENTION_DAYS", `"${retention}" is not a whole number of days (at least 1)`);
   }
 
+  const runHistory = value(env, "JOBMON_RUN_HISTORY_DAYS");
+  const runHistoryDays = runHistory === undefined ? 30 : Number(runHistory);
+  if (!/^\d+$/.test(runHistory ?? "30") || !Number.isSafeInteger(runHistoryDays) || runHistoryDays < 1 || runHistoryDays > 3650) {
+    throw new ConfigError("JOBMON_RUN_HISTORY_DAYS", `"${runHistory}" is not a whole number of days from 1 to 3650`);
+  }
+
   const reminders: Partial<Record<Criticality, number>> = {};
   for (const criticality of CRITICALITIES) {
     const seconds = durationSeconds(env, `JOBMON_REMIND_${criticality.toUpperCase()}`, null, 60);
@@ -416,6 +427,7 @@ export function resolveConfig(rawEnv: Env, options: ResolveOptions = {}): Config
     webhook,
     projectTimeoutMs: (durationSeconds(env, "JOBMON_PROJECT_TIMEOUT", 20) as number) * 1000,
     retentionDays,
+    runHistoryDays,
     reminders,
     heartbeatUrl: optionalHttpUrl(env, "JOBMON_HEARTBEAT_URL", null),
     secrets: [...new Set(secrets)],

@@ -4,6 +4,7 @@ import { abortReason, CheckInterruptedError, type CheckReport, type CheckJobEntr
 import { type Config, type Env, resolveConfig, type ResolveOptions } from "./config.js";
 import type { Db } from "./db/types.js";
 import { discover, type DiscoveryReport } from "./discovery.js";
+import { applyFix, doctor, type DoctorReport, type FixPlan, planFix } from "./doctor.js";
 import { processEnv } from "./env.js";
 import { errorMessage } from "./errors.js";
 import { redactSecrets } from "./lib/redact.js";
@@ -105,6 +106,26 @@ export class MonitoringAPI {
   /** Discovery: every project's jobs into job_inventory. */
   async auditAllProjects(): Promise<DiscoveryReport> {
     return discover(this.config, await this.hub(), { now: () => this.now(), connect: this.options.connect, managementApi: this.options.managementApi });
+  }
+
+  /** `jobmon doctor`: every project's pg_cron and pg_net set-up, audited read-only. */
+  async doctor(options: { project?: string } = {}): Promise<DoctorReport> {
+    const { read: _read, ...report } = await doctor(this.config, await this.hub(), this.doctorOptions(options.project));
+    return report;
+  }
+
+  /** The fix of one finding, audited afresh: refused (DoctorFixRefusedError) when it cannot run. */
+  async doctorFixPlan(findingId: string, options: { project?: string } = {}): Promise<FixPlan> {
+    return planFix(this.config, await this.hub(), findingId, this.doctorOptions(options.project));
+  }
+
+  /** Applies a fix the user confirmed (the only write jobmon makes to a project). */
+  async applyDoctorFix(plan: FixPlan): Promise<Record<string, unknown>[]> {
+    return applyFix(this.config, plan);
+  }
+
+  private doctorOptions(project: string | undefined) {
+    return { now: () => this.now(), connect: this.options.connect, managementApi: this.options.managementApi, ...(project === undefined ? {} : { project }) };
   }
 
   async listJobs(filter: JobFilter = {}): Promise<JobRow[]> {

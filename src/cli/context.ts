@@ -21,6 +21,11 @@ export interface CommandContext {
    * SIGTERM): a running check stops, records what it must and releases what it holds.
    */
   signal?: AbortSignal;
+  /**
+   * Asks the user a yes/no question (an interactive terminal only); absent when nobody can
+   * answer, and then a command that needs a yes refuses unless it was given one (`--yes`).
+   */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** The one kind of export a command module has: it adds its command(s) to the program. */

@@ -3,6 +3,8 @@ import { redactSecrets } from "../lib/redact.js";
 import { CheckInterruptedError } from "../check/index.js";
 import { ConfigError, errorMessage } from "../errors.js";
 import { InvalidSettingError, JobNotFoundError } from "../hub/inventory.js";
+import { DoctorFixRefusedError } from "../sources/doctor-fix.js";
+import { createInterface } from "node:readline/promises";
 import { loadEnv } from "./env-file.js";
 import { stdio } from "./output.js";
 import { EXIT_ON_SIGNAL, UsageError } from "./context.js";
@@ -30,7 +32,18 @@ const program = buildProgram({
     process.exitCode = code;
   },
   signal: stop.signal,
+  // Only a person at a terminal can answer: piped or scripted runs pass --yes instead.
+  ...(process.stdin.isTTY && process.stderr.isTTY ? { confirm: askOnTerminal } : {}),
 });
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(?:es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
 
 let running: string | null = null;
 program.hook("preAction", (_program, command) => {
@@ -64,7 +77,7 @@ try {
     stdio.err(`jobmon: ${error.message}`);
   } else {
     // Known mistakes get one line; anything else gets its message (never a URL password).
-    const known = error instanceof ConfigError || error instanceof UsageError || error instanceof JobNotFoundError || error instanceof InvalidSettingError;
+    const known = error instanceof ConfigError || error instanceof UsageError || error instanceof JobNotFoundError || error instanceof InvalidSettingError || error instanceof DoctorFixRefusedError;
     const message = redactSecrets(errorMessage(error));
     stdio.err(`jobmon: ${known ? "" : "error: "}${message}`);
     process.exitCode = error instanceof ConfigError ? 2 : 1;

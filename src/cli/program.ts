@@ -6,6 +6,7 @@ import { register as annotate } from "./commands/annotate.js";
 import { register as check } from "./commands/check.js";
 import { register as demo } from "./commands/demo.js";
 import { register as discover } from "./commands/discover.js";
+import { register as doctor } from "./commands/doctor.js";
 import { register as history } from "./commands/history.js";
 import { register as jobs } from "./commands/jobs.js";
 import { register as migrate } from "./commands/migrate.js";
@@ -19,7 +20,7 @@ import { keepCommanderLineBreaks } from "./output.js";
 import { packageVersion } from "./version.js";
 
 /** Every command, one module each (src/cli/commands/), in the order `--help` lists them. */
-const COMMANDS: readonly RegisterCommand[] = [serve, demo, migrate, discover, jobs, annotate, check, status, history, mute, schedule, alerts];
+const COMMANDS: readonly RegisterCommand[] = [serve, demo, migrate, discover, doctor, jobs, annotate, check, status, history, mute, schedule, alerts];
 
 /** How long a command waits for an embedded hub that another process holds, unless it asks otherwise. */
 const HUB_WAIT_MS = 60_000;
@@ -46,7 +47,8 @@ Environment (and ./.env; real variables win):
   TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, DISCORD_WEBHOOK_URL, SLACK_WEBHOOK_URL,
   JOBMON_WEBHOOK_URL + JOBMON_WEBHOOK_SECRET   alert routes
   SUPABASE_API_URL, JOBMON_HEARTBEAT_URL, JOBMON_RETENTION_DAYS,
-  JOBMON_REMIND_CRITICAL|_IMPORTANT|_LOW, JOBMON_DASHBOARD_TOKEN, JOBMON_FUNCTION_SECRET
+  JOBMON_REMIND_CRITICAL|_IMPORTANT|_LOW, JOBMON_DASHBOARD_TOKEN, JOBMON_FUNCTION_SECRET,
+  JOBMON_RUN_HISTORY_DAYS (days of pg_cron run history doctor's cleanup keeps, default 30)
 Exit codes: 0 done, 1 not done, 2 configuration error, 75 check skipped (another check
 running), 130/143 stopped by SIGINT/SIGTERM.`;
 
@@ -72,7 +74,7 @@ export function buildProgram(ctx: CliContext): Command {
   // inherit it.
   keepCommanderLineBreaks(program);
 
-  const commandContext: CommandContext = { io, env: ctx.env, monitor, setExitCode: ctx.setExitCode, signal: ctx.signal };
+  const commandContext: CommandContext = { io, env: ctx.env, monitor, setExitCode: ctx.setExitCode, signal: ctx.signal, confirm: ctx.confirm };
   for (const register of COMMANDS) register(program, commandContext);
 
   const close = async () => {

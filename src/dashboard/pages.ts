@@ -4,7 +4,9 @@
  * /assets/dashboard.js (filters without a reload, auto-refresh); the pages work without it
  * (the filter form then submits as a GET). Status is always text next to its colour.
  */
+import type { DoctorReport } from "../doctor.js";
 import { formatDuration } from "../duration.js";
+import { redactSecrets } from "../lib/redact.js";
 import { CRITICALITIES } from "../types.js";
 import { ASSET_PATHS } from "./assets.js";
 import { type Html, html, trusted } from "./html.js";
@@ -195,7 +197,7 @@ export function overviewPage(o: Overview, opts: { refreshSeconds: number; now: D
   const { now } = opts;
   const title = o.counts.unhealthy > 0 ? `${o.counts.unhealthy} unhealthy of ${o.counts.jobs} jobs — jobmon` : `${o.counts.jobs} jobs healthy — jobmon`;
   const live = html`<section aria-labelledby="projects-h">
-<h2 id="projects-h">Projects</h2>
+<h2 id="projects-h">Projects <span class="sub"><a href="/doctor">audit their pg_cron and pg_net set-up</a></span></h2>
 <table class="projects">
 <thead><tr><th scope="col">Project</th><th scope="col">Reachability</th><th scope="col">pg_cron</th><th scope="col">Jobs</th><th scope="col">Last check</th><th scope="col">Notes</th></tr></thead>
 <tbody>${o.projects.length ? o.projects.map((p) => projectRow(p, now)) : html`<tr><td colspan="6" class="none">No projects yet: set SUPABASE_ACCESS_TOKEN (every project it can see) or SUPABASE_POSTGRES_URL (and _2, _3 … for more), then run a check.</td></tr>`}</tbody>
@@ -311,4 +313,31 @@ ${opts.failed ? html`<p class="error-note" role="alert">That token is not the on
 
 export function messagePage(title: string, message: string, now: Date): Html {
   return layout({ title: `${title} — jobmon`, refreshSeconds: 0, now, live: html`<h1>${title}</h1><p>${message}</p><p><a href="/">← All jobs</a></p>` });
+}
+
+/**
+ * `jobmon doctor` in the browser: each project's findings with why and the fix. Read-only: the
+ * fix is shown, never run (`jobmon doctor --fix` runs it). Audited on each load, not refreshed.
+ */
+export function doctorPage(report: DoctorReport, opts: { now: Date; secrets: readonly string[] }): Html {
+  const live = html`<nav class="crumbs"><a href="/">← All jobs</a></nav>
+<h1>Doctor <span class="sub">pg_cron and pg_net set-up, audited ${utc(report.checked_at)}</span></h1>
+${report.projects.length === 0 ? html`<p class="none">No projects configured.</p>` : ""}
+${report.projects.map(
+  (p) => html`<section aria-labelledby="doc-${cssToken(p.project_name)}">
+<h2 id="doc-${cssToken(p.project_name)}">${p.project_name} <span class="sub">${p.status === "ok" ? `pg_cron ${p.pg_cron_version ?? "not installed"}, read as ${p.role ?? "?"}` : ""}</span></h2>
+${p.status !== "ok" ? html`<p>${statusBadge("unreachable")} <span class="reason">${p.error ?? ""}</span></p>` : ""}
+${p.history ? html`<p class="sub">Run history: ${p.history.rows_exact ? "" : "about "}${p.history.rows} rows, ${(p.history.bytes / 1024 ** 2).toFixed(1)} MB; ${p.history.cleanup_jobs.length ? `cleaned by ${p.history.cleanup_jobs.join(", ")}` : "no cleanup job"}</p>` : ""}
+${p.status === "ok" && p.findings.length === 0 ? html`<p>${statusBadge("ok")} nothing to report</p>` : ""}
+${p.findings.length
+  ? html`<div class="scroll"><table class="log"><thead><tr><th scope="col">Finding</th><th scope="col">What</th><th scope="col">Why</th><th scope="col">Fix</th></tr></thead>
+<tbody>${p.findings.map(
+      (f) => html`<tr><td><span class="crit c-${f.severity === "critical" ? "critical" : f.severity === "warning" ? "important" : "low"}">${f.severity}</span><br><code>${f.id}</code></td>
+<td class="why">${redactSecrets(f.what, opts.secrets)}</td><td class="why">${f.why}</td>
+<td><pre class="command">${redactSecrets(f.fix, opts.secrets)}</pre>${f.fixable ? html`<span class="sub">jobmon doctor --fix ${f.id}</span>` : ""}</td></tr>`,
+    )}</tbody></table></div>`
+  : ""}
+</section>`,
+)}`;
+  return layout({ title: "Doctor — jobmon", refreshSeconds: 0, now: opts.now, live });
 }

@@ -6,6 +6,7 @@
  *   GET /api/status       the overview as JSON (same filters)
  *   GET /api/jobs/:id     one job as JSON
  *   GET /metrics          the same state for Prometheus (text exposition format, metrics.ts)
+ *   GET /doctor           `jobmon doctor`'s findings, audited on each request (/api/doctor as JSON)
  *   GET /assets/…         the stylesheet and the one script
  *   GET|POST /login       only when a token is required
  *
@@ -23,7 +24,7 @@ import { ASSET_PATHS, DASHBOARD_CSS, DASHBOARD_JS } from "./assets.js";
 import { checkBind, hostName, TOKEN_VARIABLE, isAuthorized, isLoopbackHost, sameSecret, sessionCookie } from "./auth.js";
 import { loadJobPage, loadMetrics, loadOverview } from "./load.js";
 import { renderMetrics } from "./metrics.js";
-import { jobPage, loginPage, messagePage, overviewPage } from "./pages.js";
+import { doctorPage, jobPage, loginPage, messagePage, overviewPage } from "./pages.js";
 
 export const DEFAULT_DASHBOARD_HOST = "127.0.0.1";
 export const DEFAULT_DASHBOARD_PORT = 8484;
@@ -189,6 +190,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const overview = await session((m) => loadOverview(m, url.searchParams, at));
       if (path === "/api/status") return sendJson(res, 200, overview);
       return send(res, 200, HTML_TYPE, overviewPage(overview, { refreshSeconds, now: at }).value);
+    }
+    if (path === "/doctor" || path === "/api/doctor") {
+      const report = await session((m) => m.doctor());
+      if (path === "/api/doctor") return sendJson(res, 200, report);
+      return send(res, 200, HTML_TYPE, doctorPage(report, { now: at, secrets }).value);
     }
     const apiRef = jobRef(path, "/api/jobs/");
     if (apiRef !== null) return sendJson(res, 200, await session((m) => loadJobPage(m, apiRef, at)));

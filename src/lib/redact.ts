@@ -232,3 +232,33 @@ export function redactUrl(url: string, extraSecrets: readonly string[] = []): st
     return REDACTED;
   }
 }
+
+/** The kinds of secret redactSecrets would hide, by the rule that finds them (names only, never values). */
+const SECRET_KINDS: readonly (readonly [string, RegExp])[] = [
+  ["a password in a URL", URL_PASSWORD],
+  ["a Telegram bot token", TELEGRAM_BOT_PATH],
+  ["a Discord webhook token", DISCORD_WEBHOOK],
+  ["a Slack webhook secret", SLACK_WEBHOOK],
+  ["an Authorization header", AUTHORIZATION],
+  ["a bearer token", BEARER],
+  ["a key or password value", KEY_VALUE],
+  ["a secret key by its prefix (sb_secret_, sbp_, sk_live_ …)", PREFIXED_SECRET],
+  ["a JWT (e.g. a service_role key)", JWT],
+  ["a Telegram bot token", TELEGRAM_TOKEN],
+];
+
+/**
+ * Which kinds of secret `text` holds (e.g. "a bearer token"), in the order above, each once.
+ * Says what, never the value: for telling a user that a command carries a credential.
+ */
+export function secretKinds(text: string): string[] {
+  if (typeof text !== "string" || text === "") return [];
+  const kinds = new Set<string>();
+  for (const [kind, pattern] of SECRET_KINDS) {
+    pattern.lastIndex = 0;
+    const found = pattern === BEARER ? [...text.matchAll(BEARER)].some((m) => !PROSE_WORD.test(m[2] ?? "")) : pattern.test(text);
+    pattern.lastIndex = 0;
+    if (found) kinds.add(kind);
+  }
+  return [...kinds];
+}

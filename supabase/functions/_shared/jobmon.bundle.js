@@ -229,6 +229,29 @@ function redactUrl(url, extraSecrets = []) {
     return REDACTED;
   }
 }
+var SECRET_KINDS = [
+  ["a password in a URL", URL_PASSWORD],
+  ["a Telegram bot token", TELEGRAM_BOT_PATH],
+  ["a Discord webhook token", DISCORD_WEBHOOK],
+  ["a Slack webhook secret", SLACK_WEBHOOK],
+  ["an Authorization header", AUTHORIZATION],
+  ["a bearer token", BEARER],
+  ["a key or password value", KEY_VALUE],
+  ["a secret key by its prefix (sb_secret_, sbp_, sk_live_ …)", PREFIXED_SECRET],
+  ["a JWT (e.g. a service_role key)", JWT],
+  ["a Telegram bot token", TELEGRAM_TOKEN]
+];
+function secretKinds(text) {
+  if (typeof text !== "string" || text === "") return [];
+  const kinds = /* @__PURE__ */ new Set();
+  for (const [kind, pattern] of SECRET_KINDS) {
+    pattern.lastIndex = 0;
+    const found = pattern === BEARER ? [...text.matchAll(BEARER)].some((m) => !PROSE_WORD.test(m[2] ?? "")) : pattern.test(text);
+    pattern.lastIndex = 0;
+    if (found) kinds.add(kind);
+  }
+  return [...kinds];
+}
 
 // src/config.ts
 import { z } from "zod";
@@ -549,6 +572,11 @@ function resolveConfig(rawEnv, options = {}) {
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
     throw new ConfigError("JOBMON_RETENTION_DAYS", `"${retention}" is not a whole number of days (at least 1)`);
   }
+  const runHistory = value(env, "JOBMON_RUN_HISTORY_DAYS");
+  const runHistoryDays = runHistory === void 0 ? 30 : Number(runHistory);
+  if (!/^\d+$/.test(runHistory ?? "30") || !Number.isSafeInteger(runHistoryDays) || runHistoryDays < 1 || runHistoryDays > 3650) {
+    throw new ConfigError("JOBMON_RUN_HISTORY_DAYS", `"${runHistory}" is not a whole number of days from 1 to 3650`);
+  }
   const reminders = {};
   for (const criticality of CRITICALITIES) {
     const seconds2 = durationSeconds(env, `JOBMON_REMIND_${criticality.toUpperCase()}`, null, 60);
@@ -589,6 +617,7 @@ function resolveConfig(rawEnv, options = {}) {
     webhook: webhook2,
     projectTimeoutMs: durationSeconds(env, "JOBMON_PROJECT_TIMEOUT", 20) * 1e3,
     retentionDays,
+    runHistoryDays,
     reminders,
     heartbeatUrl: optionalHttpUrl(env, "JOBMON_HEARTBEAT_URL", null),
     secrets: [...new Set(secrets)]
@@ -5559,14 +5588,14 @@ function parseInterval(text) {
   }
   i += 6;
   let parts = 2;
-  let plural;
+  let plural2;
   if (i < s.length) {
-    plural = s[i++];
+    plural2 = s[i++];
     parts = 3;
     while (isSpace(s[i])) i++;
     if (i < s.length) parts = 4;
   }
-  if (parts === 4 || parts === 3 && plural !== "s") {
+  if (parts === 4 || parts === 3 && plural2 !== "s") {
     return { ok: false, reason: "unexpected text after the number of seconds" };
   }
   if (!(seconds2 > 0 && seconds2 < 60)) {
@@ -7341,6 +7370,558 @@ function projectInputs(collections, states, inventories) {
   }));
 }
 
+// src/sources/doctor.ts
+var ACTIVITY_WINDOW_RUNS = 1e6;
+var SMALL_TABLE_BYTES = 32 * 1024 * 1024;
+var DOCTOR_SETTINGS = [
+  "cron.log_run",
+  "cron.log_statement",
+  "cron.use_background_workers",
+  "cron.max_running_jobs",
+  "cron.timezone",
+  "max_worker_processes",
+  "pg_net.ttl",
+  "pg_net.batch_size"
+];
+var DOCTOR_SETTINGS_SQL = `select name, setting, unit from pg_catalog.pg_settings
+ where name in (${DOCTOR_SETTINGS.map((name) => `'${name}'`).join(", ")}) order by name`;
+var DOCTOR_JOBS_SQL = `select j.jobid, j.jobname, j.schedule, j.command, j.active,
+       j.username::text as username, j.database::text as database,
+       exists (select 1 from pg_catalog.pg_database d where d.datname = j.database) as database_exists,
+       exists (select 1 from pg_catalog.pg_roles r where r.rolname = j.username) as role_exists
+  from cron.job j order by j.jobid`;
+var DOCTOR_HISTORY_SQL = `select pg_catalog.pg_total_relation_size(c.oid)::bigint as total_bytes,
+       c.reltuples::float8 as estimated_rows,
+       case when pg_catalog.pg_relation_size(c.oid) < ${SMALL_TABLE_BYTES}
+            then (select count(*) from cron.job_run_details)::bigint end as exact_rows,
+       (select extract(epoch from coalesce(r.end_time, r.start_time))::float8
+          from cron.job_run_details r order by r.runid limit 1) as oldest_epoch,
+       extract(epoch from now())::float8 as now_epoch,
+       c.relrowsecurity as row_security
+  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+ where n.nspname = 'cron' and c.relname = 'job_run_details'`;
+var OPEN_LIST = OPEN_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
+var DOCTOR_ACTIVITY_SQL = `with top as (select coalesce(max(runid), 0) as top from cron.job_run_details),
+recent as (
+  select r.jobid, r.status, coalesce(r.end_time, r.start_time) as at, r.end_time
+    from cron.job_run_details r, top where r.runid > top.top - ${ACTIVITY_WINDOW_RUNS})
+select jobid, count(*)::bigint as runs,
+       count(*) filter (where end_time >= now() - interval '1 day')::bigint as runs_day,
+       count(*) filter (where end_time >= now() - interval '7 days')::bigint as runs_week,
+       extract(epoch from max(at))::float8 as last_epoch,
+       extract(epoch from min(at))::float8 as first_epoch,
+       count(*) filter (where status in (${OPEN_LIST}))::bigint as open_runs,
+       count(*) filter (where status = 'starting')::bigint as starting_runs
+  from recent group by grouping sets ((jobid), ()) order by jobid nulls first`;
+var DOCTOR_PEAK_SQL = `with top as (select coalesce(max(runid), 0) as top from cron.job_run_details),
+day as (
+  select r.start_time, r.end_time from cron.job_run_details r, top
+   where r.runid > top.top - ${ACTIVITY_WINDOW_RUNS} and r.start_time is not null
+     and (r.end_time is null or r.end_time >= now() - interval '1 day')),
+events as (select start_time as at, 1 as delta from day union all select end_time, -1 from day where end_time is not null)
+select coalesce(max(running), 0)::bigint as peak
+  from (select sum(delta) over (order by at, delta rows unbounded preceding) as running from events) as s`;
+var DOCTOR_ROLE_SQL = `select has_function_privilege('cron.schedule(text, text, text)', 'EXECUTE') as can_schedule,
+       has_table_privilege('cron.job_run_details', 'DELETE') as can_delete_history,
+       current_setting('transaction_read_only') = 'on' as read_only,
+       has_database_privilege(current_database(), 'CREATE') as can_create`;
+var DOCTOR_NET_QUEUE_SQL = "select count(*)::bigint as queued from net.http_request_queue";
+var settled2 = (promise) => promise.catch((error) => error instanceof Error ? error : new Error(String(error)));
+async function readDoctor(db) {
+  const facts = await readProjectFacts(db);
+  const cron = facts.pgCronVersion !== null;
+  const rows = (sql) => settled2(db.query(sql));
+  const ifCron = (sql) => cron ? rows(sql) : Promise.resolve(null);
+  const [settings, jobs, history, activity, peak, role, netQueue] = await Promise.all([
+    rows(DOCTOR_SETTINGS_SQL),
+    ifCron(DOCTOR_JOBS_SQL),
+    ifCron(DOCTOR_HISTORY_SQL),
+    ifCron(DOCTOR_ACTIVITY_SQL),
+    ifCron(DOCTOR_PEAK_SQL),
+    ifCron(DOCTOR_ROLE_SQL),
+    facts.pgNet === "absent" ? Promise.resolve(null) : rows(DOCTOR_NET_QUEUE_SQL)
+  ]);
+  const first = (value2, map) => value2 === null || value2 instanceof Error ? value2 : value2[0] === void 0 ? new Error("no row") : map(value2[0]);
+  return {
+    facts,
+    settings: settings instanceof Error ? settings : Object.fromEntries(settings.map((s) => [s.name, { setting: s.setting, unit: s.unit }])),
+    jobs,
+    history: first(history, (row) => row),
+    activity,
+    peak: first(peak, (row) => row.peak),
+    role: first(role, (row) => row),
+    netQueue: first(netQueue, (row) => row.queued)
+  };
+}
+
+// src/health/doctor.ts
+var HISTORY_CLEANUP_JOB = "jobmon-history-cleanup";
+var HISTORY_CLEANUP_SCHEDULE = "17 3 * * *";
+var HISTORY_CLEANUP_BATCH = 1e4;
+var CHECK_INTERVAL_SECONDS = 15 * 60;
+var INACTIVE_DAYS = 30;
+var DAY = 86400;
+var HISTORY_FINDING = "run-history-cleanup";
+function historyCleanupCommand(days) {
+  if (!Number.isSafeInteger(days) || days < 1) throw new TypeError(`expected a whole number of days, got ${String(days)}`);
+  return `do $cleanup$
+declare
+  deleted bigint;
+begin
+  loop
+    delete from cron.job_run_details
+     where runid in (select runid from cron.job_run_details
+                      where end_time < now() - interval '${days} days'
+                      order by runid limit ${HISTORY_CLEANUP_BATCH});
+    get diagnostics deleted = row_count;
+    exit when deleted = 0;
+    commit;
+  end loop;
+end
+$cleanup$`;
+}
+function historyCleanupSql(days) {
+  return `select cron.schedule('${HISTORY_CLEANUP_JOB}', '${HISTORY_CLEANUP_SCHEDULE}', $jobmon$${historyCleanupCommand(days)}$jobmon$)`;
+}
+function isHistoryCleanup(command) {
+  return /\bdelete\s+from\s+(?:"?cron"?\s*\.\s*)?"?job_run_details\b/i.test(command);
+}
+function callsUrl(command) {
+  return /https?:\/\/|\bnet\s*\.\s*http_|\bhttp_(?:get|post|request)\s*\(|\/functions\/v1\//i.test(command);
+}
+function intervalSeconds(text) {
+  const t = text.trim().toLowerCase();
+  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t);
+  let total = 0;
+  let rest = t.replace(/(-?\d+):(\d{2})(?::(\d{2}(?:\.\d+)?))?/, (_m, h, m, s) => {
+    total += Number(h) * 3600 + Number(m) * 60 + Number(s ?? 0);
+    return "";
+  });
+  const units = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: DAY, day: DAY, w: 7 * DAY, week: 7 * DAY };
+  rest = rest.replace(/(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|h|days?|d|weeks?|w)\b/g, (_m, n, unit) => {
+    const key = unit.replace(/s$/, "") || unit;
+    total += Number(n) * (units[key] ?? units[unit] ?? NaN);
+    return "";
+  });
+  return rest.trim() === "" && Number.isFinite(total) && t !== "" ? total : null;
+}
+var plural = (n, word) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+var megabytes = (bytes) => bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+function judgeDoctor(read, ctx) {
+  const findings = [];
+  const role = read.facts.role;
+  const why = (error) => redactSecrets(errorMessage(error), ctx.secrets ?? []);
+  const cannotSee = (part, what, cost, error) => findings.push({
+    id: `cannot-see-${part}`,
+    severity: "warning",
+    what: `role ${role} cannot see ${what} (${why(error)})`,
+    why: `the doctor cannot judge ${cost}`,
+    fix: `connect as a role that can read it (on Supabase: postgres, through the project's Postgres URL)`,
+    fixable: false
+  });
+  if (read.facts.pgCronVersion === null) {
+    findings.push({ id: "pg-cron-absent", severity: "info", what: "pg_cron is not installed in this database", why: "there are no cron jobs to audit here", fix: "create extension pg_cron (in the database named by cron.database_name)", fixable: false });
+  }
+  const settings = read.settings instanceof Error ? null : read.settings;
+  if (read.settings instanceof Error) cannotSee("settings", "pg_settings", "any pg_cron or pg_net setting", read.settings);
+  const setting = (name) => settings?.[name]?.setting ?? null;
+  const on = (name) => {
+    const v = setting(name);
+    return v === null ? null : v === "on" || v === "true";
+  };
+  const jobs = read.jobs instanceof Error ? null : read.jobs;
+  if (read.jobs instanceof Error) cannotSee("jobs", "cron.job", "the jobs (missing roles and databases, duplicates, schedules, secrets)", read.jobs);
+  const activity = read.activity instanceof Error ? null : read.activity;
+  if (read.activity instanceof Error) cannotSee("runs", "cron.job_run_details", "the runs (growth, inactive jobs, saturation)", read.activity);
+  const history = read.history instanceof Error ? null : read.history;
+  if (read.history instanceof Error && !(read.activity instanceof Error)) cannotSee("history-size", "cron.job_run_details' size", "the size of the run history", read.history);
+  const names = cronJobNames(jobs ?? []);
+  const label = (job) => `job ${names.get(job.jobid) ?? job.jobid} (jobid ${job.jobid})`;
+  const secretJobs = (jobs ?? []).map((job) => ({ job, kinds: callsUrl(job.command) ? secretKinds(job.command) : [] })).filter((s) => s.kinds.length > 0);
+  if (read.facts.pgCronVersion !== null) {
+    if (on("cron.log_run") === false) {
+      findings.push({
+        id: "cron-log-run-off",
+        severity: "critical",
+        what: "cron.log_run is off: pg_cron writes no row to cron.job_run_details",
+        why: "without run rows nothing can be judged: no failure, no missed or stuck run is ever seen, by jobmon or anyone",
+        fix: "cron.log_run = on in postgresql.conf (as a superuser: ALTER SYSTEM SET cron.log_run = on;), then restart PostgreSQL",
+        fixable: false
+      });
+    }
+    if (on("cron.log_statement") === true) {
+      const leaks = secretJobs.length > 0;
+      findings.push({
+        id: "cron-log-statement",
+        severity: leaks ? "warning" : "info",
+        what: `cron.log_statement is on: every job's command is written to the server log before it runs${leaks ? `, and ${plural(secretJobs.length, "command")} carry a secret` : ""}`,
+        why: leaks ? "the secrets inline in those commands end up in the server log, readable by whoever reads the logs" : "the server log repeats every command at every run (noise and log volume)",
+        fix: "cron.log_statement = off in postgresql.conf (as a superuser: ALTER SYSTEM SET cron.log_statement = off;), then restart PostgreSQL",
+        fixable: false
+      });
+    }
+    const maxRunning = Number(setting("cron.max_running_jobs"));
+    const maxWorkers = Number(setting("max_worker_processes"));
+    if (on("cron.use_background_workers") === true && Number.isFinite(maxRunning) && Number.isFinite(maxWorkers) && setting("cron.max_running_jobs") !== null && setting("max_worker_processes") !== null) {
+      const needed = maxRunning + 2;
+      if (maxWorkers < needed) {
+        findings.push({
+          id: "cron-worker-slots",
+          severity: "warning",
+          what: `cron.use_background_workers is on with max_worker_processes = ${maxWorkers}, fewer than cron.max_running_jobs (${maxRunning}) plus pg_cron's launcher and pg_net's worker`,
+          why: 'each running job takes a background worker slot: when the slots run out, runs fail to start ("could not start background process") while cron.max_running_jobs still allows them',
+          fix: `max_worker_processes = ${needed} (or more; parallel query workers come out of the same pool) in postgresql.conf, then restart PostgreSQL; or lower cron.max_running_jobs to ${Math.max(1, maxWorkers - 2)}`,
+          fixable: false
+        });
+      }
+    }
+    const window = activity?.find((a) => a.jobid === null);
+    const peak = typeof read.peak === "number" ? read.peak : null;
+    if (setting("cron.max_running_jobs") !== null && Number.isFinite(maxRunning) && maxRunning > 0 && window) {
+      const openNow = window.open_runs;
+      if (openNow >= maxRunning || peak !== null && peak >= maxRunning) {
+        findings.push({
+          id: "cron-max-running-jobs",
+          severity: "warning",
+          what: `cron.max_running_jobs (${maxRunning}) is reached: ${plural(openNow, "run")} open now${window.starting_runs > 0 ? ` (${window.starting_runs} waiting in starting)` : ""}${peak !== null ? `, at most ${peak} running at once in the last day` : ""}`,
+          why: "a job due while all slots are taken waits for one: it starts late, and a long run holds back every other job",
+          fix: `cron.max_running_jobs = ${Math.max(maxRunning * 2, maxRunning + 8)} in postgresql.conf (then restart PostgreSQL; keep max_connections, or max_worker_processes with background workers, above it), or spread the schedules so fewer runs overlap`,
+          fixable: false
+        });
+      }
+    }
+    judgeTimezone(read, jobs, setting("cron.timezone") ?? read.facts.cronTimezone, findings);
+  }
+  const version = parsePgCronVersion(read.facts.pgCronVersion);
+  const now = history ? new Date(history.now_epoch * 1e3) : null;
+  const byKey = /* @__PURE__ */ new Map();
+  for (const job of jobs ?? []) {
+    const gone = [
+      { missing: !job.database_exists, id: "job-missing-database", what: `runs in database ${job.database}`, fails: "connect", change: "database := '<an existing database>'", as: "" },
+      { missing: !job.role_exists, id: "job-missing-role", what: `runs as role ${job.username}`, fails: "log in", change: "username := '<an existing role>'", as: "as a superuser: " }
+    ];
+    for (const g of gone.filter((g2) => g2.missing)) {
+      findings.push({
+        id: `${g.id}:${job.jobid}`,
+        severity: "critical",
+        what: `${label(job)} ${g.what}, which no longer exists`,
+        why: `every run fails to ${g.fails}: the job has stopped doing its work`,
+        fix: `${g.as}select cron.alter_job(${job.jobid}, ${g.change}); -- or, if it is obsolete: select cron.unschedule(${job.jobid});`,
+        fixable: false
+      });
+    }
+    const parsed = parseSchedule(job.schedule, version);
+    if (!parsed.ok) {
+      findings.push({
+        id: `job-never-fires:${job.jobid}`,
+        severity: "warning",
+        what: `${label(job)} has the schedule "${job.schedule}", which pg_cron ${version} does not accept (${parsed.error})`,
+        why: "the launcher cannot run a schedule it cannot parse: the job never fires",
+        fix: `select cron.alter_job(${job.jobid}, schedule := '<a valid schedule>'); -- check it with: jobmon schedule '<schedule>' --pg-cron ${version}`,
+        fixable: false
+      });
+    } else if (parsed.schedule.kind === "cron") {
+      const reason = neverFiresReason(parsed.schedule) ?? (now && nextFireTime(parsed.schedule, now, "GMT") === null ? "no fire time within the search horizon" : null);
+      if (reason !== null) {
+        findings.push({
+          id: `job-never-fires:${job.jobid}`,
+          severity: "warning",
+          what: `${label(job)} has the schedule "${job.schedule}", which never fires on pg_cron ${version}: ${reason}`,
+          why: job.active ? "an active job that never runs does nothing, and looks scheduled" : "the job is inactive anyway, but its schedule would never fire",
+          fix: `select cron.alter_job(${job.jobid}, schedule := '<a schedule that fires>'); -- or: select cron.unschedule(${job.jobid});`,
+          fixable: false
+        });
+      }
+    }
+    const key = JSON.stringify([job.schedule.trim(), job.command.trim(), job.database]);
+    byKey.set(key, [...byKey.get(key) ?? [], job]);
+  }
+  for (const group of byKey.values()) {
+    if (group.length < 2) continue;
+    const [keep, ...others] = group;
+    for (const job of others) {
+      findings.push({
+        id: `job-duplicate:${job.jobid}`,
+        severity: "warning",
+        what: `${label(job)} has the same schedule and command as ${label(keep)}`,
+        why: "the command runs twice at every fire time: double work, double writes, and the two runs may lock each other",
+        fix: `select cron.unschedule(${job.jobid});`,
+        fixable: false
+      });
+    }
+  }
+  judgeInactive(jobs, activity, history, label, findings);
+  for (const { job, kinds } of secretJobs) {
+    findings.push({
+      id: `job-inline-secret:${job.jobid}`,
+      severity: "warning",
+      what: `${label(job)} calls a URL with ${kinds.join(" and ")} written into its command`,
+      why: "cron.job is readable by every role that can see the job, its command is copied into cron.job_run_details at every run and into the server log with cron.log_statement: the secret spreads and cannot be rotated in one place",
+      fix: `store it in Vault once (select vault.create_secret('<value>', '<name>');) and read it in the command: (select decrypted_secret from vault.decrypted_secrets where name = '<name>'); then select cron.alter_job(${job.jobid}, command := '<the command reading the secret from Vault>');`,
+      fixable: false
+    });
+  }
+  const summary = read.facts.pgCronVersion === null ? null : historySummary(history, activity, jobs, names);
+  if (summary !== null && jobs !== null) judgeHistory(summary, history, ctx, findings);
+  if (read.facts.pgNet !== "absent") judgeNet(read, settings === null ? null : setting, findings, cannotSee);
+  const writable = writability(read, ctx);
+  judgeRole(read, writable, findings);
+  const order = { critical: 0, warning: 1, info: 2 };
+  findings.sort((a, b) => order[a.severity] - order[b.severity]);
+  return { findings, history: summary, writable };
+}
+var BUSINESS_HOURS = { from: 8, to: 18 };
+function judgeTimezone(read, jobs, timezone, findings) {
+  if (jobs === null) return;
+  const version = parsePgCronVersion(read.facts.pgCronVersion);
+  const zone = version === "1.4" ? "GMT" : timezone ?? (read.facts.readsSettings ? "GMT" : null);
+  if (zone === null || !/^(?:GMT|UTC|Etc\/(?:GMT|UTC)|Z|UCT|Universal|Zulu)$/i.test(zone)) return;
+  const fixed = jobs.flatMap((job) => {
+    const parsed = parseSchedule(job.schedule, version);
+    return parsed.ok && parsed.schedule.kind === "cron" && !parsed.schedule.hourStar && job.active ? [parsed.schedule.hours] : [];
+  });
+  const business = fixed.filter((hours) => hours.length > 0 && hours.every((h) => h >= BUSINESS_HOURS.from && h <= BUSINESS_HOURS.to));
+  if (fixed.length >= 3 && business.length / fixed.length >= 0.75) {
+    findings.push({
+      id: "cron-timezone",
+      severity: "info",
+      what: `cron.timezone is ${zone}, and ${business.length} of the ${fixed.length} active jobs with fixed hours run only between ${String(BUSINESS_HOURS.from).padStart(2, "0")}:00 and ${BUSINESS_HOURS.to}:59, the hours of a local business day (a guess from the schedules, not a certainty)`,
+      why: `pg_cron reads every schedule in ${zone}${version === "1.4" ? " (pg_cron 1.4 always does)" : ""}: schedules written in local time run hours early or late, and move by an hour twice a year where the clocks change`,
+      fix: version === "1.4" ? "pg_cron 1.4 cannot use another zone: write the schedules in GMT, or upgrade to pg_cron 1.5+ and set cron.timezone" : "if they were written in local time: cron.timezone = '<Area/City>' in postgresql.conf (as a superuser: ALTER SYSTEM SET cron.timezone = '<Area/City>';), then restart PostgreSQL; otherwise nothing to do",
+      fixable: false
+    });
+  }
+}
+function judgeInactive(jobs, activity, history, label, findings) {
+  if (jobs === null || activity === null || history === null) return;
+  const nowS = history.now_epoch;
+  const window = activity.find((a) => a.jobid === null);
+  const last = new Map(activity.filter((a) => a.jobid !== null).map((a) => [a.jobid, a.last_epoch]));
+  const reach = window?.first_epoch ?? nowS;
+  const windowFull = (window?.runs ?? 0) >= ACTIVITY_WINDOW_RUNS;
+  for (const job of jobs) {
+    if (job.active) continue;
+    const lastRun = last.get(job.jobid) ?? null;
+    if (lastRun !== null && nowS - lastRun < INACTIVE_DAYS * DAY) continue;
+    if (lastRun === null && windowFull && nowS - reach < INACTIVE_DAYS * DAY) continue;
+    const since = lastRun === null ? "no run on record" : `last run ${formatDuration(nowS - lastRun)} ago`;
+    findings.push({
+      id: `job-inactive:${job.jobid}`,
+      severity: "info",
+      what: `${label(job)} is inactive (active = false), ${since}: more than ${INACTIVE_DAYS} days without a run`,
+      why: "a job switched off this long ago is probably left over: it clutters cron.job, and its runs stay in cron.job_run_details (pg_cron never deletes them)",
+      fix: `select cron.unschedule(${job.jobid}); -- if it is no longer needed`,
+      fixable: false
+    });
+  }
+}
+function historySummary(history, activity, jobs, names) {
+  if (history === null) return null;
+  const window = activity?.find((a) => a.jobid === null);
+  const rows = history.exact_rows ?? Math.max(0, Math.round(history.estimated_rows));
+  return {
+    bytes: history.total_bytes,
+    rows,
+    rows_exact: history.exact_rows !== null,
+    runs_last_day: window ? window.runs_day : null,
+    runs_last_week: window ? window.runs_week : null,
+    oldest_age_days: history.oldest_epoch === null ? null : Math.floor((history.now_epoch - history.oldest_epoch) / DAY),
+    cleanup_jobs: (jobs ?? []).filter((j) => j.active && isHistoryCleanup(j.command)).map((j) => names.get(j.jobid) ?? String(j.jobid))
+  };
+}
+function judgeHistory(summary, history, ctx, findings) {
+  const perDay = summary.runs_last_week !== null ? Math.round(summary.runs_last_week / 7) : summary.runs_last_day;
+  const size = `${summary.rows_exact ? "" : "about "}${plural(summary.rows, "row")} (${megabytes(summary.bytes)})`;
+  const growth = perDay === null ? "" : `, about ${plural(perDay, "new run")} a day`;
+  const oldest = summary.oldest_age_days === null ? "" : `, the oldest from ${plural(summary.oldest_age_days, "day")} ago`;
+  const large = summary.rows >= 1e5 || summary.bytes >= 100 * 1024 ** 2;
+  if (summary.cleanup_jobs.length === 0) {
+    findings.push({
+      id: HISTORY_FINDING,
+      severity: large ? "warning" : "info",
+      what: `cron.job_run_details holds ${size}${growth}${oldest}, and no active job deletes from it`,
+      why: `pg_cron never deletes run history, not even the runs of unscheduled jobs: the table grows for as long as jobs run${perDay ? ` (about ${plural(perDay * 365, "row")} a year at this rate)` : ""}, and with it backups, vacuum work and every read of it`,
+      fix: historyCleanupSql(ctx.runHistoryDays),
+      fixable: true
+    });
+  } else if (summary.oldest_age_days !== null && history !== null && summary.oldest_age_days > ctx.runHistoryDays + 7) {
+    findings.push({
+      id: "run-history-not-cleaned",
+      severity: "warning",
+      what: `a cleanup job exists (${summary.cleanup_jobs.join(", ")}), yet the oldest run in cron.job_run_details is ${plural(summary.oldest_age_days, "day")} old (${size})`,
+      why: "the cleanup does not reach the old rows: it fails, runs rarely, keeps more than intended, or deletes only some jobs' runs",
+      fix: `look at its runs (select status, return_message, end_time from cron.job_run_details where jobid = <its jobid> order by runid desc limit 5); or replace it: ${historyCleanupSql(ctx.runHistoryDays)}`,
+      fixable: false
+    });
+  }
+}
+var PG_NET_DEFAULT_BATCH = 200;
+function judgeNet(read, setting, findings, cannotSee) {
+  const ttlText = setting?.("pg_net.ttl") ?? null;
+  const ttl = ttlText === null ? null : intervalSeconds(ttlText);
+  if (ttl !== null && ttl < CHECK_INTERVAL_SECONDS) {
+    findings.push({
+      id: "pg-net-ttl",
+      severity: "warning",
+      what: `pg_net.ttl is ${ttlText}, shorter than jobmon's check interval (${formatDuration(CHECK_INTERVAL_SECONDS)})`,
+      why: "pg_net deletes responses older than its ttl: a failed call can be gone before a check reads it, so an Edge Function failing behind pg_net looks healthy",
+      fix: "pg_net.ttl = '6 hours' (pg_net's default) in postgresql.conf (as a superuser: ALTER SYSTEM SET pg_net.ttl = '6 hours'; SELECT pg_reload_conf();)",
+      fixable: false
+    });
+  }
+  const batchText = setting?.("pg_net.batch_size") ?? null;
+  const batch = batchText === null ? null : Number(batchText);
+  if (batch !== null && Number.isFinite(batch) && batch < PG_NET_DEFAULT_BATCH) {
+    findings.push({
+      id: "pg-net-batch-size",
+      severity: "info",
+      what: `pg_net.batch_size is ${batch}, below pg_net's default of ${PG_NET_DEFAULT_BATCH}`,
+      why: "the worker sends at most this many queued requests per round: bursts of calls wait in net.http_request_queue",
+      fix: `pg_net.batch_size = ${PG_NET_DEFAULT_BATCH} in postgresql.conf (as a superuser: ALTER SYSTEM SET pg_net.batch_size = ${PG_NET_DEFAULT_BATCH}; then restart pg_net's worker: SELECT net.worker_restart(); where available, else PostgreSQL)`,
+      fixable: false
+    });
+  }
+  if (read.netQueue instanceof Error) {
+    cannotSee("pg-net-queue", "net.http_request_queue", "pg_net's backlog", read.netQueue);
+  } else if (read.netQueue !== null) {
+    const perRound = batch !== null && Number.isFinite(batch) && batch > 0 ? batch : PG_NET_DEFAULT_BATCH;
+    if (read.netQueue > perRound) {
+      findings.push({
+        id: "pg-net-queue",
+        severity: read.netQueue > 10 * perRound ? "warning" : "info",
+        what: `net.http_request_queue holds ${plural(read.netQueue, "request")} not yet sent, more than one round of pg_net.batch_size (${perRound})`,
+        why: "queued requests go out late (or, if the worker is stopped, never): the jobs that queued them were marked succeeded when they queued them",
+        fix: `check that pg_net's worker runs (select * from pg_stat_activity where backend_type like 'pg_net%';); raise pg_net.batch_size above ${perRound} if it cannot keep up`,
+        fixable: false
+      });
+    }
+  }
+}
+function writability(read, ctx) {
+  if (ctx.source === "api") {
+    return { ok: false, reason: "this project is read through the Management API's read-only SQL endpoint (as supabase_read_only_user): the doctor can only report; give its Postgres URL (SUPABASE_POSTGRES_URL) to apply a fix" };
+  }
+  if (read.facts.pgCronVersion === null) return { ok: false, reason: "pg_cron is not installed here" };
+  if (read.role === null || read.role instanceof Error) return { ok: false, reason: `role ${read.facts.role}'s privileges could not be read` };
+  const { can_schedule, can_delete_history, read_only, can_create } = read.role;
+  const role = read.facts.role;
+  if (read_only) return { ok: false, reason: `the session of role ${role} is read-only (default_transaction_read_only): the doctor can only report` };
+  const missing = [
+    can_schedule ? null : "EXECUTE on cron.schedule",
+    can_delete_history ? null : "DELETE on cron.job_run_details",
+    can_create ? null : "CREATE on the database",
+    read.facts.seesAllJobs ? null : "BYPASSRLS (its cleanup would delete only its own runs)"
+  ].filter((m) => m !== null);
+  if (missing.length > 0) {
+    return { ok: false, reason: `role ${role} lacks ${missing.join(", ")}: a read-only role, the doctor can only report; connect as postgres on Supabase, or a role that may write` };
+  }
+  return { ok: true, reason: null };
+}
+function judgeRole(read, writable, findings) {
+  const { role, seesAllJobs, readsSettings, readsStats } = read.facts;
+  if (read.facts.pgCronVersion !== null && !seesAllJobs) {
+    findings.push({
+      id: "role-row-security",
+      severity: "warning",
+      what: `role ${role} has neither SUPERUSER nor BYPASSRLS: pg_cron's row-level security shows it only its own jobs and runs`,
+      why: "other roles' jobs are invisible: they are never checked, and every count here (history size excepted) covers only this role's rows",
+      fix: "connect as a role with BYPASSRLS (on Supabase: postgres, or supabase_read_only_user through the access token); as a superuser: ALTER ROLE <role> BYPASSRLS;",
+      fixable: false
+    });
+  }
+  if (!readsSettings) {
+    findings.push({
+      id: "role-settings-hidden",
+      severity: "info",
+      what: `role ${role} cannot read superuser-only settings (cron.log_run, cron.timezone, cron.max_running_jobs …): they read as unknown`,
+      why: "the doctor cannot tell whether runs are logged, workers suffice or jobs saturate; a check computes fire times in GMT, wrong if the project sets cron.timezone",
+      fix: `GRANT pg_read_all_settings TO ${role}; (on Supabase: connect as postgres, which has it through pg_monitor)`,
+      fixable: false
+    });
+  }
+  if (!readsStats) {
+    findings.push({
+      id: "role-stats-hidden",
+      severity: "info",
+      what: `role ${role} cannot see other roles' backends in pg_stat_activity (no pg_read_all_stats)`,
+      why: "pg_cron's launcher is recognised only by its application_name, and running job connections are not seen: whether the scheduler runs is judged from the runs",
+      fix: `GRANT pg_read_all_stats TO ${role}; (on Supabase: connect as postgres, which has it through pg_monitor)`,
+      fixable: false
+    });
+  }
+  if (!writable.ok && writable.reason !== null && read.facts.pgCronVersion !== null) {
+    findings.push({ id: "role-read-only", severity: "info", what: `--fix is not available here: ${writable.reason}`, why: "the findings are reported, and nothing can be changed from here", fix: "run the fix SQL yourself as a role that may, or give the project's Postgres URL", fixable: false });
+  }
+}
+
+// src/sources/doctor-fix.ts
+var DoctorFixRefusedError = class extends JobmonError {
+  constructor(message2) {
+    super("doctor_fix_refused", message2, "configuration");
+  }
+};
+async function runFixStatement(project, sql, timeoutMs) {
+  if (project.source !== "postgres" || project.url === null) {
+    throw new DoctorFixRefusedError(`project ${project.name} is read through the Management API's read-only SQL endpoint: a fix needs its Postgres URL (SUPABASE_POSTGRES_URL)`);
+  }
+  const db = connectProject(project, timeoutMs);
+  try {
+    const [rows = []] = await db.batch([sql]);
+    return rows;
+  } finally {
+    await db.close().catch(() => {
+    });
+  }
+}
+
+// src/doctor.ts
+async function auditProject(config, project, connect) {
+  try {
+    const read = await withProject(project, config.projectTimeoutMs, readDoctor, connect);
+    const judgement = judgeDoctor(read, { source: project.source, runHistoryDays: config.runHistoryDays, secrets: config.secrets });
+    return { project_name: project.name, source: project.source, status: "ok", role: read.facts.role, pg_cron_version: read.facts.pgCronVersion, ...judgement };
+  } catch (error) {
+    return {
+      project_name: project.name,
+      source: project.source,
+      status: "unreachable",
+      error: redactSecrets(errorMessage(error), config.secrets),
+      role: null,
+      pg_cron_version: null,
+      findings: []
+    };
+  }
+}
+async function doctor(config, hub, options = {}) {
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
+  const listing = await monitoredProjects(config, api, await listProjectStates(hub));
+  const connect = connectBySource(options.connect ?? connectProject, api);
+  const read = options.project === void 0 ? listing.read : listing.read.filter((p) => p.name === options.project);
+  if (options.project !== void 0 && read.length === 0) {
+    throw new DoctorFixRefusedError(`no monitored project is named "${options.project}" (${listing.read.map((p) => p.name).join(", ") || "none"})`);
+  }
+  const projects = await Promise.all(read.map((project) => auditProject(config, project, connect)));
+  return { checked_at: now().toISOString(), projects, notes: listing.notes, read };
+}
+async function planFix(config, hub, findingId, options = {}) {
+  const report = await doctor(config, hub, options);
+  if (report.projects.length !== 1) {
+    throw new DoctorFixRefusedError(`--fix applies to one project: name it with --project (${report.projects.map((p) => p.project_name).join(", ") || "none configured"})`);
+  }
+  const [result] = report.projects;
+  const project = report.read[0];
+  if (result.status !== "ok") throw new DoctorFixRefusedError(`project ${result.project_name} could not be read: ${result.error ?? "unknown error"}`);
+  const finding = result.findings.find((f) => f.id === findingId);
+  if (!finding) throw new DoctorFixRefusedError(`project ${result.project_name} has no finding "${findingId}" (now: ${result.findings.map((f) => f.id).join(", ") || "none"})`);
+  if (!finding.fixable) throw new DoctorFixRefusedError(`finding ${findingId} has no fix jobmon applies: run it yourself if it fits: ${finding.fix}`);
+  if (!result.writable?.ok) throw new DoctorFixRefusedError(`cannot fix ${findingId} on ${result.project_name}: ${result.writable?.reason ?? "not writable"}`);
+  return { project, finding, sql: finding.fix };
+}
+async function applyFix(config, plan5) {
+  return runFixStatement(plan5.project, plan5.sql, config.projectTimeoutMs);
+}
+
 // src/hub/migrations.generated.ts
 var HUB_MIGRATIONS = [
   {
@@ -7633,6 +8214,22 @@ var MonitoringAPI = class {
   /** Discovery: every project's jobs into job_inventory. */
   async auditAllProjects() {
     return discover(this.config, await this.hub(), { now: () => this.now(), connect: this.options.connect, managementApi: this.options.managementApi });
+  }
+  /** `jobmon doctor`: every project's pg_cron and pg_net set-up, audited read-only. */
+  async doctor(options = {}) {
+    const { read: _read, ...report } = await doctor(this.config, await this.hub(), this.doctorOptions(options.project));
+    return report;
+  }
+  /** The fix of one finding, audited afresh: refused (DoctorFixRefusedError) when it cannot run. */
+  async doctorFixPlan(findingId, options = {}) {
+    return planFix(this.config, await this.hub(), findingId, this.doctorOptions(options.project));
+  }
+  /** Applies a fix the user confirmed (the only write jobmon makes to a project). */
+  async applyDoctorFix(plan5) {
+    return applyFix(this.config, plan5);
+  }
+  doctorOptions(project) {
+    return { now: () => this.now(), connect: this.options.connect, managementApi: this.options.managementApi, ...project === void 0 ? {} : { project } };
   }
   async listJobs(filter = {}) {
     return listJobs(await this.hub(), filter);
