@@ -78,17 +78,54 @@ function durationWindow(value: unknown): DurationWindow | undefined {
 
 /** Nearest-rank p50, p95 and max of `values` (0 for none). */
 export function percentiles(values: readonly number[]): { p50: number; p95: number; max: number } {
-  if (values.length === 0) return { p50: 0, p95: 0, max: 0 };
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
-  return { p50: rank(0.5), p95: rank(0.95), max: sorted[sorted.length - 1] as number };
+  const n = values.length;
+  if (n === 0) return { p50: 0, p95: 0, max: 0 };
+  // Selection, not a sort: a check updates up to 10,000 windows, and two ranks of 200 values
+  // cost a few passes where a sort costs n log n comparisons.
+  const a = new Float64Array(values);
+  const k95 = Math.max(0, Math.ceil(0.95 * n) - 1);
+  const k50 = Math.max(0, Math.ceil(0.5 * n) - 1);
+  select(a, k95, 0, n - 1);
+  select(a, k50, 0, k95);
+  let max = a[k95] as number;
+  for (let i = k95 + 1; i < n; i++) if ((a[i] as number) > max) max = a[i] as number;
+  return { p50: a[k50] as number, p95: a[k95] as number, max };
+}
+
+/** Puts the k-th smallest of a[left..right] at a[k], smaller ones before it, larger after (Hoare's selection). */
+function select(a: Float64Array, k: number, left: number, right: number): void {
+  let l = left;
+  let r = right;
+  while (r > l) {
+    const pivot = a[(l + r) >> 1] as number;
+    let i = l;
+    let j = r;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) r = j;
+    else if (k >= i) l = i;
+    else return;
+  }
 }
 
 /** The window with `durations` (ms, oldest first) appended; the same object when there are none. */
 export function addDurations(window: DurationWindow | undefined, durations: readonly number[]): DurationWindow | undefined {
   if (durations.length === 0) return window;
-  const recent = [...(window?.recent ?? []), ...durations.map((ms) => Math.max(0, Math.round(ms)))].slice(-DURATION_WINDOW);
-  return { count: (window?.count ?? 0) + durations.length, recent, ...percentiles(recent) };
+  const before = window?.recent ?? [];
+  const recent = before.slice(Math.max(0, before.length + durations.length - DURATION_WINDOW));
+  for (let i = Math.max(0, durations.length - DURATION_WINDOW); i < durations.length; i++) recent.push(Math.max(0, Math.round(durations[i] as number)));
+  // One object literal (no spread): built for every job with a new run, every check.
+  const { p50, p95, max } = percentiles(recent);
+  return { count: (window?.count ?? 0) + durations.length, recent, p50, p95, max };
 }
 
 /** A run as the rule sees it (evaluate.ts's RunFact fits). */
@@ -108,8 +145,8 @@ export function successfulRunMs(run: TimedRun): number | null {
 /** Above how many ms a run is slow, and in words why; null when the rule does not apply. */
 export interface SlowThreshold {
   ms: number;
-  /** `usual p95 1m 03s over 312 runs`, or `slow after 10m, set for this job`. */
-  basis: string;
+  /** `usual p95 1m 03s over 312 runs; slow above 3m 09s`, or `slow after 10m 00s, set for this job`: put in words only for a slow run. */
+  basis: () => string;
 }
 
 /**
@@ -118,14 +155,15 @@ export interface SlowThreshold {
  */
 export function slowThreshold(runs: DurationWindow | undefined, settings: SlowSettings): SlowThreshold | null {
   if (settings.slowFactor === 0) return null;
-  const usual = runs && runs.count > 0 ? `usual p95 ${formatMs(runs.p95)} ${overRuns(runs)}` : null;
-  if (settings.slowAfterSeconds !== null) {
-    return { ms: settings.slowAfterSeconds * 1000, basis: `slow after ${formatMs(settings.slowAfterSeconds * 1000)}, set for this job${usual ? `; ${usual}` : ""}` };
+  const usual = () => (runs && runs.count > 0 ? `usual p95 ${formatMs(runs.p95)} ${overRuns(runs)}` : null);
+  const after = settings.slowAfterSeconds;
+  if (after !== null) {
+    return { ms: after * 1000, basis: () => `slow after ${formatMs(after * 1000)}, set for this job${runs && runs.count > 0 ? `; ${usual()}` : ""}` };
   }
   if (!runs || runs.count < SLOW_MIN_HISTORY) return null;
   const factor = settings.slowFactor ?? DEFAULT_SLOW_FACTOR;
   const ms = Math.max(factor * runs.p95, runs.p95 + SLOW_FLOOR_SECONDS * 1000);
-  return { ms, basis: `${usual}; slow above ${formatMs(ms)}` };
+  return { ms, basis: () => `${usual()}; slow above ${formatMs(ms)}` };
 }
 
 function overRuns(w: DurationWindow): string {
@@ -169,7 +207,7 @@ export function judgeSlow(input: {
   let finding: SlowJudgement["finding"] = null;
   if (latest) {
     const ms = successfulRunMs(latest);
-    latestSlow = ms !== null && ms > threshold.ms ? `run ${latest.runid} took ${formatMs(ms)}; ${threshold.basis}` : null;
+    latestSlow = ms !== null && ms > threshold.ms ? `run ${latest.runid} took ${formatMs(ms)}; ${threshold.basis()}` : null;
     if (latestSlow !== null) finding = { run: latest, running: false, reason: latestSlow };
   } else if (latestSlow !== null) {
     finding = { run: { runid: 0, status: "succeeded", startTime: null, endTime: null }, running: false, reason: latestSlow };
@@ -177,7 +215,7 @@ export function judgeSlow(input: {
   for (const run of input.open) {
     if (!run.startTime) continue;
     const ms = now.getTime() - run.startTime.getTime();
-    if (ms > threshold.ms) return { finding: { run, running: true, reason: `run ${run.runid} has been running for ${formatMs(ms)}; ${threshold.basis}` }, latestSlow };
+    if (ms > threshold.ms) return { finding: { run, running: true, reason: `run ${run.runid} has been running for ${formatMs(ms)}; ${threshold.basis()}` }, latestSlow };
   }
   return { finding, latestSlow };
 }

@@ -124,15 +124,15 @@ describe("slowThreshold: max(factor × p95, p95 + floor) once 20 runs are known"
 
   it("takes an absolute threshold without any history, and factor 0 turns the rule off", () => {
     assert.equal(slowThreshold(undefined, { slowFactor: null, slowAfterSeconds: 600 })?.ms, 600_000);
-    assert.match(slowThreshold(undefined, { slowFactor: null, slowAfterSeconds: 600 })?.basis ?? "", /^slow after 10m 00s, set for this job$/);
+    assert.match(slowThreshold(undefined, { slowFactor: null, slowAfterSeconds: 600 })?.basis() ?? "", /^slow after 10m 00s, set for this job$/);
     assert.equal(slowThreshold(history(50, MINUTE), { slowFactor: 0, slowAfterSeconds: null }), null);
     assert.equal(slowThreshold(history(50, MINUTE), { slowFactor: 0, slowAfterSeconds: 600 }), null);
   });
 
   it("says the figures: the usual p95 and how many runs it is over", () => {
     const t = slowThreshold(history(312, (i) => (i % 2 ? 63_000 : 30_000)), DEFAULTS);
-    assert.equal(t?.basis, "usual p95 1m 03s over the latest 200 of 312 runs; slow above 3m 09s");
-    assert.equal(slowThreshold(history(20, 63_000), DEFAULTS)?.basis, "usual p95 1m 03s over 20 runs; slow above 3m 09s");
+    assert.equal(t?.basis(), "usual p95 1m 03s over the latest 200 of 312 runs; slow above 3m 09s");
+    assert.equal(slowThreshold(history(20, 63_000), DEFAULTS)?.basis(), "usual p95 1m 03s over 20 runs; slow above 3m 09s");
   });
 });
 
