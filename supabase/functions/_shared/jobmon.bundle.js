@@ -5067,15 +5067,47 @@ function durationWindow(value2) {
   return { count: Math.max(w.count, recent.length), recent, ...stored ? { p50: w.p50, p95: w.p95, max: w.max } : percentiles(recent) };
 }
 function percentiles(values) {
-  if (values.length === 0) return { p50: 0, p95: 0, max: 0 };
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
-  return { p50: rank(0.5), p95: rank(0.95), max: sorted[sorted.length - 1] };
+  const n = values.length;
+  if (n === 0) return { p50: 0, p95: 0, max: 0 };
+  const a = new Float64Array(values);
+  const k95 = Math.max(0, Math.ceil(0.95 * n) - 1);
+  const k50 = Math.max(0, Math.ceil(0.5 * n) - 1);
+  select(a, k95, 0, n - 1);
+  select(a, k50, 0, k95);
+  let max = a[k95];
+  for (let i = k95 + 1; i < n; i++) if (a[i] > max) max = a[i];
+  return { p50: a[k50], p95: a[k95], max };
+}
+function select(a, k, left, right) {
+  let l = left;
+  let r = right;
+  while (r > l) {
+    const pivot = a[l + r >> 1];
+    let i = l;
+    let j = r;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) r = j;
+    else if (k >= i) l = i;
+    else return;
+  }
 }
 function addDurations(window, durations) {
   if (durations.length === 0) return window;
-  const recent = [...window?.recent ?? [], ...durations.map((ms) => Math.max(0, Math.round(ms)))].slice(-DURATION_WINDOW);
-  return { count: (window?.count ?? 0) + durations.length, recent, ...percentiles(recent) };
+  const before = window?.recent ?? [];
+  const recent = before.slice(Math.max(0, before.length + durations.length - DURATION_WINDOW));
+  for (let i = Math.max(0, durations.length - DURATION_WINDOW); i < durations.length; i++) recent.push(Math.max(0, Math.round(durations[i])));
+  const { p50, p95, max } = percentiles(recent);
+  return { count: (window?.count ?? 0) + durations.length, recent, p50, p95, max };
 }
 function successfulRunMs(run) {
   if (run.status !== "succeeded" || !run.startTime || !run.endTime) return null;
@@ -5083,14 +5115,15 @@ function successfulRunMs(run) {
 }
 function slowThreshold(runs2, settings) {
   if (settings.slowFactor === 0) return null;
-  const usual = runs2 && runs2.count > 0 ? `usual p95 ${formatMs(runs2.p95)} ${overRuns(runs2)}` : null;
-  if (settings.slowAfterSeconds !== null) {
-    return { ms: settings.slowAfterSeconds * 1e3, basis: `slow after ${formatMs(settings.slowAfterSeconds * 1e3)}, set for this job${usual ? `; ${usual}` : ""}` };
+  const usual = () => runs2 && runs2.count > 0 ? `usual p95 ${formatMs(runs2.p95)} ${overRuns(runs2)}` : null;
+  const after = settings.slowAfterSeconds;
+  if (after !== null) {
+    return { ms: after * 1e3, basis: () => `slow after ${formatMs(after * 1e3)}, set for this job${runs2 && runs2.count > 0 ? `; ${usual()}` : ""}` };
   }
   if (!runs2 || runs2.count < SLOW_MIN_HISTORY) return null;
   const factor = settings.slowFactor ?? DEFAULT_SLOW_FACTOR;
   const ms = Math.max(factor * runs2.p95, runs2.p95 + SLOW_FLOOR_SECONDS * 1e3);
-  return { ms, basis: `${usual}; slow above ${formatMs(ms)}` };
+  return { ms, basis: () => `${usual()}; slow above ${formatMs(ms)}` };
 }
 function overRuns(w) {
   return w.count > w.recent.length ? `over the latest ${w.recent.length} of ${w.count} runs` : `over ${w.count} run${w.count === 1 ? "" : "s"}`;
@@ -5110,7 +5143,7 @@ function judgeSlow(input) {
   let finding = null;
   if (latest) {
     const ms = successfulRunMs(latest);
-    latestSlow = ms !== null && ms > threshold.ms ? `run ${latest.runid} took ${formatMs(ms)}; ${threshold.basis}` : null;
+    latestSlow = ms !== null && ms > threshold.ms ? `run ${latest.runid} took ${formatMs(ms)}; ${threshold.basis()}` : null;
     if (latestSlow !== null) finding = { run: latest, running: false, reason: latestSlow };
   } else if (latestSlow !== null) {
     finding = { run: { runid: 0, status: "succeeded", startTime: null, endTime: null }, running: false, reason: latestSlow };
@@ -5118,7 +5151,7 @@ function judgeSlow(input) {
   for (const run of input.open) {
     if (!run.startTime) continue;
     const ms = now.getTime() - run.startTime.getTime();
-    if (ms > threshold.ms) return { finding: { run, running: true, reason: `run ${run.runid} has been running for ${formatMs(ms)}; ${threshold.basis}` }, latestSlow };
+    if (ms > threshold.ms) return { finding: { run, running: true, reason: `run ${run.runid} has been running for ${formatMs(ms)}; ${threshold.basis()}` }, latestSlow };
   }
   return { finding, latestSlow };
 }
