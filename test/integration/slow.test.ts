@@ -25,6 +25,24 @@ async function history(c: PgCronCluster, job: number, from: string, n: number, s
   }
 }
 
+/**
+ * A job every ten minutes in project alpha, checked at 06:35 (its first check), then 20 runs
+ * of 20 s (06:40 to 09:50) read by a check at 09:55: the history the rule needs. The
+ * threshold is then max(3 × 20 s, 20 s + 1 min) = 80 s.
+ */
+async function watchedJob(c: PgCronCluster, name: string) {
+  await resetCron(c);
+  const job = await scheduleJob(c, name, "*/10 * * * *", "select 1");
+  const clock = new Clock(new Date("2026-11-30T06:35:00Z"));
+  const { monitor, hub } = await monitorWithHub({ SUPABASE_POSTGRES_URL: c.url, JOBMON_PROJECT_NAMES: "alpha", JOBMON_PROJECT_TIMEOUT: "10s" }, { now: clock.now });
+  hubs.push(hub);
+  await monitor.checkHealth();
+  await history(c, job, "2026-11-30T06:40:00Z", 20, 20);
+  clock.set("2026-11-30T09:55:00Z");
+  const usual = await monitor.checkHealth();
+  return { job, clock, monitor, hub, usual };
+}
+
 describe("slow: a run far longer than the job's usual durations", () => {
   let c: PgCronCluster;
   before(async () => {
@@ -33,17 +51,7 @@ describe("slow: a run far longer than the job's usual durations", () => {
   });
 
   it("turns a job slow and back with an alert each way, a run still going is slow before it ends, and stuck wins", async () => {
-    await resetCron(c);
-    const job = await scheduleJob(c, "rollup", "*/10 * * * *", "select 1");
-    const clock = new Clock(new Date("2026-11-30T06:35:00Z"));
-    const { monitor, hub } = await monitorWithHub({ SUPABASE_POSTGRES_URL: c.url, JOBMON_PROJECT_NAMES: "alpha", JOBMON_PROJECT_TIMEOUT: "10s" }, { now: clock.now });
-    hubs.push(hub);
-    await monitor.checkHealth();
-
-    // 20 runs of 20 s: the history the rule needs. Threshold: max(3 × 20 s, 20 s + 1 min) = 80 s.
-    await history(c, job, "2026-11-30T06:40:00Z", 20, 20);
-    clock.set("2026-11-30T09:55:00Z");
-    const usual = await monitor.checkHealth();
+    const { job, clock, monitor, hub, usual } = await watchedJob(c, "rollup");
     assert.equal(usual.jobs[0]?.status, "success");
     const [status] = (await monitor.status()).jobs;
     assert.deepEqual(status?.durations, { runs: { count: 20, window: 20, p50_ms: 20_000, p95_ms: 20_000, max_ms: 20_000 }, net: null });
@@ -93,15 +101,7 @@ describe("slow: a run far longer than the job's usual durations", () => {
   });
 
   it("honours --slow-factor and --slow-after set through updateJob, and refuses values out of range", async () => {
-    await resetCron(c);
-    const job = await scheduleJob(c, "export", "*/10 * * * *", "select 1");
-    const clock = new Clock(new Date("2026-11-30T06:35:00Z"));
-    const { monitor, hub } = await monitorWithHub({ SUPABASE_POSTGRES_URL: c.url, JOBMON_PROJECT_NAMES: "alpha", JOBMON_PROJECT_TIMEOUT: "10s" }, { now: clock.now });
-    hubs.push(hub);
-    await monitor.checkHealth();
-    await history(c, job, "2026-11-30T06:40:00Z", 20, 20);
-    clock.set("2026-11-30T09:55:00Z");
-    await monitor.checkHealth();
+    const { job, clock, monitor } = await watchedJob(c, "export");
 
     // Factor 0: the rule is off, a 3-minute run is fine.
     const off = await monitor.updateJob("alpha/export", { slow_factor: 0 });
