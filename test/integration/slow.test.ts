@@ -5,6 +5,7 @@ import { DURATION_WINDOW } from "../../src/health/durations.js";
 import { InvalidSettingError } from "../../src/hub/inventory.js";
 import { insertRun, type PgCronCluster, scheduleJob, usePgCronClusters } from "../harness/pgcron.js";
 import { Clock, monitorWithHub, resetCron } from "../helpers/check.js";
+import { freshHubDb, HUB_KINDS, type HubKind } from "../helpers/hub.js";
 
 // Run durations and the `slow` status on a real pg_cron: the runs are inserted at exact
 // instants into a quiet cluster (its launcher starts nothing), the clock is pinned.
@@ -30,11 +31,12 @@ async function history(c: PgCronCluster, job: number, from: string, n: number, s
  * of 20 s (06:40 to 09:50) read by a check at 09:55: the history the rule needs. The
  * threshold is then max(3 × 20 s, 20 s + 1 min) = 80 s.
  */
-async function watchedJob(c: PgCronCluster, name: string) {
+async function watchedJob(c: PgCronCluster, name: string, kind: HubKind) {
   await resetCron(c);
   const job = await scheduleJob(c, name, "*/10 * * * *", "select 1");
   const clock = new Clock(new Date("2026-11-30T06:35:00Z"));
-  const { monitor, hub } = await monitorWithHub({ SUPABASE_POSTGRES_URL: c.url, JOBMON_PROJECT_NAMES: "alpha", JOBMON_PROJECT_TIMEOUT: "10s" }, { now: clock.now });
+  const { db } = await freshHubDb(kind, () => c);
+  const { monitor, hub } = await monitorWithHub({ SUPABASE_POSTGRES_URL: c.url, JOBMON_PROJECT_NAMES: "alpha", JOBMON_PROJECT_TIMEOUT: "10s" }, { now: clock.now, hub: db });
   hubs.push(hub);
   await monitor.checkHealth();
   await history(c, job, "2026-11-30T06:40:00Z", 20, 20);
@@ -43,7 +45,7 @@ async function watchedJob(c: PgCronCluster, name: string) {
   return { job, clock, monitor, hub, usual };
 }
 
-describe("slow: a run far longer than the job's usual durations", () => {
+for (const kind of HUB_KINDS) describe(`slow: a run far longer than the job's usual durations (${kind} hub)`, () => {
   let c: PgCronCluster;
   before(async () => {
     c = quiet()[0]!;
@@ -51,7 +53,7 @@ describe("slow: a run far longer than the job's usual durations", () => {
   });
 
   it("turns a job slow and back with an alert each way, a run still going is slow before it ends, and stuck wins", async () => {
-    const { job, clock, monitor, hub, usual } = await watchedJob(c, "rollup");
+    const { job, clock, monitor, hub, usual } = await watchedJob(c, "rollup", kind);
     assert.equal(usual.jobs[0]?.status, "success");
     const [status] = (await monitor.status()).jobs;
     assert.deepEqual(status?.durations, { runs: { count: 20, window: 20, p50_ms: 20_000, p95_ms: 20_000, max_ms: 20_000 }, net: null });
@@ -101,7 +103,7 @@ describe("slow: a run far longer than the job's usual durations", () => {
   });
 
   it("honours --slow-factor and --slow-after set through updateJob, and refuses values out of range", async () => {
-    const { job, clock, monitor } = await watchedJob(c, "export");
+    const { job, clock, monitor } = await watchedJob(c, "export", kind);
 
     // Factor 0: the rule is off, a 3-minute run is fine.
     const off = await monitor.updateJob("alpha/export", { slow_factor: 0 });
