@@ -8,12 +8,12 @@ import { formatDuration } from "../duration.js";
  * when pg_net sends the request, to the response's `created`). Failed runs never enter.
  *
  * Why a window of exact values rather than a sketch: the hub keeps at most DURATION_WINDOW
- * integers (milliseconds) per job and kind, about 1.5 kB of jsonb, so a row stays bounded
+ * integers (milliseconds) per job and kind, about 1.2 kB of JSON, so a row stays bounded
  * whatever the job's age; the percentiles are exact over the window; and a rolling window
  * forgets an old regime (a job that got slower for good stops being slow once its new runs
  * fill the window), which an all-time sketch (a t-digest, a histogram) would do only slowly
- * and with more code to merge and store. 200 runs is three hours of a minutely job and two
- * days of an hourly one, and its p95 is the 10th slowest, which one outlier does not move.
+ * and with more code to merge and store. 200 runs is over three hours of a minutely job and
+ * eight days of an hourly one, and its p95 is the 10th slowest, which one outlier does not move.
  */
 
 /** How many durations a job keeps per kind (runs, pg_net calls). */
