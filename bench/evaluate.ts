@@ -3,7 +3,15 @@
  * transition — for 10,000 jobs with the runs of one 15-minute check, in CPU milliseconds.
  * Runs in a fresh child process, so the first (cold) round includes JIT warm-up and the
  * schedule parse cache filling, as the first check after an Edge cold start does.
+ *
+ * Every job keeps a full window of run durations (DURATION_WINDOW values): the step includes
+ * the `slow` rule and the plan's update of the window (durationsAfter). The same inputs are
+ * also judged without durations, so the result says what keeping them costs.
+ *
+ * Alone, without a cluster: `node --import tsx bench/evaluate.ts [jobs]` prints the result.
  */
+import { pathToFileURL } from "node:url";
+import { addDurations, DURATION_WINDOW, type DurationWindow, durationsAfter, successfulRunMs } from "../src/health/durations.js";
 import { effectiveTimezone, evaluateJob, type JobFacts, type ProjectFacts, type RunFact } from "../src/health/evaluate.js";
 import { parsePgCronVersion, parseSchedule, previousFireTime } from "../src/health/schedule/index.js";
 import { type StoredState, transition } from "../src/health/transitions.js";
@@ -25,10 +33,22 @@ export interface EvaluateResult {
   medianCpuMs: number;
   statuses: Record<string, number>;
   events: number;
+  /** What keeping run durations adds: the same step with them and without them, and the hub's bound. */
+  durations: {
+    /** Durations kept per job and kind in job_inventory.durations: the window, whatever the job's age. */
+    window: number;
+    /** The largest job_inventory.durations value of the run, in bytes of JSON. */
+    maxBytesPerJob: number;
+    withoutMedianCpuMs: number;
+    withMedianCpuMs: number;
+  };
 }
 
 interface Input {
+  /** With the `slow` rule's inputs (a full window of durations). */
   facts: JobFacts;
+  /** The same job without durations. */
+  plain: JobFacts;
   project: ProjectFacts;
   previousTrailing: number;
   state: StoredState;
@@ -99,11 +119,19 @@ function firesBetween(schedule: string, project: ProjectFacts, from: Date, to: D
   return fires;
 }
 
+/** A full window of durations around `seconds` (deterministic spread of ±50 %), counted over `count` runs. */
+function durationHistory(seed: number, seconds: number, count: number): DurationWindow {
+  const values = Array.from({ length: DURATION_WINDOW }, (_, k) => Math.round(seconds * 1000 * (0.5 + (((seed + k) * 2654435761) % 1000) / 1000)));
+  // Through JSON, as the hub's jsonb column gives it back.
+  return JSON.parse(JSON.stringify({ ...(addDurations(undefined, values) as DurationWindow), count })) as DurationWindow;
+}
+
 /**
  * Deterministic inputs. Each job's runs sit on its schedule's real fire times: the fires of
  * the last 15 minutes are this check's runs, the fire before them is the latest run the hub
  * knows. About 4 % of jobs are failing, 3 % stopped running a few periods ago (missed), 2 %
- * are paused, 1 % have a run going, 0.5 % a run going for 45 minutes (stuck).
+ * are paused, 1 % have a run going, 0.5 % a run going for 45 minutes (stuck), 1 % ran for
+ * ten minutes when they usually take two seconds (slow).
  */
 export function buildInputs(count: number): { inputs: Input[]; runs: number } {
   const inputs: Input[] = [];
@@ -121,6 +149,7 @@ export function buildInputs(count: number): { inputs: Input[]; runs: number } {
     const silent = roll >= 900 && roll < 930;
     // 4 % of the jobs are failing (half their runs fail; half of those were failing already).
     const failing = roll < 40;
+    const slow = roll >= 970 && roll < 980;
     const jobRuns: RunFact[] = [];
     let before: Date;
     if (silent) {
@@ -129,23 +158,25 @@ export function buildInputs(count: number): { inputs: Input[]; runs: number } {
     } else {
       for (const fire of firesBetween(schedule, project, windowStart, NOW, 30)) {
         const failed = failing && (runid * 2654435761) % 1000 < 500;
-        jobRuns.push(run(runid++, failed ? "failed" : "succeeded", new Date(fire.getTime() + 1000)));
+        jobRuns.push(run(runid++, failed ? "failed" : "succeeded", new Date(fire.getTime() + 1000), slow ? 600 : 2));
       }
       before = firesBetween(schedule, project, new Date(windowStart.getTime() - minutes(45 * 24 * 60)), windowStart, 1)[0] ?? new Date("2026-10-01T00:00:00Z");
     }
     if (roll >= 930 && roll < 940) jobRuns.push(run(runid++, "running", new Date(NOW.getTime() - minutes(1))));
     if (roll >= 940 && roll < 945) jobRuns.push(run(runid++, "running", new Date(NOW.getTime() - minutes(45))));
     runs += jobRuns.length;
+    const plain: JobFacts = {
+      schedule,
+      active: !(roll >= 950 && roll < 970),
+      expectedSince: new Date("2026-10-01T00:00:00Z"),
+      graceSeconds: null,
+      maxRuntimeSeconds: null,
+      lastFinishedRun: run(runid++, failing && roll < 20 ? "failed" : "succeeded", new Date(before.getTime() + 1000)),
+      runs: jobRuns,
+    };
     inputs.push({
-      facts: {
-        schedule,
-        active: !(roll >= 950 && roll < 970),
-        expectedSince: new Date("2026-10-01T00:00:00Z"),
-        graceSeconds: null,
-        maxRuntimeSeconds: null,
-        lastFinishedRun: run(runid++, failing && roll < 20 ? "failed" : "succeeded", new Date(before.getTime() + 1000)),
-        runs: jobRuns,
-      },
+      plain,
+      facts: { ...plain, durations: { runs: durationHistory(i, 2, 5_000), settings: { slowFactor: null, slowAfterSeconds: null }, previouslySlow: null } },
       project,
       previousTrailing: failing && roll < 20 ? 2 : 0,
       state: failing && roll < 20
@@ -156,10 +187,21 @@ export function buildInputs(count: number): { inputs: Input[]; runs: number } {
   return { inputs, runs };
 }
 
-function evaluateAll(inputs: readonly Input[], statuses?: Record<string, number>): number {
+/**
+ * Every job's verdict and transition; with durations, also the window the plan would write
+ * (durationsAfter: this check's successful runs appended). Returns the events, and the largest
+ * durations value in JSON bytes when `measure` is set.
+ */
+function evaluateAll(inputs: readonly Input[], withDurations: boolean, statuses?: Record<string, number>, measure?: { maxBytes: number }): number {
   let events = 0;
   for (const input of inputs) {
-    const verdict = evaluateJob(input.facts, input.project, NOW, input.previousTrailing);
+    const facts = withDurations ? input.facts : input.plain;
+    const verdict = evaluateJob(facts, input.project, NOW, input.previousTrailing);
+    if (withDurations && facts.durations) {
+      const runMs = facts.runs.map(successfulRunMs).filter((ms): ms is number => ms !== null);
+      const kept = durationsAfter({ runs: facts.durations.runs }, runMs, [], verdict.latestSlow ?? null);
+      if (measure) measure.maxBytes = Math.max(measure.maxBytes, JSON.stringify(kept).length);
+    }
     const t = transition({
       state: input.state,
       status: verdict.status,
@@ -187,16 +229,39 @@ export function runEvaluate(task: EvaluateTask): EvaluateResult {
   const { inputs, runs } = buildInputs(task.jobs);
   let events = 0;
   const cold = cpuOf(() => {
-    events = evaluateAll(inputs);
+    events = evaluateAll(inputs, true);
   });
-  for (let i = 0; i < task.warmups; i++) evaluateAll(inputs);
+  for (let i = 0; i < task.warmups; i++) {
+    evaluateAll(inputs, true);
+    evaluateAll(inputs, false);
+  }
   const warm = { cpuMs: [] as number[], wallMs: [] as number[] };
+  const without: number[] = [];
+  // Interleaved, so that both see the same machine.
   for (let i = 0; i < task.reps; i++) {
-    const m = cpuOf(() => evaluateAll(inputs));
+    const m = cpuOf(() => evaluateAll(inputs, true));
     warm.cpuMs.push(m.cpuMs);
     warm.wallMs.push(m.wallMs);
+    without.push(cpuOf(() => evaluateAll(inputs, false)).cpuMs);
   }
   const statuses: Record<string, number> = {};
-  evaluateAll(inputs, statuses);
-  return { jobs: task.jobs, runs, projects: PROJECTS.length, cold, warm, medianCpuMs: median(warm.cpuMs), statuses, events };
+  const measure = { maxBytes: 0 };
+  evaluateAll(inputs, true, statuses, measure);
+  return {
+    jobs: task.jobs,
+    runs,
+    projects: PROJECTS.length,
+    cold,
+    warm,
+    medianCpuMs: median(warm.cpuMs),
+    statuses,
+    events,
+    durations: { window: DURATION_WINDOW, maxBytesPerJob: measure.maxBytes, withoutMedianCpuMs: median(without), withMedianCpuMs: median(warm.cpuMs) },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const jobs = Number(process.argv[2] ?? 10_000);
+  const { warm: _warm, ...result } = runEvaluate({ kind: "evaluate", jobs, warmups: 5, reps: 15 });
+  console.log(JSON.stringify(result, null, 2));
 }

@@ -103,7 +103,8 @@ export interface NetCallsContext {
  * `net.http_post` got a 5xx or timed out is failed, although pg_cron marked its run succeeded;
  * a job calling a function the project does not have is failed with the slug in its reason.
  * Returns what the next check needs (undefined when pg_net was not read: the state stands),
- * and warnings for the project.
+ * warnings for the project, and the request-to-response durations of each job's successful
+ * calls read this check (by inventory id).
  */
 export function applyFunctionOutcomes(
   verdicts: Map<string, Verdict>,
@@ -113,7 +114,7 @@ export function applyFunctionOutcomes(
   functions: readonly EdgeFunctionInfo[] | null,
   ref: string | null,
   secrets: readonly string[],
-): { state: NetCallsState | undefined; warnings: string[] } {
+): { state: NetCallsState | undefined; warnings: string[]; durations: Map<string, number[]> } {
   const calls = functionCallsByJob(cronJobs, ref);
   const { net } = context;
   const byJobid = new Map(jobs.filter((j) => j.job_type === "pg_cron").map((j) => [Number(j.source_id), j]));
@@ -126,11 +127,12 @@ export function applyFunctionOutcomes(
       verdict.reason = `${verdict.reason}; also ${reason}`;
       return;
     }
-    // A failed call outranks missed, as a failed run does (evaluateJob's order).
-    const also = verdict.status === "missed" ? `; also missed: ${verdict.reason}` : "";
+    // A failed call outranks missed and slow, as a failed run does (evaluateJob's order).
+    const also = verdict.status === "missed" || verdict.status === "slow" ? `; also ${verdict.status}: ${verdict.reason}` : "";
     verdicts.set(job.id, { ...verdict, status: "failed", reason: `${reason}${also}`, errorMessage, runAt: at ?? verdict.runAt, trailingFailures: Math.max(1, streak, verdict.trailingFailures) });
   };
   const warnings: string[] = [];
+  const durations = new Map<string, number[]>();
   let state: NetCallsState | undefined;
   const readable = net?.available ? net : null;
   if (calls.size > 0 || readable) {
@@ -146,13 +148,15 @@ export function applyFunctionOutcomes(
       secrets,
     });
     for (const [jobid, outcome] of judged.byJob) {
+      const calling = byJobid.get(jobid);
+      if (calling && outcome.durationsMs.length > 0) durations.set(calling.id, outcome.durationsMs);
       const failure = outcome.failure;
       if (!failure) continue;
       // A failure read this check outranks everything but paused; the latest known call, when
       // nothing newer was read, only turns a healthy run into a failed call.
       const job = byJobid.get(jobid);
       const current = job && verdicts.get(job.id)?.status;
-      if (failure.fresh || current === "success" || current === "unknown") fail(jobid, failure.reason, failure.errorMessage, failure.at, failure.streak);
+      if (failure.fresh || current === "success" || current === "slow" || current === "unknown") fail(jobid, failure.reason, failure.errorMessage, failure.at, failure.streak);
     }
     const stray = judged.unattributedFailures;
     if (stray.length > 0) {
@@ -168,7 +172,7 @@ export function applyFunctionOutcomes(
   if (functions) {
     for (const call of misconfiguredCalls(calls, functions)) fail(call.jobid, `misconfigured: ${call.reason}`, null, null, 1);
   }
-  return { state, warnings };
+  return { state, warnings, durations };
 }
 
 /** Verdicts of the project's `edge_function` rows, after the cron verdicts (their callers). */

@@ -7,6 +7,7 @@ import { discover, type DiscoveryReport } from "./discovery.js";
 import { applyFix, doctor, type DoctorReport, type FixPlan, planFix } from "./doctor.js";
 import { processEnv } from "./env.js";
 import { errorMessage } from "./errors.js";
+import { durationsView } from "./health/durations.js";
 import { redactSecrets } from "./lib/redact.js";
 import { jobHistory, type HealthLogRow } from "./hub/check-results.js";
 import { ensureProject, listProjectStates, type ProjectStateRow, setProjectMute } from "./hub/projects.js";
@@ -224,7 +225,7 @@ export class MonitoringAPI {
     const mutedProjects = new Set(projects.filter((p) => isMuted(p.muted_until, now)).map((p) => p.project_name));
     return {
       projects,
-      jobs: jobs.map((j) => jobEntry(j, storedHealth(j), mutedProjects.has(j.project_name) || isMuted(j.muted_until, now))),
+      jobs: jobs.map((j) => ({ ...jobEntry(j, storedHealth(j), mutedProjects.has(j.project_name) || isMuted(j.muted_until, now)), durations: durationsView(j.durations) })),
     };
   }
 

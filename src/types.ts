@@ -7,11 +7,14 @@ export const JOB_TYPES = ["pg_cron", "edge_function"] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 /** Per-job verdicts of one check. */
-export const JOB_STATUSES = ["success", "failed", "missed", "stuck", "paused", "unknown"] as const;
+export const JOB_STATUSES = ["success", "slow", "failed", "missed", "stuck", "paused", "unknown"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** Statuses that are alerted on when a job enters them. */
-export const DOWN_STATUSES = ["failed", "missed", "stuck"] as const satisfies readonly JobStatus[];
+/**
+ * Statuses that are alerted on when a job enters them. `slow` (a run took far longer than the
+ * job's usual durations) is the mildest: the job works, late.
+ */
+export const DOWN_STATUSES = ["slow", "failed", "missed", "stuck"] as const satisfies readonly JobStatus[];
 export type DownStatus = (typeof DOWN_STATUSES)[number];
 
 /**

@@ -1,5 +1,6 @@
 import type { Config } from "../config.js";
 import { applyFunctionOutcomes, evaluateFunctions } from "../edge-functions.js";
+import { jobDurations } from "../health/durations.js";
 import { evaluateJob, evaluateProject, type RunFact, type Verdict } from "../health/evaluate.js";
 import { type NetCallsState, netCallsState } from "../health/net-calls.js";
 import type { JobRow } from "../hub/inventory.js";
@@ -22,6 +23,8 @@ export interface ProjectJudgement {
   verdicts: Map<string, Verdict>;
   /** This check's runs by inventory id (cron runs, or function invocations as runs). */
   runsByJob: Map<string, RunFact[]>;
+  /** Request-to-response durations (ms) of this check's successful pg_net calls, by inventory id. */
+  netDurations?: Map<string, number[]>;
   /** pg_net's state for the next check; undefined: unchanged. */
   netCalls?: NetCallsState;
 }
@@ -70,7 +73,7 @@ export function judgeProject(config: Config, collection: Collection, previous: P
     verdicts.set(id, fn.verdict);
     runsByJob.set(id, fn.runs);
   }
-  return { ...judged, warnings, verdicts, runsByJob, netCalls: netCalls.state };
+  return { ...judged, warnings, verdicts, runsByJob, netCalls: netCalls.state, netDurations: netCalls.durations };
 }
 
 /**
@@ -143,6 +146,7 @@ function evaluateCronJobs(
     });
     runsByJob.set(job.id, runs);
     const expectedSince = job.expected_since ?? job.first_seen_at;
+    const durations = jobDurations(job.durations);
     verdicts.set(
       job.id,
       evaluateJob(
@@ -155,6 +159,11 @@ function evaluateCronJobs(
           maxRuntimeSeconds: job.max_runtime_seconds,
           lastFinishedRun: lastFinishedFromRow(job),
           runs,
+          durations: {
+            runs: durations.runs,
+            settings: { slowFactor: job.slow_factor ?? null, slowAfterSeconds: job.slow_after_seconds ?? null },
+            previouslySlow: durations.slow ?? null,
+          },
         },
         { pgCronVersion: data.inventory.pgCronVersion, timezone: data.inventory.timezone, logRunOff: data.inventory.scheduler.logRun === false },
         now,

@@ -1,5 +1,6 @@
 import type { JobAlert, ProjectAlert } from "../alerts/types.js";
 import type { Config, ProjectConfig } from "../config.js";
+import { durationsAfter, type JobDurations, jobDurations, successfulRunMs } from "../health/durations.js";
 import { effectiveTimezone, type RunFact, type Verdict } from "../health/evaluate.js";
 import { describeSchedule, parsePgCronVersion, parseSchedule } from "../health/schedule/index.js";
 import { type StoredState, type Transition, type TransitionEvent, transition } from "../health/transitions.js";
@@ -134,7 +135,9 @@ function planProject(input: CheckPlanInput, { collection, previous, inventory }:
     describeSchedule: scheduleDescriber(collected?.inventory.pgCronVersion ?? previous?.pg_cron_version ?? null, collected?.inventory.timezone ?? previous?.cron_timezone ?? "GMT"),
     typesAtSource: inventory.typesAtSource,
   };
-  for (const job of inventory.jobs) planJob(job, judged.verdicts.get(job.id), judged.runsByJob.get(job.id) ?? [], ctx, plan);
+  for (const job of inventory.jobs) {
+    planJob(job, judged.verdicts.get(job.id), { runs: judged.runsByJob.get(job.id) ?? [], netMs: judged.netDurations?.get(job.id) ?? [] }, ctx, plan);
+  }
 }
 
 /** A project with no stored state is taken as `ok` with nothing announced. */
@@ -204,7 +207,7 @@ function scheduleDescriber(version: string | null, timezone: string): (schedule:
  * and, on a transition, its alert event. No verdict (an unreachable project): nothing is
  * known, the stored state stands and only the report says so.
  */
-function planJob(job: JobRow, verdict: Verdict | undefined, runs: readonly RunFact[], ctx: ProjectContext, plan: CheckPlan): void {
+function planJob(job: JobRow, verdict: Verdict | undefined, read: { runs: readonly RunFact[]; netMs: readonly number[] }, ctx: ProjectContext, plan: CheckPlan): void {
   const { now } = ctx;
   const muted = ctx.projectMuted || isMuted(job.muted_until, now);
   if (!verdict) {
@@ -222,8 +225,8 @@ function planJob(job: JobRow, verdict: Verdict | undefined, runs: readonly RunFa
     reminderSeconds: ctx.config.reminders[job.criticality ?? "important"] ?? null,
   });
   const seenAtSource = ctx.typesAtSource.has(job.job_type);
-  const finishedNow = runs.filter((r) => !isOpenRun(r.status));
-  const update = jobStateUpdate(job, verdict, finishedNow, t, seenAtSource ? now : job.last_seen_at);
+  const finishedNow = read.runs.filter((r) => !isOpenRun(r.status));
+  const update = jobStateUpdate(job, verdict, finishedNow, read.netMs, t, seenAtSource ? now : job.last_seen_at);
   // Many jobs are unchanged between two checks: rewriting their rows (recent runs included)
   // is most of a large hub's write time.
   if (!unchanged(job, update)) plan.jobStates.push(update);
@@ -252,7 +255,7 @@ function planJob(job: JobRow, verdict: Verdict | undefined, runs: readonly RunFa
 }
 
 /** The job's row after this check. */
-function jobStateUpdate(job: JobRow, verdict: Verdict, finishedNow: readonly RunFact[], t: Transition<JobStatus>, lastSeenAt: Date | null): JobStateUpdate {
+function jobStateUpdate(job: JobRow, verdict: Verdict, finishedNow: readonly RunFact[], netMs: readonly number[], t: Transition<JobStatus>, lastSeenAt: Date | null): JobStateUpdate {
   const lastRun = verdict.lastFinishedRun;
   return {
     id: job.id,
@@ -268,8 +271,20 @@ function jobStateUpdate(job: JobRow, verdict: Verdict, finishedNow: readonly Run
     alerted_status: t.next.alertedStatus,
     alerted_at: t.next.alertedAt,
     recent_runs: recentRunsAfter(job.recent_runs, finishedNow),
+    durations: durationsUpdate(job, verdict, finishedNow, netMs),
     last_seen_at: lastSeenAt,
   };
+}
+
+/**
+ * A cron job's kept durations after this check: its successful runs' (failed runs never
+ * enter), its pg_net calls', and whether its latest finished run was slow. Function rows
+ * keep none: their invocations carry no duration.
+ */
+function durationsUpdate(job: JobRow, verdict: Verdict, finishedNow: readonly RunFact[], netMs: readonly number[]): JobDurations {
+  if (job.job_type !== "pg_cron") return job.durations ?? {};
+  const runMs = finishedNow.map(successfulRunMs).filter((ms): ms is number => ms !== null);
+  return durationsAfter(jobDurations(job.durations), runMs, netMs, verdict.latestSlow ?? null);
 }
 
 /** The row's recent runs with this check's finished ones appended (a re-read run replaces its old entry). */
@@ -321,6 +336,9 @@ function unchanged(job: JobRow, u: JobStateUpdate): boolean {
     sameInstant(job.down_since, u.down_since) &&
     sameInstant(job.alerted_at, u.alerted_at) &&
     job.recent_runs.length === u.recent_runs.length &&
-    job.recent_runs.at(-1)?.runid === u.recent_runs.at(-1)?.runid
+    job.recent_runs.at(-1)?.runid === u.recent_runs.at(-1)?.runid &&
+    job.durations?.runs?.count === u.durations.runs?.count &&
+    job.durations?.net?.count === u.durations.net?.count &&
+    job.durations?.slow === u.durations.slow
   );
 }

@@ -1,3 +1,4 @@
+import type { DurationsView } from "../health/durations.js";
 import type { JobRow } from "../hub/inventory.js";
 import type { ProjectStateStatus } from "../hub/projects.js";
 import type { ManagementApiUsage } from "../sources/management-api.js";
@@ -60,6 +61,8 @@ export interface CheckJobEntry {
   last_run_at: string | null;
   criticality: Criticality | null;
   muted: boolean;
+  /** `status` only: the job's kept durations (count, p50, p95, max in ms). */
+  durations?: DurationsView;
 }
 
 /** What a job's row says of its health: this check's verdict, or what the hub holds. */

@@ -27,6 +27,16 @@ export function wholeNumber(flag: string, max: number) {
   };
 }
 
+/** A number from `min` to `max`, fractions allowed (`1.5`). */
+export function decimalNumber(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`${flag} takes a number from ${min} to ${max}, not "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
 /** A whole number of at least 1. */
 export function positiveInteger(flag: string) {
   return (value: string): number => {

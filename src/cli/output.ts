@@ -239,6 +239,7 @@ const STATUS_COLOURS: Record<string, Formatter> = {
   unreachable: pc.red,
   scheduler_down: pc.red,
   missed: pc.yellow,
+  slow: pc.magenta,
   unknown: pc.gray,
   paused: pc.gray,
   new: pc.cyan,

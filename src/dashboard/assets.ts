@@ -16,7 +16,7 @@ export const DASHBOARD_JS = String.raw`"use strict";
 (function () {
   var doc = document;
   doc.documentElement.classList.add("js");
-  var UNHEALTHY = ["failed", "stuck", "missed"];
+  var UNHEALTHY = ["failed", "stuck", "missed", "slow"];
 
   function filters() {
     var out = {};
@@ -155,6 +155,7 @@ table.projects { width: auto; min-width: 60%; }
 .s-failed, .s-unreachable, .s-broken { color: var(--bad); background: var(--bad-bg); border-color: #ffcecb; }
 .s-missed, .s-scheduler_down, .s-pending, .s-sending { color: var(--warn); background: var(--warn-bg); border-color: #f5e0a0; }
 .s-stuck { color: var(--stuck); background: var(--stuck-bg); border-color: #ecd8ff; }
+.s-slow { color: var(--warn); background: var(--bg); border-color: #f5e0a0; border-style: dashed; }
 .s-new { color: var(--new); background: var(--new-bg); border-color: #b6e3ff; }
 .s-paused, .s-unknown, .s-unchecked, .s-removed { color: var(--grey); background: var(--grey-bg); border-color: var(--line); }
 .badge.muted { color: var(--grey); background: var(--bg); border: 1px dashed var(--sub); font-weight: 500; }
@@ -166,6 +167,10 @@ table.projects { width: auto; min-width: 60%; }
 .run { width: 6px; height: 11px; border-radius: 1px; background: var(--grey); }
 .r-succeeded { background: #2da44e; }
 .r-failed { background: var(--bad); height: 18px; }
+.spark { display: block; margin-top: 3px; overflow: visible; }
+.spark polyline { fill: none; stroke: var(--sub); stroke-width: 1.5; }
+.spark line.p95 { stroke: var(--warn); stroke-width: 1; stroke-dasharray: 2 2; }
+.spark.wide { width: 100%; max-width: 420px; height: 40px; }
 .rate { font-weight: 700; }
 .rate.good { color: var(--ok); }
 .rate.fair { color: var(--warn); }

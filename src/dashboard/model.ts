@@ -6,6 +6,7 @@
  */
 import { redactSecrets } from "../lib/redact.js";
 import { type CheckJobEntry, isMuted, jobEntry, type JobHealth } from "../check/report.js";
+import { type DurationsView, durationsView, jobDurations } from "../health/durations.js";
 import { effectiveTimezone } from "../health/evaluate.js";
 import { describeSchedule, nextFireTime, parsePgCronVersion, parseSchedule } from "../health/schedule/index.js";
 import type { RunCounts } from "../hub/run-counts.js";
@@ -18,8 +19,8 @@ import { CRITICALITIES, type Criticality } from "../types.js";
 export const SUCCESS_RATE_DAYS = 7;
 
 /** Job statuses in the order the page lists them: unhealthy first. */
-export const STATUS_ORDER = ["failed", "stuck", "missed", "unknown", "new", "success", "paused"] as const;
-export const UNHEALTHY_STATUSES = ["failed", "stuck", "missed"] as const;
+export const STATUS_ORDER = ["failed", "stuck", "missed", "slow", "unknown", "new", "success", "paused"] as const;
+export const UNHEALTHY_STATUSES = ["failed", "stuck", "missed", "slow"] as const;
 
 export interface RecentRunView {
   runid: number;
@@ -76,6 +77,8 @@ export interface DashboardJob {
   /** The latest finished runs, oldest first (job_inventory.recent_runs keeps 30). */
   recent_runs: RecentRunView[];
   success_rate: { days: number; runs: number; failed: number; rate: number | null };
+  /** The kept durations of successful runs and pg_net calls: count, p50, p95, max (ms). */
+  durations: DurationsView;
 }
 
 export interface JobDetail extends DashboardJob {
@@ -94,6 +97,11 @@ export interface JobDetail extends DashboardJob {
   failure_threshold: number;
   consecutive_failures: number;
   down_since: string | null;
+  /** The `slow` rule's settings: null for the default factor (0: off), and an absolute threshold. */
+  slow_factor: number | null;
+  slow_after_seconds: number | null;
+  /** The kept durations of successful runs (ms), oldest first (at most 200): the job page's sparkline. */
+  run_durations_ms: number[];
 }
 
 export interface HealthLogView {
@@ -123,7 +131,7 @@ export interface DeliveryView {
 
 export interface Filters {
   project: string;
-  /** A job status, `unhealthy` (failed, stuck or missed), or "" for all. */
+  /** A job status, `unhealthy` (failed, stuck, missed or slow), or "" for all. */
   status: string;
   criticality: string;
 }
@@ -236,6 +244,7 @@ function dashboardJob(
     muted_until: iso(laterOf(projectMute, jobMute)),
     recent_runs: recentRuns(row.recent_runs),
     success_rate: successRate(counts),
+    durations: durationsView(row.durations),
   };
 }
 
@@ -248,7 +257,7 @@ export function isUnhealthy(status: string): boolean {
   return (UNHEALTHY_STATUSES as readonly string[]).includes(status);
 }
 
-/** Unhealthy first (failed, stuck, missed), then by criticality, project and name. */
+/** Unhealthy first (failed, stuck, missed, slow), then by criticality, project and name. */
 export function compareJobs(a: DashboardJob, b: DashboardJob): number {
   return (
     rank(a.status) - rank(b.status) ||
@@ -407,6 +416,9 @@ export function buildJobPage(input: JobPageInput): JobPage {
       failure_threshold: row.failure_threshold,
       consecutive_failures: row.consecutive_failures,
       down_since: iso(row.down_since),
+      slow_factor: row.slow_factor,
+      slow_after_seconds: row.slow_after_seconds,
+      run_durations_ms: jobDurations(row.durations).runs?.recent ?? [],
     },
     health_log: input.history.map((h) => ({
       collected_at: h.collected_at.toISOString(),

@@ -6,11 +6,12 @@
  */
 import type { DoctorReport } from "../doctor.js";
 import { formatDuration } from "../duration.js";
+import { DEFAULT_SLOW_FACTOR, type DurationSummary, formatMs, SLOW_FLOOR_SECONDS, SLOW_MIN_HISTORY } from "../health/durations.js";
 import { redactSecrets } from "../lib/redact.js";
 import { CRITICALITIES } from "../types.js";
 import { ASSET_PATHS } from "./assets.js";
 import { type Html, html, trusted } from "./html.js";
-import type { DashboardJob, DashboardProject, DeliveryView, HealthLogView, JobPage, Overview, RecentRunView } from "./model.js";
+import type { DashboardJob, DashboardProject, DeliveryView, HealthLogView, JobDetail, JobPage, Overview, RecentRunView } from "./model.js";
 import { STATUS_FILTERS } from "./model.js";
 
 const STATUS_ICONS: Record<string, string> = {
@@ -21,6 +22,7 @@ const STATUS_ICONS: Record<string, string> = {
   unreachable: "✗",
   stuck: "◷",
   missed: "⚠",
+  slow: "◔",
   scheduler_down: "⚠",
   pending: "…",
   unknown: "?",
@@ -75,6 +77,48 @@ export function runStrip(runs: readonly RecentRunView[]): Html {
   return html`<ol class="strip" aria-label="${label}" title="${label}">${runs.map(
     (r) => html`<li class="run r-${cssToken(r.status)}" title="${runTitle(r)}"></li>`,
   )}</ol>`;
+}
+
+/**
+ * Run durations as a sparkline (inline SVG, no script): one point per value, oldest first, the
+ * usual p95 as a dashed line. `null` values (failed or unfinished runs) leave a gap in x.
+ */
+export function durationSpark(values: readonly (number | null)[], summary: DurationSummary | null, size: { width: number; height: number; wide?: boolean }): Html {
+  const known = values.flatMap((v, i) => (v === null ? [] : [{ i, v }]));
+  if (known.length < 2) return html``;
+  const top = Math.max(...known.map((p) => p.v), summary?.p95_ms ?? 0) || 1;
+  const step = size.width / Math.max(1, values.length - 1);
+  const y = (v: number): string => (size.height - (v / top) * size.height).toFixed(1);
+  const points = known.map((p) => `${(p.i * step).toFixed(1)},${y(p.v)}`).join(" ");
+  const label = `durations of the last ${known.length} successful runs${summary ? `: p50 ${formatMs(summary.p50_ms)}, p95 ${formatMs(summary.p95_ms)}, max ${formatMs(summary.max_ms)}` : ""}`;
+  return html`<svg class="spark${size.wide ? " wide" : ""}" role="img" aria-label="${label}" viewBox="0 0 ${size.width} ${size.height}" width="${size.wide ? "100%" : size.width}" height="${size.height}" preserveAspectRatio="none"><title>${label}</title>${
+    summary ? html`<line class="p95" x1="0" x2="${size.width}" y1="${y(summary.p95_ms)}" y2="${y(summary.p95_ms)}"></line>` : ""
+  }<polyline points="${points}"></polyline></svg>`;
+}
+
+/** `p50 12s · p95 1m 03s`, or nothing while no duration is kept. */
+export function durationText(summary: DurationSummary | null): Html {
+  return summary ? html`<span class="sub">p50 ${formatMs(summary.p50_ms)} · p95 ${formatMs(summary.p95_ms)}</span>` : html``;
+}
+
+/** The strip's runs as durations: succeeded runs' end − start, null for the others. */
+function stripDurations(runs: readonly RecentRunView[]): (number | null)[] {
+  return runs.map((r) => (r.status === "succeeded" && r.start && r.end ? Math.max(0, new Date(r.end).getTime() - new Date(r.start).getTime()) : null));
+}
+
+/** The full durations of a job's job page: every kept run's duration and the figures, runs and pg_net calls. */
+function durationsFact(j: JobDetail): Html {
+  const { runs, net } = j.durations;
+  if (!runs && !net) return html`<span class="none">no successful run timed yet</span>`;
+  const line = (what: string, s: DurationSummary) =>
+    html`<span>${what}: p50 ${formatMs(s.p50_ms)}, p95 ${formatMs(s.p95_ms)}, max ${formatMs(s.max_ms)} <span class="sub">(${s.window === s.count ? `${s.count}` : `latest ${s.window} of ${s.count}`})</span></span>`;
+  return html`${runs ? line("runs", runs) : ""}${runs && net ? html`<br>` : ""}${net ? line("pg_net calls", net) : ""}${durationSpark(j.run_durations_ms, runs, { width: 400, height: 40, wide: true })}`;
+}
+
+function slowRule(j: JobDetail): string {
+  if (j.slow_factor === 0) return "off (slow factor 0)";
+  if (j.slow_after_seconds !== null) return `after ${formatDuration(j.slow_after_seconds)} (set for this job)`;
+  return `above max(${j.slow_factor ?? DEFAULT_SLOW_FACTOR} × p95, p95 + ${formatDuration(SLOW_FLOOR_SECONDS)}), from ${SLOW_MIN_HISTORY} runs${j.slow_factor === null ? " (default factor)" : ""}`;
 }
 
 export function successRate(rate: DashboardJob["success_rate"]): Html {
@@ -187,7 +231,7 @@ function jobRow(j: DashboardJob & { visible: boolean }, now: Date): Html {
 <td>${scheduleCell(j)}</td>
 <td>${when(j.last_run_at, now)}${j.last_run_status ? html`<br><span class="sub">${j.last_run_status}</span>` : ""}</td>
 <td>${nextRunCell(j, now)}</td>
-<td>${runStrip(j.recent_runs)}</td>
+<td>${runStrip(j.recent_runs)}${durationSpark(stripDurations(j.recent_runs), j.durations.runs, { width: 126, height: 16 })}${durationText(j.durations.runs)}</td>
 <td>${successRate(j.success_rate)}</td>
 <td class="why">${reasonCell(j)}</td>
 </tr>`;
@@ -267,7 +311,9 @@ ${fact("Schedule", scheduleCell(j))}
 ${fact("Last run", j.last_run_at ? html`${when(j.last_run_at, now)} <span class="sub">${utc(j.last_run_at)}${j.last_run_status ? `, ${j.last_run_status}` : ""}</span>` : null)}
 ${fact("Next run", j.next_run_at ? html`${when(j.next_run_at, now)} <span class="sub">${utc(j.next_run_at)}</span>` : nextRunCell(j, now))}
 ${fact("Status since", j.status_since ? html`${when(j.status_since, now)} <span class="sub">${utc(j.status_since)}</span>` : null)}
-${fact("Recent runs", runStrip(j.recent_runs))}
+${fact("Recent runs", html`${runStrip(j.recent_runs)}${durationSpark(stripDurations(j.recent_runs), j.durations.runs, { width: 126, height: 16 })}`)}
+${fact("Durations", durationsFact(j))}
+${fact("Slow", slowRule(j))}
 ${fact(`${p.job.success_rate.days}-day success`, successRate(j.success_rate))}
 ${fact("Grace before missed", seconds(j.grace_seconds, "default: half the period, 1 min to 1 h"))}
 ${fact("Max runtime before stuck", seconds(j.max_runtime_seconds, "default: 30m"))}

@@ -11,6 +11,7 @@ import {
   type Schedule,
 } from "./schedule/index.js";
 import { LATER_RELEASES_REJECT } from "./schedule/cron-parser.js";
+import { type DurationWindow, judgeSlow, type SlowSettings, slowThreshold } from "./durations.js";
 
 /**
  * Verdicts: pure functions from a job's schedule, its runs and `now` to a status with a
@@ -45,6 +46,14 @@ export interface JobFacts {
   lastFinishedRun: RunFact | null;
   /** This job's runs read in this check: new ones and re-read open ones, by runid. */
   runs: readonly RunFact[];
+  /** What the `slow` rule needs (durations.ts); absent: the rule does not apply. */
+  durations?: {
+    /** The job's successful run durations before this check. */
+    runs: DurationWindow | undefined;
+    settings: SlowSettings;
+    /** Why the latest finished run was slow, as the check that judged it kept it; null: it was not. */
+    previouslySlow: string | null;
+  };
 }
 
 export interface ProjectFacts {
@@ -70,6 +79,8 @@ export interface Verdict {
   expectedAt: Date | null;
   /** Consecutive failed runs at the end of the run history seen so far (for thresholds). */
   trailingFailures: number;
+  /** Why the latest finished run was slow (null: it was not), kept for the next check; absent: not judged. */
+  latestSlow?: string | null;
 }
 
 export const DEFAULT_MAX_RUNTIME_SECONDS = 30 * 60;
@@ -107,6 +118,10 @@ export function evaluateJob(job: JobFacts, project: ProjectFacts, now: Date, pre
   let trailingFailures = previousTrailingFailures;
   for (const run of finished) trailingFailures = run.status === "failed" ? trailingFailures + 1 : 0;
 
+  const slow = job.durations
+    ? judgeSlow({ threshold: slowThreshold(job.durations.runs, job.durations.settings), finished, open: openRuns, now, previouslySlow: job.durations.previouslySlow })
+    : null;
+
   // Said with every verdict once the schedule is parsed: how a schedule whose meaning depends
   // on the 1.6.x release was read.
   let scheduleNote = "";
@@ -121,6 +136,7 @@ export function evaluateJob(job: JobFacts, project: ProjectFacts, now: Date, pre
     openRuns,
     expectedAt: extra?.expectedAt ?? null,
     trailingFailures,
+    latestSlow: slow?.latestSlow ?? null,
   });
 
   if (!job.active) return verdict("paused", "paused: cron.job.active is false, pg_cron does not run it");
@@ -200,6 +216,9 @@ export function evaluateJob(job: JobFacts, project: ProjectFacts, now: Date, pre
       );
     }
   }
+  // slow: a run that took (or has been running) longer than the job's usual durations allow.
+  // After stuck, failed and missed, which say more.
+  if (slow?.finding) return verdict("slow", slow.finding.reason, { runAt: slow.finding.run.startTime, expectedAt });
   const open = openRuns.at(-1);
   if (open && !lastFinishedRun) {
     return verdict("success", `first run in progress (${open.status}) since ${iso(runStart(open))}`, { expectedAt, runAt: open.startTime });

@@ -79,6 +79,8 @@ export interface NetCallsInput {
 export interface JobNetCalls {
   /** Calls whose answer this check read, failed or not. */
   newCalls: number;
+  /** Request-to-response durations (ms) of this check's successful calls that are the job's alone. */
+  durationsMs: number[];
   /**
    * Why the job's calls make it failed, or null when they do not: a failure read this check
    * (`fresh`), or, with nothing newer read, the latest known call, which failed.
@@ -129,6 +131,7 @@ export function judgeNetCalls(input: NetCallsInput): NetCallsJudgement {
       };
       byJob.set(jobid, {
         newCalls: input.firstCheck ? 1 : calls.length,
+        durationsMs: outcome.okDurationsMs ?? [],
         failure: summary ? { reason: summary.reason, errorMessage: summary.errorMessage, at: summary.at, fresh: true, streak } : null,
       });
     }
@@ -139,6 +142,7 @@ export function judgeNetCalls(input: NetCallsInput): NetCallsJudgement {
     if (byJob.has(id)) continue;
     byJob.set(id, {
       newCalls: 0,
+      durationsMs: [],
       failure: call.failed
         ? {
             reason: `its latest pg_net call failed (at ${call.at.replace(/\.000Z$/, "Z")}): ${call.reason ?? "no error text"}; no newer call's answer has been read yet`,

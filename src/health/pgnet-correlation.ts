@@ -44,6 +44,12 @@ export interface JobPgNetOutcome {
   ambiguousOk: number;
   /** The responses behind `okCount`. */
   okResponses?: PgNetResponse[];
+  /**
+   * Request-to-response durations (ms) of the successful responses that are this job's alone
+   * and whose run has ended: pg_net sends a run's requests when its transaction commits, at the
+   * run's end, so the response's `created` minus the run's end_time.
+   */
+  okDurationsMs?: number[];
 }
 
 export interface PgNetCorrelation {
@@ -121,7 +127,7 @@ export function correlateResponses(
     const start = run.start.getTime();
     const end = Math.max(start, run.end?.getTime() ?? start);
     const list = runsByJob.get(run.jobid) ?? [];
-    list.push({ jobid: run.jobid, runid: run.runid, start, end, until: end + windowMs });
+    list.push({ jobid: run.jobid, runid: run.runid, start, end, until: end + windowMs, ended: run.end !== null });
     runsByJob.set(run.jobid, list);
   }
 
@@ -145,7 +151,7 @@ export function correlateResponses(
   const outcome = (jobid: number): JobPgNetOutcome => {
     let entry = byJob.get(jobid);
     if (!entry) {
-      entry = { failures: [], okCount: 0, ambiguousOk: 0, okResponses: [] };
+      entry = { failures: [], okCount: 0, ambiguousOk: 0, okResponses: [], okDurationsMs: [] };
       byJob.set(jobid, entry);
     }
     return entry;
@@ -166,6 +172,7 @@ export function correlateResponses(
         entry.okCount++;
         entry.okResponses?.push(response);
         if (ambiguous) entry.ambiguousOk++;
+        else if (owner?.ended) entry.okDurationsMs?.push(Math.max(0, response.created.getTime() - owner.end));
       }
     }
   }
@@ -178,6 +185,8 @@ interface FittingRun {
   start: number;
   end: number;
   until: number;
+  /** The run has an end_time (when its requests were sent). */
+  ended: boolean;
 }
 
 type Matched = { response: PgNetResponse; fitting: FittingRun[]; owner: FittingRun | null; resolvedBy: Resolution | undefined };

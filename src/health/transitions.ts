@@ -1,10 +1,10 @@
 /**
- * State changes → alert events (pure). A job is announced when it enters failed, missed
+ * State changes → alert events (pure). A job is announced when it enters slow, failed, missed
  * or stuck (failed only after `failureThreshold` consecutive failed runs), and again when
  * it recovers, with how long it was down. new → success and paused → success say nothing.
  */
 
-export const DOWN = new Set(["failed", "missed", "stuck", "unreachable", "scheduler_down"]);
+export const DOWN = new Set(["slow", "failed", "missed", "stuck", "unreachable", "scheduler_down"]);
 const HEALTHY = new Set(["success", "ok"]);
 
 /**

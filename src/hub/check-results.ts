@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/types.js";
+import type { JobDurations } from "../health/durations.js";
 import type { JobStatus, ProjectStatus } from "../types.js";
 import { checkHistoryLimit, type RecentRun } from "./inventory.js";
 
@@ -17,6 +18,8 @@ export interface JobStateUpdate {
   alerted_status: JobStatus | null;
   alerted_at: Date | null;
   recent_runs: RecentRun[];
+  /** The job's kept durations after this check (bounded: health/durations.ts). */
+  durations: JobDurations;
   /** The check saw the job at its source (pg_cron, or the Management API's list). */
   last_seen_at: Date | null;
 }
@@ -81,12 +84,12 @@ export async function writeJobStates(db: Queryable, updates: readonly JobStateUp
         last_error = u.last_error, last_run_at = u.last_run_at, last_run_status = u.last_run_status,
         consecutive_failures = u.consecutive_failures, down_since = u.down_since,
         alerted_status = u.alerted_status, alerted_at = u.alerted_at, recent_runs = u.recent_runs,
-        last_seen_at = u.last_seen_at
+        durations = u.durations, last_seen_at = u.last_seen_at
        from jsonb_to_recordset($1::text::jsonb) as u(
          id uuid, status text, status_since timestamptz, status_reason text, last_error text,
          last_run_at timestamptz, last_run_status text, consecutive_failures int,
          down_since timestamptz, alerted_status text, alerted_at timestamptz, recent_runs jsonb,
-         last_seen_at timestamptz)
+         durations jsonb, last_seen_at timestamptz)
       where t.id = u.id`,
     [json(updates)],
   );

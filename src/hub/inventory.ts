@@ -1,6 +1,7 @@
 import type { Queryable } from "../db/types.js";
 import { formatDuration } from "../duration.js";
 import { JobmonError } from "../errors.js";
+import type { JobDurations } from "../health/durations.js";
 import type { Criticality, JobStatus, JobType } from "../types.js";
 
 /**
@@ -45,6 +46,10 @@ export interface JobRow {
   max_runtime_seconds: number | null;
   failure_threshold: number;
   muted_until: Date | null;
+  /** The `slow` rule's factor over the usual p95 (null: the default, 0: never slow). */
+  slow_factor: number | null;
+  /** An absolute threshold for `slow`, instead of the one from the durations. */
+  slow_after_seconds: number | null;
   status: JobStateStatus;
   status_since: Date | null;
   status_reason: string | null;
@@ -53,6 +58,8 @@ export interface JobRow {
   last_run_status: string | null;
   /** The latest finished runs, newest last (at most 30). */
   recent_runs: RecentRun[];
+  /** Durations of the latest successful runs and pg_net calls (at most 200 each; health/durations.ts). */
+  durations: JobDurations;
   consecutive_failures: number;
   down_since: Date | null;
   /** The status last announced: always a verdict (a check writes it). */
@@ -269,6 +276,8 @@ export interface JobPatch {
   max_runtime_seconds?: number | null;
   failure_threshold?: number;
   muted_until?: Date | null;
+  slow_factor?: number | null;
+  slow_after_seconds?: number | null;
 }
 
 const PATCHABLE = [
@@ -279,6 +288,8 @@ const PATCHABLE = [
   "max_runtime_seconds",
   "failure_threshold",
   "muted_until",
+  "slow_factor",
+  "slow_after_seconds",
 ] as const satisfies readonly (keyof JobPatch)[];
 
 /**
@@ -286,12 +297,16 @@ const PATCHABLE = [
  * for durations; the bounds are well inside that and wide enough for any real schedule:
  *
  * - grace_seconds, max_runtime_seconds: 1 second to 366 days (31,622,400 seconds);
- * - failure_threshold: 1 to 1,000 consecutive failed runs.
+ * - failure_threshold: 1 to 1,000 consecutive failed runs;
+ * - slow_factor: 0 (never slow) to 100 times the usual p95, fractions allowed (a float8 column);
+ * - slow_after_seconds: 1 second to 366 days.
  */
 export const JOB_SETTING_LIMITS = {
   grace_seconds: { min: 1, max: 366 * 86_400, duration: true },
   max_runtime_seconds: { min: 1, max: 366 * 86_400, duration: true },
   failure_threshold: { min: 1, max: 1_000, duration: false },
+  slow_factor: { min: 0, max: 100, duration: false, fraction: true },
+  slow_after_seconds: { min: 1, max: 366 * 86_400, duration: true },
 } as const;
 
 /** How many health-log entries one history read may ask for: 1 to 10,000. */
@@ -306,15 +321,22 @@ export class InvalidSettingError extends JobmonError {
 
 const shown = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value));
 
-function inRange(value: unknown, range: { min: number; max: number }): boolean {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= range.min && value <= range.max;
+interface SettingRange {
+  min: number;
+  max: number;
+  duration?: boolean;
+  /** Any finite number in the range, not only whole ones. */
+  fraction?: boolean;
 }
 
-/** The range as the message gives it: `from 1s to 366d (1 to 31622400 seconds)` or `from 1 to 1000`. */
-function describeRange(range: { min: number; max: number; duration: boolean }): string {
-  return range.duration
-    ? `from ${formatDuration(range.min)} to ${formatDuration(range.max)} (${range.min} to ${range.max} seconds)`
-    : `a whole number from ${range.min} to ${range.max}`;
+function inRange(value: unknown, range: SettingRange): boolean {
+  return typeof value === "number" && (range.fraction ? Number.isFinite(value) : Number.isSafeInteger(value)) && value >= range.min && value <= range.max;
+}
+
+/** The range as the message gives it: `from 1s to 366d (1 to 31622400 seconds)`, `a whole number from 1 to 1000`, `a number from 0 to 100`. */
+function describeRange(range: SettingRange): string {
+  if (range.duration) return `from ${formatDuration(range.min)} to ${formatDuration(range.max)} (${range.min} to ${range.max} seconds)`;
+  return `${range.fraction ? "a number" : "a whole number"} from ${range.min} to ${range.max}`;
 }
 
 /**
@@ -323,7 +345,7 @@ function describeRange(range: { min: number; max: number; duration: boolean }): 
  * can be cleared, and a mute that ends at a real instant. Throws InvalidSettingError.
  */
 export function validateJobPatch(patch: JobPatch): void {
-  for (const column of ["grace_seconds", "max_runtime_seconds", "failure_threshold"] as const) {
+  for (const column of ["grace_seconds", "max_runtime_seconds", "failure_threshold", "slow_factor", "slow_after_seconds"] as const) {
     const value = patch[column];
     if (value === undefined || (value === null && column !== "failure_threshold")) continue;
     const range = JOB_SETTING_LIMITS[column];

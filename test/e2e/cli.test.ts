@@ -52,7 +52,7 @@ describe("the jobmon CLI", () => {
     }
     assert.doesNotMatch(jobs.stdout, /sb_secret_abcdefghijklmnop1234/, "the bearer key in a command is redacted");
 
-    const annotate = await runCli(["annotate", "smoothed/nightly 'export' ✓", "--description", "Exports the day", "--criticality", "critical", "--grace", "10m", "--max-runtime", "2h", "--failure-threshold", "3"], { env, cwd });
+    const annotate = await runCli(["annotate", "smoothed/nightly 'export' ✓", "--description", "Exports the day", "--criticality", "critical", "--grace", "10m", "--max-runtime", "2h", "--failure-threshold", "3", "--slow-factor", "2.5", "--slow-after", "20m"], { env, cwd });
     assert.equal(annotate.code, 0, annotate.stderr);
     await runCli(["discover"], { env, cwd });
     const after = JSON.parse((await runCli(["jobs", "--json", "--project", "smoothed"], { env, cwd })).stdout) as Record<string, unknown>[];
@@ -62,8 +62,14 @@ describe("the jobmon CLI", () => {
     assert.equal(nightly.grace_seconds, 600);
     assert.equal(nightly.max_runtime_seconds, 7200);
     assert.equal(nightly.failure_threshold, 3);
+    assert.equal(nightly.slow_factor, 2.5);
+    assert.equal(nightly.slow_after_seconds, 1200);
+    assert.deepEqual(nightly.durations, {});
+    const off = await runCli(["annotate", "smoothed/sync-leads", "--slow-factor", "0"], { env, cwd });
+    assert.equal(off.code, 0, off.stderr);
 
     const table = await runCli(["jobs"], { env, cwd });
+    assert.match(table.stdout, /p50 \/ p95/);
     assert.match(table.stdout, /sync-leads/);
     assert.match(table.stdout, /Exports the day/);
   });
@@ -76,6 +82,9 @@ describe("the jobmon CLI", () => {
       ["annotate", "smoothed/sync-leads", "--criticality", "urgent"],
       ["annotate", "smoothed/sync-leads", "--grace", "soon"],
       ["annotate", "smoothed/sync-leads", "--failure-threshold", "0"],
+      ["annotate", "smoothed/sync-leads", "--slow-factor", "-1"],
+      ["annotate", "smoothed/sync-leads", "--slow-factor", "101"],
+      ["annotate", "smoothed/sync-leads", "--slow-after", "0s"],
     ]) {
       const r = await runCli(args, { env, cwd });
       assert.notEqual(r.code, 0, args.join(" "));
@@ -132,6 +141,7 @@ describe("the jobmon CLI", () => {
 
     const status = await runCli(["status", "--json"], { env, cwd });
     assert.equal(JSON.parse(status.stdout).length, 3);
+    for (const entry of JSON.parse(status.stdout) as { durations?: Record<string, unknown> }[]) assert.deepEqual(Object.keys(entry.durations ?? {}), ["runs", "net"]);
     const history = await runCli(["history", "smoothed/sync-leads", "--json"], { env, cwd });
     assert.equal(history.code, 0, history.stderr);
     assert.equal(JSON.parse(history.stdout).length, 1);

@@ -385,9 +385,9 @@ describe("jobmon serve: the status dashboard in headless Chromium", () => {
       schedule: `*/5 * * * * ${evil("i")}`, description: evil("svg"), success_criteria: evil("iframe"), criticality: null,
       last_seen_at: now, created_at: now, updated_at: now, source_id: evil("u"), command: `select net.http_post(headers := '{"Authorization": "Bearer ${JWT}"}') -- ${evil("object")}`,
       active: true, run_as: evil("em"), database_name: "postgres", source_meta: {}, first_seen_at: now, expected_since: now, removed_at: null,
-      grace_seconds: null, max_runtime_seconds: null, failure_threshold: 1, muted_until: null, status: "failed", status_since: now,
+      grace_seconds: null, max_runtime_seconds: null, failure_threshold: 1, muted_until: null, slow_factor: null, slow_after_seconds: null, status: "failed", status_since: now,
       status_reason: evil("a"), last_error: evil("img"), last_run_at: now, last_run_status: "failed",
-      recent_runs: [{ runid: 1, status: evil("s"), start: null, end: null }], consecutive_failures: 1, down_since: now, alerted_status: null, alerted_at: null,
+      recent_runs: [{ runid: 1, status: evil("s"), start: null, end: null }], durations: {}, consecutive_failures: 1, down_since: now, alerted_status: null, alerted_at: null,
     };
     const entry = { id: row.id, project_name: row.project_name, job_type: "pg_cron", job_name: row.job_name, status: "failed", previous_status: "failed", reason: evil("a"), error_message: evil("img"), last_run_at: now.toISOString(), criticality: null, muted: false };
     const overview = buildOverview({ configuredProjects: [], projectStates: [], entries: [entry], rows: [row], runCounts: new Map(), query: new URLSearchParams(), now, secrets: [] });

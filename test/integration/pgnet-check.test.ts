@@ -63,6 +63,25 @@ describe("pg_net outcomes across checks", () => {
     await c.sql("delete from net._http_response");
   });
 
+  it("keeps each job's request-to-response durations of its successful calls, apart from its runs'", async () => {
+    const job = await scheduleJob(c, "timed", "*/30 * * * *", post("http://127.0.0.1:9/ok"));
+    const mon = await monitor();
+    const t0 = await dbNow();
+    // Runs take 50 ms; the answers come 950 ms and 1,450 ms after the runs end; a failed call is not timed.
+    await run(job, t0 - 130_000);
+    await respond(t0 - 129_000, { status_code: 200 });
+    await run(job, t0 - 70_000);
+    await respond(t0 - 68_500, { status_code: 200 });
+    await mon.checkHealth();
+    const t1 = await dbNow();
+    await run(job, t1 - 40_000);
+    await respond(t1 - 39_000, { status_code: 500 });
+    await mon.checkHealth();
+    const [entry] = (await mon.status()).jobs;
+    assert.deepEqual(entry?.durations?.net, { count: 2, window: 2, p50_ms: 950, p95_ms: 1450, max_ms: 1450 });
+    assert.equal(entry?.durations?.runs?.p50_ms, 50);
+  });
+
   it("reports a failure answered in the seconds before a check, at the next check (not lost)", async () => {
     const job = await scheduleJob(c, "pinger", "*/30 * * * *", post("http://127.0.0.1:9/fail"));
     const mon = await monitor();

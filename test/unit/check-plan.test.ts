@@ -46,6 +46,8 @@ function job(name: string, jobid: number, extra: Partial<JobRow> = {}): JobRow {
     max_runtime_seconds: null,
     failure_threshold: 1,
     muted_until: null,
+    slow_factor: null,
+    slow_after_seconds: null,
     status: "success",
     status_since: WATCHED_SINCE,
     status_reason: "last run succeeded at 2026-11-30T09:55:00Z",
@@ -53,6 +55,7 @@ function job(name: string, jobid: number, extra: Partial<JobRow> = {}): JobRow {
     last_run_at: at("2026-11-30T09:55:00Z"),
     last_run_status: "succeeded",
     recent_runs: [],
+    durations: {},
     consecutive_failures: 0,
     down_since: null,
     alerted_status: null,
@@ -344,5 +347,41 @@ describe("planCheck: the first check", () => {
     if (collection.ok) collection.data.reread = [open];
     const second = plan({ jobs: [a], collection, previous: checkedBefore({ open_runs: { [String(open.runid)]: NOW.toISOString() } }), now: later });
     assert.deepEqual(second.projectStates[0]?.open_runs, { [String(open.runid)]: NOW.toISOString() });
+  });
+});
+
+describe("planCheck: run durations and slow", () => {
+  /** A run of `jobid` that started at `start` and took `ms`. */
+  function timed(jobid: number, status: string, start: string, ms: number): CronRun {
+    const r = run(jobid, status, start);
+    return { ...r, end_time: new Date((r.start_time as Date).getTime() + ms) };
+  }
+  const usual = { runs: { count: 30, recent: Array.from({ length: 30 }, () => 20_000), p50: 20_000, p95: 20_000, max: 20_000 } };
+
+  it("appends the successful runs' durations to the job's window; failed runs never enter", () => {
+    const a = job("a", 1);
+    const p = plan({ jobs: [a], previous: checkedBefore(), runs: [timed(1, "succeeded", "2026-11-30T09:50:00Z", 2_000), timed(1, "failed", "2026-11-30T09:55:00Z", 9_000)] });
+    assert.deepEqual(stateOf(p, a)?.durations.runs?.recent, [2_000]);
+    assert.equal(stateOf(p, a)?.durations.runs?.count, 1);
+    const again = plan({ jobs: [recorded(a, p)], previous: checkedBefore(), runs: [timed(1, "succeeded", "2026-11-30T09:58:00Z", 4_000)] });
+    assert.deepEqual(stateOf(again, recorded(a, p))?.durations.runs?.recent, [2_000, 4_000]);
+    assert.equal(stateOf(again, recorded(a, p))?.durations.runs?.p95, 4_000);
+  });
+
+  it("turns a job slow with an alert, keeps the slow run's reason, and recovers on a normal run", () => {
+    const a = job("a", 1, { durations: usual });
+    const slow = plan({ jobs: [a], previous: checkedBefore(), runs: [timed(1, "succeeded", "2026-11-30T09:55:00Z", 90_000)] });
+    assert.equal(stateOf(slow, a)?.status, "slow");
+    assert.match(stateOf(slow, a)?.status_reason ?? "", /^run \d+ took 1m 30s; usual p95 20s over 30 runs; slow above 1m 20s$/);
+    assert.equal(stateOf(slow, a)?.durations.slow, stateOf(slow, a)?.status_reason);
+    assert.deepEqual(slow.report.events.map((e) => [e.type, e.to]), [["down", "slow"]]);
+    // A check with nothing new keeps it slow, and says nothing more.
+    const quiet = plan({ jobs: [recorded(a, slow)], previous: checkedBefore(), now: at("2026-11-30T10:01:00Z") });
+    assert.equal(quiet.jobStates.length, 0);
+    assert.deepEqual(quiet.report.events, []);
+    const back = plan({ jobs: [recorded(a, slow)], previous: checkedBefore(), runs: [timed(1, "succeeded", "2026-11-30T10:00:00Z", 21_000)], now: at("2026-11-30T10:02:00Z") });
+    assert.equal(stateOf(back, a)?.status, "success");
+    assert.equal(stateOf(back, a)?.durations.slow, undefined);
+    assert.deepEqual(back.report.events.map((e) => [e.type, e.from, e.to]), [["recovery", "slow", "success"]]);
   });
 });

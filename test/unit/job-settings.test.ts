@@ -4,8 +4,10 @@ import { JobmonError } from "../../src/errors.js";
 import { checkHistoryLimit, HISTORY_LIMIT, InvalidSettingError, JOB_SETTING_LIMITS, validateJobPatch } from "../../src/hub/inventory.js";
 
 describe("job settings' ranges", () => {
-  it("are documented bounds that fit the hub's int4 columns", () => {
-    for (const { min, max } of [...Object.values(JOB_SETTING_LIMITS), HISTORY_LIMIT]) {
+  it("are documented bounds that fit the hub's int4 columns (slow_factor: a float8 column from 0)", () => {
+    const { slow_factor, ...whole } = JOB_SETTING_LIMITS;
+    assert.deepEqual([slow_factor.min, slow_factor.max], [0, 100]);
+    for (const { min, max } of [...Object.values(whole), HISTORY_LIMIT]) {
       assert.ok(Number.isSafeInteger(min) && min >= 1, String(min));
       assert.ok(Number.isSafeInteger(max) && max <= 2 ** 31 - 1, String(max));
     }
@@ -18,6 +20,9 @@ describe("job settings' ranges", () => {
   it("accept every value in range, null where a setting can be cleared, and leave undefined alone", () => {
     validateJobPatch({ grace_seconds: 1, max_runtime_seconds: 366 * 86_400, failure_threshold: 1000 });
     validateJobPatch({ grace_seconds: null, max_runtime_seconds: null, failure_threshold: 1 });
+    validateJobPatch({ slow_factor: 0, slow_after_seconds: 1 });
+    validateJobPatch({ slow_factor: 2.5, slow_after_seconds: 366 * 86_400 });
+    validateJobPatch({ slow_factor: null, slow_after_seconds: null });
     validateJobPatch({ description: "x" });
     validateJobPatch({ muted_until: new Date("2026-12-01T00:00:00Z") });
     checkHistoryLimit(1);
@@ -36,6 +41,11 @@ describe("job settings' ranges", () => {
       [{ failure_threshold: null as unknown as number }, /failure_threshold must be a whole number from 1 to 1000, not null/],
       [{ grace_seconds: "600" as unknown as number }, /grace_seconds must be from 1s to 366d/],
       [{ muted_until: new Date(Number.NaN) }, /muted_until is not a valid instant/],
+      [{ slow_factor: -1 }, /slow_factor must be a number from 0 to 100, not -1/],
+      [{ slow_factor: 101 }, /slow_factor must be a number from 0 to 100/],
+      [{ slow_factor: Number.POSITIVE_INFINITY }, /slow_factor must be a number from 0 to 100, not Infinity/],
+      [{ slow_after_seconds: 0 }, /slow_after_seconds must be from 1s to 366d/],
+      [{ slow_after_seconds: 2.5 }, /slow_after_seconds must be from 1s to 366d/],
     ];
     for (const [patch, message] of cases) {
       assert.throws(() => validateJobPatch(patch), (error: unknown) => {

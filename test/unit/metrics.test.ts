@@ -21,7 +21,7 @@ function row(id: string, project: string, name: string, over: Partial<JobRow> = 
     id, project_name: project, job_type: "pg_cron", job_name: name, schedule: "*/5 * * * *", description: null, success_criteria: null,
     criticality: null, last_seen_at: NOW, created_at: NOW, updated_at: NOW, source_id: "1", command: "select 1", active: true,
     run_as: "postgres", database_name: "postgres", source_meta: {}, first_seen_at: NOW, expected_since: NOW, removed_at: null,
-    grace_seconds: null, max_runtime_seconds: null, failure_threshold: 1, muted_until: null, status: "success", status_since: NOW,
+    grace_seconds: null, max_runtime_seconds: null, failure_threshold: 1, slow_factor: null, slow_after_seconds: null, durations: {}, muted_until: null, status: "success", status_since: NOW,
     status_reason: null, last_error: null, last_run_at: null, last_run_status: null, recent_runs: [], consecutive_failures: 0,
     down_since: null, alerted_status: null, alerted_at: null, ...over,
   };
@@ -120,7 +120,7 @@ describe("GET /metrics exposition", () => {
     const { m } = await scrape();
     for (const [job, status, criticality] of [["sync", "success", "critical"], [WEIRD_NAME, "failed", "important"], ["crm-export", "success", "low"], ["new-job", "new", "important"]] as const) {
       const series = m.select("jobmon_job_status", { job });
-      assert.deepEqual(series.map((s) => s.labels.status).sort(), ["failed", "missed", "new", "paused", "stuck", "success", "unknown"]);
+      assert.deepEqual(series.map((s) => s.labels.status).sort(), ["failed", "missed", "new", "paused", "slow", "stuck", "success", "unknown"]);
       assert.deepEqual(series.filter((s) => s.value === 1).map((s) => s.labels.status), [status], job);
       assert.ok(series.every((s) => s.labels.criticality === criticality));
     }
@@ -145,11 +145,11 @@ describe("GET /metrics exposition", () => {
         assert.doesNotMatch(value, /^\d+$/, `${s.name}{${name}} holds no run id`);
       }
     }
-    // Linear in what is configured: per job at most 7 statuses + 5 gauges, per project at most
+    // Linear in what is configured: per job at most 8 statuses + 5 gauges, per project at most
     // 6 statuses + 4 gauges, per route 4, and 9 for the checks and the unrouted alerts.
-    // Here: jobs 36 + 8 times and durations; projects 24 + 11; checks 8; routes 12 + 1.
-    assert.equal(m.series.length, 100);
-    assert.ok(m.series.length <= 12 * 4 + 10 * 4 + 4 * 3 + 9);
+    // Here: jobs 40 + 8 times and durations; projects 24 + 11; checks 8; routes 12 + 1.
+    assert.equal(m.series.length, 104);
+    assert.ok(m.series.length <= 13 * 4 + 10 * 4 + 4 * 3 + 9);
   });
 
   it("times a job's last success, last run and its duration from the runs the hub keeps; absent where unknown", async () => {

@@ -36,6 +36,21 @@ describe("correlateResponses", () => {
     assert.equal(result.byJob.get(20)?.failures.length, 0);
   });
 
+  test("keeps the request-to-response duration of a successful call that is one ended run's alone", () => {
+    const runs = [
+      { jobid: 10, runid: 1, start: at(0), end: at(0.5) },
+      { jobid: 20, runid: 2, start: at(300), end: null },
+      { jobid: 30, runid: 3, start: at(600), end: at(600.1) },
+      { jobid: 10, runid: 4, start: at(600), end: at(600.2) },
+    ];
+    const result = correlateResponses(runs, calls, [response(at(1.7)), response(at(302)), response(at(601)), response(at(3), { status_code: 500 })]);
+    // Job 10: 1.2 s after its run ended; the failed call and the ambiguous one (with job 30) are not timed.
+    assert.deepEqual(result.byJob.get(10)?.okDurationsMs, [1200]);
+    // Job 20's run has no end yet: when its request left is unknown.
+    assert.deepEqual(result.byJob.get(20)?.okDurationsMs, []);
+    assert.deepEqual(result.byJob.get(30)?.okDurationsMs, []);
+  });
+
   test("two calling jobs running together make the match ambiguous: attributed to each", () => {
     const runs = [
       { jobid: 10, runid: 1, start: at(0), end: at(0.1) },

@@ -158,7 +158,7 @@ function cleanEntryCached(entry: AlertEntry, extra: readonly string[]): AlertEnt
 }
 
 /** Down first (worst first), then reminders, then recoveries; stable within a rank. */
-const JOB_RANK: Record<JobStatus, number> = { failed: 0, stuck: 0, missed: 1, unknown: 2, paused: 3, success: 5 };
+const JOB_RANK: Record<JobStatus, number> = { failed: 0, stuck: 0, missed: 1, slow: 2, unknown: 2, paused: 3, success: 5 };
 const jobRank = (j: JobAlert): number => (j.toStatus !== "success" && j.reminder ? 4 : JOB_RANK[j.toStatus]);
 
 export function prepare(entries: readonly AlertEntry[], opts: FormatOptions = {}): Sections {
@@ -192,6 +192,7 @@ export const JOB_EMOJI: Record<JobStatus, string> = {
   failed: "🔴",
   stuck: "⏳",
   missed: "🟠",
+  slow: "🐢",
   unknown: "⚪",
   paused: "⏸",
   success: "✅",
@@ -204,6 +205,7 @@ const STATUS_HEADLINE: Record<JobStatus, string> = {
   failed: "failed",
   stuck: "stuck",
   missed: "missed a run",
+  slow: "slow",
   unknown: "status unknown",
   paused: "paused",
   success: "recovered",
@@ -213,6 +215,7 @@ const STATUS_ONGOING: Record<JobStatus, string> = {
   failed: "failing",
   stuck: "stuck",
   missed: "missing runs",
+  slow: "slow",
   unknown: "unknown",
   paused: "paused",
   success: "ok",
@@ -222,6 +225,7 @@ const STATUS_COUNTED: Record<JobStatus, string> = {
   failed: "failing",
   stuck: "stuck",
   missed: "missed",
+  slow: "slow",
   unknown: "unknown",
   paused: "paused",
   success: "recovered",

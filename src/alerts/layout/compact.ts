@@ -41,12 +41,13 @@ export const COMPACT_SEPARATOR = " · ";
 /** Lines are joined with one newline, counted with each line. */
 const NEWLINE = 1;
 
-export type CompactGroupKey = "failed" | "stuck" | "missed" | "unknown" | "paused" | "reminder" | "recovered";
+export type CompactGroupKey = "failed" | "stuck" | "missed" | "slow" | "unknown" | "paused" | "reminder" | "recovered";
 
 const GROUP_LABEL: Record<CompactGroupKey, string> = {
   failed: "Failed",
   stuck: "Stuck",
   missed: "Missed a run",
+  slow: "Slow",
   unknown: "Status unknown",
   paused: "Paused",
   reminder: "Still down",
@@ -54,7 +55,7 @@ const GROUP_LABEL: Record<CompactGroupKey, string> = {
 };
 
 /** Worst first; decides the emoji and colour of a group that mixes statuses (reminders). */
-const SEVERITY: Record<JobStatus, number> = { failed: 0, stuck: 1, missed: 2, unknown: 3, paused: 4, success: 5 };
+const SEVERITY: Record<JobStatus, number> = { failed: 0, stuck: 1, missed: 2, slow: 3, unknown: 4, paused: 5, success: 6 };
 
 export interface CompactGroup {
   key: CompactGroupKey;
@@ -65,7 +66,7 @@ export interface CompactGroup {
 
 /**
  * Jobs by status, groups in order of first appearance (`prepare` sorts worst first).
- * Reminders share one group whatever their status, so a message never has more than seven
+ * Reminders share one group whatever their status, so a message never has more than eight
  * groups (Discord: one embed each, plus one continuation, stays within 10 embeds).
  */
 export function compactGroups(jobs: readonly JobAlert[]): CompactGroup[] {

@@ -1,7 +1,13 @@
 import type { Command } from "commander";
+import { type DurationWindow, formatMs, jobDurations } from "../../health/durations.js";
 import type { CommandContext } from "../context.js";
 import { jobJson } from "../job-json.js";
 import { pc, printJson, status, table, truncate, when } from "../output.js";
+
+/** A job's usual run durations, `12s / 1m 03s` (p50 / p95), empty while none are kept. */
+function durationCell(runs: DurationWindow | undefined): string {
+  return runs && runs.recent.length > 0 ? `${formatMs(runs.p50)} / ${formatMs(runs.p95)}` : "";
+}
 
 /** `jobmon jobs`: the inventory with current status. */
 export function register(program: Command, ctx: CommandContext): void {
@@ -21,7 +27,7 @@ export function register(program: Command, ctx: CommandContext): void {
       }
       io.out(
         table(
-          ["project", "type", "job", "schedule", "criticality", "status", "last seen", "description"],
+          ["project", "type", "job", "schedule", "criticality", "status", "p50 / p95", "last seen", "description"],
           rows.map((r) => [
             r.project_name,
             r.job_type,
@@ -29,6 +35,7 @@ export function register(program: Command, ctx: CommandContext): void {
             r.schedule,
             r.criticality ?? pc.dim("(important)"),
             r.removed_at ? status("removed") : r.active === false ? status("paused") : status(r.status),
+            durationCell(jobDurations(r.durations).runs),
             when(r.last_seen_at),
             truncate(r.description, 40),
           ]),

@@ -1069,7 +1069,7 @@ function cleanEntryCached(entry, extra) {
   cleanCache.set(entry, { kind: entry.kind, extra: [...extra], raw, cleaned: texts(cleaned) });
   return cleaned;
 }
-var JOB_RANK = { failed: 0, stuck: 0, missed: 1, unknown: 2, paused: 3, success: 5 };
+var JOB_RANK = { failed: 0, stuck: 0, missed: 1, slow: 2, unknown: 2, paused: 3, success: 5 };
 var jobRank = (j) => j.toStatus !== "success" && j.reminder ? 4 : JOB_RANK[j.toStatus];
 function prepare(entries, opts = {}) {
   const extra = opts.extraSecrets ?? [];
@@ -1095,6 +1095,7 @@ var JOB_EMOJI = {
   failed: "🔴",
   stuck: "⏳",
   missed: "🟠",
+  slow: "🐢",
   unknown: "⚪",
   paused: "⏸",
   success: "✅"
@@ -1105,6 +1106,7 @@ var STATUS_HEADLINE = {
   failed: "failed",
   stuck: "stuck",
   missed: "missed a run",
+  slow: "slow",
   unknown: "status unknown",
   paused: "paused",
   success: "recovered"
@@ -1113,6 +1115,7 @@ var STATUS_ONGOING = {
   failed: "failing",
   stuck: "stuck",
   missed: "missing runs",
+  slow: "slow",
   unknown: "unknown",
   paused: "paused",
   success: "ok"
@@ -1121,6 +1124,7 @@ var STATUS_COUNTED = {
   failed: "failing",
   stuck: "stuck",
   missed: "missed",
+  slow: "slow",
   unknown: "unknown",
   paused: "paused",
   success: "recovered"
@@ -1284,12 +1288,13 @@ var GROUP_LABEL = {
   failed: "Failed",
   stuck: "Stuck",
   missed: "Missed a run",
+  slow: "Slow",
   unknown: "Status unknown",
   paused: "Paused",
   reminder: "Still down",
   recovered: "Recovered"
 };
-var SEVERITY = { failed: 0, stuck: 1, missed: 2, unknown: 3, paused: 4, success: 5 };
+var SEVERITY = { failed: 0, stuck: 1, missed: 2, slow: 3, unknown: 4, paused: 5, success: 6 };
 function compactGroups(jobs) {
   const groups = /* @__PURE__ */ new Map();
   for (const job of jobs) {
@@ -1444,6 +1449,7 @@ var DISCORD_LIMITS = {
 var DISCORD_COLORS = {
   red: 15158332,
   orange: 15105570,
+  yellow: 15844367,
   grey: 9807270,
   green: 3066993,
   darkRed: 10038562,
@@ -1453,6 +1459,7 @@ var JOB_COLOR = {
   failed: DISCORD_COLORS.red,
   stuck: DISCORD_COLORS.red,
   missed: DISCORD_COLORS.orange,
+  slow: DISCORD_COLORS.yellow,
   unknown: DISCORD_COLORS.grey,
   paused: DISCORD_COLORS.grey,
   success: DISCORD_COLORS.green
@@ -3112,7 +3119,7 @@ function correlateResponses(runs2, calls, responses, options = {}) {
     const start = run.start.getTime();
     const end = Math.max(start, run.end?.getTime() ?? start);
     const list2 = runsByJob.get(run.jobid) ?? [];
-    list2.push({ jobid: run.jobid, runid: run.runid, start, end, until: end + windowMs });
+    list2.push({ jobid: run.jobid, runid: run.runid, start, end, until: end + windowMs, ended: run.end !== null });
     runsByJob.set(run.jobid, list2);
   }
   const matched = responses.map((response) => {
@@ -3133,7 +3140,7 @@ function correlateResponses(runs2, calls, responses, options = {}) {
   const outcome = (jobid) => {
     let entry = byJob.get(jobid);
     if (!entry) {
-      entry = { failures: [], okCount: 0, ambiguousOk: 0, okResponses: [] };
+      entry = { failures: [], okCount: 0, ambiguousOk: 0, okResponses: [], okDurationsMs: [] };
       byJob.set(jobid, entry);
     }
     return entry;
@@ -3154,6 +3161,7 @@ function correlateResponses(runs2, calls, responses, options = {}) {
         entry.okCount++;
         entry.okResponses?.push(response);
         if (ambiguous) entry.ambiguousOk++;
+        else if (owner?.ended) entry.okDurationsMs?.push(Math.max(0, response.created.getTime() - owner.end));
       }
     }
   }
@@ -3341,6 +3349,7 @@ function judgeNetCalls(input) {
       };
       byJob.set(jobid, {
         newCalls: input.firstCheck ? 1 : calls.length,
+        durationsMs: outcome.okDurationsMs ?? [],
         failure: summary ? { reason: summary.reason, errorMessage: summary.errorMessage, at: summary.at, fresh: true, streak } : null
       });
     }
@@ -3350,6 +3359,7 @@ function judgeNetCalls(input) {
     if (byJob.has(id)) continue;
     byJob.set(id, {
       newCalls: 0,
+      durationsMs: [],
       failure: call.failed ? {
         reason: `its latest pg_net call failed (at ${call.at.replace(/\.000Z$/, "Z")}): ${call.reason ?? "no error text"}; no newer call's answer has been read yet`,
         errorMessage: call.errorMessage,
@@ -3942,10 +3952,11 @@ function applyFunctionOutcomes(verdicts, jobs, cronJobs, context, functions, ref
       verdict.reason = `${verdict.reason}; also ${reason}`;
       return;
     }
-    const also = verdict.status === "missed" ? `; also missed: ${verdict.reason}` : "";
+    const also = verdict.status === "missed" || verdict.status === "slow" ? `; also ${verdict.status}: ${verdict.reason}` : "";
     verdicts.set(job.id, { ...verdict, status: "failed", reason: `${reason}${also}`, errorMessage: errorMessage2, runAt: at ?? verdict.runAt, trailingFailures: Math.max(1, streak, verdict.trailingFailures) });
   };
   const warnings = [];
+  const durations = /* @__PURE__ */ new Map();
   let state;
   const readable = net?.available ? net : null;
   if (calls.size > 0 || readable) {
@@ -3961,11 +3972,13 @@ function applyFunctionOutcomes(verdicts, jobs, cronJobs, context, functions, ref
       secrets
     });
     for (const [jobid, outcome] of judged.byJob) {
+      const calling = byJobid.get(jobid);
+      if (calling && outcome.durationsMs.length > 0) durations.set(calling.id, outcome.durationsMs);
       const failure = outcome.failure;
       if (!failure) continue;
       const job = byJobid.get(jobid);
       const current = job && verdicts.get(job.id)?.status;
-      if (failure.fresh || current === "success" || current === "unknown") fail(jobid, failure.reason, failure.errorMessage, failure.at, failure.streak);
+      if (failure.fresh || current === "success" || current === "slow" || current === "unknown") fail(jobid, failure.reason, failure.errorMessage, failure.at, failure.streak);
     }
     const stray = judged.unattributedFailures;
     if (stray.length > 0) {
@@ -3979,7 +3992,7 @@ function applyFunctionOutcomes(verdicts, jobs, cronJobs, context, functions, ref
   if (functions) {
     for (const call of misconfiguredCalls(calls, functions)) fail(call.jobid, `misconfigured: ${call.reason}`, null, null, 1);
   }
-  return { state, warnings };
+  return { state, warnings, durations };
 }
 function evaluateFunctions(jobs, verdicts, logs, now, secrets) {
   const cronByName = new Map(jobs.filter((j) => j.job_type === "pg_cron").map((j) => [j.job_name, j]));
@@ -4177,12 +4190,16 @@ var PATCHABLE = [
   "grace_seconds",
   "max_runtime_seconds",
   "failure_threshold",
-  "muted_until"
+  "muted_until",
+  "slow_factor",
+  "slow_after_seconds"
 ];
 var JOB_SETTING_LIMITS = {
   grace_seconds: { min: 1, max: 366 * 86400, duration: true },
   max_runtime_seconds: { min: 1, max: 366 * 86400, duration: true },
-  failure_threshold: { min: 1, max: 1e3, duration: false }
+  failure_threshold: { min: 1, max: 1e3, duration: false },
+  slow_factor: { min: 0, max: 100, duration: false, fraction: true },
+  slow_after_seconds: { min: 1, max: 366 * 86400, duration: true }
 };
 var HISTORY_LIMIT = { min: 1, max: 1e4 };
 var InvalidSettingError = class extends JobmonError {
@@ -4192,13 +4209,14 @@ var InvalidSettingError = class extends JobmonError {
 };
 var shown = (value2) => typeof value2 === "string" ? JSON.stringify(value2) : String(value2);
 function inRange(value2, range) {
-  return typeof value2 === "number" && Number.isSafeInteger(value2) && value2 >= range.min && value2 <= range.max;
+  return typeof value2 === "number" && (range.fraction ? Number.isFinite(value2) : Number.isSafeInteger(value2)) && value2 >= range.min && value2 <= range.max;
 }
 function describeRange(range) {
-  return range.duration ? `from ${formatDuration(range.min)} to ${formatDuration(range.max)} (${range.min} to ${range.max} seconds)` : `a whole number from ${range.min} to ${range.max}`;
+  if (range.duration) return `from ${formatDuration(range.min)} to ${formatDuration(range.max)} (${range.min} to ${range.max} seconds)`;
+  return `${range.fraction ? "a number" : "a whole number"} from ${range.min} to ${range.max}`;
 }
 function validateJobPatch(patch) {
-  for (const column of ["grace_seconds", "max_runtime_seconds", "failure_threshold"]) {
+  for (const column of ["grace_seconds", "max_runtime_seconds", "failure_threshold", "slow_factor", "slow_after_seconds"]) {
     const value2 = patch[column];
     if (value2 === void 0 || value2 === null && column !== "failure_threshold") continue;
     const range = JOB_SETTING_LIMITS[column];
@@ -5051,6 +5069,137 @@ async function collectProject(project, state, config, api, now, connect) {
     await functionsRead;
     return { ok: false, project, error: redactSecrets(errorMessage(error), config.secrets) };
   }
+}
+
+// src/health/durations.ts
+var DURATION_WINDOW = 200;
+var SLOW_MIN_HISTORY = 20;
+var DEFAULT_SLOW_FACTOR = 3;
+var SLOW_FLOOR_SECONDS = 60;
+function jobDurations(stored) {
+  if (!stored || typeof stored !== "object") return {};
+  const value2 = stored;
+  const out = {};
+  const runs2 = durationWindow(value2.runs);
+  const net = durationWindow(value2.net);
+  if (runs2) out.runs = runs2;
+  if (net) out.net = net;
+  if (typeof value2.slow === "string") out.slow = value2.slow;
+  return out;
+}
+function durationWindow(value2) {
+  if (!value2 || typeof value2 !== "object") return void 0;
+  const w = value2;
+  if (!Array.isArray(w.recent) || typeof w.count !== "number") return void 0;
+  const recent = w.recent.filter((ms) => typeof ms === "number" && Number.isFinite(ms) && ms >= 0);
+  const stored = recent.length === w.recent.length && [w.p50, w.p95, w.max].every((ms) => typeof ms === "number");
+  return { count: Math.max(w.count, recent.length), recent, ...stored ? { p50: w.p50, p95: w.p95, max: w.max } : percentiles(recent) };
+}
+function percentiles(values) {
+  const n = values.length;
+  if (n === 0) return { p50: 0, p95: 0, max: 0 };
+  const a = new Float64Array(values);
+  const k95 = Math.max(0, Math.ceil(0.95 * n) - 1);
+  const k50 = Math.max(0, Math.ceil(0.5 * n) - 1);
+  select(a, k95, 0, n - 1);
+  select(a, k50, 0, k95);
+  let max = a[k95];
+  for (let i = k95 + 1; i < n; i++) if (a[i] > max) max = a[i];
+  return { p50: a[k50], p95: a[k95], max };
+}
+function select(a, k, left, right) {
+  let l = left;
+  let r = right;
+  while (r > l) {
+    const pivot = a[l + r >> 1];
+    let i = l;
+    let j = r;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) r = j;
+    else if (k >= i) l = i;
+    else return;
+  }
+}
+function addDurations(window, durations) {
+  if (durations.length === 0) return window;
+  const before = window?.recent ?? [];
+  const recent = before.slice(Math.max(0, before.length + durations.length - DURATION_WINDOW));
+  for (let i = Math.max(0, durations.length - DURATION_WINDOW); i < durations.length; i++) recent.push(Math.max(0, Math.round(durations[i])));
+  const { p50, p95, max } = percentiles(recent);
+  return { count: (window?.count ?? 0) + durations.length, recent, p50, p95, max };
+}
+function successfulRunMs(run) {
+  if (run.status !== "succeeded" || !run.startTime || !run.endTime) return null;
+  return Math.max(0, run.endTime.getTime() - run.startTime.getTime());
+}
+function slowThreshold(runs2, settings) {
+  if (settings.slowFactor === 0) return null;
+  const usual = () => runs2 && runs2.count > 0 ? `usual p95 ${formatMs(runs2.p95)} ${overRuns(runs2)}` : null;
+  const after = settings.slowAfterSeconds;
+  if (after !== null) {
+    return { ms: after * 1e3, basis: () => `slow after ${formatMs(after * 1e3)}, set for this job${runs2 && runs2.count > 0 ? `; ${usual()}` : ""}` };
+  }
+  if (!runs2 || runs2.count < SLOW_MIN_HISTORY) return null;
+  const factor = settings.slowFactor ?? DEFAULT_SLOW_FACTOR;
+  const ms = Math.max(factor * runs2.p95, runs2.p95 + SLOW_FLOOR_SECONDS * 1e3);
+  return { ms, basis: () => `${usual()}; slow above ${formatMs(ms)}` };
+}
+function overRuns(w) {
+  return w.count > w.recent.length ? `over the latest ${w.recent.length} of ${w.count} runs` : `over ${w.count} run${w.count === 1 ? "" : "s"}`;
+}
+function formatMs(ms) {
+  if (ms < 1e3) return `${Math.round(ms)}ms`;
+  const seconds2 = Math.round(ms / 1e3);
+  if (seconds2 < 60) return `${seconds2}s`;
+  if (seconds2 < 3600) return `${Math.floor(seconds2 / 60)}m ${String(seconds2 % 60).padStart(2, "0")}s`;
+  return formatDuration(seconds2);
+}
+function judgeSlow(input) {
+  const { threshold, now } = input;
+  if (!threshold) return { finding: null, latestSlow: null };
+  const latest = input.finished.at(-1);
+  let latestSlow = input.previouslySlow;
+  let finding = null;
+  if (latest) {
+    const ms = successfulRunMs(latest);
+    latestSlow = ms !== null && ms > threshold.ms ? `run ${latest.runid} took ${formatMs(ms)}; ${threshold.basis()}` : null;
+    if (latestSlow !== null) finding = { run: latest, running: false, reason: latestSlow };
+  } else if (latestSlow !== null) {
+    finding = { run: { runid: 0, status: "succeeded", startTime: null, endTime: null }, running: false, reason: latestSlow };
+  }
+  for (const run of input.open) {
+    if (!run.startTime) continue;
+    const ms = now.getTime() - run.startTime.getTime();
+    if (ms > threshold.ms) return { finding: { run, running: true, reason: `run ${run.runid} has been running for ${formatMs(ms)}; ${threshold.basis()}` }, latestSlow };
+  }
+  return { finding, latestSlow };
+}
+function durationsAfter(before, runMs, netMs, slow) {
+  const out = {};
+  const runs2 = addDurations(before.runs, runMs);
+  const net = addDurations(before.net, netMs);
+  if (runs2) out.runs = runs2;
+  if (net) out.net = net;
+  if (slow !== null) out.slow = slow;
+  return out;
+}
+function durationSummary(window) {
+  if (!window || window.recent.length === 0) return null;
+  return { count: window.count, window: window.recent.length, p50_ms: window.p50, p95_ms: window.p95, max_ms: window.max };
+}
+function durationsView(stored) {
+  const durations = jobDurations(stored);
+  return { runs: durationSummary(durations.runs), net: durationSummary(durations.net) };
 }
 
 // src/health/schedule/version.ts
@@ -6409,6 +6558,7 @@ function evaluateJob(job, project, now, previousTrailingFailures = 0) {
   const lastFinishedRun = finished.at(-1) ?? job.lastFinishedRun;
   let trailingFailures = previousTrailingFailures;
   for (const run of finished) trailingFailures = run.status === "failed" ? trailingFailures + 1 : 0;
+  const slow = job.durations ? judgeSlow({ threshold: slowThreshold(job.durations.runs, job.durations.settings), finished, open: openRuns, now, previouslySlow: job.durations.previouslySlow }) : null;
   let scheduleNote = "";
   const verdict = (status, reason, extra) => ({
     status,
@@ -6419,7 +6569,8 @@ function evaluateJob(job, project, now, previousTrailingFailures = 0) {
     lastFinishedRun,
     openRuns,
     expectedAt: extra?.expectedAt ?? null,
-    trailingFailures
+    trailingFailures,
+    latestSlow: slow?.latestSlow ?? null
   });
   if (!job.active) return verdict("paused", "paused: cron.job.active is false, pg_cron does not run it");
   const maxRuntime = job.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS;
@@ -6479,6 +6630,7 @@ function evaluateJob(job, project, now, previousTrailingFailures = 0) {
       );
     }
   }
+  if (slow?.finding) return verdict("slow", slow.finding.reason, { runAt: slow.finding.run.startTime, expectedAt });
   const open = openRuns.at(-1);
   if (open && !lastFinishedRun) {
     return verdict("success", `first run in progress (${open.status}) since ${iso2(runStart(open))}`, { expectedAt, runAt: open.startTime });
@@ -6524,7 +6676,7 @@ function evaluateProject(facts) {
 }
 
 // src/health/transitions.ts
-var DOWN = /* @__PURE__ */ new Set(["failed", "missed", "stuck", "unreachable", "scheduler_down"]);
+var DOWN = /* @__PURE__ */ new Set(["slow", "failed", "missed", "stuck", "unreachable", "scheduler_down"]);
 var HEALTHY = /* @__PURE__ */ new Set(["success", "ok"]);
 function transition(input) {
   const { state, status, now } = input;
@@ -6606,7 +6758,7 @@ function judgeProject(config, collection, previous2, jobs, now) {
     verdicts.set(id, fn.verdict);
     runsByJob.set(id, fn.runs);
   }
-  return { ...judged, warnings, verdicts, runsByJob, netCalls: netCalls.state };
+  return { ...judged, warnings, verdicts, runsByJob, netCalls: netCalls.state, netDurations: netCalls.durations };
 }
 function holdBackMissed(verdicts, jobs, projectName) {
   for (const job of jobs) {
@@ -6654,6 +6806,7 @@ function evaluateCronJobs(config, data, previous2, jobs, now) {
     });
     runsByJob.set(job.id, runs2);
     const expectedSince = job.expected_since ?? job.first_seen_at;
+    const durations = jobDurations(job.durations);
     verdicts.set(
       job.id,
       evaluateJob(
@@ -6665,7 +6818,12 @@ function evaluateCronJobs(config, data, previous2, jobs, now) {
           graceSeconds: job.grace_seconds,
           maxRuntimeSeconds: job.max_runtime_seconds,
           lastFinishedRun: lastFinishedFromRow(job),
-          runs: runs2
+          runs: runs2,
+          durations: {
+            runs: durations.runs,
+            settings: { slowFactor: job.slow_factor ?? null, slowAfterSeconds: job.slow_after_seconds ?? null },
+            previouslySlow: durations.slow ?? null
+          }
         },
         { pgCronVersion: data.inventory.pgCronVersion, timezone: data.inventory.timezone, logRunOff: data.inventory.scheduler.logRun === false },
         now,
@@ -6783,7 +6941,9 @@ function planProject(input, { collection, previous: previous2, inventory }, plan
     describeSchedule: scheduleDescriber(collected?.inventory.pgCronVersion ?? previous2?.pg_cron_version ?? null, collected?.inventory.timezone ?? previous2?.cron_timezone ?? "GMT"),
     typesAtSource: inventory.typesAtSource
   };
-  for (const job of inventory.jobs) planJob(job, judged.verdicts.get(job.id), judged.runsByJob.get(job.id) ?? [], ctx, plan5);
+  for (const job of inventory.jobs) {
+    planJob(job, judged.verdicts.get(job.id), { runs: judged.runsByJob.get(job.id) ?? [], netMs: judged.netDurations?.get(job.id) ?? [] }, ctx, plan5);
+  }
 }
 function storedProjectState(previous2) {
   if (!previous2) return { status: "ok", statusSince: null, downSince: null, alertedStatus: null, alertedAt: null };
@@ -6837,7 +6997,7 @@ function scheduleDescriber(version, timezone) {
     return parsed.ok ? describeSchedule(parsed.schedule, effectiveTimezone(v, timezone)) : null;
   };
 }
-function planJob(job, verdict, runs2, ctx, plan5) {
+function planJob(job, verdict, read, ctx, plan5) {
   const { now } = ctx;
   const muted = ctx.projectMuted || isMuted(job.muted_until, now);
   if (!verdict) {
@@ -6855,8 +7015,8 @@ function planJob(job, verdict, runs2, ctx, plan5) {
     reminderSeconds: ctx.config.reminders[job.criticality ?? "important"] ?? null
   });
   const seenAtSource = ctx.typesAtSource.has(job.job_type);
-  const finishedNow = runs2.filter((r) => !isOpenRun(r.status));
-  const update = jobStateUpdate(job, verdict, finishedNow, t, seenAtSource ? now : job.last_seen_at);
+  const finishedNow = read.runs.filter((r) => !isOpenRun(r.status));
+  const update = jobStateUpdate(job, verdict, finishedNow, read.netMs, t, seenAtSource ? now : job.last_seen_at);
   if (!unchanged(job, update)) plan5.jobStates.push(update);
   else if (seenAtSource) plan5.lastSeenOnly.push(job.id);
   const errorMessage2 = status === "success" ? null : verdict.errorMessage;
@@ -6879,7 +7039,7 @@ function planJob(job, verdict, runs2, ctx, plan5) {
   plan5.events.push({ id: alert.eventId, kind: "job", project_name: job.project_name, job_inventory_id: job.id, criticality: alert.criticality, from_status: t.event.from, to_status: status, muted, payload: alert });
   plan5.report.events.push({ kind: "job", project_name: job.project_name, job_name: job.job_name, type: t.event.type, from: t.event.from, to: status, muted });
 }
-function jobStateUpdate(job, verdict, finishedNow, t, lastSeenAt) {
+function jobStateUpdate(job, verdict, finishedNow, netMs, t, lastSeenAt) {
   const lastRun = verdict.lastFinishedRun;
   return {
     id: job.id,
@@ -6895,8 +7055,14 @@ function jobStateUpdate(job, verdict, finishedNow, t, lastSeenAt) {
     alerted_status: t.next.alertedStatus,
     alerted_at: t.next.alertedAt,
     recent_runs: recentRunsAfter(job.recent_runs, finishedNow),
+    durations: durationsUpdate(job, verdict, finishedNow, netMs),
     last_seen_at: lastSeenAt
   };
+}
+function durationsUpdate(job, verdict, finishedNow, netMs) {
+  if (job.job_type !== "pg_cron") return job.durations ?? {};
+  const runMs = finishedNow.map(successfulRunMs).filter((ms) => ms !== null);
+  return durationsAfter(jobDurations(job.durations), runMs, netMs, verdict.latestSlow ?? null);
 }
 function recentRunsAfter(before, finishedNow) {
   const newest = finishedNow.slice(-RECENT_RUNS);
@@ -6930,7 +7096,7 @@ function jobAlert(eventId, job, verdict, event, errorMessage2, ctx) {
 }
 var sameInstant = (a, b) => a === null || b === null ? a === b : a.getTime() === b.getTime();
 function unchanged(job, u) {
-  return job.status === u.status && job.status_reason === u.status_reason && job.last_error === u.last_error && job.last_run_status === u.last_run_status && job.consecutive_failures === u.consecutive_failures && job.alerted_status === u.alerted_status && sameInstant(job.status_since, u.status_since) && sameInstant(job.last_run_at, u.last_run_at) && sameInstant(job.down_since, u.down_since) && sameInstant(job.alerted_at, u.alerted_at) && job.recent_runs.length === u.recent_runs.length && job.recent_runs.at(-1)?.runid === u.recent_runs.at(-1)?.runid;
+  return job.status === u.status && job.status_reason === u.status_reason && job.last_error === u.last_error && job.last_run_status === u.last_run_status && job.consecutive_failures === u.consecutive_failures && job.alerted_status === u.alerted_status && sameInstant(job.status_since, u.status_since) && sameInstant(job.last_run_at, u.last_run_at) && sameInstant(job.down_since, u.down_since) && sameInstant(job.alerted_at, u.alerted_at) && job.recent_runs.length === u.recent_runs.length && job.recent_runs.at(-1)?.runid === u.recent_runs.at(-1)?.runid && job.durations?.runs?.count === u.durations.runs?.count && job.durations?.net?.count === u.durations.net?.count && job.durations?.slow === u.durations.slow;
 }
 
 // src/hub/check-results.ts
@@ -6943,12 +7109,12 @@ async function writeJobStates(db, updates) {
         last_error = u.last_error, last_run_at = u.last_run_at, last_run_status = u.last_run_status,
         consecutive_failures = u.consecutive_failures, down_since = u.down_since,
         alerted_status = u.alerted_status, alerted_at = u.alerted_at, recent_runs = u.recent_runs,
-        last_seen_at = u.last_seen_at
+        durations = u.durations, last_seen_at = u.last_seen_at
        from jsonb_to_recordset($1::text::jsonb) as u(
          id uuid, status text, status_since timestamptz, status_reason text, last_error text,
          last_run_at timestamptz, last_run_status text, consecutive_failures int,
          down_since timestamptz, alerted_status text, alerted_at timestamptz, recent_runs jsonb,
-         last_seen_at timestamptz)
+         durations jsonb, last_seen_at timestamptz)
       where t.id = u.id`,
     [json2(updates)]
   );
@@ -7953,6 +8119,11 @@ var HUB_MIGRATIONS = [
     "version": "20261207000200",
     "name": "jobmon_api_projects",
     "sql": "-- jobmon:hub\n-- Projects found through the Management API (an access token instead of a Postgres URL):\n-- `source` says how a project is read ('postgres' through its URL, 'api' through the\n-- Management API), so that a project that disappears from the token's list can be told from\n-- one that is merely not configured. Two statuses join: `paused` (Supabase paused the\n-- project: it is skipped, silently) and `removed` (it left the token's list: its jobs are\n-- marked removed, nothing is alerted).\n\nalter table monitoring.project_state add column if not exists source text\n  check (source is null or source in ('postgres', 'api'));\n\n-- The status check constraint, whatever its name, is replaced by one that allows the new ones.\ndo $$\ndeclare c record;\nbegin\n  for c in\n    select conname from pg_constraint\n     where conrelid = 'monitoring.project_state'::regclass and contype = 'c'\n       and pg_get_constraintdef(oid) ~ '\\mstatus = ANY' and pg_get_constraintdef(oid) !~ 'removed'\n  loop\n    execute format('alter table monitoring.project_state drop constraint %I', c.conname);\n  end loop;\nend $$;\nalter table monitoring.project_state drop constraint if exists project_state_status_check;\nalter table monitoring.project_state add constraint project_state_status_check\n  check (status in ('unknown', 'ok', 'unreachable', 'scheduler_down', 'paused', 'removed'));\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261207000200', 'jobmon_api_projects') on conflict (version) do nothing;\n"
+  },
+  {
+    "version": "20261207000300",
+    "name": "jobmon_durations",
+    "sql": "-- jobmon:hub\n-- Run durations and the `slow` status. Each job keeps the durations of its latest successful\n-- runs (and, for a job that calls URLs through pg_net, of its calls) in `durations`, a jsonb\n-- object {runs: {count, recent, p50, p95, max}, net: {…}, slow}: `recent` holds at most the\n-- latest 200 durations in milliseconds, so the row stays bounded whatever the job's age\n-- (src/health/durations.ts says why a window rather than a sketch). A run that took far\n-- longer than its job's usual p95 makes the job `slow`; `slow_factor` (0 turns the rule off)\n-- and `slow_after_seconds` (an absolute threshold) are set per job by `jobmon annotate`.\n\nalter table monitoring.job_inventory add column if not exists durations jsonb not null default '{}'::jsonb;\nalter table monitoring.job_inventory add column if not exists slow_factor double precision\n  check (slow_factor is null or (slow_factor >= 0 and slow_factor <= 100));\nalter table monitoring.job_inventory add column if not exists slow_after_seconds integer\n  check (slow_after_seconds is null or slow_after_seconds > 0);\n\n-- The status check constraints, whatever their names, are replaced by ones that allow `slow`.\ndo $$\ndeclare c record;\nbegin\n  for c in\n    select conrelid::regclass as tbl, conname from pg_constraint\n     where conrelid in ('monitoring.job_inventory'::regclass, 'monitoring.job_health_log'::regclass) and contype = 'c'\n       and pg_get_constraintdef(oid) ~ '\\mstatus = ANY' and pg_get_constraintdef(oid) !~ 'slow'\n  loop\n    execute format('alter table %s drop constraint %I', c.tbl, c.conname);\n  end loop;\nend $$;\nalter table monitoring.job_inventory drop constraint if exists job_inventory_status_check;\nalter table monitoring.job_inventory add constraint job_inventory_status_check\n  check (status in ('new', 'success', 'slow', 'failed', 'missed', 'stuck', 'paused', 'unknown'));\nalter table monitoring.job_health_log drop constraint if exists job_health_log_status_check;\nalter table monitoring.job_health_log add constraint job_health_log_status_check\n  check (status in ('success', 'slow', 'failed', 'missed', 'stuck', 'paused', 'unknown'));\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261207000300', 'jobmon_durations') on conflict (version) do nothing;\n"
   }
 ];
 
@@ -8317,7 +8488,7 @@ var MonitoringAPI = class {
     const mutedProjects = new Set(projects.filter((p) => isMuted(p.muted_until, now)).map((p) => p.project_name));
     return {
       projects,
-      jobs: jobs.map((j) => jobEntry(j, storedHealth(j), mutedProjects.has(j.project_name) || isMuted(j.muted_until, now)))
+      jobs: jobs.map((j) => ({ ...jobEntry(j, storedHealth(j), mutedProjects.has(j.project_name) || isMuted(j.muted_until, now)), durations: durationsView(j.durations) }))
     };
   }
   /** The health log of one job, newest first. */

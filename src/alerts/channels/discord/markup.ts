@@ -40,6 +40,7 @@ export interface DiscordWebhookPayload {
 export const DISCORD_COLORS = {
   red: 0xe74c3c,
   orange: 0xe67e22,
+  yellow: 0xf1c40f,
   grey: 0x95a5a6,
   green: 0x2ecc71,
   darkRed: 0x992d22,
@@ -50,6 +51,7 @@ export const JOB_COLOR: Record<JobStatus, number> = {
   failed: DISCORD_COLORS.red,
   stuck: DISCORD_COLORS.red,
   missed: DISCORD_COLORS.orange,
+  slow: DISCORD_COLORS.yellow,
   unknown: DISCORD_COLORS.grey,
   paused: DISCORD_COLORS.grey,
   success: DISCORD_COLORS.green,
