@@ -412,6 +412,12 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
       .map(([k, n]) => `${k} ${int(n)}`)
       .join(", ")}; ${int(e.events)} state changes.`,
     "",
+    ...(e.durations
+      ? [
+          `Durations: every job keeps its latest ${int(e.durations.window)} successful run durations (at most ${int(e.durations.maxBytesPerJob)} bytes of JSON per job in the hub, whatever its age): the step costs ${ms(e.durations.withMedianCpuMs)} with the slow rule and the window update, ${ms(e.durations.withoutMedianCpuMs)} without.`,
+          "",
+        ]
+      : []),
   );
 
   // --- 4
