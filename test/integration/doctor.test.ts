@@ -12,7 +12,9 @@ import { connectProject } from "../../src/sources/connect.js";
 import { readDoctor } from "../../src/sources/doctor.js";
 import { DoctorFixRefusedError } from "../../src/sources/doctor-fix.js";
 import { insertRun, scheduleJob, type PgCronCluster, usePgCronClusters } from "../harness/pgcron.js";
+import { HttpTarget } from "../harness/http-target.js";
 import { monitorWithHub } from "../helpers/check.js";
+import { waitFor } from "../helpers/wait.js";
 
 const clusters = usePgCronClusters(1, {
   set: "pinned",
@@ -113,6 +115,27 @@ describe("jobmon doctor on a real cluster", () => {
     assert.equal(typeof read.netQueue, "number", "pg_net's queue is counted");
     assert.deepEqual(judgement.writable, { ok: true, reason: null });
     assert.ok(!found.has("role-settings-hidden") && !found.has("role-row-security"), "postgres reads settings and bypasses RLS");
+  });
+
+  it("finds a backlog in pg_net's queue: requests pg_net's worker has not taken yet", async () => {
+    // The worker takes one batch (pg_net.batch_size = 50) and waits for its answers: towards a
+    // server that never answers, the other 150 requests wait in the queue until the timeout.
+    const target = await HttpTarget.start();
+    try {
+      await c.sql(`select net.http_get(url := '${target.url("/hang")}', timeout_milliseconds := 30000) from generate_series(1, 200)`);
+      await waitFor("pg_net's worker to take its first batch", 15_000, async () => {
+        const queued = Number((await c.sql<{ n: string }>("select count(*) as n from net.http_request_queue"))[0]?.n);
+        return queued <= 150 ? queued : undefined;
+      });
+      const { read, judgement } = await audit(c, "postgres");
+      assert.ok(typeof read.netQueue === "number" && read.netQueue > 50, `queued: ${String(read.netQueue)}`);
+      const backlog = judgement.findings.find((f) => f.id === "pg-net-queue");
+      assert.ok(backlog, `pg-net-queue in ${judgement.findings.map((f) => f.id).join(", ")}`);
+      assert.match(backlog.what, /net\.http_request_queue holds \d+ requests not yet sent, more than one round of pg_net\.batch_size \(50\)/);
+    } finally {
+      await target.close();
+      await c.sql("delete from net.http_request_queue");
+    }
   });
 
   it("as supabase_read_only_user: says what it cannot see, and can only report", async (t) => {
