@@ -95,11 +95,13 @@ bash scripts/build-extensions.sh
 
 shopt -s nullglob
 # The live suite first: it runs for about three minutes of wall clock (pg_cron runs its jobs on
-# the minute), mostly waiting, while the other files share the other two slots (two cores).
+# the minute), mostly waiting, while the other files share the other slots. Most files wait on
+# PostgreSQL or on the processes they start as much as they compute: three slots beside the
+# live suite keep two cores busy.
 test_files=(test/supabase/*.test.ts test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)
 if [[ ${#test_files[@]} -eq 0 ]]; then
   echo "scripts/test.sh: no test files found" >&2
   exit 1
 fi
 
-node --import tsx --test --test-concurrency=3 "${test_files[@]}"
+node --import tsx --test --test-concurrency=4 "${test_files[@]}"
