@@ -97,8 +97,10 @@ shopt -s nullglob
 # The live suite first: it runs for about three minutes of wall clock (pg_cron runs its jobs on
 # the minute), mostly waiting, while the other files share the other slots. Most files wait on
 # PostgreSQL or on the processes they start as much as they compute: three slots beside the
-# live suite keep two cores busy.
-test_files=(test/supabase/*.test.ts test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts)
+# live suite keep two cores busy. The longest files start first (the end-to-end ones, which
+# run the CLI as processes), the short unit files last, where they fill the gaps: started
+# last, a long file would keep the run going alone.
+test_files=(test/supabase/*.test.ts test/e2e/*.test.ts test/integration/*.test.ts test/unit/*.test.ts)
 if [[ ${#test_files[@]} -eq 0 ]]; then
   echo "scripts/test.sh: no test files found" >&2
   exit 1
