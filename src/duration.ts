@@ -23,3 +23,25 @@ export function formatDuration(totalSeconds: number): string {
   }
   return out.slice(0, 2).join(" ");
 }
+
+/**
+ * PostgreSQL interval text as settings hold it (`6 hours`, `30 min`, `00:10:00`, `1 day 02:00:00`,
+ * `90s`) or a plain number of seconds; null when unreadable.
+ */
+export function parseIntervalSeconds(text: string | null): number | null {
+  if (text === null) return null;
+  const t = text.trim().toLowerCase();
+  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t);
+  let total = 0;
+  let rest = t.replace(/(-?\d+):(\d{2})(?::(\d{2}(?:\.\d+)?))?/, (_m, h: string, m: string, s?: string) => {
+    total += Number(h) * 3600 + Number(m) * 60 + Number(s ?? 0);
+    return "";
+  });
+  const units: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86_400, day: 86_400, w: 604_800, week: 604_800 };
+  rest = rest.replace(/(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|h|days?|d|weeks?|w)\b/g, (_m, n: string, unit: string) => {
+    const key = unit.replace(/s$/, "") || unit;
+    total += Number(n) * (units[key] ?? units[unit] ?? NaN);
+    return "";
+  });
+  return rest.trim() === "" && Number.isFinite(total) && t !== "" ? total : null;
+}

@@ -16,6 +16,7 @@ import {
 } from "../hub/outbox.js";
 import { isCriticality, type Criticality } from "../types.js";
 import { DEFAULT_TIMEOUT_MS, type RetryOptions, type SendOutcome, realSleep, withRetries } from "../lib/http.js";
+import { groupBy } from "../lib/collections.js";
 import { redactSecrets } from "../lib/redact.js";
 import type { AnyChannel, SendContext } from "./channel.js";
 import { channelOf, noRouteHint } from "./channels/index.js";
@@ -318,7 +319,7 @@ async function sendRoute(
       continue;
     }
     const error = redactSecrets(outcome.error, config.secrets);
-    const remaining = deliveries.map((d) => d.id).filter((id) => !done.has(id));
+    const remaining = notDone();
     if (outcome.kind === "transient") {
       await markDeliveries(hub, remaining, "pending", now(), `${error} (after ${outcome.attempts} attempt(s))`);
       report.notes.push(`${describeRoute(route)}: ${error}; ${remaining.length} alert(s) will be retried next cycle`);
@@ -339,7 +340,7 @@ async function sendRoute(
       jobName: null,
     };
     await insertMessageEvent(hub, notice.eventId, "critical", null, notice, now());
-    return { state: "broken", undelivered: deliveries.filter((d) => remaining.includes(d.id)) };
+    return { state: "broken", undelivered: deliveries.filter((d) => !done.has(d.id)) };
   }
   return { state: "ok", undelivered: [] };
 }
@@ -350,17 +351,6 @@ function sendContext(config: Config, options: DeliverOptions, override: string |
 
 function overrideNote(channel: AnyChannel, route: Route, override: string): string {
   return channel.overrideNote?.(describeRoute(route), override) ?? `${describeRoute(route)} now sends to ${override}`;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = map.get(k) ?? [];
-    list.push(item);
-    map.set(k, list);
-  }
-  return map;
 }
 
 export interface RouteTestResult {

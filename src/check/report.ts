@@ -34,14 +34,13 @@ export interface ApiUsageReport {
 
 /** The calls made between `before` and `after` (one check), with the budgets last seen. */
 export function apiUsageReport(after: ManagementApiUsage, before: ManagementApiUsage): ApiUsageReport {
-  const usage = after;
   const byEndpoint: Partial<Record<string, number>> = {};
   for (const [endpoint, n] of Object.entries(after.byEndpoint)) {
     const made = (n ?? 0) - (before.byEndpoint[endpoint as keyof typeof before.byEndpoint] ?? 0);
     if (made > 0) byEndpoint[endpoint] = made;
   }
   let lowest: ApiUsageReport["lowest_remaining"] = null;
-  for (const budget of usage.budgets) {
+  for (const budget of after.budgets) {
     if (budget.remaining === null || (lowest !== null && lowest.remaining <= budget.remaining)) continue;
     lowest = { endpoint: budget.endpoint, ref: budget.ref, remaining: budget.remaining, limit: budget.limit };
   }

@@ -3,7 +3,7 @@ import type { Db } from "../db/types.js";
 import { managementApi } from "../edge-functions.js";
 import { listJobs } from "../hub/inventory.js";
 import { acquireCheckLease, describeLease, type LeaseHolder, type LeaseProcess, releaseCheckLease } from "../hub/lock.js";
-import { listProjectStates, type ProjectStateRow } from "../hub/projects.js";
+import { countApiProjects, listProjectStates, type ProjectStateRow } from "../hub/projects.js";
 import { connectBySource, connectProject, type ProjectConnector } from "../sources/connect.js";
 import { MANAGEMENT_API_DEFAULTS, type ManagementApi } from "../sources/management-api.js";
 import { monitoredProjects } from "../sources/project-list.js";
@@ -14,6 +14,7 @@ import { planCheck, type ProjectCheckInput } from "./plan.js";
 import { recordCheck, recordFailedRun } from "./record.js";
 import { apiUsageReport, type CheckReport, skippedReport } from "./report.js";
 import { type ProjectInventory, syncInventories } from "./sync.js";
+import { groupBy, mapWithLimit } from "../lib/collections.js";
 
 export interface CheckOptions {
   now?: () => Date;
@@ -36,20 +37,30 @@ export interface CheckOptions {
 
 /** What a check may spend on the hub besides its projects' reads: its own reads and the one transaction that records it. */
 const HUB_SECONDS = 60;
-/** Management API calls per project and check: the function list, then one logs window. */
+/** Management API calls per project and check beside its read: the function list, then one logs window. */
 const MANAGEMENT_API_CALLS = 2;
+/**
+ * How many projects are read through the Management API at once. Each costs one or two calls
+ * per check, under its own per-project limit, but all of them come from one user, whose other
+ * tools share those limits: a few hundred projects are read a few at a time, not in one burst.
+ */
+const API_PROJECTS_AT_ONCE = 16;
 
 /**
- * The longest a check can hold its lease, in seconds: its projects are read concurrently, each
- * within JOBMON_PROJECT_TIMEOUT, beside the Management API (when a token is set) and its
- * bounded retries; then the hub records it all. A lease older than this has no live check
- * behind it.
+ * The longest a check can hold its lease, in seconds: the project list (with the token), then
+ * the projects: the URL ones all at once, those read through the Management API in rounds of
+ * API_PROJECTS_AT_ONCE; each read within JOBMON_PROJECT_TIMEOUT, beside its Edge Function calls
+ * and their bounded retries. Then the hub records it all. A lease older than this has no live
+ * check behind it. `apiProjects`: how many projects the token path read last time.
  */
-export function checkLeaseSeconds(config: Config): number {
-  const projects = Math.ceil(config.projectTimeoutMs / 1000);
+export function checkLeaseSeconds(config: Config, apiProjects = 0): number {
   const { maxAttempts, timeoutMs, maxWaitMs } = MANAGEMENT_API_DEFAULTS;
-  const managementApi = config.managementApi.accessToken ? (MANAGEMENT_API_CALLS * (maxAttempts * timeoutMs + maxWaitMs)) / 1000 : 0;
-  return Math.max(projects, managementApi) + HUB_SECONDS;
+  const perCall = (maxAttempts * timeoutMs + maxWaitMs) / 1000;
+  const read = Math.ceil(config.projectTimeoutMs / 1000);
+  const perProject = config.managementApi.accessToken ? Math.max(read, MANAGEMENT_API_CALLS * perCall) : read;
+  const rounds = Math.max(1, Math.ceil(apiProjects / API_PROJECTS_AT_ONCE));
+  const list = config.apiProjects ? perCall : 0;
+  return list + rounds * perProject + HUB_SECONDS;
 }
 
 function takeoverNote(previous: LeaseHolder, reason: "gone" | "expired"): string {
@@ -58,17 +69,6 @@ function takeoverNote(previous: LeaseHolder, reason: "gone" | "expired"): string
       ? "that process is no longer running"
       : `it expired at ${previous.expires_at?.toISOString() ?? "an unknown time"}, past the longest that check could run`;
   return `took over the check lease of ${describeLease(previous)}: ${why}`;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 
 /**
@@ -89,7 +89,8 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
 
   let takenOver: { previous: LeaseHolder; reason: "gone" | "expired" } | null = null;
   if (!dryRun) {
-    const lease = await acquireCheckLease(hub, checkId, startedAt, options.leaseSeconds ?? checkLeaseSeconds(config), options.leaseProcess ?? null);
+    const leaseSeconds = options.leaseSeconds ?? checkLeaseSeconds(config, config.apiProjects ? await countApiProjects(hub) : 0);
+    const lease = await acquireCheckLease(hub, checkId, startedAt, leaseSeconds, options.leaseProcess ?? null);
     if (!lease.acquired) {
       const holder = lease.holder ? describeLease(lease.holder) : "it started just now";
       return skippedReport(checkId, startedAt, now(), `another check is running: ${holder}; this one did nothing`);
@@ -154,26 +155,6 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
   }
 }
 
-/**
- * How many projects are read through the Management API at once. Each costs one or two calls
- * per check, under its own per-project limit, but all of them come from one user, whose other
- * tools share those limits: a few hundred projects are read a few at a time, not in one burst.
- */
-const API_PROJECTS_AT_ONCE = 16;
-
-/** `fn` over `items`, at most `limit` at a time, results in order. */
-async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** Each collection with its project's stored state and synced inventory (in the same order). */
 function projectInputs(collections: readonly Collection[], states: ReadonlyMap<string, ProjectStateRow>, inventories: readonly ProjectInventory[]): ProjectCheckInput[] {

@@ -5,6 +5,7 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/types.js";
 import { loadAlertConfig, loadRouteStates, unplannedEvents } from "../hub/outbox.js";
 import { type Criticality, isCriticality } from "../types.js";
+import { groupBy } from "../lib/collections.js";
 
 /**
  * What the demo's check would send: the outbox's unsent events, routed and grouped the way
@@ -49,12 +50,6 @@ function seedDefaultRoutes(config: Config): Route[] {
     telegram: { ...config.telegram, botToken: "0:placeholder", chatId: "0" },
     discord: { webhookUrl: "https://discord.invalid/api/webhooks/0/placeholder" },
   });
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const item of items) map.set(key(item), [...(map.get(key(item)) ?? []), item]);
-  return map;
 }
 
 /**

@@ -4,7 +4,7 @@
  * (sources/doctor.ts), `now` comes from the database's clock, nothing is printed or changed.
  * Facts it relies on are in docs/platform.md ("pg_cron", "pg_net", "Supabase roles").
  */
-import { formatDuration } from "../duration.js";
+import { formatDuration, parseIntervalSeconds } from "../duration.js";
 import { errorMessage } from "../errors.js";
 import { redactSecrets, secretKinds } from "../lib/redact.js";
 import type { DoctorJob, DoctorRead, DoctorSetting, JobActivity, RunHistoryStats } from "../sources/doctor.js";
@@ -107,24 +107,6 @@ export function isHistoryCleanup(command: string): boolean {
 /** A command that calls a URL (pg_net, http extension, an Edge Function path). */
 function callsUrl(command: string): boolean {
   return /https?:\/\/|\bnet\s*\.\s*http_|\bhttp_(?:get|post|request)\s*\(|\/functions\/v1\//i.test(command);
-}
-
-/** PostgreSQL interval text (`6 hours`, `00:10:00`, `1 day 02:00:00`) or a plain number of seconds; null if unreadable. */
-export function intervalSeconds(text: string): number | null {
-  const t = text.trim().toLowerCase();
-  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t);
-  let total = 0;
-  let rest = t.replace(/(-?\d+):(\d{2})(?::(\d{2}(?:\.\d+)?))?/, (_m, h: string, m: string, s?: string) => {
-    total += Number(h) * 3600 + Number(m) * 60 + Number(s ?? 0);
-    return "";
-  });
-  const units: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: DAY, day: DAY, w: 7 * DAY, week: 7 * DAY };
-  rest = rest.replace(/(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|h|days?|d|weeks?|w)\b/g, (_m, n: string, unit: string) => {
-    const key = unit.replace(/s$/, "") || unit;
-    total += Number(n) * (units[key] ?? units[unit] ?? NaN);
-    return "";
-  });
-  return rest.trim() === "" && Number.isFinite(total) && t !== "" ? total : null;
 }
 
 const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
@@ -432,7 +414,7 @@ function judgeNet(
   cannotSee: (part: string, what: string, cost: string, error: Error) => void,
 ): void {
   const ttlText = setting?.("pg_net.ttl") ?? null;
-  const ttl = ttlText === null ? null : intervalSeconds(ttlText);
+  const ttl = parseIntervalSeconds(ttlText);
   if (ttl !== null && ttl < CHECK_INTERVAL_SECONDS) {
     findings.push({
       id: "pg-net-ttl",

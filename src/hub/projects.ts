@@ -42,6 +42,12 @@ export interface ProjectStateRow {
   updated_at: Date;
 }
 
+/** How many projects the last checks read through the Management API (and still watch). */
+export async function countApiProjects(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ n: number }>("select count(*)::int as n from monitoring.project_state where source = 'api' and status <> 'removed'");
+  return row?.n ?? 0;
+}
+
 export async function listProjectStates(db: Queryable): Promise<ProjectStateRow[]> {
   const rows = await db.query<ProjectStateRow & Record<string, unknown>>("select * from monitoring.project_state order by project_name");
   return rows.map((row) => (row.status === "unknown" && !row.status_reason ? { ...row, status_reason: NOT_CHECKED_REASON } : row));

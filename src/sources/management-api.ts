@@ -89,7 +89,7 @@ export interface FunctionLogs {
 }
 
 /** `status` of a project object, as the OpenAPI spec lists them (`INACTIVE` is a paused project). */
-export const PROJECT_STATUSES = [
+export const SUPABASE_PROJECT_STATUSES = [
   "ACTIVE_HEALTHY",
   "ACTIVE_UNHEALTHY",
   "INACTIVE",
@@ -106,7 +106,7 @@ export const PROJECT_STATUSES = [
   "REMOVED",
   "UNKNOWN",
 ] as const;
-export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
+export type SupabaseProjectStatus = (typeof SUPABASE_PROJECT_STATUSES)[number];
 
 /** One entry of `GET /v1/projects`. */
 export interface SupabaseProject {
@@ -115,8 +115,8 @@ export interface SupabaseProject {
   /** The organisation's slug (from the deprecated `organization_id` when the slug is missing). */
   organization_slug: string;
   region: string;
-  /** One of PROJECT_STATUSES; another value the API may add later is passed through. */
-  status: ProjectStatus | (string & {});
+  /** One of SUPABASE_PROJECT_STATUSES; another value the API may add later is passed through. */
+  status: SupabaseProjectStatus | (string & {});
   /** null when the API sent no readable timestamp. */
   created_at: Date | null;
   /** null when the API sent no `database` object. */
@@ -507,7 +507,8 @@ export class ManagementApi {
       if (status >= 200 && status < 300) {
         const body = parseJson(answer.text);
         if (body === undefined) throw this.badResponse(endpoint, `${what} answered ${status} without a JSON body`);
-        const transient = transientQueryError(body);
+        // Only the log store answers a failed query with a 200.
+        const transient = endpoint === "logs" ? transientQueryError(body) : undefined;
         if (transient === undefined) return body;
         // The log store's "Backend error! Retry your query": a 5xx in a 200's clothing.
         const error = () =>

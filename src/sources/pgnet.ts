@@ -1,4 +1,5 @@
 import type { Queryable, Row } from "../db/types.js";
+import { parseIntervalSeconds } from "../duration.js";
 import { errorMessage } from "../errors.js";
 import { type ProjectFacts, readProjectFacts } from "./facts.js";
 import { sqlInt, sqlSeconds, sqlTimestamptz } from "./literal.js";
@@ -164,7 +165,8 @@ export function startNetRead(options: NetReadOptions): NetRead {
       const bounds = firstRows[0];
       if (!bounds) throw new Error("net._http_response: could not read the database clock");
       const warnings: string[] = [];
-      const ttlSeconds = parseIntervalSeconds(bounds.ttl) ?? DEFAULT_TTL_SECONDS;
+      const ttl = parseIntervalSeconds(bounds.ttl);
+      const ttlSeconds = ttl !== null && ttl > 0 ? ttl : DEFAULT_TTL_SECONDS;
       if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1000) {
         warnings.push(
           `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): ` +
@@ -236,14 +238,3 @@ function toResponse(row: RawResponse, contentLimit: number): PgNetResponse {
 
 const DEFAULT_TTL_SECONDS = 6 * 3600;
 
-const INTERVAL_UNITS: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86400, day: 86400 };
-
-/** `6 hours`, `30 min`, `1 day`, `90s`, a bare number of seconds; null otherwise. */
-export function parseIntervalSeconds(text: string | null): number | null {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*?)s?\s*$/i.exec(text ?? "");
-  if (!match) return null;
-  const unit = (match[2] ?? "").toLowerCase();
-  const size = unit === "" ? 1 : INTERVAL_UNITS[unit];
-  const seconds = size === undefined ? NaN : Number(match[1]) * size;
-  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
-}

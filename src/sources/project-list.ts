@@ -58,14 +58,16 @@ export function projectNameFor(project: Pick<SupabaseProject, "name" | "ref">, t
   return taken.has(qualified) ? project.ref : qualified;
 }
 
+/** Whether a JOBMON_PROJECTS entry names a listed project: its ref, its Supabase name or its hub name. */
+function names(item: string, project: Pick<SupabaseProject, "name" | "ref">, hubName: string): boolean {
+  const wanted = item.toLowerCase();
+  return wanted === project.ref || wanted === project.name.toLowerCase() || wanted === hubName.toLowerCase();
+}
+
 /** Whether JOBMON_PROJECTS lets a listed project in. */
 export function selected(selection: ProjectSelection, project: Pick<SupabaseProject, "name" | "ref">, hubName: string): boolean {
-  const matches = (item: string) => {
-    const wanted = item.toLowerCase();
-    return wanted === project.ref || wanted === project.name.toLowerCase() || wanted === hubName.toLowerCase();
-  };
-  if (selection.exclude.some(matches)) return false;
-  return selection.all || selection.include.some(matches);
+  if (selection.exclude.some((item) => names(item, project, hubName))) return false;
+  return selection.all || selection.include.some((item) => names(item, project, hubName));
 }
 
 function apiProject(name: string, ref: string): ProjectConfig {
@@ -103,11 +105,13 @@ export async function monitoredProjects(config: Config, api: ManagementApi | nul
   );
   const taken = new Set([...urlNames, ...known.map((p) => p.project_name)]);
   const listedRefs = new Set<string>();
+  const hubNames: { listing: SupabaseProject; name: string }[] = [];
   for (const listing of listed) {
     listedRefs.add(listing.ref);
     if (urlRefs.has(listing.ref)) continue;
     const name = nameByRef.get(listing.ref) ?? projectNameFor(listing, taken);
     taken.add(name);
+    hubNames.push({ listing, name });
     if (!selected(selection, listing, name)) continue;
     const project = apiProject(name, listing.ref);
     if (PAUSED.has(listing.status)) {
@@ -127,7 +131,7 @@ export async function monitoredProjects(config: Config, api: ManagementApi | nul
     });
   }
   for (const item of selection.include) {
-    const found = listed.some((l) => item.toLowerCase() === l.ref || item.toLowerCase() === l.name.toLowerCase() || nameByRef.get(l.ref)?.toLowerCase() === item.toLowerCase());
+    const found = hubNames.some(({ listing, name }) => names(item, listing, name)) || listed.some((l) => names(item, l, l.name));
     if (!found) result.notes.push(`JOBMON_PROJECTS names "${item}", which the access token does not list`);
   }
   return result;

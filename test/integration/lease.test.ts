@@ -74,6 +74,14 @@ describe("the check lease", () => {
   it("lasts as long as the longest possible check, from JOBMON_PROJECT_TIMEOUT, and names its process", async () => {
     assert.equal(checkLeaseSeconds(resolveConfig({ ...ENV, JOBMON_PROJECT_TIMEOUT: "5m" })) - checkLeaseSeconds(resolveConfig(ENV)), 297);
     assert.ok(checkLeaseSeconds(resolveConfig(ENV)) < 120, "not a fixed ten minutes");
+    // Through an access token: the project list, then the projects in rounds of 16.
+    const token = resolveConfig({ SUPABASE_ACCESS_TOKEN: "sbp_0123456789abcdef0123456789abcdef01234567" });
+    const oneRound = checkLeaseSeconds(token, 16);
+    assert.ok(oneRound > checkLeaseSeconds(resolveConfig(ENV)), "the project list and the Edge Function calls count");
+    assert.equal(checkLeaseSeconds(token, 0), oneRound);
+    const round = checkLeaseSeconds(token, 17) - oneRound;
+    assert.ok(round >= 20, "a second round of projects adds at least a project's timeout");
+    assert.equal(checkLeaseSeconds(token, 40), oneRound + 2 * round, "40 projects: three rounds");
     const project = hanging();
     const { hub, monitor } = await setup({ connect: project.connect });
     const check = monitor.checkHealth();

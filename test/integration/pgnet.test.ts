@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { postgresDb } from "../../src/db/postgres.js";
 import type { Db } from "../../src/db/types.js";
-import { parseIntervalSeconds, readNetResponses } from "../../src/sources/pgnet.js";
+import { readNetResponses } from "../../src/sources/pgnet.js";
 import { type PgCronCluster, usePgCronClusters } from "../harness/pgcron.js";
 import { PG_NET_RESPONSE_TABLE } from "../harness/pgnet.js";
 
@@ -171,17 +171,5 @@ describe("readNetResponses", () => {
     const recent = await readNetResponses(app, { cursor: { created: new Date(Date.now() - 3600_000), id: 0 } });
     assert.ok(recent.available);
     assert.deepEqual(recent.warnings, []);
-  });
-});
-
-describe("parseIntervalSeconds", () => {
-  test("reads the forms pg_net.ttl takes", () => {
-    assert.equal(parseIntervalSeconds("6 hours"), 21_600);
-    assert.equal(parseIntervalSeconds("30 min"), 1800);
-    assert.equal(parseIntervalSeconds("1 day"), 86_400);
-    assert.equal(parseIntervalSeconds("90s"), 90);
-    assert.equal(parseIntervalSeconds("3600"), 3600);
-    assert.equal(parseIntervalSeconds("forever"), null);
-    assert.equal(parseIntervalSeconds(null), null);
   });
 });

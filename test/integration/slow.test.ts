@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Db } from "../../src/db/types.js";
-import { DURATION_WINDOW } from "../../src/health/durations.js";
 import { InvalidSettingError } from "../../src/hub/inventory.js";
 import { insertRun, type PgCronCluster, scheduleJob, usePgCronClusters } from "../harness/pgcron.js";
 import { Clock, monitorWithHub, resetCron } from "../helpers/check.js";
@@ -99,7 +98,6 @@ for (const kind of HUB_KINDS) describe(`slow: a run far longer than the job's us
     const [row] = await hub.query<{ durations: { runs: { count: number; recent: number[] } } }>("select durations from monitoring.job_inventory where job_name = 'rollup'");
     assert.equal(row?.durations.runs.count, 22);
     assert.equal(row?.durations.runs.recent.length, 22);
-    assert.ok(row!.durations.runs.recent.length <= DURATION_WINDOW);
   });
 
   it("honours --slow-factor and --slow-after set through updateJob, and refuses values out of range", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatDuration, parseDuration } from "../../src/duration.js";
+import { formatDuration, parseDuration, parseIntervalSeconds } from "../../src/duration.js";
 
 describe("parseDuration", () => {
   it("accepts seconds, minutes, hours, days and combinations", () => {
@@ -21,5 +21,19 @@ describe("formatDuration", () => {
     assert.equal(formatDuration(45), "45s");
     assert.equal(formatDuration(5400), "1h 30m");
     assert.equal(formatDuration(90061), "1d 1h");
+  });
+});
+
+describe("parseIntervalSeconds", () => {
+  it("reads the forms pg_net.ttl takes, for the check and the doctor alike", () => {
+    assert.equal(parseIntervalSeconds("6 hours"), 21_600);
+    assert.equal(parseIntervalSeconds("30 min"), 1800);
+    assert.equal(parseIntervalSeconds("1 day"), 86_400);
+    assert.equal(parseIntervalSeconds("90s"), 90);
+    assert.equal(parseIntervalSeconds("3600"), 3600);
+    assert.equal(parseIntervalSeconds("00:10:00"), 600);
+    assert.equal(parseIntervalSeconds("1 day 02:00:00"), 93_600);
+    assert.equal(parseIntervalSeconds("forever"), null);
+    assert.equal(parseIntervalSeconds(null), null);
   });
 });

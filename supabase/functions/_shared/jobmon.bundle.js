@@ -301,6 +301,23 @@ function formatDuration(totalSeconds) {
   }
   return out.slice(0, 2).join(" ");
 }
+function parseIntervalSeconds(text) {
+  if (text === null) return null;
+  const t = text.trim().toLowerCase();
+  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t);
+  let total = 0;
+  let rest = t.replace(/(-?\d+):(\d{2})(?::(\d{2}(?:\.\d+)?))?/, (_m, h, m, s) => {
+    total += Number(h) * 3600 + Number(m) * 60 + Number(s ?? 0);
+    return "";
+  });
+  const units = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86400, day: 86400, w: 604800, week: 604800 };
+  rest = rest.replace(/(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|h|days?|d|weeks?|w)\b/g, (_m, n, unit) => {
+    const key = unit.replace(/s$/, "") || unit;
+    total += Number(n) * (units[key] ?? units[unit] ?? NaN);
+    return "";
+  });
+  return rest.trim() === "" && Number.isFinite(total) && t !== "" ? total : null;
+}
 
 // src/errors.ts
 var JobmonError = class extends Error {
@@ -439,10 +456,10 @@ function projectUrls(env) {
 }
 function resolveProjects(env) {
   const urls = projectUrls(env);
-  const names = list(env, "JOBMON_PROJECT_NAMES");
+  const names2 = list(env, "JOBMON_PROJECT_NAMES");
   const refs = list(env, "JOBMON_PROJECT_REFS");
-  if (names && names.length !== urls.length) {
-    throw new ConfigError("JOBMON_PROJECT_NAMES", `lists ${names.length} name(s) but ${urls.length} SUPABASE_POSTGRES_URL* variable(s) are set; give one name per URL, in order`);
+  if (names2 && names2.length !== urls.length) {
+    throw new ConfigError("JOBMON_PROJECT_NAMES", `lists ${names2.length} name(s) but ${urls.length} SUPABASE_POSTGRES_URL* variable(s) are set; give one name per URL, in order`);
   }
   if (refs && refs.length !== urls.length) {
     throw new ConfigError("JOBMON_PROJECT_REFS", `lists ${refs.length} ref(s) but ${urls.length} SUPABASE_POSTGRES_URL* variable(s) are set; give one per URL, in order (leave a blank between commas for an unknown ref)`);
@@ -455,7 +472,7 @@ function resolveProjects(env) {
       throw new ConfigError("JOBMON_PROJECT_REFS", `"${givenRef}" is not a Supabase project ref (lowercase letters and digits)`);
     }
     const ref = givenRef ?? projectRefFromUrl(parsed);
-    const name = names?.[i] || ref || `project_${i + 1}`;
+    const name = names2?.[i] || ref || `project_${i + 1}`;
     if (!PROJECT_NAME.test(name)) {
       throw new ConfigError("JOBMON_PROJECT_NAMES", `"${name}" is not a valid project name (letters, digits, '_', '.', '-'; no '/' or spaces)`);
     }
@@ -845,6 +862,30 @@ async function withRetries(send, opts = {}) {
   }
 }
 
+// src/lib/collections.ts
+function groupBy(items, key) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+async function mapWithLimit(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 // src/alerts/layout/fit.ts
 var PLAIN = { render: (s) => s, cost: (s) => s.length };
 function groupThousands(n) {
@@ -1186,8 +1227,8 @@ function messagesSummary(messages2) {
   const first = messages2[0];
   return messages2.length === 1 && first !== void 0 ? first.title : `${messages2.length} notices`;
 }
-function groupName(names) {
-  const distinct = [...new Set(names.filter((n) => n !== null && n !== ""))];
+function groupName(names2) {
+  const distinct = [...new Set(names2.filter((n) => n !== null && n !== ""))];
   return distinct.length === 0 ? "jobmon" : distinct.join(", ");
 }
 function jobsHeader(jobs) {
@@ -1415,8 +1456,8 @@ ${line}`;
 }
 var SAFE_PROJECT = /^[A-Za-z0-9_.-]{1,40}$/;
 function detailsCommands(jobs) {
-  const names = [...new Set(jobs.map((j) => j.projectName))];
-  const only = names.length === 1 && SAFE_PROJECT.test(names[0] ?? "") ? names[0] : null;
+  const names2 = [...new Set(jobs.map((j) => j.projectName))];
+  const only = names2.length === 1 && SAFE_PROJECT.test(names2[0] ?? "") ? names2[0] : null;
   return { status: only === null ? "jobmon status" : `jobmon status --project ${only}`, history: `jobmon history ${only ?? "<project>"}/<job>` };
 }
 function widestDetailsCommands() {
@@ -2758,7 +2799,7 @@ async function sendRoute(config, hub, route, chatOverride, deliveries, options, 
       continue;
     }
     const error = redactSecrets(outcome.error, config.secrets);
-    const remaining = deliveries.map((d) => d.id).filter((id) => !done.has(id));
+    const remaining = notDone();
     if (outcome.kind === "transient") {
       await markDeliveries(hub, remaining, "pending", now(), `${error} (after ${outcome.attempts} attempt(s))`);
       report.notes.push(`${describeRoute(route)}: ${error}; ${remaining.length} alert(s) will be retried next cycle`);
@@ -2777,7 +2818,7 @@ async function sendRoute(config, hub, route, chatOverride, deliveries, options, 
       jobName: null
     };
     await insertMessageEvent(hub, notice.eventId, "critical", null, notice, now());
-    return { state: "broken", undelivered: deliveries.filter((d) => remaining.includes(d.id)) };
+    return { state: "broken", undelivered: deliveries.filter((d) => !done.has(d.id)) };
   }
   return { state: "ok", undelivered: [] };
 }
@@ -2786,16 +2827,6 @@ function sendContext(config, options, override) {
 }
 function overrideNote(channel, route, override) {
   return channel.overrideNote?.(describeRoute(route), override) ?? `${describeRoute(route)} now sends to ${override}`;
-}
-function groupBy(items, key) {
-  const map = /* @__PURE__ */ new Map();
-  for (const item of items) {
-    const k = key(item);
-    const list2 = map.get(k) ?? [];
-    list2.push(item);
-    map.set(k, list2);
-  }
-  return map;
 }
 async function testRoutes(config, hub, options = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
@@ -3616,7 +3647,7 @@ var ManagementApi = class {
       if (status >= 200 && status < 300) {
         const body = parseJson(answer.text);
         if (body === void 0) throw this.badResponse(endpoint, `${what} answered ${status} without a JSON body`);
-        const transient = transientQueryError(body);
+        const transient = endpoint === "logs" ? transientQueryError(body) : void 0;
         if (transient === void 0) return body;
         const error = () => new ManagementApiError("server", endpoint, `the Management API's log store failed on ${what}: ${this.clean(transient)} (after ${attempt} attempt${attempt === 1 ? "" : "s"})`, { status });
         if (last) throw error();
@@ -3914,7 +3945,7 @@ async function collectFunctions(config, project, api, logs) {
     return { functions, logs: null, note: `Edge Function logs not read: ${redactSecrets(errorMessage(error), config.secrets)}` };
   }
 }
-function functionInventory(functions, cronJobs, names, ref) {
+function functionInventory(functions, cronJobs, names2, ref) {
   const calls = functionCallsByJob(cronJobs, ref);
   return functions.map((fn) => {
     const callers = cronJobs.filter((job) => calls.get(job.jobid)?.includes(fn.slug));
@@ -3934,7 +3965,7 @@ function functionInventory(functions, cronJobs, names, ref) {
         status: fn.status,
         updated_at: fn.updated_at?.getTime() ?? null,
         verify_jwt: fn.verify_jwt,
-        called_by: callers.map((job) => names.get(job.jobid) ?? `job_${job.jobid}`)
+        called_by: callers.map((job) => names2.get(job.jobid) ?? `job_${job.jobid}`)
       }
     };
   });
@@ -3943,7 +3974,7 @@ function applyFunctionOutcomes(verdicts, jobs, cronJobs, context, functions, ref
   const calls = functionCallsByJob(cronJobs, ref);
   const { net } = context;
   const byJobid = new Map(jobs.filter((j) => j.job_type === "pg_cron").map((j) => [Number(j.source_id), j]));
-  const names = new Map([...byJobid].map(([jobid, j]) => [jobid, j.job_name]));
+  const names2 = new Map([...byJobid].map(([jobid, j]) => [jobid, j.job_name]));
   const fail = (jobid, reason, errorMessage2, at, streak) => {
     const job = byJobid.get(jobid);
     const verdict = job && verdicts.get(job.id);
@@ -3968,7 +3999,7 @@ function applyFunctionOutcomes(verdicts, jobs, cronJobs, context, functions, ref
       windowMs: correlationWindowMs(cronJobs.filter((job) => calls.has(job.jobid)).map((job) => job.command)),
       singleCallJobs: new Set(cronJobs.filter((job) => calls.has(job.jobid) && makesOneRequest(job.command)).map((job) => job.jobid)),
       firstCheck: context.state === null,
-      jobNames: names,
+      jobNames: names2,
       secrets
     });
     for (const [jobid, outcome] of judged.byJob) {
@@ -4296,6 +4327,10 @@ function describeLease(lease) {
 
 // src/hub/projects.ts
 var NOT_CHECKED_REASON = "no check has reached it yet: run `jobmon check`";
+async function countApiProjects(db) {
+  const [row] = await db.query("select count(*)::int as n from monitoring.project_state where source = 'api' and status <> 'removed'");
+  return row?.n ?? 0;
+}
 async function listProjectStates(db) {
   const rows = await db.query("select * from monitoring.project_state order by project_name");
   return rows.map((row) => row.status === "unknown" && !row.status_reason ? { ...row, status_reason: NOT_CHECKED_REASON } : row);
@@ -4573,13 +4608,13 @@ function projectNameFor(project, taken) {
   const qualified = `${base.slice(0, 62 - project.ref.length)}-${project.ref}`;
   return taken.has(qualified) ? project.ref : qualified;
 }
+function names(item, project, hubName) {
+  const wanted = item.toLowerCase();
+  return wanted === project.ref || wanted === project.name.toLowerCase() || wanted === hubName.toLowerCase();
+}
 function selected(selection, project, hubName) {
-  const matches = (item) => {
-    const wanted = item.toLowerCase();
-    return wanted === project.ref || wanted === project.name.toLowerCase() || wanted === hubName.toLowerCase();
-  };
-  if (selection.exclude.some(matches)) return false;
-  return selection.all || selection.include.some(matches);
+  if (selection.exclude.some((item) => names(item, project, hubName))) return false;
+  return selection.all || selection.include.some((item) => names(item, project, hubName));
 }
 function apiProject(name, ref) {
   return { name, source: "api", url: null, ref, envVar: "SUPABASE_ACCESS_TOKEN" };
@@ -4605,11 +4640,13 @@ async function monitoredProjects(config, api, known) {
   );
   const taken = /* @__PURE__ */ new Set([...urlNames, ...known.map((p) => p.project_name)]);
   const listedRefs = /* @__PURE__ */ new Set();
+  const hubNames = [];
   for (const listing of listed) {
     listedRefs.add(listing.ref);
     if (urlRefs.has(listing.ref)) continue;
     const name = nameByRef.get(listing.ref) ?? projectNameFor(listing, taken);
     taken.add(name);
+    hubNames.push({ listing, name });
     if (!selected(selection, listing, name)) continue;
     const project = apiProject(name, listing.ref);
     if (PAUSED.has(listing.status)) {
@@ -4629,7 +4666,7 @@ async function monitoredProjects(config, api, known) {
     });
   }
   for (const item of selection.include) {
-    const found = listed.some((l) => item.toLowerCase() === l.ref || item.toLowerCase() === l.name.toLowerCase() || nameByRef.get(l.ref)?.toLowerCase() === item.toLowerCase());
+    const found = hubNames.some(({ listing, name }) => names(item, listing, name)) || listed.some((l) => names(item, l, l.name));
     if (!found) result.notes.push(`JOBMON_PROJECTS names "${item}", which the access token does not list`);
   }
   return result;
@@ -4785,7 +4822,8 @@ function startNetRead(options) {
       const bounds = firstRows[0];
       if (!bounds) throw new Error("net._http_response: could not read the database clock");
       const warnings = [];
-      const ttlSeconds = parseIntervalSeconds(bounds.ttl) ?? DEFAULT_TTL_SECONDS;
+      const ttl = parseIntervalSeconds(bounds.ttl);
+      const ttlSeconds = ttl !== null && ttl > 0 ? ttl : DEFAULT_TTL_SECONDS;
       if (options.cursor && bounds.upper.getTime() - options.cursor.created.getTime() > ttlSeconds * 1e3) {
         warnings.push(
           `the previous pg_net read was at ${options.cursor.created.toISOString()}, longer ago than pg_net.ttl (${Math.round(ttlSeconds / 60)} min): responses stored in between may already have been deleted`
@@ -4833,15 +4871,6 @@ function toResponse(row, contentLimit) {
   };
 }
 var DEFAULT_TTL_SECONDS = 6 * 3600;
-var INTERVAL_UNITS = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86400, day: 86400 };
-function parseIntervalSeconds(text) {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*?)s?\s*$/i.exec(text ?? "");
-  if (!match) return null;
-  const unit = (match[2] ?? "").toLowerCase();
-  const size = unit === "" ? 1 : INTERVAL_UNITS[unit];
-  const seconds2 = size === void 0 ? NaN : Number(match[1]) * size;
-  return Number.isFinite(seconds2) && seconds2 > 0 ? seconds2 : null;
-}
 
 // src/sources/pgcron.ts
 var CRON_JOBS_SQL = `select jobid, jobname, schedule, command, active, username::text as username, database::text as database
@@ -4895,16 +4924,16 @@ async function readCronInventory(db) {
   return cronInventory(facts, jobs);
 }
 function cronJobNames(jobs) {
-  const names = /* @__PURE__ */ new Map();
+  const names2 = /* @__PURE__ */ new Map();
   const taken = /* @__PURE__ */ new Set();
   for (const job of [...jobs].sort((a, b) => a.jobid - b.jobid)) {
     let name = job.jobname && job.jobname.length > 0 ? job.jobname : `job_${job.jobid}`;
     if (taken.has(name)) name = `${name}@${job.username}`;
     if (taken.has(name)) name = `${name}#${job.jobid}`;
     taken.add(name);
-    names.set(job.jobid, name);
+    names2.set(job.jobid, name);
   }
-  return names;
+  return names2;
 }
 var OPEN_RUN_STATUSES = ["starting", "connecting", "sending", "running"];
 function isOpenRun(status) {
@@ -5660,7 +5689,7 @@ var CronParser = class {
     return ch;
   }
   /** get_number: a run of alphanumerics, looked up in the names, else all digits (atoi). */
-  getNumber(low, names, ch, what) {
+  getNumber(low, names2, ch, what) {
     const start = this.here();
     let allDigits = true;
     while (isAlnum(ch)) {
@@ -5669,10 +5698,10 @@ var CronParser = class {
     }
     const word = this.bytes.slice(start, this.here());
     if (word.length === 0) return this.failEmpty(ch, what);
-    if (names) {
+    if (names2) {
       const lower = word.toLowerCase();
-      for (let i = 0; i < names.length; i++) {
-        if (names[i] === lower) {
+      for (let i = 0; i < names2.length; i++) {
+        if (names2[i] === lower) {
           this.num = i + low;
           return ch;
         }
@@ -5682,7 +5711,7 @@ var CronParser = class {
       this.num = cAtoi(word);
       return ch;
     }
-    const reason = `is not a number${names ? this.spec.nameHint : ""}`;
+    const reason = `is not a number${names2 ? this.spec.nameHint : ""}`;
     return word === this.fieldText() ? this.fail(`"${word}" ${reason}`) : this.failValue(`"${word}" ${reason}`);
   }
   failEmpty(ch, what) {
@@ -6836,14 +6865,13 @@ function evaluateCronJobs(config, data, previous2, jobs, now) {
 
 // src/check/report.ts
 function apiUsageReport(after, before) {
-  const usage = after;
   const byEndpoint = {};
   for (const [endpoint, n] of Object.entries(after.byEndpoint)) {
     const made = (n ?? 0) - (before.byEndpoint[endpoint] ?? 0);
     if (made > 0) byEndpoint[endpoint] = made;
   }
   let lowest = null;
-  for (const budget of usage.budgets) {
+  for (const budget of after.budgets) {
     if (budget.remaining === null || lowest !== null && lowest.remaining <= budget.remaining) continue;
     lowest = { endpoint: budget.endpoint, ref: budget.ref, remaining: budget.remaining, limit: budget.limit };
   }
@@ -7281,9 +7309,9 @@ async function recordFailedRun(hub, id, startedAt, finishedAt, error) {
 
 // src/discovery.ts
 function cronInventoryToJobs(inventory) {
-  const names = cronJobNames(inventory.jobs);
+  const names2 = cronJobNames(inventory.jobs);
   return inventory.jobs.map((job) => ({
-    job_name: names.get(job.jobid),
+    job_name: names2.get(job.jobid),
     source_id: String(job.jobid),
     schedule: job.schedule,
     command: job.command,
@@ -7423,25 +7451,19 @@ async function syncInventories(tx, collections, known, now) {
 // src/check/run.ts
 var HUB_SECONDS = 60;
 var MANAGEMENT_API_CALLS = 2;
-function checkLeaseSeconds(config) {
-  const projects = Math.ceil(config.projectTimeoutMs / 1e3);
+var API_PROJECTS_AT_ONCE = 16;
+function checkLeaseSeconds(config, apiProjects = 0) {
   const { maxAttempts, timeoutMs, maxWaitMs } = MANAGEMENT_API_DEFAULTS;
-  const managementApi2 = config.managementApi.accessToken ? MANAGEMENT_API_CALLS * (maxAttempts * timeoutMs + maxWaitMs) / 1e3 : 0;
-  return Math.max(projects, managementApi2) + HUB_SECONDS;
+  const perCall = (maxAttempts * timeoutMs + maxWaitMs) / 1e3;
+  const read = Math.ceil(config.projectTimeoutMs / 1e3);
+  const perProject = config.managementApi.accessToken ? Math.max(read, MANAGEMENT_API_CALLS * perCall) : read;
+  const rounds = Math.max(1, Math.ceil(apiProjects / API_PROJECTS_AT_ONCE));
+  const list2 = config.apiProjects ? perCall : 0;
+  return list2 + rounds * perProject + HUB_SECONDS;
 }
 function takeoverNote(previous2, reason) {
   const why = reason === "gone" ? "that process is no longer running" : `it expired at ${previous2.expires_at?.toISOString() ?? "an unknown time"}, past the longest that check could run`;
   return `took over the check lease of ${describeLease(previous2)}: ${why}`;
-}
-function groupBy2(items, key) {
-  const groups = /* @__PURE__ */ new Map();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }
 async function runCheck(config, hub, options = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
@@ -7454,7 +7476,8 @@ async function runCheck(config, hub, options = {}) {
   if (signal?.aborted) throw interrupted("before it started: nothing was read or recorded");
   let takenOver = null;
   if (!dryRun) {
-    const lease = await acquireCheckLease(hub, checkId, startedAt, options.leaseSeconds ?? checkLeaseSeconds(config), options.leaseProcess ?? null);
+    const leaseSeconds = options.leaseSeconds ?? checkLeaseSeconds(config, config.apiProjects ? await countApiProjects(hub) : 0);
+    const lease = await acquireCheckLease(hub, checkId, startedAt, leaseSeconds, options.leaseProcess ?? null);
     if (!lease.acquired) {
       const holder = lease.holder ? describeLease(lease.holder) : "it started just now";
       return skippedReport(checkId, startedAt, now(), `another check is running: ${holder}; this one did nothing`);
@@ -7495,7 +7518,7 @@ async function runCheck(config, hub, options = {}) {
     const apiUsage = api && usageBefore ? apiUsageReport(api.usage(), usageBefore) : null;
     const recording = { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays, managementApiCalls: apiUsage?.calls ?? null };
     const plan5 = await recordCheck(hub, recording, async (tx) => {
-      const inventories = await syncInventories(tx, collections, groupBy2(known, (job) => job.project_name), collectedAt);
+      const inventories = await syncInventories(tx, collections, groupBy(known, (job) => job.project_name), collectedAt);
       return planCheck({
         config,
         check: { id: checkId, startedAt, dryRun },
@@ -7514,19 +7537,6 @@ async function runCheck(config, hub, options = {}) {
   } finally {
     if (!dryRun) await releaseCheckLease(hub, checkId);
   }
-}
-var API_PROJECTS_AT_ONCE = 16;
-async function mapWithLimit(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 function projectInputs(collections, states, inventories) {
   return collections.map((collection, i) => ({
@@ -7655,22 +7665,6 @@ function isHistoryCleanup(command) {
 function callsUrl(command) {
   return /https?:\/\/|\bnet\s*\.\s*http_|\bhttp_(?:get|post|request)\s*\(|\/functions\/v1\//i.test(command);
 }
-function intervalSeconds(text) {
-  const t = text.trim().toLowerCase();
-  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t);
-  let total = 0;
-  let rest = t.replace(/(-?\d+):(\d{2})(?::(\d{2}(?:\.\d+)?))?/, (_m, h, m, s) => {
-    total += Number(h) * 3600 + Number(m) * 60 + Number(s ?? 0);
-    return "";
-  });
-  const units = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: DAY, day: DAY, w: 7 * DAY, week: 7 * DAY };
-  rest = rest.replace(/(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|h|days?|d|weeks?|w)\b/g, (_m, n, unit) => {
-    const key = unit.replace(/s$/, "") || unit;
-    total += Number(n) * (units[key] ?? units[unit] ?? NaN);
-    return "";
-  });
-  return rest.trim() === "" && Number.isFinite(total) && t !== "" ? total : null;
-}
 var plural = (n, word) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 var megabytes = (bytes) => bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 function judgeDoctor(read, ctx) {
@@ -7701,8 +7695,8 @@ function judgeDoctor(read, ctx) {
   if (read.activity instanceof Error) cannotSee("runs", "cron.job_run_details", "the runs (growth, inactive jobs, saturation)", read.activity);
   const history = read.history instanceof Error ? null : read.history;
   if (read.history instanceof Error && !(read.activity instanceof Error)) cannotSee("history-size", "cron.job_run_details' size", "the size of the run history", read.history);
-  const names = cronJobNames(jobs ?? []);
-  const label = (job) => `job ${names.get(job.jobid) ?? job.jobid} (jobid ${job.jobid})`;
+  const names2 = cronJobNames(jobs ?? []);
+  const label = (job) => `job ${names2.get(job.jobid) ?? job.jobid} (jobid ${job.jobid})`;
   const secretJobs = (jobs ?? []).map((job) => ({ job, kinds: callsUrl(job.command) ? secretKinds(job.command) : [] })).filter((s) => s.kinds.length > 0);
   if (read.facts.pgCronVersion !== null) {
     if (on("cron.log_run") === false) {
@@ -7827,7 +7821,7 @@ function judgeDoctor(read, ctx) {
       fixable: false
     });
   }
-  const summary = read.facts.pgCronVersion === null ? null : historySummary(history, activity, jobs, names);
+  const summary = read.facts.pgCronVersion === null ? null : historySummary(history, activity, jobs, names2);
   if (summary !== null && jobs !== null) judgeHistory(summary, history, ctx, findings);
   if (read.facts.pgNet !== "absent") judgeNet(read, settings === null ? null : setting, findings, cannotSee);
   const writable = writability(read, ctx);
@@ -7881,7 +7875,7 @@ function judgeInactive(jobs, activity, history, label, findings) {
     });
   }
 }
-function historySummary(history, activity, jobs, names) {
+function historySummary(history, activity, jobs, names2) {
   if (history === null) return null;
   const window = activity?.find((a) => a.jobid === null);
   const rows = history.exact_rows ?? Math.max(0, Math.round(history.estimated_rows));
@@ -7892,7 +7886,7 @@ function historySummary(history, activity, jobs, names) {
     runs_last_day: window ? window.runs_day : null,
     runs_last_week: window ? window.runs_week : null,
     oldest_age_days: history.oldest_epoch === null ? null : Math.floor((history.now_epoch - history.oldest_epoch) / DAY),
-    cleanup_jobs: (jobs ?? []).filter((j) => j.active && isHistoryCleanup(j.command)).map((j) => names.get(j.jobid) ?? String(j.jobid))
+    cleanup_jobs: (jobs ?? []).filter((j) => j.active && isHistoryCleanup(j.command)).map((j) => names2.get(j.jobid) ?? String(j.jobid))
   };
 }
 function judgeHistory(summary, history, ctx, findings) {
@@ -7924,7 +7918,7 @@ function judgeHistory(summary, history, ctx, findings) {
 var PG_NET_DEFAULT_BATCH = 200;
 function judgeNet(read, setting, findings, cannotSee) {
   const ttlText = setting?.("pg_net.ttl") ?? null;
-  const ttl = ttlText === null ? null : intervalSeconds(ttlText);
+  const ttl = parseIntervalSeconds(ttlText);
   if (ttl !== null && ttl < CHECK_INTERVAL_SECONDS) {
     findings.push({
       id: "pg-net-ttl",
