@@ -3,7 +3,8 @@
 # (test/harness/pgcron.ts, StartOptions.set):
 #
 #   debian  Debian's own pg_cron 1.4.2 in /usr/lib/postgresql/15: nothing to build.
-#   pinned  pg_cron 1.6.4 + pg_net 0.11.0, the versions Supabase pins.
+#   pinned  pg_cron 1.6.4 + pg_net 0.11.0, the versions Supabase pins, and pgmq 1.4.4
+#           (Supabase Queues; SQL only, for the hub's fanned-out check cycle).
 #   latest  pg_cron 1.6.7 + pg_net 0.20.5, the latest tags (pg_net 0.20.5 calls itself 0.20.4).
 #
 # Usage: scripts/build-extensions.sh [SET...]        (default: pinned latest)
@@ -55,7 +56,7 @@ die() {
 
 set_archives() {
   case $1 in
-    pinned) echo "pg_cron-1.6.4 pg_net-0.11.0" ;;
+    pinned) echo "pg_cron-1.6.4 pg_net-0.11.0 pgmq-1.4.4" ;;
     latest) echo "pg_cron-1.6.7 pg_net-0.20.5" ;;
     *) die "unknown set '$1' (sets: debian pinned latest)" ;;
   esac
@@ -66,6 +67,7 @@ download_url() {
   case $name in
     pg_cron-*) echo "https://github.com/citusdata/pg_cron/archive/refs/tags/v$version.tar.gz" ;;
     pg_net-*) echo "https://github.com/supabase/pg_net/archive/refs/tags/v$version.tar.gz" ;;
+    pgmq-*) echo "https://github.com/pgmq/pgmq/archive/refs/tags/v$version.tar.gz" ;;
     *) die "no download address known for $name" ;;
   esac
 }
@@ -199,6 +201,8 @@ build_into() {
     echo "== building $name ($archive)"
     tar -xzf "$archive" -C "$staging/src"
     dir=$staging/src/$name
+    # pgmq keeps its extension (SQL only) in a subdirectory of its repository.
+    [[ $name == pgmq-* ]] && dir=$dir/pgmq-extension
     [[ -f $dir/Makefile ]] || {
       echo "$archive does not untar into $name/"
       return 1
@@ -222,6 +226,13 @@ build_into() {
   echo "== checking the installed versions"
   local share=$staging/usr/share/postgresql/15/extension lib=$staging/usr/lib/postgresql/15/lib
   grep -H default_version "$share/pg_cron.control" "$share/pg_net.control"
+  if [[ " $(set_archives "$set") " == *" pgmq-"* ]]; then
+    grep -H default_version "$share/pgmq.control"
+    compgen -G "$share/pgmq--*.sql" >/dev/null || {
+      echo "pgmq's SQL is missing from $share"
+      return 1
+    }
+  fi
   [[ -f $lib/pg_cron.so && -f $lib/pg_net.so ]] || {
     echo "pg_cron.so or pg_net.so missing from $lib"
     return 1

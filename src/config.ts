@@ -79,6 +79,20 @@ export interface Config {
   heartbeatUrl: string | null;
   /** Literal secrets (passwords, tokens) to redact from anything that leaves the process. */
   secrets: string[];
+  /** How the Edge Function's scheduled cycle is spread over invocations (check/cycle.ts). */
+  fanout: FanoutConfig;
+}
+
+/**
+ * JOBMON_FANOUT (`auto`, `on`, `off`), JOBMON_FANOUT_BATCH (projects per worker invocation,
+ * default chosen from the hub's job counts) and JOBMON_FANOUT_WINDOW (how long a cycle may take
+ * before its unchecked projects are reported; default 10m). Only the Edge Function fans out:
+ * the CLI checks in one process.
+ */
+export interface FanoutConfig {
+  mode: "auto" | "on" | "off";
+  batchProjects: number | null;
+  windowSeconds: number;
 }
 
 export interface ResolveOptions {
@@ -319,6 +333,24 @@ function urlPassword(url: string | null): string {
   }
 }
 
+const FANOUT_MODES = ["auto", "on", "off"] as const;
+
+function fanoutConfig(env: Env): FanoutConfig {
+  const rawMode = value(env, "JOBMON_FANOUT")?.toLowerCase() ?? "auto";
+  const mode = FANOUT_MODES.find((m) => m === rawMode);
+  if (!mode) throw new ConfigError("JOBMON_FANOUT", `"${rawMode}" is not one of ${FANOUT_MODES.join(", ")}`);
+  const rawBatch = value(env, "JOBMON_FANOUT_BATCH");
+  let batchProjects: number | null = null;
+  if (rawBatch !== undefined) {
+    batchProjects = Number(rawBatch);
+    if (!Number.isInteger(batchProjects) || batchProjects < 1 || batchProjects > 1000) {
+      throw new ConfigError("JOBMON_FANOUT_BATCH", `"${rawBatch}" is not a number of projects per worker between 1 and 1000`);
+    }
+  }
+  const windowSeconds = durationSeconds(env, "JOBMON_FANOUT_WINDOW", 600, 30) as number;
+  return { mode, batchProjects, windowSeconds };
+}
+
 function durationSeconds(env: Env, name: string, fallback: number | null, min = 1): number | null {
   const raw = value(env, name);
   if (raw === undefined) return fallback;
@@ -431,5 +463,6 @@ export function resolveConfig(rawEnv: Env, options: ResolveOptions = {}): Config
     reminders,
     heartbeatUrl: optionalHttpUrl(env, "JOBMON_HEARTBEAT_URL", null),
     secrets: [...new Set(secrets)],
+    fanout: fanoutConfig(env),
   };
 }

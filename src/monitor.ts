@@ -1,4 +1,7 @@
-import { type DeliverOptions, deliverAlerts, type DeliveryReport, type RouteTestResult, testRoutes } from "./alerts/deliver.js";
+import { type DeliverOptions, deliverAlerts, type DeliveryReport, type RouteTestResult, sendAdHocAlert, testRoutes } from "./alerts/deliver.js";
+import { assembleCycleReport, type ClosedCycle, type CyclePlan, finishCycle, planCycle, runCycleWorker, type WorkerOutcome } from "./check/cycle.js";
+import { type CycleProgress, type CycleSummary, listCycles } from "./hub/cycles.js";
+import type { WorkerCall } from "./hub/queue.js";
 import { type DeliveryListRow, recentDeliveries } from "./hub/outbox.js";
 import { abortReason, CheckInterruptedError, type CheckReport, type CheckJobEntry, isMuted, jobEntry, runCheck, storedHealth } from "./check/index.js";
 import { type Config, type Env, resolveConfig, type ResolveOptions } from "./config.js";
@@ -18,6 +21,18 @@ import { openHub } from "./hub/open.js";
 import type { ProjectConnector } from "./sources/connect.js";
 import type { ManagementApi } from "./sources/management-api.js";
 import { type WaitingAlert, waitingAlertsFor } from "./hub/pending.js";
+
+/** What one worker invocation of a fanned-out cycle did (check-job-health answers it). */
+export type CycleWorkerResult =
+  | (WorkerOutcome & { closed: ClosedCycle[] } & { kind: "idle" | "stale" })
+  | (Extract<WorkerOutcome, { kind: "checked" }> & {
+      closed: ClosedCycle[];
+      alerts: DeliveryReport | null;
+      /** When this worker completed the cycle: what else the outbox held, the heartbeat, and the cycle's summary. */
+      rest?: DeliveryReport;
+      heartbeat?: string | null;
+      summary?: CycleSummary;
+    });
 
 export interface MonitoringOptions {
   /** Environment to resolve the configuration from (default: the process environment). */
@@ -202,6 +217,64 @@ export class MonitoringAPI {
   /** Alerts still in the outbox (not delivered, not muted), each with why it waits. */
   async waitingAlerts(limit = 50): Promise<WaitingAlert[]> {
     return waitingAlertsFor(this.config, await this.hub(), this.now(), limit);
+  }
+
+  /**
+   * The Edge Function's scheduled call when it may fan out (check/cycle.ts): plans a cycle
+   * into the hub's queue and starts its workers through pg_net, or says to check in this
+   * invocation (`single`, then call checkHealth). Cycles past their deadline are closed first,
+   * and each one that left projects unchecked is alerted.
+   */
+  async planCheckCycle(call: WorkerCall): Promise<CyclePlan> {
+    const plan = await planCycle(this.config, await this.hub(), call, this.cycleOptions());
+    if (plan.kind === "planned") await this.alertUnchecked(plan.closed);
+    return plan;
+  }
+
+  /**
+   * One worker of a fanned-out cycle: checks one batch, delivers its alerts, and, when its
+   * batch was the cycle's last, sends what the outbox still holds and pings the heartbeat once.
+   */
+  async runCycleWorker(options: { workerId?: string } = {}): Promise<CycleWorkerResult> {
+    const hub = await this.hub();
+    const outcome = await runCycleWorker(this.config, hub, { ...this.cycleOptions(), ...options });
+    await this.alertUnchecked(outcome.closed);
+    if (outcome.kind !== "checked") return outcome;
+    const alerts = outcome.eventIds.length > 0 ? await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, onlyEvents: outcome.eventIds }) : null;
+    if (!outcome.completed) return { ...outcome, alerts };
+    // The last batch: whatever earlier workers left in the outbox (a channel that was down), then the heartbeat.
+    const rest = await this.deliverAlerts();
+    const heartbeat = this.config.heartbeatUrl ? await this.pingHeartbeat(this.config.heartbeatUrl) : null;
+    const summary = await finishCycle(hub, outcome.cycle, heartbeat);
+    return { ...outcome, alerts, rest, heartbeat, summary };
+  }
+
+  /** A fanned-out cycle's report, in `check --json`'s shape, assembled from its workers' records. */
+  async cycleReport(cycleId?: string): Promise<CheckReport | null> {
+    const hub = await this.hub();
+    return assembleCycleReport(hub, cycleId ?? null, async (projects) => (await this.status({ projects })).jobs);
+  }
+
+  /** The newest fanned-out cycles and how far each got. */
+  async cycles(limit = 10): Promise<CycleProgress[]> {
+    return listCycles(await this.hub(), limit);
+  }
+
+  private cycleOptions() {
+    return { now: () => this.now(), connect: this.options.connect, managementApi: this.options.managementApi };
+  }
+
+  /** A cycle closed at its deadline with projects unchecked is never silent: one critical alert says which. */
+  private async alertUnchecked(closed: readonly ClosedCycle[]): Promise<void> {
+    for (const { id, summary } of closed) {
+      if (summary.unchecked.length === 0) continue;
+      const names = summary.unchecked.slice(0, 20).join(", ") + (summary.unchecked.length > 20 ? ` and ${summary.unchecked.length - 20} more` : "");
+      const message = `check cycle ${id} reached its deadline with ${summary.unchecked.length} project(s) unchecked: ${names}. Their jobs were not checked in that cycle (see \`jobmon cycles\`).`;
+      console.error(`jobmon: ${message}`);
+      await sendAdHocAlert(this.config, await this.hub(), { criticality: "critical", title: "jobmon: projects left unchecked", message }, { now: () => this.now(), ...this.options.deliver }).catch((error) => {
+        console.error(`jobmon: the alert about cycle ${id} could not be recorded: ${redactSecrets(errorMessage(error), this.config.secrets)}`);
+      });
+    }
   }
 
   /** A dead man's switch for jobmon itself: a GET after every completed cycle. */

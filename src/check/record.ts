@@ -26,6 +26,10 @@ export interface CheckRecording {
   retentionDays: number;
   /** Management API calls the check made reading its projects; null when it used no API. */
   managementApiCalls?: number | null;
+  /** Who must hold the check lease for this to be recorded (default: the check itself; a fanned-out cycle's worker: its cycle). */
+  leaseHolder?: string;
+  /** Runs last in the transaction (a cycle's worker marks its projects checked there); throwing rolls everything back. */
+  afterApply?: (tx: Queryable, plan: CheckPlan) => Promise<void>;
 }
 
 /**
@@ -36,10 +40,12 @@ export interface CheckRecording {
 export async function recordCheck(hub: Db, recording: CheckRecording, prepare: (tx: Queryable) => Promise<CheckPlan>): Promise<CheckPlan> {
   try {
     return await hub.transaction(async (tx) => {
-      if (!recording.dryRun && !(await holdsCheckLease(tx, recording.checkId))) throw new LeaseLostError(recording.checkId);
+      const holder = recording.leaseHolder ?? recording.checkId;
+      if (!recording.dryRun && !(await holdsCheckLease(tx, holder))) throw new LeaseLostError(holder);
       const plan = await prepare(tx);
       if (recording.dryRun) throw new DryRunRollback(plan);
       await applyPlan(tx, plan, recording);
+      await recording.afterApply?.(tx, plan);
       return plan;
     });
   } catch (error) {

@@ -6,12 +6,13 @@ import { acquireCheckLease, describeLease, type LeaseHolder, type LeaseProcess, 
 import { countApiProjects, listProjectStates, type ProjectStateRow } from "../hub/projects.js";
 import { connectBySource, connectProject, type ProjectConnector } from "../sources/connect.js";
 import { MANAGEMENT_API_DEFAULTS, type ManagementApi } from "../sources/management-api.js";
-import { monitoredProjects } from "../sources/project-list.js";
+import { type MonitoredProjects, monitoredProjects } from "../sources/project-list.js";
+import type { JobRow } from "../hub/inventory.js";
 import { ABORTED, abortableConnector, unlessAborted } from "./abort.js";
 import { type Collection, collectionProject, collectProject, skippedCollection } from "./collect.js";
 import { abortReason, CheckInterruptedError } from "./errors.js";
-import { planCheck, type ProjectCheckInput } from "./plan.js";
-import { recordCheck, recordFailedRun } from "./record.js";
+import { type CheckPlan, planCheck, type ProjectCheckInput } from "./plan.js";
+import { type CheckRecording, recordCheck, recordFailedRun } from "./record.js";
 import { apiUsageReport, type CheckReport, skippedReport } from "./report.js";
 import { type ProjectInventory, syncInventories } from "./sync.js";
 import { groupBy, mapWithLimit } from "../lib/collections.js";
@@ -36,7 +37,7 @@ export interface CheckOptions {
 }
 
 /** What a check may spend on the hub besides its projects' reads: its own reads and the one transaction that records it. */
-const HUB_SECONDS = 60;
+export const HUB_SECONDS = 60;
 /** Management API calls per project and check beside its read: the function list, then one logs window. */
 const MANAGEMENT_API_CALLS = 2;
 /**
@@ -111,14 +112,7 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
     // state it writes later never touches what people edit (annotations, mutes).
     const collected = await unlessAborted(
       Promise.all([
-        monitoredProjects(config, api, stateRows).then(async (projects) => {
-          const collect = (p: ProjectConfig) => collectProject(p, states.get(p.name), config, api, startedAt, connect);
-          const [byUrl, byApi] = await Promise.all([
-            Promise.all(projects.read.filter((p) => p.source === "postgres").map(collect)),
-            mapWithLimit(projects.read.filter((p) => p.source === "api"), API_PROJECTS_AT_ONCE, collect),
-          ]);
-          return { projects, collections: [...byUrl, ...byApi, ...projects.skipped.map(skippedCollection)] };
-        }),
+        monitoredProjects(config, api, stateRows).then(async (projects) => ({ projects, collections: await collectAll(projects, states, config, api, startedAt, connect) })),
         listJobs(hub, { includeRemoved: false }),
       ]),
       signal,
@@ -133,16 +127,7 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
     const collectedAt = now();
     const apiUsage = api && usageBefore ? apiUsageReport(api.usage(), usageBefore) : null;
     const recording = { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays, managementApiCalls: apiUsage?.calls ?? null };
-    const plan = await recordCheck(hub, recording, async (tx) => {
-      const inventories = await syncInventories(tx, collections, groupBy(known, (job) => job.project_name), collectedAt);
-      return planCheck({
-        config,
-        check: { id: checkId, startedAt, dryRun },
-        now: collectedAt,
-        projects: projectInputs(collections, states, inventories),
-        newId,
-      });
-    });
+    const plan = await recordCollections(hub, config, recording, { startedAt, collections, known, states, newId });
     const report = plan.report;
     report.finished_at = now().toISOString();
     const found = projects.read.filter((p) => p.source === "api" && !states.has(p.name)).map((p) => `found project ${p.name} (${p.ref}) through the access token: watched from now on`);
@@ -155,6 +140,48 @@ export async function runCheck(config: Config, hub: Db, options: CheckOptions = 
   }
 }
 
+
+/**
+ * Reads the projects of a list: the URL ones all at once, those read through the Management
+ * API API_PROJECTS_AT_ONCE at a time; the skipped ones become collections that say why.
+ */
+export async function collectAll(
+  projects: MonitoredProjects,
+  states: ReadonlyMap<string, ProjectStateRow>,
+  config: Config,
+  api: ManagementApi | null,
+  startedAt: Date,
+  connect: ProjectConnector,
+): Promise<Collection[]> {
+  const collect = (p: ProjectConfig) => collectProject(p, states.get(p.name), config, api, startedAt, connect);
+  const [byUrl, byApi] = await Promise.all([
+    Promise.all(projects.read.filter((p) => p.source === "postgres").map(collect)),
+    mapWithLimit(projects.read.filter((p) => p.source === "api"), API_PROJECTS_AT_ONCE, collect),
+  ]);
+  return [...byUrl, ...byApi, ...projects.skipped.map(skippedCollection)];
+}
+
+/**
+ * Syncs the collected inventories, plans and records the check in one hub transaction
+ * (check/record.ts). `known`: the hub's jobs of the collected projects.
+ */
+export async function recordCollections(
+  hub: Db,
+  config: Config,
+  recording: CheckRecording,
+  input: { startedAt: Date; collections: readonly Collection[]; known: readonly JobRow[]; states: ReadonlyMap<string, ProjectStateRow>; newId: () => string },
+): Promise<CheckPlan> {
+  return recordCheck(hub, recording, async (tx) => {
+    const inventories = await syncInventories(tx, input.collections, groupBy(input.known, (job) => job.project_name), recording.recordedAt);
+    return planCheck({
+      config,
+      check: { id: recording.checkId, startedAt: input.startedAt, dryRun: recording.dryRun },
+      now: recording.recordedAt,
+      projects: projectInputs(input.collections, input.states, inventories),
+      newId: input.newId,
+    });
+  });
+}
 
 /** Each collection with its project's stored state and synced inventory (in the same order). */
 function projectInputs(collections: readonly Collection[], states: ReadonlyMap<string, ProjectStateRow>, inventories: readonly ProjectInventory[]): ProjectCheckInput[] {

@@ -198,6 +198,8 @@ function canonicalJson(value: unknown): string {
 
 export interface JobFilter {
   project?: string;
+  /** Only these projects' jobs. */
+  projects?: readonly string[];
   jobType?: JobType;
   includeRemoved?: boolean;
 }
@@ -208,8 +210,9 @@ export async function listJobs(db: Queryable, filter: JobFilter = {}): Promise<J
       where ($1::text is null or project_name = $1)
         and ($2::text is null or job_type = $2)
         and ($3::boolean or removed_at is null)
+        and ($4::text is null or project_name in (select jsonb_array_elements_text($4::text::jsonb)))
       order by project_name, job_type, job_name`,
-    [filter.project ?? null, filter.jobType ?? null, filter.includeRemoved ?? true],
+    [filter.project ?? null, filter.jobType ?? null, filter.includeRemoved ?? true, filter.projects ? JSON.stringify(filter.projects) : null],
   );
 }
 

@@ -2,7 +2,8 @@
  * The extension sets the harness can run PostgreSQL 15 with, and where they live.
  *
  *   debian  Debian's pg_cron 1.4.2 in /usr/lib/postgresql/15 (or JOBMON_PG_BIN); no pg_net.
- *   pinned  pg_cron 1.6.4 + pg_net 0.11.0: what Supabase pins.
+ *   pinned  pg_cron 1.6.4 + pg_net 0.11.0: what Supabase pins; with pgmq 1.4.4 (Supabase
+ *           Queues, SQL only), which the hub's fanned-out check cycle uses.
  *   latest  pg_cron 1.6.7 + pg_net 0.20.5: the latest tags (pg_net 0.20.5 reports 0.20.4).
  *
  * `pinned` and `latest` are built by scripts/build-extensions.sh into copies of Debian's
@@ -19,10 +20,10 @@ import { fileURLToPath } from "node:url";
 
 export type ExtensionSet = "debian" | "pinned" | "latest";
 
-export const EXTENSION_SETS: Record<ExtensionSet, { pgCron: string; pgNet: string | null }> = {
-  debian: { pgCron: "1.4.2", pgNet: null },
-  pinned: { pgCron: "1.6.4", pgNet: "0.11.0" },
-  latest: { pgCron: "1.6.7", pgNet: "0.20.5" },
+export const EXTENSION_SETS: Record<ExtensionSet, { pgCron: string; pgNet: string | null; pgmq: string | null }> = {
+  debian: { pgCron: "1.4.2", pgNet: null, pgmq: null },
+  pinned: { pgCron: "1.6.4", pgNet: "0.11.0", pgmq: "1.4.4" },
+  latest: { pgCron: "1.6.7", pgNet: "0.20.5", pgmq: null },
 };
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -63,7 +64,8 @@ export function extensionSetRoot(set: ExtensionSet): string | null {
   const recipe = /^RECIPE_VERSION=(\d+)\s*$/m.exec(script)?.[1];
   if (!recipe) throw new Error(`${BUILD_SCRIPT} has no RECIPE_VERSION= line`);
   const sums = fs.readFileSync(CHECKSUMS, "utf8").split("\n");
-  const lines = [`pg_cron-${versions.pgCron}`, `pg_net-${versions.pgNet}`].map((name) => {
+  const archives = [`pg_cron-${versions.pgCron}`, `pg_net-${versions.pgNet}`, ...(versions.pgmq ? [`pgmq-${versions.pgmq}`] : [])];
+  const lines = archives.map((name) => {
     const line = sums.find((l) => /^[0-9a-f]{64} {2}/.test(l) && l.slice(66) === `${name}.tar.gz`);
     if (!line) throw new Error(`${CHECKSUMS} has no checksum for ${name}.tar.gz`);
     return line;

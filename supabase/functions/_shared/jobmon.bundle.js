@@ -36,6 +36,147 @@ function processEnv() {
   return g.process?.env ?? {};
 }
 
+// src/errors.ts
+var JobmonError = class extends Error {
+  code;
+  errorClass;
+  constructor(code, message2, errorClass, options) {
+    super(message2, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.errorClass = errorClass;
+  }
+};
+var ConfigError = class extends JobmonError {
+  variable;
+  constructor(variable, message2) {
+    super("config", `${variable}: ${message2}`, "configuration");
+    this.variable = variable;
+  }
+};
+function errorMessage(error) {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === "string") return error;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
+}
+
+// src/hub/cycles.ts
+var ClaimLostError = class extends JobmonError {
+  constructor(cycleId, expected, held) {
+    super("claim_lost", `the claims on ${expected - held} of ${expected} project(s) of cycle ${cycleId} passed to another worker: this worker's results are not recorded`, "transient");
+  }
+};
+var CycleClosedError = class extends JobmonError {
+  constructor(cycleId, status) {
+    super("cycle_closed", `cycle ${cycleId} is ${status}: this worker's results are not recorded`, "permanent");
+  }
+};
+async function createCycle(db, cycle) {
+  await db.query(
+    `insert into monitoring.check_cycle (id, started_at, deadline, projects, batches, workers_started, notes)
+     values ($1, $2, now() + make_interval(secs => $3), $4, $5, $6, $7::text::jsonb)`,
+    [cycle.id, cycle.startedAt, cycle.windowSeconds, cycle.projects.length, cycle.batches, cycle.workers, JSON.stringify(cycle.notes)]
+  );
+  await db.query(
+    `insert into monitoring.check_cycle_project (cycle_id, project_name, batch)
+     select $1, p.name, p.batch from jsonb_to_recordset($2::text::jsonb) as p(name text, batch int)`,
+    [cycle.id, JSON.stringify(cycle.projects)]
+  );
+}
+var CYCLE_COLUMNS = "id::text, started_at, deadline, status, finished_at, projects, batches, workers_started, notes, summary";
+async function getCycle(db, id) {
+  const [row] = await db.query(`select ${CYCLE_COLUMNS} from monitoring.check_cycle where id = $1`, [id]);
+  return row ?? null;
+}
+async function runningCycle(db) {
+  const [row] = await listCycles(db, 1, true);
+  return row ?? null;
+}
+async function listCycles(db, limit, runningOnly = false) {
+  return db.query(
+    `select ${CYCLE_COLUMNS.split(", ").map((c) => c.startsWith("id") ? "c.id::text" : `c.${c}`).join(", ")},
+            (select count(*)::int from monitoring.check_cycle_project p where p.cycle_id = c.id and p.checked_at is not null) as checked,
+            (select count(*)::int from monitoring.check_cycle_project p where p.cycle_id = c.id and p.checked_at is null and p.claimed_until > now()) as claimed
+       from monitoring.check_cycle c
+      where not $2::boolean or c.status = 'running'
+      order by c.started_at desc
+      limit $1`,
+    [limit, runningOnly]
+  );
+}
+async function claimProjects(db, cycleId, names2, claimer, seconds2) {
+  if (names2.length === 0) return [];
+  const rows = await db.query(
+    `update monitoring.check_cycle_project
+        set claimed_by = $3, claimed_until = now() + make_interval(secs => $4), claims = claims + 1
+      where cycle_id = $1 and project_name in (select jsonb_array_elements_text($2::text::jsonb)) and checked_at is null
+        and (claimed_until is null or claimed_until <= now())
+      returning project_name`,
+    [cycleId, JSON.stringify(names2), claimer, seconds2]
+  );
+  return rows.map((r) => r.project_name);
+}
+async function markProjectsChecked(tx, cycleId, claimer, checkId, projects) {
+  const [cycle] = await tx.query("select status from monitoring.check_cycle where id = $1 for update", [cycleId]);
+  if (!cycle || cycle.status !== "running") throw new CycleClosedError(cycleId, cycle?.status ?? "gone");
+  const marked = await tx.query(
+    `update monitoring.check_cycle_project p
+        set checked_at = now(), check_id = $3, report = r.report
+       from jsonb_to_recordset($4::text::jsonb) as r(name text, report jsonb)
+      where p.cycle_id = $1 and p.project_name = r.name and p.claimed_by = $2 and p.checked_at is null
+      returning p.project_name`,
+    [cycleId, claimer, checkId, JSON.stringify(projects)]
+  );
+  if (marked.length !== projects.length) throw new ClaimLostError(cycleId, projects.length, marked.length);
+  const done = await tx.query(
+    `update monitoring.check_cycle c set status = 'completed', finished_at = now()
+      where c.id = $1 and not exists (select 1 from monitoring.check_cycle_project p where p.cycle_id = c.id and p.checked_at is null)
+      returning c.id`,
+    [cycleId]
+  );
+  return { completed: done.length === 1 };
+}
+async function setCycleSummary(db, cycleId, summary) {
+  await db.query("update monitoring.check_cycle set summary = $2::text::jsonb where id = $1", [cycleId, JSON.stringify(summary)]);
+}
+async function cycleCounts(db, cycleId) {
+  const [row] = await db.query(
+    `select count(*) filter (where checked_at is not null)::int as checked, coalesce(sum(claims), 0)::int as claims,
+            array_agg(project_name order by project_name) filter (where checked_at is null) as unchecked
+       from monitoring.check_cycle_project where cycle_id = $1`,
+    [cycleId]
+  );
+  return { checked: row?.checked ?? 0, claims: row?.claims ?? 0, unchecked: row?.unchecked ?? [] };
+}
+async function closeExpiredCycles(db) {
+  const closed = await db.query(
+    `update monitoring.check_cycle set status = 'incomplete', finished_at = now()
+      where status = 'running' and deadline < now()
+      returning id::text`
+  );
+  const out = [];
+  for (const { id } of closed) {
+    const counts = await cycleCounts(db, id);
+    const summary = { ...counts, heartbeat: null };
+    await setCycleSummary(db, id, summary);
+    out.push({ id, summary });
+  }
+  return out;
+}
+async function cycleProjectReports(db, cycleId) {
+  return db.query(
+    "select project_name, batch, check_id::text, report from monitoring.check_cycle_project where cycle_id = $1 order by batch, project_name",
+    [cycleId]
+  );
+}
+async function pruneCycles(db, before) {
+  await db.query("delete from monitoring.check_cycle where started_at < $1 and status <> 'running'", [before]);
+}
+
 // supabase/functions/_shared/http.ts
 var JSON_HEADERS = {
   "content-type": "application/json; charset=utf-8",
@@ -319,34 +460,6 @@ function parseIntervalSeconds(text) {
   return rest.trim() === "" && Number.isFinite(total) && t !== "" ? total : null;
 }
 
-// src/errors.ts
-var JobmonError = class extends Error {
-  code;
-  errorClass;
-  constructor(code, message2, errorClass, options) {
-    super(message2, options);
-    this.name = new.target.name;
-    this.code = code;
-    this.errorClass = errorClass;
-  }
-};
-var ConfigError = class extends JobmonError {
-  variable;
-  constructor(variable, message2) {
-    super("config", `${variable}: ${message2}`, "configuration");
-    this.variable = variable;
-  }
-};
-function errorMessage(error) {
-  if (error instanceof Error) return error.message || error.name;
-  if (typeof error === "string") return error;
-  try {
-    return JSON.stringify(error);
-  } catch {
-    return String(error);
-  }
-}
-
 // src/types.ts
 var CRITICALITIES = ["critical", "important", "low"];
 function isCriticality(value2) {
@@ -544,6 +657,22 @@ function urlPassword(url) {
     return "";
   }
 }
+var FANOUT_MODES = ["auto", "on", "off"];
+function fanoutConfig(env) {
+  const rawMode = value(env, "JOBMON_FANOUT")?.toLowerCase() ?? "auto";
+  const mode = FANOUT_MODES.find((m) => m === rawMode);
+  if (!mode) throw new ConfigError("JOBMON_FANOUT", `"${rawMode}" is not one of ${FANOUT_MODES.join(", ")}`);
+  const rawBatch = value(env, "JOBMON_FANOUT_BATCH");
+  let batchProjects = null;
+  if (rawBatch !== void 0) {
+    batchProjects = Number(rawBatch);
+    if (!Number.isInteger(batchProjects) || batchProjects < 1 || batchProjects > 1e3) {
+      throw new ConfigError("JOBMON_FANOUT_BATCH", `"${rawBatch}" is not a number of projects per worker between 1 and 1000`);
+    }
+  }
+  const windowSeconds = durationSeconds(env, "JOBMON_FANOUT_WINDOW", 600, 30);
+  return { mode, batchProjects, windowSeconds };
+}
 function durationSeconds(env, name, fallback, min = 1) {
   const raw = value(env, name);
   if (raw === void 0) return fallback;
@@ -637,7 +766,8 @@ function resolveConfig(rawEnv, options = {}) {
     runHistoryDays,
     reminders,
     heartbeatUrl: optionalHttpUrl(env, "JOBMON_HEARTBEAT_URL", null),
-    secrets: [...new Set(secrets)]
+    secrets: [...new Set(secrets)],
+    fanout: fanoutConfig(env)
   };
 }
 
@@ -4166,8 +4296,9 @@ async function listJobs(db, filter = {}) {
       where ($1::text is null or project_name = $1)
         and ($2::text is null or job_type = $2)
         and ($3::boolean or removed_at is null)
+        and ($4::text is null or project_name in (select jsonb_array_elements_text($4::text::jsonb)))
       order by project_name, job_type, job_name`,
-    [filter.project ?? null, filter.jobType ?? null, filter.includeRemoved ?? true]
+    [filter.project ?? null, filter.jobType ?? null, filter.includeRemoved ?? true, filter.projects ? JSON.stringify(filter.projects) : null]
   );
 }
 var UUID2 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -4365,6 +4496,61 @@ async function ensureProject(db, projectName, projectRef, at, source = null) {
 async function setProjectMute(db, projectName, until) {
   const rows = await db.query("update monitoring.project_state set muted_until = $2 where project_name = $1 returning 1", [projectName, until]);
   return rows.length > 0;
+}
+
+// src/hub/queue.ts
+var CHECK_QUEUE = "jobmon_check";
+async function queueSupport(db) {
+  const [row] = await db.query(
+    `select (select extversion from pg_extension where extname = 'pgmq') as pgmq,
+            exists (select 1 from pg_available_extensions where name = 'pgmq') as available,
+            to_regprocedure('net.http_post(text, jsonb, jsonb, jsonb, integer)') is not null as pg_net`
+  );
+  return { pgmq: row?.pgmq ?? null, pgmqAvailable: row?.available ?? false, pgNet: row?.pg_net ?? false };
+}
+async function ensureCheckQueue(db) {
+  await db.query(`select pgmq.create($1) where to_regclass('pgmq.q_' || $1) is null`, [CHECK_QUEUE]);
+}
+async function sendBatches(db, messages2) {
+  if (messages2.length === 0) return [];
+  const rows = await db.query(
+    "select pgmq.send_batch($1, array(select jsonb_array_elements($2::text::jsonb))) as id",
+    [CHECK_QUEUE, JSON.stringify(messages2)]
+  );
+  return rows.map((r) => Number(r.id));
+}
+async function readMessage(db, visibilitySeconds) {
+  const [row] = await db.query(
+    "select msg_id, read_ct, message from pgmq.read($1, $2, 1)",
+    [CHECK_QUEUE, visibilitySeconds]
+  );
+  if (!row) return null;
+  const message2 = typeof row.message === "string" ? JSON.parse(row.message) : row.message;
+  return { id: Number(row.msg_id), reads: Number(row.read_ct), message: message2 };
+}
+async function archiveMessage(db, id) {
+  await db.query("select pgmq.archive($1, $2::bigint)", [CHECK_QUEUE, id]);
+}
+async function archiveCycleMessages(db, cycleId) {
+  const rows = await db.query(
+    `select msg_id::text from pgmq.q_jobmon_check where message->>'cycle' = $1`,
+    [cycleId]
+  );
+  if (rows.length === 0) return 0;
+  await db.query("select pgmq.archive($1, array(select jsonb_array_elements_text($2::text::jsonb)::bigint))", [CHECK_QUEUE, JSON.stringify(rows.map((r) => r.msg_id))]);
+  return rows.length;
+}
+async function startWorkers(db, call, count, body) {
+  if (count <= 0) return;
+  await db.query(
+    `select net.http_post(
+       url := $1,
+       headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || $2::text),
+       body := $3::text::jsonb,
+       timeout_milliseconds := 150000)
+     from generate_series(1, $4::int)`,
+    [`${call.functionsUrl.replace(/\/+$/, "")}/functions/v1/check-job-health`, call.bearer, JSON.stringify(body), count]
+  );
 }
 
 // src/db/postgres.ts
@@ -4670,6 +4856,50 @@ async function monitoredProjects(config, api, known) {
     if (!found) result.notes.push(`JOBMON_PROJECTS names "${item}", which the access token does not list`);
   }
   return result;
+}
+
+// src/check/report.ts
+function apiUsageReport(after, before) {
+  const byEndpoint = {};
+  for (const [endpoint, n] of Object.entries(after.byEndpoint)) {
+    const made = (n ?? 0) - (before.byEndpoint[endpoint] ?? 0);
+    if (made > 0) byEndpoint[endpoint] = made;
+  }
+  let lowest = null;
+  for (const budget of after.budgets) {
+    if (budget.remaining === null || lowest !== null && lowest.remaining <= budget.remaining) continue;
+    lowest = { endpoint: budget.endpoint, ref: budget.ref, remaining: budget.remaining, limit: budget.limit };
+  }
+  return { calls: after.calls - before.calls, by_endpoint: byEndpoint, lowest_remaining: lowest };
+}
+function jobEntry(job, health, muted) {
+  return {
+    id: job.id,
+    project_name: job.project_name,
+    job_type: job.job_type,
+    job_name: job.job_name,
+    status: health.status,
+    previous_status: job.status,
+    reason: health.reason,
+    error_message: health.errorMessage,
+    last_run_at: health.lastRunAt?.toISOString() ?? null,
+    criticality: job.criticality,
+    muted
+  };
+}
+function storedHealth(job) {
+  return {
+    status: job.active === false ? "paused" : job.status,
+    reason: job.status_reason ?? (job.status === "new" ? "not checked yet" : ""),
+    errorMessage: job.status === "success" ? null : job.last_error,
+    lastRunAt: job.last_run_at
+  };
+}
+function isMuted(until, now) {
+  return until !== null && until.getTime() > now.getTime();
+}
+function skippedReport(checkId, startedAt, finishedAt, reason) {
+  return { check_id: checkId, started_at: startedAt.toISOString(), finished_at: finishedAt.toISOString(), dry_run: false, skipped: reason, projects: [], jobs: [], events: [] };
 }
 
 // src/check/errors.ts
@@ -6863,50 +7093,6 @@ function evaluateCronJobs(config, data, previous2, jobs, now) {
   return { verdicts, runsByJob };
 }
 
-// src/check/report.ts
-function apiUsageReport(after, before) {
-  const byEndpoint = {};
-  for (const [endpoint, n] of Object.entries(after.byEndpoint)) {
-    const made = (n ?? 0) - (before.byEndpoint[endpoint] ?? 0);
-    if (made > 0) byEndpoint[endpoint] = made;
-  }
-  let lowest = null;
-  for (const budget of after.budgets) {
-    if (budget.remaining === null || lowest !== null && lowest.remaining <= budget.remaining) continue;
-    lowest = { endpoint: budget.endpoint, ref: budget.ref, remaining: budget.remaining, limit: budget.limit };
-  }
-  return { calls: after.calls - before.calls, by_endpoint: byEndpoint, lowest_remaining: lowest };
-}
-function jobEntry(job, health, muted) {
-  return {
-    id: job.id,
-    project_name: job.project_name,
-    job_type: job.job_type,
-    job_name: job.job_name,
-    status: health.status,
-    previous_status: job.status,
-    reason: health.reason,
-    error_message: health.errorMessage,
-    last_run_at: health.lastRunAt?.toISOString() ?? null,
-    criticality: job.criticality,
-    muted
-  };
-}
-function storedHealth(job) {
-  return {
-    status: job.active === false ? "paused" : job.status,
-    reason: job.status_reason ?? (job.status === "new" ? "not checked yet" : ""),
-    errorMessage: job.status === "success" ? null : job.last_error,
-    lastRunAt: job.last_run_at
-  };
-}
-function isMuted(until, now) {
-  return until !== null && until.getTime() > now.getTime();
-}
-function skippedReport(checkId, startedAt, finishedAt, reason) {
-  return { check_id: checkId, started_at: startedAt.toISOString(), finished_at: finishedAt.toISOString(), dry_run: false, skipped: reason, projects: [], jobs: [], events: [] };
-}
-
 // src/check/plan.ts
 var RECENT_RUNS = 30;
 function planCheck(input) {
@@ -7277,10 +7463,12 @@ var DryRunRollback = class extends JobmonError {
 async function recordCheck(hub, recording, prepare2) {
   try {
     return await hub.transaction(async (tx) => {
-      if (!recording.dryRun && !await holdsCheckLease(tx, recording.checkId)) throw new LeaseLostError(recording.checkId);
+      const holder = recording.leaseHolder ?? recording.checkId;
+      if (!recording.dryRun && !await holdsCheckLease(tx, holder)) throw new LeaseLostError(holder);
       const plan5 = await prepare2(tx);
       if (recording.dryRun) throw new DryRunRollback(plan5);
       await applyPlan(tx, plan5, recording);
+      await recording.afterApply?.(tx, plan5);
       return plan5;
     });
   } catch (error) {
@@ -7496,14 +7684,7 @@ async function runCheck(config, hub, options = {}) {
     const connect = abortableConnector(connectBySource(options.connect ?? connectProject, api), signal);
     const collected = await unlessAborted(
       Promise.all([
-        monitoredProjects(config, api, stateRows).then(async (projects2) => {
-          const collect = (p) => collectProject(p, states.get(p.name), config, api, startedAt, connect);
-          const [byUrl, byApi] = await Promise.all([
-            Promise.all(projects2.read.filter((p) => p.source === "postgres").map(collect)),
-            mapWithLimit(projects2.read.filter((p) => p.source === "api"), API_PROJECTS_AT_ONCE, collect)
-          ]);
-          return { projects: projects2, collections: [...byUrl, ...byApi, ...projects2.skipped.map(skippedCollection)] };
-        }),
+        monitoredProjects(config, api, stateRows).then(async (projects2) => ({ projects: projects2, collections: await collectAll(projects2, states, config, api, startedAt, connect) })),
         listJobs(hub, { includeRemoved: false })
       ]),
       signal
@@ -7517,16 +7698,7 @@ async function runCheck(config, hub, options = {}) {
     const collectedAt = now();
     const apiUsage = api && usageBefore ? apiUsageReport(api.usage(), usageBefore) : null;
     const recording = { checkId, dryRun, recordedAt: collectedAt, retentionDays: config.retentionDays, managementApiCalls: apiUsage?.calls ?? null };
-    const plan5 = await recordCheck(hub, recording, async (tx) => {
-      const inventories = await syncInventories(tx, collections, groupBy(known, (job) => job.project_name), collectedAt);
-      return planCheck({
-        config,
-        check: { id: checkId, startedAt, dryRun },
-        now: collectedAt,
-        projects: projectInputs(collections, states, inventories),
-        newId
-      });
-    });
+    const plan5 = await recordCollections(hub, config, recording, { startedAt, collections, known, states, newId });
     const report = plan5.report;
     report.finished_at = now().toISOString();
     const found = projects.read.filter((p) => p.source === "api" && !states.has(p.name)).map((p) => `found project ${p.name} (${p.ref}) through the access token: watched from now on`);
@@ -7538,12 +7710,275 @@ async function runCheck(config, hub, options = {}) {
     if (!dryRun) await releaseCheckLease(hub, checkId);
   }
 }
+async function collectAll(projects, states, config, api, startedAt, connect) {
+  const collect = (p) => collectProject(p, states.get(p.name), config, api, startedAt, connect);
+  const [byUrl, byApi] = await Promise.all([
+    Promise.all(projects.read.filter((p) => p.source === "postgres").map(collect)),
+    mapWithLimit(projects.read.filter((p) => p.source === "api"), API_PROJECTS_AT_ONCE, collect)
+  ]);
+  return [...byUrl, ...byApi, ...projects.skipped.map(skippedCollection)];
+}
+async function recordCollections(hub, config, recording, input) {
+  return recordCheck(hub, recording, async (tx) => {
+    const inventories = await syncInventories(tx, input.collections, groupBy(input.known, (job) => job.project_name), recording.recordedAt);
+    return planCheck({
+      config,
+      check: { id: recording.checkId, startedAt: input.startedAt, dryRun: recording.dryRun },
+      now: recording.recordedAt,
+      projects: projectInputs(input.collections, input.states, inventories),
+      newId: input.newId
+    });
+  });
+}
 function projectInputs(collections, states, inventories) {
   return collections.map((collection, i) => ({
     collection,
     previous: states.get(collectionProject(collection).name),
     inventory: inventories[i] ?? { jobs: [], typesAtSource: /* @__PURE__ */ new Set() }
   }));
+}
+
+// src/check/cycle.ts
+var BATCH_JOBS = 2500;
+var MAX_BATCH_PROJECTS = 100;
+var UNKNOWN_PROJECT_JOBS = 50;
+var AUTO_FANOUT_PROJECTS = 100;
+var MAX_WORKERS_AT_ONCE = 100;
+function packBatches(projects, jobsOf, jobsPerBatch, maxProjects) {
+  const batches2 = [];
+  let current = [];
+  let jobs = 0;
+  for (const project of projects) {
+    const n = Math.max(1, jobsOf(project));
+    if (current.length > 0 && (current.length >= maxProjects || jobs + n > jobsPerBatch)) {
+      batches2.push(current);
+      current = [];
+      jobs = 0;
+    }
+    current.push(project);
+    jobs += n;
+  }
+  if (current.length > 0) batches2.push(current);
+  return batches2;
+}
+function fanoutObstacle(support) {
+  if (support.pgmq === null) {
+    const how = support.pgmqAvailable ? "enable Supabase Queues in the hub project (Dashboard > Integrations > Queues, or `create extension pgmq;` in the SQL editor)" : "this database has no pgmq extension: fan-out needs Supabase Queues, which every Supabase project has";
+    return `fan-out needs Supabase Queues (pgmq) in the hub: ${how}. This cycle ran in one invocation`;
+  }
+  if (!support.pgNet) return "fan-out needs pg_net in the hub to start its workers (Database > Extensions > pg_net). This cycle ran in one invocation";
+  return null;
+}
+async function planCycle(config, hub, call, options = {}) {
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  if (config.fanout.mode === "off") return { kind: "single", note: null };
+  const support = await queueSupport(hub);
+  const obstacle = fanoutObstacle(support);
+  if (obstacle !== null) return { kind: "single", note: config.fanout.mode === "on" ? obstacle : null };
+  const closed = await closeCycles(hub);
+  const running = await runningCycle(hub);
+  if (running) return { kind: "busy", reason: `cycle ${running.id} is still running: ${running.checked} of ${running.projects} project(s) checked`, cycle: running };
+  const stateRows = await listProjectStates(hub);
+  const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
+  const usageBefore = api?.usage() ?? null;
+  const projects = await monitoredProjects(config, api, stateRows);
+  const total = projects.read.length + projects.skipped.length;
+  if (config.fanout.mode === "auto" && total < AUTO_FANOUT_PROJECTS) return { kind: "single", note: null };
+  const cycleId = newId();
+  const startedAt = now();
+  const lease = await acquireCheckLease(hub, cycleId, startedAt, config.fanout.windowSeconds, null);
+  if (!lease.acquired) {
+    return { kind: "busy", reason: `another check is running: ${lease.holder ? describeLease(lease.holder) : "it started just now"}; this one did nothing`, cycle: null };
+  }
+  try {
+    const batches2 = await batchesOf(hub, config, projects);
+    const messages2 = batches2.map((batch, i) => ({
+      cycle: cycleId,
+      batch: i + 1,
+      projects: batch.filter((p) => !p.skipped).map((p) => ({ name: p.project.name, source: p.project.source, ref: p.project.ref })),
+      skipped: batch.flatMap((p) => p.skipped ? [{ name: p.project.name, source: p.project.source, ref: p.project.ref, status: p.skipped.status, reason: p.skipped.reason }] : [])
+    }));
+    const workers = Math.min(messages2.length, MAX_WORKERS_AT_ONCE);
+    const found = projects.read.filter((p) => p.source === "api" && !stateRows.some((s) => s.project_name === p.name));
+    const notes = [...projects.notes, ...found.map((p) => `found project ${p.name} (${p.ref}) through the access token: watched from now on`)];
+    if (api && usageBefore) {
+      const usage = apiUsageReport(api.usage(), usageBefore);
+      if (usage.calls > 0) notes.push(`the project list took ${usage.calls} Management API call(s)`);
+    }
+    await ensureCheckQueue(hub);
+    await hub.transaction(async (tx) => {
+      await createCycle(tx, {
+        id: cycleId,
+        startedAt,
+        windowSeconds: config.fanout.windowSeconds,
+        projects: messages2.flatMap((m) => [...m.projects, ...m.skipped].map((p) => ({ name: p.name, batch: m.batch }))),
+        batches: messages2.length,
+        workers,
+        notes
+      });
+      await sendBatches(tx, messages2);
+      await startWorkers(tx, call, workers, { worker: true, cycle: cycleId });
+    });
+    await pruneCycles(hub, new Date(startedAt.getTime() - config.retentionDays * 864e5));
+    return { kind: "planned", cycle: cycleId, projects: total, batches: messages2.length, workers, closed, notes };
+  } catch (error) {
+    await releaseCheckLease(hub, cycleId).catch(() => void 0);
+    throw error;
+  }
+}
+async function batchesOf(hub, config, projects) {
+  const entries = [...projects.read.map((project) => ({ project, skipped: null })), ...projects.skipped.map((s) => ({ project: s.project, skipped: s }))];
+  if (config.fanout.batchProjects !== null) return packBatches(entries, () => 1, config.fanout.batchProjects, config.fanout.batchProjects);
+  const counts = new Map(
+    (await hub.query("select project_name, count(*)::int as jobs from monitoring.job_inventory where removed_at is null group by project_name")).map((r) => [
+      r.project_name,
+      r.jobs
+    ])
+  );
+  return packBatches(entries, (e) => e.skipped ? 1 : counts.get(e.project.name) ?? UNKNOWN_PROJECT_JOBS, BATCH_JOBS, MAX_BATCH_PROJECTS);
+}
+async function closeCycles(hub) {
+  const closed = await closeExpiredCycles(hub);
+  for (const cycle of closed) {
+    await archiveCycleMessages(hub, cycle.id).catch(() => 0);
+    await releaseCheckLease(hub, cycle.id);
+  }
+  return closed;
+}
+async function runCycleWorker(config, hub, options = {}) {
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  const workerId = options.workerId ?? newId();
+  const closed = await closeCycles(hub);
+  const urlSeconds = batchSeconds(config, 0);
+  const message2 = await readMessage(hub, urlSeconds);
+  if (!message2) return { kind: "idle", closed };
+  const { cycle: cycleId, batch } = message2.message;
+  const cycle = await getCycle(hub, cycleId);
+  if (!cycle || cycle.status !== "running") {
+    await archiveMessage(hub, message2.id);
+    return { kind: "stale", cycle: cycleId, batch, closed };
+  }
+  const apiCount = message2.message.projects.filter((p) => p.source === "api").length;
+  const seconds2 = apiCount > 0 ? batchSeconds(config, apiCount) : urlSeconds;
+  if (seconds2 > urlSeconds) await hub.query("select pgmq.set_vt('jobmon_check', $1::bigint, $2)", [message2.id, seconds2]);
+  const names2 = [...message2.message.projects, ...message2.message.skipped].map((p) => p.name);
+  const claimed = new Set(await claimProjects(hub, cycleId, names2, workerId, seconds2));
+  const alreadyChecked = names2.filter((n) => !claimed.has(n));
+  if (claimed.size === 0) {
+    await archiveMessage(hub, message2.id);
+    return { kind: "checked", cycle: cycleId, batch, reads: message2.reads, checked: [], alreadyChecked, report: { check_id: newId(), started_at: now().toISOString(), finished_at: now().toISOString(), dry_run: false, projects: [], jobs: [], events: [] }, eventIds: [], completed: false, closed };
+  }
+  const urls = new Map(config.projects.map((p) => [p.name, p]));
+  const toRead = [];
+  const skipped = [];
+  for (const p of message2.message.projects) {
+    if (!claimed.has(p.name)) continue;
+    if (p.source === "api") toRead.push({ name: p.name, source: "api", url: null, ref: p.ref, envVar: "SUPABASE_ACCESS_TOKEN" });
+    else {
+      const configured = urls.get(p.name);
+      if (configured) toRead.push(configured);
+      else skipped.push({ project: { name: p.name, source: "postgres", url: null, ref: p.ref, envVar: "SUPABASE_POSTGRES_URL" }, status: null, reason: `not checked: this worker's environment has no URL for project ${p.name}` });
+    }
+  }
+  for (const s of message2.message.skipped) {
+    if (claimed.has(s.name)) skipped.push({ project: { name: s.name, source: s.source, url: null, ref: s.ref, envVar: s.source === "api" ? "SUPABASE_ACCESS_TOKEN" : "SUPABASE_POSTGRES_URL" }, status: s.status, reason: s.reason });
+  }
+  const checkId = newId();
+  const startedAt = now();
+  const stateRows = await listProjectStates(hub);
+  const states = new Map(stateRows.map((s) => [s.project_name, s]));
+  const api = options.managementApi === void 0 ? managementApi(config) : options.managementApi;
+  const usageBefore = api?.usage() ?? null;
+  const connect = connectBySource(options.connect ?? connectProject, api);
+  const batchProjects = { read: toRead, skipped, notes: [] };
+  const ours = [...toRead, ...skipped.map((s) => s.project)].map((p) => p.name);
+  const [collections, known] = await Promise.all([
+    collectAll(batchProjects, states, config, api, startedAt, connect),
+    ours.length > 0 ? listJobs(hub, { includeRemoved: false, projects: ours }) : Promise.resolve([])
+  ]);
+  const recordedAt = now();
+  const apiUsage = api && usageBefore ? apiUsageReport(api.usage(), usageBefore) : null;
+  let completed = false;
+  const plan5 = await recordCollections(
+    hub,
+    config,
+    {
+      checkId,
+      dryRun: false,
+      recordedAt,
+      retentionDays: config.retentionDays,
+      managementApiCalls: apiUsage?.calls ?? null,
+      leaseHolder: cycleId,
+      afterApply: async (tx, planned) => {
+        const entries = planned.report.projects.map((entry) => ({
+          name: entry.project_name,
+          report: { project: entry, events: planned.report.events.filter((e) => e.project_name === entry.project_name) }
+        }));
+        ({ completed } = await markProjectsChecked(tx, cycleId, workerId, checkId, entries));
+        if (completed) await releaseCheckLease(tx, cycleId);
+      }
+    },
+    { startedAt, collections, known, states, newId }
+  );
+  await archiveMessage(hub, message2.id);
+  const report = plan5.report;
+  report.finished_at = now().toISOString();
+  if (apiUsage) report.management_api = apiUsage;
+  return { kind: "checked", cycle: cycleId, batch, reads: message2.reads, checked: ours, alreadyChecked, report, eventIds: plan5.events.map((e) => e.id), completed, closed };
+}
+var BATCH_HUB_SECONDS = 30;
+function batchSeconds(config, apiProjects) {
+  return checkLeaseSeconds(config, apiProjects) - HUB_SECONDS + BATCH_HUB_SECONDS;
+}
+async function finishCycle(hub, cycleId, heartbeat) {
+  const counts = await cycleCounts(hub, cycleId);
+  const summary = { ...counts, heartbeat };
+  await hub.query("update monitoring.check_cycle set summary = $2::text::jsonb where id = $1", [cycleId, JSON.stringify(summary)]);
+  return summary;
+}
+async function assembleCycleReport(hub, cycleId, jobsOf) {
+  const cycle = cycleId === null ? (await listCycles(hub, 1))[0] ?? null : await getCycle(hub, cycleId);
+  if (!cycle) return null;
+  const rows = await cycleProjectReports(hub, cycle.id);
+  const counts = await cycleCounts(hub, cycle.id);
+  const projects = [];
+  const events = [];
+  for (const row of rows) {
+    if (row.report) {
+      projects.push(row.report.project);
+      events.push(...row.report.events);
+    } else {
+      const why = cycle.status === "running" ? "not checked yet in this cycle" : "not checked in this cycle: no worker reached it before the deadline";
+      projects.push({ project_name: row.project_name, status: "unknown", previous_status: null, reason: why, warnings: [] });
+    }
+  }
+  const checkedNames = rows.filter((r) => r.report).map((r) => r.project_name);
+  const notes = [...cycle.notes];
+  if (cycle.status === "incomplete" && counts.unchecked.length > 0) notes.push(`${counts.unchecked.length} project(s) were not checked before the cycle's deadline`);
+  return {
+    check_id: cycle.id,
+    started_at: cycle.started_at.toISOString(),
+    finished_at: (cycle.finished_at ?? /* @__PURE__ */ new Date()).toISOString(),
+    dry_run: false,
+    projects,
+    jobs: checkedNames.length > 0 ? await jobsOf(checkedNames) : [],
+    events,
+    ...notes.length > 0 ? { notes } : {},
+    cycle: {
+      id: cycle.id,
+      status: cycle.status,
+      deadline: cycle.deadline.toISOString(),
+      projects: cycle.projects,
+      batches: cycle.batches,
+      workers_started: cycle.workers_started,
+      checked: counts.checked,
+      unchecked: counts.unchecked,
+      claims: counts.claims,
+      heartbeat: cycle.summary?.heartbeat ?? null
+    }
+  };
 }
 
 // src/sources/doctor.ts
@@ -8118,6 +8553,11 @@ var HUB_MIGRATIONS = [
     "version": "20261207000300",
     "name": "jobmon_durations",
     "sql": "-- jobmon:hub\n-- Run durations and the `slow` status. Each job keeps the durations of its latest successful\n-- runs (and, for a job that calls URLs through pg_net, of its calls) in `durations`, a jsonb\n-- object {runs: {count, recent, p50, p95, max}, net: {…}, slow}: `recent` holds at most the\n-- latest 200 durations in milliseconds, so the row stays bounded whatever the job's age\n-- (src/health/durations.ts says why a window rather than a sketch). A run that took far\n-- longer than its job's usual p95 makes the job `slow`; `slow_factor` (0 turns the rule off)\n-- and `slow_after_seconds` (an absolute threshold) are set per job by `jobmon annotate`.\n\nalter table monitoring.job_inventory add column if not exists durations jsonb not null default '{}'::jsonb;\nalter table monitoring.job_inventory add column if not exists slow_factor double precision\n  check (slow_factor is null or (slow_factor >= 0 and slow_factor <= 100));\nalter table monitoring.job_inventory add column if not exists slow_after_seconds integer\n  check (slow_after_seconds is null or slow_after_seconds > 0);\n\n-- The status check constraints, whatever their names, are replaced by ones that allow `slow`.\ndo $$\ndeclare c record;\nbegin\n  for c in\n    select conrelid::regclass as tbl, conname from pg_constraint\n     where conrelid in ('monitoring.job_inventory'::regclass, 'monitoring.job_health_log'::regclass) and contype = 'c'\n       and pg_get_constraintdef(oid) ~ '\\mstatus = ANY' and pg_get_constraintdef(oid) !~ 'slow'\n  loop\n    execute format('alter table %s drop constraint %I', c.tbl, c.conname);\n  end loop;\nend $$;\nalter table monitoring.job_inventory drop constraint if exists job_inventory_status_check;\nalter table monitoring.job_inventory add constraint job_inventory_status_check\n  check (status in ('new', 'success', 'slow', 'failed', 'missed', 'stuck', 'paused', 'unknown'));\nalter table monitoring.job_health_log drop constraint if exists job_health_log_status_check;\nalter table monitoring.job_health_log add constraint job_health_log_status_check\n  check (status in ('success', 'slow', 'failed', 'missed', 'stuck', 'paused', 'unknown'));\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261207000300', 'jobmon_durations') on conflict (version) do nothing;\n"
+  },
+  {
+    "version": "20261208000100",
+    "name": "jobmon_check_cycles",
+    "sql": "-- jobmon:hub\n-- Fanned-out check cycles (src/check/cycle.ts, docs/deploy.md \"Hundreds of projects\").\n--\n-- A cycle is one scheduled check split into batches of projects: the call that plans it writes\n-- one row here, one row per project, and one message per batch into the Supabase Queues (pgmq)\n-- queue `jobmon_check`, then starts worker invocations through pg_net. A worker reads a\n-- message with a visibility timeout, claims the message's projects in check_cycle_project\n-- (a claim lasts as long as the message stays invisible), checks them and, in the\n-- transaction that records their results, marks them checked. A worker that dies leaves its\n-- message to reappear and its claims to expire: another worker takes both. A project already\n-- marked checked in a cycle is never checked again in that cycle.\n\ncreate table if not exists monitoring.check_cycle (\n  id uuid primary key,\n  started_at timestamptz not null,\n  -- The end of the cycle's window: a project not checked by then is reported unchecked.\n  deadline timestamptz not null,\n  status text not null default 'running' check (status in ('running', 'completed', 'incomplete')),\n  finished_at timestamptz,\n  projects integer not null,\n  batches integer not null,\n  workers_started integer not null default 0,\n  -- Said once for the cycle when it was planned (the project list's notes).\n  notes jsonb not null default '[]'::jsonb,\n  -- When finished: counts, the unchecked projects, and the heartbeat's outcome.\n  summary jsonb\n);\ncreate index if not exists check_cycle_running_idx on monitoring.check_cycle (started_at) where status = 'running';\n\ncreate table if not exists monitoring.check_cycle_project (\n  cycle_id uuid not null references monitoring.check_cycle (id) on delete cascade,\n  project_name text not null,\n  batch integer not null,\n  claimed_by text,\n  claimed_until timestamptz,\n  claims integer not null default 0,\n  checked_at timestamptz,\n  -- The check run (one per batch a worker recorded) that checked the project.\n  check_id uuid,\n  -- The project's entry in that check's report, for the cycle's report.\n  report jsonb,\n  primary key (cycle_id, project_name)\n);\ncreate index if not exists check_cycle_project_unchecked_idx on monitoring.check_cycle_project (cycle_id) where checked_at is null;\n\n-- Called every minute by the hub's pg_cron on Supabase (supabase/migrations/…_schedule_check_resume.sql):\n-- while a cycle runs, starts one worker per batch message that is visible again (its worker\n-- died, or was never started) and has waited at least min_age_seconds, and one more to close\n-- a cycle past its deadline. Returns how many calls it queued in pg_net. Costs one indexed\n-- lookup when no cycle runs.\ncreate or replace function monitoring.resume_check_cycles(functions_url text, bearer text, max_calls integer default 20, min_age_seconds integer default 30)\nreturns integer\nlanguage plpgsql\nas $$\ndeclare\n  due integer := 0;\n  calls integer;\nbegin\n  if not exists (select 1 from monitoring.check_cycle where status = 'running') then\n    return 0;\n  end if;\n  if to_regclass('pgmq.q_jobmon_check') is not null then\n    execute 'select count(*)::int from pgmq.q_jobmon_check where vt <= now() and enqueued_at <= now() - make_interval(secs => $1)'\n      into due using min_age_seconds;\n  end if;\n  if due = 0 and exists (select 1 from monitoring.check_cycle where status = 'running' and deadline < now()) then\n    due := 1;\n  end if;\n  calls := least(due, greatest(max_calls, 0));\n  for i in 1..calls loop\n    perform net.http_post(\n      url := functions_url || '/functions/v1/check-job-health',\n      headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || bearer),\n      body := jsonb_build_object('worker', true),\n      timeout_milliseconds := 150000\n    );\n  end loop;\n  return calls;\nend\n$$;\n\n-- The queue, where Supabase Queues is already enabled; otherwise the first fanned-out cycle\n-- creates it (or says how to enable Supabase Queues and checks in one invocation).\ndo $$\nbegin\n  if exists (select 1 from pg_extension where extname = 'pgmq') and to_regclass('pgmq.q_jobmon_check') is null then\n    perform pgmq.create('jobmon_check');\n  end if;\nend\n$$;\n\nalter table monitoring.check_cycle enable row level security;\nalter table monitoring.check_cycle_project enable row level security;\ndo $$\ndeclare r text;\nbegin\n  foreach r in array array['anon', 'authenticated'] loop\n    if exists (select 1 from pg_roles where rolname = r) then\n      execute format('revoke all on monitoring.check_cycle, monitoring.check_cycle_project from %I', r);\n      execute format('revoke all on function monitoring.resume_check_cycles(text, text, integer, integer) from %I', r);\n    end if;\n  end loop;\nend $$;\nrevoke all on function monitoring.resume_check_cycles(text, text, integer, integer) from public;\n\ninsert into monitoring.schema_migrations (version, name)\nvalues ('20261208000100', 'jobmon_check_cycles') on conflict (version) do nothing;\n"
   }
 ];
 
@@ -8462,6 +8902,57 @@ var MonitoringAPI = class {
   async waitingAlerts(limit = 50) {
     return waitingAlertsFor(this.config, await this.hub(), this.now(), limit);
   }
+  /**
+   * The Edge Function's scheduled call when it may fan out (check/cycle.ts): plans a cycle
+   * into the hub's queue and starts its workers through pg_net, or says to check in this
+   * invocation (`single`, then call checkHealth). Cycles past their deadline are closed first,
+   * and each one that left projects unchecked is alerted.
+   */
+  async planCheckCycle(call) {
+    const plan5 = await planCycle(this.config, await this.hub(), call, this.cycleOptions());
+    if (plan5.kind === "planned") await this.alertUnchecked(plan5.closed);
+    return plan5;
+  }
+  /**
+   * One worker of a fanned-out cycle: checks one batch, delivers its alerts, and, when its
+   * batch was the cycle's last, sends what the outbox still holds and pings the heartbeat once.
+   */
+  async runCycleWorker(options = {}) {
+    const hub = await this.hub();
+    const outcome = await runCycleWorker(this.config, hub, { ...this.cycleOptions(), ...options });
+    await this.alertUnchecked(outcome.closed);
+    if (outcome.kind !== "checked") return outcome;
+    const alerts = outcome.eventIds.length > 0 ? await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, onlyEvents: outcome.eventIds }) : null;
+    if (!outcome.completed) return { ...outcome, alerts };
+    const rest = await this.deliverAlerts();
+    const heartbeat = this.config.heartbeatUrl ? await this.pingHeartbeat(this.config.heartbeatUrl) : null;
+    const summary = await finishCycle(hub, outcome.cycle, heartbeat);
+    return { ...outcome, alerts, rest, heartbeat, summary };
+  }
+  /** A fanned-out cycle's report, in `check --json`'s shape, assembled from its workers' records. */
+  async cycleReport(cycleId) {
+    const hub = await this.hub();
+    return assembleCycleReport(hub, cycleId ?? null, async (projects) => (await this.status({ projects })).jobs);
+  }
+  /** The newest fanned-out cycles and how far each got. */
+  async cycles(limit = 10) {
+    return listCycles(await this.hub(), limit);
+  }
+  cycleOptions() {
+    return { now: () => this.now(), connect: this.options.connect, managementApi: this.options.managementApi };
+  }
+  /** A cycle closed at its deadline with projects unchecked is never silent: one critical alert says which. */
+  async alertUnchecked(closed) {
+    for (const { id, summary } of closed) {
+      if (summary.unchecked.length === 0) continue;
+      const names2 = summary.unchecked.slice(0, 20).join(", ") + (summary.unchecked.length > 20 ? ` and ${summary.unchecked.length - 20} more` : "");
+      const message2 = `check cycle ${id} reached its deadline with ${summary.unchecked.length} project(s) unchecked: ${names2}. Their jobs were not checked in that cycle (see \`jobmon cycles\`).`;
+      console.error(`jobmon: ${message2}`);
+      await sendAdHocAlert(this.config, await this.hub(), { criticality: "critical", title: "jobmon: projects left unchecked", message: message2 }, { now: () => this.now(), ...this.options.deliver }).catch((error) => {
+        console.error(`jobmon: the alert about cycle ${id} could not be recorded: ${redactSecrets(errorMessage(error), this.config.secrets)}`);
+      });
+    }
+  }
   /** A dead man's switch for jobmon itself: a GET after every completed cycle. */
   async pingHeartbeat(url) {
     const fetchImpl = this.options.deliver?.fetch ?? fetch;
@@ -8565,21 +9056,86 @@ async function checkJobHealth(request) {
   const env = processEnv();
   const refused = requirePost(request) ?? await authorize(request, env[SECRET_VARIABLE]);
   if (refused) return refused;
-  await request.body?.cancel();
-  return withMonitor("check-job-health", env, async (monitor) => {
-    const started = performance.now();
-    const report = await monitor.checkHealth();
-    if (report.skipped) {
-      console.log(`check-job-health: skipped: ${report.skipped}`);
-      return errorResponse(409, "check_in_progress", report.skipped, { report });
+  const body = await readJsonBody(request);
+  if (!body.ok) return body.response;
+  const worker = typeof body.value === "object" && body.value !== null && body.value.worker === true;
+  return withMonitor("check-job-health", env, (monitor) => worker ? cycleWorker(monitor) : scheduled(monitor, env));
+}
+function functionsBaseUrl(env) {
+  return env.JOBMON_FUNCTIONS_URL || env.SUPABASE_URL || null;
+}
+async function scheduled(monitor, env) {
+  const started = performance.now();
+  let note = null;
+  const base = functionsBaseUrl(env);
+  const secret = env[SECRET_VARIABLE];
+  if (monitor.config.fanout.mode !== "off") {
+    if (base === null || !secret) {
+      note = "fan-out needs SUPABASE_URL (or JOBMON_FUNCTIONS_URL) and JOBMON_FUNCTION_SECRET to call its workers: this cycle ran in one invocation";
+    } else {
+      const plan5 = await monitor.planCheckCycle({ functionsUrl: base, bearer: secret });
+      if (plan5.kind === "busy") {
+        console.log(`check-job-health: skipped: ${plan5.reason}`);
+        return errorResponse(409, "check_in_progress", plan5.reason, plan5.cycle ? { cycle: { id: plan5.cycle.id, projects: plan5.cycle.projects, checked: plan5.cycle.checked } } : {});
+      }
+      if (plan5.kind === "planned") {
+        console.log(`check-job-health: cycle ${plan5.cycle}: ${plan5.projects} project(s) in ${plan5.batches} batch(es), ${plan5.workers} worker(s) started in ${Math.round(performance.now() - started)} ms`);
+        const { closed, ...rest } = plan5;
+        return json(202, { ...rest, closed_cycles: closed });
+      }
+      note = plan5.note;
     }
-    const ok = report.projects.filter((p) => p.status === "ok").length;
-    const alerts = report.alerts;
-    console.log(
-      `check-job-health: check ${report.check_id} in ${Math.round(performance.now() - started)} ms: ${report.projects.length} project(s) (${ok} ok), ${report.jobs.length} job(s), ${report.events.length} state change(s)` + (alerts ? `; alerts: ${alerts.delivered} delivered, ${alerts.pending} pending` : "") + (report.heartbeat ? `; heartbeat: ${report.heartbeat}` : "")
-    );
-    return json(200, report);
-  });
+  }
+  const report = await monitor.checkHealth();
+  if (report.skipped) {
+    console.log(`check-job-health: skipped: ${report.skipped}`);
+    return errorResponse(409, "check_in_progress", report.skipped, { report });
+  }
+  if (note !== null) {
+    console.error(`check-job-health: ${note}`);
+    report.notes = [...report.notes ?? [], note];
+  }
+  const ok = report.projects.filter((p) => p.status === "ok").length;
+  const alerts = report.alerts;
+  console.log(
+    `check-job-health: check ${report.check_id} in ${Math.round(performance.now() - started)} ms: ${report.projects.length} project(s) (${ok} ok), ${report.jobs.length} job(s), ${report.events.length} state change(s)` + (alerts ? `; alerts: ${alerts.delivered} delivered, ${alerts.pending} pending` : "") + (report.heartbeat ? `; heartbeat: ${report.heartbeat}` : "")
+  );
+  return json(200, report);
+}
+function workerSummary(result) {
+  const closed = result.closed.map((c) => ({ id: c.id, unchecked: c.summary.unchecked.length }));
+  if (result.kind !== "checked") return { worker: result.kind, ..."cycle" in result ? { cycle: result.cycle, batch: result.batch } : {}, closed_cycles: closed };
+  return {
+    worker: "checked",
+    cycle: result.cycle,
+    batch: result.batch,
+    reads: result.reads,
+    checked: result.checked.length,
+    already_checked: result.alreadyChecked.length,
+    projects: Object.fromEntries(result.report.projects.map((p) => [p.project_name, p.status])),
+    jobs: result.report.jobs.length,
+    events: result.report.events.length,
+    alerts: result.alerts ? { delivered: result.alerts.delivered, pending: result.alerts.pending } : null,
+    completed: result.completed,
+    ...result.completed ? { heartbeat: result.heartbeat ?? null, summary: result.summary } : {},
+    closed_cycles: closed
+  };
+}
+async function cycleWorker(monitor) {
+  const started = performance.now();
+  let result;
+  try {
+    result = await monitor.runCycleWorker();
+  } catch (error) {
+    if (error instanceof ClaimLostError || error instanceof CycleClosedError) {
+      console.error(`check-job-health: worker: ${error.message}`);
+      return errorResponse(409, error.code, error.message);
+    }
+    throw error;
+  }
+  const summary = workerSummary(result);
+  console.log(`check-job-health: worker ${result.kind}${result.kind === "checked" ? ` cycle ${result.cycle} batch ${result.batch}: ${result.checked.length} project(s)${result.completed ? ", cycle completed" : ""}` : ""} in ${Math.round(performance.now() - started)} ms`);
+  return json(200, summary);
 }
 
 // supabase/functions/_shared/alert-body.ts
