@@ -319,11 +319,13 @@ export async function runCycleWorker(config: Config, hub: Db, options: CycleOpti
           report: { project: entry, events: planned.report.events.filter((e) => e.project_name === entry.project_name) },
         }));
         ({ completed } = await markProjectsChecked(tx, cycleId, workerId, checkId, entries));
-        if (completed) await releaseCheckLease(tx, cycleId);
       },
     },
     { startedAt, collections, known, states, newId },
   );
+  // After the commit: other workers hold the lease row shared until theirs; were this process to
+  // die first, the lease would expire at the cycle's deadline.
+  if (completed) await releaseCheckLease(hub, cycleId);
   await archiveMessage(hub, message.id);
   const report = plan.report;
   report.finished_at = now().toISOString();

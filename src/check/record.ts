@@ -41,7 +41,7 @@ export async function recordCheck(hub: Db, recording: CheckRecording, prepare: (
   try {
     return await hub.transaction(async (tx) => {
       const holder = recording.leaseHolder ?? recording.checkId;
-      if (!recording.dryRun && !(await holdsCheckLease(tx, holder))) throw new LeaseLostError(holder);
+      if (!recording.dryRun && !(await holdsCheckLease(tx, holder, holder === recording.checkId ? "update" : "share"))) throw new LeaseLostError(holder);
       const plan = await prepare(tx);
       if (recording.dryRun) throw new DryRunRollback(plan);
       await applyPlan(tx, plan, recording);

@@ -78,9 +78,13 @@ export async function currentLease(db: Queryable): Promise<LeaseHolder | null> {
   return row?.holder ? row : null;
 }
 
-/** Whether `holder` still holds the lease; inside a transaction, locks the row until it ends. */
-export async function holdsCheckLease(tx: Queryable, holder: string): Promise<boolean> {
-  return (await tx.query("select 1 from monitoring.check_lock where id and holder = $1 for update", [holder])).length === 1;
+/**
+ * Whether `holder` still holds the lease; inside a transaction, locks the row until it ends, so
+ * that no check takes the lease over meanwhile. `share`: the workers of one fanned-out cycle,
+ * which record at the same time under their cycle's lease, each take a shared lock.
+ */
+export async function holdsCheckLease(tx: Queryable, holder: string, lock: "update" | "share" = "update"): Promise<boolean> {
+  return (await tx.query(`select 1 from monitoring.check_lock where id and holder = $1 for ${lock === "share" ? "share" : "update"}`, [holder])).length === 1;
 }
 
 export async function releaseCheckLease(db: Queryable, holder: string): Promise<void> {

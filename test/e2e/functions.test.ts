@@ -9,11 +9,10 @@
  * important/low → Discord. A second server, started once, serves a misconfigured deployment.
  */
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
@@ -23,10 +22,10 @@ import { migrate } from "../../src/hub/migrate.js";
 import { startFakeDiscord, type FakeDiscord } from "../fakes/discord.js";
 import { startFakeTelegram, type FakeTelegram } from "../fakes/telegram.js";
 import { insertRun, scheduleJob, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
+import { type Answer, baseEnv, call, CLOCK_TICKS, cpuMs, type FunctionsServer, startFunctionsServer } from "../helpers/functions-server.js";
 import { waitFor } from "../helpers/wait.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const SERVE_SCRIPT = path.join(repoRoot, "scripts", "serve-functions.mjs");
 const SCHEDULE_MIGRATION = path.join(repoRoot, "supabase", "migrations", "20261130000100_schedule_check_job_health.sql");
 
 const PROJECTS = ["smoothed", "blingsting", "scraping", "thordata"] as const;
@@ -35,154 +34,10 @@ const SECRET = `fn-secret-${randomBytes(16).toString("hex")}`;
 const BOT_TOKEN = "7000000001:AAF-functions_e2e_fake_bot_token";
 const CHAT_ID = "-1001000000042";
 
-// ---------------------------------------------------------------------------------------
-// The functions server: `node scripts/serve-functions.mjs --port 0`, as `npm run functions:serve` runs it.
-
-interface FunctionsServer {
-  baseUrl: string;
-  /** The Deno process (the launcher's child), for CPU accounting; undefined off Linux. */
-  denoPid: number | undefined;
-  /** CPU the Deno process used to start (load both functions, listen); null off Linux. */
-  bootCpuMs: number | null;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/**
- * Only what Deno needs from the test's environment: nothing jobmon reads leaks in. Deno
- * fetches the functions' npm packages, and trusts only its own CA list unless told: where the
- * registry is reached through a proxy with a CA of the system's, the system store is needed.
- */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1", DENO_TLS_CA_STORE: "mozilla,system" };
-  for (const key of ["PATH", "HOME", "TMPDIR", "DENO_DIR", "XDG_CACHE_HOME", "DENO_TLS_CA_STORE", "DENO_CERT", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy"]) {
-    const value = process.env[key];
-    if (value !== undefined) env[key] = value;
-  }
-  return env;
-}
-
-function childPid(parent: number, name: string): number | undefined {
-  if (!fs.existsSync("/proc")) return undefined;
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === parent && comm === name) return Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return undefined;
-}
-
-async function startFunctionsServer(env: Record<string, string>): Promise<FunctionsServer> {
-  // cwd: a directory without a .env, so a developer's own .env cannot leak in.
-  const child: ChildProcess = spawn(process.execPath, [SERVE_SCRIPT, "--port", "0"], {
-    cwd: os.tmpdir(),
-    env: { ...baseEnv(), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the functions server did not start within 90 s:\n${output}`)), 90_000);
-    child.stdout!.on("data", () => {
-      const match = /listening on (http:\/\/[\d.]+:\d+)\//.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the functions server exited with ${code} before listening:\n${output}`));
-    });
-  });
-  const denoPid = child.pid === undefined ? undefined : childPid(child.pid, "deno");
-  const killDeno = () => {
-    if (denoPid === undefined) return;
-    try {
-      process.kill(denoPid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  };
-  process.once("exit", killDeno);
-  return {
-    baseUrl,
-    denoPid,
-    bootCpuMs: cpuMs(denoPid),
-    output: () => output,
-    async stop() {
-      child.kill("SIGTERM");
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
-      await Promise.race([exited, timeout]);
-      killDeno();
-      child.kill("SIGKILL");
-      process.off("exit", killDeno);
-    },
-  };
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-async function call(
-  server: FunctionsServer,
-  name: string,
-  opts: { method?: string; token?: string | null; body?: unknown; raw?: string } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers["authorization"] = `Bearer ${opts.token}`;
-  const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(`${server.baseUrl}/functions/v1/${name}`, { method: opts.method ?? "POST", headers, body });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    assert.fail(`${name} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
-
 /** What pg_cron's job sends (supabase/migrations/…_schedule_check_job_health.sql). */
 function callAsPgCron(server: FunctionsServer): Promise<Answer> {
   return call(server, "check-job-health", { token: SECRET, raw: "{}" });
 }
-
-// ---------------------------------------------------------------------------------------
-// CPU time of the Deno process, from /proc/<pid>/stat (utime + stime, in clock ticks).
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-function cpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-
 
 // ---------------------------------------------------------------------------------------
 

@@ -4442,8 +4442,8 @@ async function currentLease(db) {
   const [row] = await db.query(`select ${COLUMNS} from monitoring.check_lock where id`);
   return row?.holder ? row : null;
 }
-async function holdsCheckLease(tx, holder) {
-  return (await tx.query("select 1 from monitoring.check_lock where id and holder = $1 for update", [holder])).length === 1;
+async function holdsCheckLease(tx, holder, lock = "update") {
+  return (await tx.query(`select 1 from monitoring.check_lock where id and holder = $1 for ${lock === "share" ? "share" : "update"}`, [holder])).length === 1;
 }
 async function releaseCheckLease(db, holder) {
   await db.query(
@@ -7464,7 +7464,7 @@ async function recordCheck(hub, recording, prepare2) {
   try {
     return await hub.transaction(async (tx) => {
       const holder = recording.leaseHolder ?? recording.checkId;
-      if (!recording.dryRun && !await holdsCheckLease(tx, holder)) throw new LeaseLostError(holder);
+      if (!recording.dryRun && !await holdsCheckLease(tx, holder, holder === recording.checkId ? "update" : "share")) throw new LeaseLostError(holder);
       const plan5 = await prepare2(tx);
       if (recording.dryRun) throw new DryRunRollback(plan5);
       await applyPlan(tx, plan5, recording);
@@ -7917,11 +7917,11 @@ async function runCycleWorker(config, hub, options = {}) {
           report: { project: entry, events: planned.report.events.filter((e) => e.project_name === entry.project_name) }
         }));
         ({ completed } = await markProjectsChecked(tx, cycleId, workerId, checkId, entries));
-        if (completed) await releaseCheckLease(tx, cycleId);
       }
     },
     { startedAt, collections, known, states, newId }
   );
+  if (completed) await releaseCheckLease(hub, cycleId);
   await archiveMessage(hub, message2.id);
   const report = plan5.report;
   report.finished_at = now().toISOString();
