@@ -4,6 +4,7 @@ import { MonitoringAPI } from "../monitor.js";
 import { register as alerts } from "./commands/alerts.js";
 import { register as annotate } from "./commands/annotate.js";
 import { register as check } from "./commands/check.js";
+import { register as cycles } from "./commands/cycles.js";
 import { register as demo } from "./commands/demo.js";
 import { register as discover } from "./commands/discover.js";
 import { register as doctor } from "./commands/doctor.js";
@@ -20,7 +21,7 @@ import { keepCommanderLineBreaks } from "./output.js";
 import { packageVersion } from "./version.js";
 
 /** Every command, one module each (src/cli/commands/), in the order `--help` lists them. */
-const COMMANDS: readonly RegisterCommand[] = [serve, demo, migrate, discover, doctor, jobs, annotate, check, status, history, mute, schedule, alerts];
+const COMMANDS: readonly RegisterCommand[] = [serve, demo, migrate, discover, doctor, jobs, annotate, check, status, cycles, history, mute, schedule, alerts];
 
 /** How long a command waits for an embedded hub that another process holds, unless it asks otherwise. */
 const HUB_WAIT_MS = 60_000;

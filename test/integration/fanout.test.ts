@@ -7,6 +7,7 @@ import { MonitoringAPI } from "../../src/monitor.js";
 import { FakeHttpServer, type FakeReply, type RecordedRequest } from "../fakes/http-server.js";
 import { type FakeDiscord, startFakeDiscord } from "../fakes/discord.js";
 import { insertRun, type PgCronCluster, scheduleJob, usePgCronClusters } from "../harness/pgcron.js";
+import { runCli } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
 
 // The hub: a cluster of the pinned set (pg_cron 1.6.4, pg_net 0.11.0, pgmq 1.4.4 available),
@@ -229,6 +230,18 @@ describe("a fanned-out check cycle (pgmq queue, per-cycle claims, pg_net workers
     // Closed once: a second look finds nothing more to close, and sends nothing more.
     assert.equal((await m.runCycleWorker()).closed.length, 0);
     assert.equal(discord.messages.slice(sent).length, 1);
+    // `jobmon cycles` shows it (the CLI reads the same hub), and its report.
+    const listed = await runCli(["cycles"], { env: { JOBMON_HUB_URL: hubCluster.url } });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /incomplete\W+3\/7\W+3 \(3 started\)/);
+    assert.match(listed.stdout, new RegExp(`4 unchecked: ${w.closed[0]!.summary.unchecked.join(", ")}`));
+    const cliReport = await runCli(["cycles", "--report", plan.cycle], { env: { JOBMON_HUB_URL: hubCluster.url } });
+    assert.equal(cliReport.code, 0, cliReport.stderr);
+    assert.deepEqual(JSON.parse(cliReport.stdout).cycle.unchecked, w.closed[0]!.summary.unchecked);
+    const bad = await runCli(["cycles", "--report", "yesterday"], { env: { JOBMON_HUB_URL: hubCluster.url } });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--report takes a cycle id/);
+
     // The lease was released: the next cycle plans.
     assert.equal((await m.planCheckCycle(call())).kind, "planned");
     while ((await m.runCycleWorker()).kind !== "idle");
