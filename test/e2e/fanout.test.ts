@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { postgresDb } from "../../src/db/postgres.js";
 import type { Db } from "../../src/db/types.js";
@@ -19,6 +20,7 @@ import { freePort, insertRun, type PgCronCluster, scheduleJob, usePgCronClusters
 import { call, type FunctionsServer, startFunctionsServer } from "../helpers/functions-server.js";
 import { waitFor } from "../helpers/wait.js";
 
+const RESUME_MIGRATION = new URL("../../supabase/migrations/20261208000200_schedule_check_resume.sql", import.meta.url);
 const PROJECTS = 200;
 const BATCH = 25;
 const SECRET = `fanout-${randomBytes(12).toString("hex")}`;
@@ -136,8 +138,15 @@ describe("a fanned-out check cycle of 200 projects under the real Deno functions
     await server!.kill();
     await hubCluster.sql("select pg_terminate_backend(pid) from pg_stat_activity where wait_event = 'PgSleep'");
     server = await startFunctionsServer(env, { port });
-    // The hub's pg_cron resumes the cycle, as the deployed jobmon-check-resume job does (here every 5 s).
-    await hubCluster.sql("select cron.schedule('jobmon-check-resume', '5 seconds', $$select monitoring.resume_check_cycles('http://127.0.0.1:" + port + "', '" + SECRET + "', 20, 0)$$)");
+    // The hub's pg_cron resumes the cycle: the deployed job (supabase/migrations/…_schedule_check_resume.sql,
+    // reading Vault, here a stand-in table), run every 5 s instead of every minute.
+    await hubCluster.sql("create schema if not exists vault");
+    await hubCluster.sql("create table if not exists vault.decrypted_secrets (name text primary key, decrypted_secret text)");
+    await hubCluster.sql("insert into vault.decrypted_secrets values ('jobmon_project_url', $1), ('jobmon_function_secret', $2)", [`http://127.0.0.1:${port}`, SECRET]);
+    await hubCluster.sql(fs.readFileSync(RESUME_MIGRATION, "utf8"));
+    const [resume] = await hubCluster.sql<{ jobid: number; schedule: string }>("select jobid, schedule from cron.job where jobname = 'jobmon-check-resume'");
+    assert.equal(resume?.schedule, "* * * * *");
+    await hubCluster.sql("select cron.alter_job($1, schedule := '5 seconds')", [resume!.jobid]);
 
     // Complete, and its last worker done: alerts sent, heartbeat pinged, summary written.
     const done = await waitFor("the cycle to complete", 120_000, async () => {
@@ -146,6 +155,8 @@ describe("a fanned-out check cycle of 200 projects under the real Deno functions
     });
     assert.equal(done.status, "completed");
     await hubCluster.sql("select cron.unschedule('jobmon-check-resume')");
+    const resumed = await hubCluster.sql<{ status: string; n: number }>("select status, count(*)::int as n from cron.job_run_details where jobid = $1 group by 1", [resume!.jobid]);
+    assert.deepEqual(resumed.map((r) => r.status), ["succeeded"], "the resume job ran, and never failed");
 
     // Every project checked exactly once: one mark, and one health-log row per job.
     const rows = await hub.query<{ project_name: string; batch: number; claims: number; check_id: string; status: string; reason: string }>(
