@@ -53,16 +53,21 @@ import { checkLeaseSeconds, collectAll, HUB_SECONDS, recordCollections } from ".
 
 /**
  * Jobs per worker invocation when JOBMON_FANOUT_BATCH is not set. Measured under Deno
- * (BENCHMARKS.md, "Edge cycle"): a batch of this size stays under half of an invocation's
- * CPU and memory limits with room to spare.
+ * (BENCHMARKS.md, "Edge invocations under Deno"): a steady check costs about 13 ms of CPU per
+ * project of 50 jobs on top of ~0.2 s, and its process peaks at ~90 MB plus ~1 MB per project;
+ * 1,000 jobs (20 such projects) keep an invocation near a quarter of the 2 s CPU limit and
+ * under half of its memory.
  */
-export const BATCH_JOBS = 2_500;
+export const BATCH_JOBS = 1_000;
 /** At most this many projects per batch, whatever their size (connections opened at once). */
 export const MAX_BATCH_PROJECTS = 100;
 /** Jobs assumed for a project the hub knows no jobs of yet. */
 const UNKNOWN_PROJECT_JOBS = 50;
-/** With JOBMON_FANOUT=auto, a cycle fans out from this many projects (BENCHMARKS.md, "Edge cycle"). */
-export const AUTO_FANOUT_PROJECTS = 100;
+/**
+ * With JOBMON_FANOUT=auto, a cycle fans out from this many jobs: about where one invocation
+ * passes half of its CPU limit (1 s at ~40 projects × 50 jobs in the same measurements).
+ */
+export const AUTO_FANOUT_JOBS = 2_000;
 /** Worker calls started at once by the planning call (the rest start as the hub's pg_cron resumes the cycle). */
 const MAX_WORKERS_AT_ONCE = 100;
 
@@ -145,7 +150,8 @@ export async function planCycle(config: Config, hub: Db, call: WorkerCall, optio
   const usageBefore = api?.usage() ?? null;
   const projects = await monitoredProjects(config, api, stateRows);
   const total = projects.read.length + projects.skipped.length;
-  if (config.fanout.mode === "auto" && total < AUTO_FANOUT_PROJECTS) return { kind: "single", note: null };
+  const { batches, jobs } = await batchesOf(hub, config, projects);
+  if (config.fanout.mode === "auto" && jobs <= AUTO_FANOUT_JOBS) return { kind: "single", note: null };
 
   const cycleId = newId();
   const startedAt = now();
@@ -154,7 +160,6 @@ export async function planCycle(config: Config, hub: Db, call: WorkerCall, optio
     return { kind: "busy", reason: `another check is running: ${lease.holder ? describeLease(lease.holder) : "it started just now"}; this one did nothing`, cycle: null };
   }
   try {
-    const batches = await batchesOf(hub, config, projects);
     const messages: BatchMessage[] = batches.map((batch, i) => ({
       cycle: cycleId,
       batch: i + 1,
@@ -195,9 +200,9 @@ interface BatchEntry {
   skipped: SkippedProject | null;
 }
 
-async function batchesOf(hub: Db, config: Config, projects: MonitoredProjects): Promise<BatchEntry[][]> {
+/** The cycle's batches, and the jobs it is expected to check (those the hub knows, 50 for a project it knows none of). */
+async function batchesOf(hub: Db, config: Config, projects: MonitoredProjects): Promise<{ batches: BatchEntry[][]; jobs: number }> {
   const entries: BatchEntry[] = [...projects.read.map((project) => ({ project, skipped: null })), ...projects.skipped.map((s) => ({ project: s.project, skipped: s }))];
-  if (config.fanout.batchProjects !== null) return packBatches(entries, () => 1, config.fanout.batchProjects, config.fanout.batchProjects);
   const counts = new Map(
     (await hub.query<{ project_name: string; jobs: number }>("select project_name, count(*)::int as jobs from monitoring.job_inventory where removed_at is null group by project_name")).map((r) => [
       r.project_name,
@@ -205,7 +210,11 @@ async function batchesOf(hub: Db, config: Config, projects: MonitoredProjects): 
     ]),
   );
   // A skipped project costs nothing to "check": only its state is written.
-  return packBatches(entries, (e) => (e.skipped ? 1 : (counts.get(e.project.name) ?? UNKNOWN_PROJECT_JOBS)), BATCH_JOBS, MAX_BATCH_PROJECTS);
+  const jobsOf = (e: BatchEntry) => (e.skipped ? 1 : (counts.get(e.project.name) ?? UNKNOWN_PROJECT_JOBS));
+  const jobs = entries.reduce((n, e) => n + jobsOf(e), 0);
+  const size = config.fanout.batchProjects;
+  const batches = size !== null ? packBatches(entries, () => 1, size, size) : packBatches(entries, jobsOf, BATCH_JOBS, MAX_BATCH_PROJECTS);
+  return { batches, jobs };
 }
 
 /** Closes the cycles past their deadline: their queued messages are archived and their lease released. */

@@ -7739,10 +7739,10 @@ function projectInputs(collections, states, inventories) {
 }
 
 // src/check/cycle.ts
-var BATCH_JOBS = 2500;
+var BATCH_JOBS = 1e3;
 var MAX_BATCH_PROJECTS = 100;
 var UNKNOWN_PROJECT_JOBS = 50;
-var AUTO_FANOUT_PROJECTS = 100;
+var AUTO_FANOUT_JOBS = 2e3;
 var MAX_WORKERS_AT_ONCE = 100;
 function packBatches(projects, jobsOf, jobsPerBatch, maxProjects) {
   const batches2 = [];
@@ -7784,7 +7784,8 @@ async function planCycle(config, hub, call, options = {}) {
   const usageBefore = api?.usage() ?? null;
   const projects = await monitoredProjects(config, api, stateRows);
   const total = projects.read.length + projects.skipped.length;
-  if (config.fanout.mode === "auto" && total < AUTO_FANOUT_PROJECTS) return { kind: "single", note: null };
+  const { batches: batches2, jobs } = await batchesOf(hub, config, projects);
+  if (config.fanout.mode === "auto" && jobs <= AUTO_FANOUT_JOBS) return { kind: "single", note: null };
   const cycleId = newId();
   const startedAt = now();
   const lease = await acquireCheckLease(hub, cycleId, startedAt, config.fanout.windowSeconds, null);
@@ -7792,7 +7793,6 @@ async function planCycle(config, hub, call, options = {}) {
     return { kind: "busy", reason: `another check is running: ${lease.holder ? describeLease(lease.holder) : "it started just now"}; this one did nothing`, cycle: null };
   }
   try {
-    const batches2 = await batchesOf(hub, config, projects);
     const messages2 = batches2.map((batch, i) => ({
       cycle: cycleId,
       batch: i + 1,
@@ -7829,14 +7829,17 @@ async function planCycle(config, hub, call, options = {}) {
 }
 async function batchesOf(hub, config, projects) {
   const entries = [...projects.read.map((project) => ({ project, skipped: null })), ...projects.skipped.map((s) => ({ project: s.project, skipped: s }))];
-  if (config.fanout.batchProjects !== null) return packBatches(entries, () => 1, config.fanout.batchProjects, config.fanout.batchProjects);
   const counts = new Map(
     (await hub.query("select project_name, count(*)::int as jobs from monitoring.job_inventory where removed_at is null group by project_name")).map((r) => [
       r.project_name,
       r.jobs
     ])
   );
-  return packBatches(entries, (e) => e.skipped ? 1 : counts.get(e.project.name) ?? UNKNOWN_PROJECT_JOBS, BATCH_JOBS, MAX_BATCH_PROJECTS);
+  const jobsOf = (e) => e.skipped ? 1 : counts.get(e.project.name) ?? UNKNOWN_PROJECT_JOBS;
+  const jobs = entries.reduce((n, e) => n + jobsOf(e), 0);
+  const size = config.fanout.batchProjects;
+  const batches2 = size !== null ? packBatches(entries, () => 1, size, size) : packBatches(entries, jobsOf, BATCH_JOBS, MAX_BATCH_PROJECTS);
+  return { batches: batches2, jobs };
 }
 async function closeCycles(hub) {
   const closed = await closeExpiredCycles(hub);
