@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import Table from "cli-table3";
 import type { Command } from "commander";
 import picocolors from "picocolors";
 
@@ -41,7 +40,6 @@ const SGR_END = "\ue001";
 const NEWLINE = `${MARK}\ue002`;
 /** One marker: `MARK <sgr parameters> SGR_END` for a colour code, NEWLINE for a line break. */
 const MARKS = new RegExp(`${MARK}(?:([0-9;]*)${SGR_END}|\ue002)`, "g");
-const SGR = /\u001b\[([0-9;]*)m/g;
 
 const sgrMark = (parameters: string): string => `${MARK}${parameters}${SGR_END}`;
 
@@ -191,26 +189,60 @@ export const pc = {
 // ---------------------------------------------------------------------------------------
 // Tables and values
 
-/** A cell: the value made printable, jobmon's own markers as real codes (cli-table3 measures widths without them). */
+// Zero columns: combining marks, zero-width spaces and joiners, variation selectors, tags.
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200b-\u200d\u2060\ufeff\ufe00-\ufe0f\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]$/u;
+// Two columns: emoji shown as pictures, and the East Asian wide and fullwidth ranges.
+const DOUBLE_WIDTH = /^[\p{Emoji_Presentation}\u1100-\u115f\u2329\u232a\u2e80-\u303e\u3040-\ua4cf\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\u{1b000}-\u{1b2ff}\u{1f200}-\u{1f2ff}\u{20000}-\u{3fffd}]$/u;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The columns a terminal gives printable text (see `printable`; jobmon's markers take none):
+ * two for wide East Asian characters and emoji, none for combining marks and zero-width
+ * characters, one for the rest. What a terminal does with rarer cases (emoji sequences) varies;
+ * this is the common reading.
+ */
+export function displayWidth(text: string): number {
+  const visible = text.includes(MARK) ? text.replace(MARKS, "") : text;
+  if (PRINTABLE_ASCII.test(visible)) return visible.length;
+  let width = 0;
+  for (const c of visible) width += ZERO_WIDTH.test(c) ? 0 : DOUBLE_WIDTH.test(c) ? 2 : 1;
+  return width;
+}
+
+/** A cell: the value made printable, on one line (even should it carry jobmon's own line break). */
 function cell(value: string | number | null | undefined): string {
-  return unmark(printable(value), true);
+  const shown = printable(value);
+  return shown.includes(NEWLINE) ? shown.split(NEWLINE).join("⏎") : shown;
 }
 
 /**
- * A table; every cell is made printable (a newline in a value never starts a row), and
- * jobmon's own colours in cells and the bold header survive. Hand the result to an `Io`.
+ * A table: a bold header line, then one line a row, columns lined up, in a box. Every cell is
+ * made printable (a newline in a value never starts a row), and jobmon's own colours in cells
+ * survive; they take no width. Each cell is measured once, so the time grows with the number
+ * of cells, not faster. Hand the result to an `Io`.
  */
-export function table(head: string[], rows: (string | number | null | undefined)[][]): string {
-  const t = new Table({
-    head: head.map((h) => cell(pc.bold(h))),
-    style: { head: [], border: [] },
-    wordWrap: true,
-    // No rule between rows: a status table is read down its columns.
-    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+export function table(head: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+  const columns = head.length;
+  const cells: string[][] = [head.map((h) => pc.bold(cell(h))), ...rows.map((row) => Array.from({ length: columns }, (_, i) => cell(row[i])))];
+  // One pass to measure every cell and find each column's width, one to write the lines.
+  const widths = new Array<number>(columns).fill(0);
+  const measured = cells.map((line) =>
+    line.map((text, i) => {
+      const w = displayWidth(text);
+      if (w > (widths[i] as number)) widths[i] = w;
+      return w;
+    }),
+  );
+  const rule = (left: string, middle: string, right: string): string => left + widths.map((w) => "─".repeat(w + 2)).join(middle) + right;
+  const lines = [rule("┌", "┬", "┐")];
+  cells.forEach((line, r) => {
+    const lineWidths = measured[r] as number[];
+    let out = "│";
+    for (let i = 0; i < columns; i++) out += ` ${line[i]}${" ".repeat((widths[i] as number) - (lineWidths[i] as number))} │`;
+    lines.push(out);
   });
-  for (const row of rows) t.push(row.map(cell));
-  // Every SGR code in the layout is jobmon's own (the cells' were escaped): back to markers.
-  return multiline(t.toString().replace(SGR, (_code, parameters: string) => sgrMark(parameters)));
+  lines.push(rule("└", "┴", "┘"));
+  return lines.join(NEWLINE);
 }
 
 /**
