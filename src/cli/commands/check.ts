@@ -3,6 +3,7 @@ import type { DeliveryReport } from "../../alerts/deliver.js";
 import { type CheckReport, skippedReport } from "../../check/index.js";
 import { JobmonError } from "../../errors.js";
 import { type CommandContext, EXIT_CHECK_SKIPPED } from "../context.js";
+import { leftOutLine, projectsWorstFirst, selectJobs } from "../job-list.js";
 import { type Io, pc, printJson, status, table, truncate, when } from "../output.js";
 
 /**
@@ -21,8 +22,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .command("check")
     .description("one health-check cycle: collect runs, judge every job, record, alert")
     .option("--dry-run", "collect and judge, but record nothing and send nothing")
-    .option("--json", "print the report as JSON")
-    .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
+    .option("--all", "list every job, healthy ones included (by default: the jobs that are not healthy, and a count of the rest)")
+    .option("--json", "print the report as JSON (every job)")
+    .action(async (opts: { dryRun?: boolean; all?: boolean; json?: boolean }) => {
       const m = ctx.monitor({ hubWaitMs: CHECK_HUB_WAIT_MS });
       const started = new Date();
       let report;
@@ -42,25 +44,28 @@ export function register(program: Command, ctx: CommandContext): void {
         return;
       }
       if (opts.json) return printJson(io, report);
-      printCheckReport(io, report);
+      printCheckReport(io, report, { all: opts.all === true });
     });
 }
 
-function printCheckReport(io: Io, report: CheckReport): void {
+function printCheckReport(io: Io, report: CheckReport, options: { all: boolean }): void {
   for (const note of report.notes ?? []) io.err(`${pc.cyan("info:")} ${note}`);
-  for (const p of report.projects) {
+  for (const p of projectsWorstFirst(report.projects)) {
     const mark = p.status === "ok" ? pc.green("✓") : QUIET_PROJECT_STATUSES.has(p.status) ? pc.dim("–") : pc.red("✗");
     io.out(`${mark} ${p.project_name}: ${status(p.status)}${p.status === "ok" ? "" : ` — ${p.reason}`}`);
     for (const w of p.warnings) io.err(`  ${pc.yellow("warning:")} ${w}`);
   }
-  if (report.jobs.length > 0) {
+  const selection = selectJobs(report.jobs, new Map(report.projects.map((p) => [p.project_name, p.status])), { all: options.all });
+  if (selection.shown.length > 0) {
     io.out(
       table(
         ["project", "job", "status", "was", "last run", "reason"],
-        report.jobs.map((j) => [j.project_name, j.job_name + (j.muted ? pc.dim(" (muted)") : ""), status(j.status), j.previous_status, when(j.last_run_at), truncate(j.reason, 70)]),
+        selection.shown.map((j) => [j.project_name, j.job_name + (j.muted ? pc.dim(" (muted)") : ""), status(j.status), j.previous_status, when(j.last_run_at), truncate(j.reason, 70)]),
       ),
     );
   }
+  const left = leftOutLine(selection);
+  if (left) io.out(left);
   const changes = report.events.length;
   io.out(changes ? `${changes} state change(s): ${report.events.map((e) => `${e.project_name}${e.job_name ? `/${e.job_name}` : ""} ${e.from ?? "new"} → ${e.to}${e.muted ? " (muted)" : ""}`).join("; ")}` : "No state changes.");
   const a = (report as CheckReport & { alerts?: DeliveryReport }).alerts;
