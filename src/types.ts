@@ -18,6 +18,24 @@ export const DOWN_STATUSES = ["slow", "failed", "missed", "stuck"] as const sati
 export type DownStatus = (typeof DOWN_STATUSES)[number];
 
 /**
+ * Job statuses from worst to best, as the dashboard and the CLI list jobs: unhealthy first,
+ * then what is not known to be healthy (`unknown`, and `new`: in the inventory, not checked
+ * yet), then `success` and `paused` (switched off on purpose).
+ */
+export const STATUS_ORDER = ["failed", "stuck", "missed", "slow", "unknown", "new", "success", "paused"] as const;
+export const UNHEALTHY_STATUSES = ["failed", "stuck", "missed", "slow"] as const satisfies readonly JobStatus[];
+
+/** A status's place in STATUS_ORDER; a status it does not name comes last. */
+export function statusRank(status: string): number {
+  const i = (STATUS_ORDER as readonly string[]).indexOf(status);
+  return i < 0 ? STATUS_ORDER.length : i;
+}
+
+export function isUnhealthy(status: string): boolean {
+  return (UNHEALTHY_STATUSES as readonly string[]).includes(status);
+}
+
+/**
  * Project-level verdicts. `paused` (Supabase paused the project) and `removed` (it left the
  * access token's project list) are states of projects found through the Management API: they
  * are recorded and shown, never alerted.

@@ -46,3 +46,26 @@ export function positiveInteger(flag: string) {
     return Number(value);
   };
 }
+
+/**
+ * A repeatable option's values, in order (`--project a --project b`). Each must say something;
+ * what it means (a comma list, a name) is the command's to decide.
+ */
+export function repeatable(flag: string, what: string) {
+  return (value: string, previous: string[] | undefined): string[] => {
+    if (value.trim() === "" || /^[\s,]*$/.test(value)) throw new InvalidArgumentError(`${flag} takes ${what}, not "${value}"`);
+    return [...(previous ?? []), value];
+  };
+}
+
+/** One or more of `allowed`, comma-separated or repeated (`--status failed,stuck --status missed`). */
+export function choiceList(flag: string, allowed: readonly string[]) {
+  return (value: string, previous: string[] | undefined): string[] => {
+    const chosen = value.split(",").map((s) => s.trim());
+    const bad = chosen.find((s) => !allowed.includes(s));
+    if (bad !== undefined) {
+      throw new InvalidArgumentError(`${flag} takes one or more of ${allowed.join(", ")} (comma-separated), not "${bad === "" ? value : bad}"`);
+    }
+    return [...new Set([...(previous ?? []), ...chosen])];
+  };
+}

@@ -14,13 +14,12 @@ import type { HealthLogRow } from "../hub/check-results.js";
 import type { JobRow } from "../hub/inventory.js";
 import type { DeliveryListRow } from "../hub/outbox.js";
 import type { ProjectStateRow } from "../hub/projects.js";
-import { CRITICALITIES, type Criticality } from "../types.js";
+import { CRITICALITIES, type Criticality, isUnhealthy, STATUS_ORDER, statusRank } from "../types.js";
 
 export const SUCCESS_RATE_DAYS = 7;
 
-/** Job statuses in the order the page lists them: unhealthy first. */
-export const STATUS_ORDER = ["failed", "stuck", "missed", "slow", "unknown", "new", "success", "paused"] as const;
-export const UNHEALTHY_STATUSES = ["failed", "stuck", "missed", "slow"] as const;
+// The page lists jobs in the order the CLI does (src/types.ts).
+export { isUnhealthy, STATUS_ORDER, UNHEALTHY_STATUSES } from "../types.js";
 
 export interface RecentRunView {
   runid: number;
@@ -248,19 +247,10 @@ function dashboardJob(
   };
 }
 
-function rank(status: string): number {
-  const i = (STATUS_ORDER as readonly string[]).indexOf(status);
-  return i < 0 ? STATUS_ORDER.length : i;
-}
-
-export function isUnhealthy(status: string): boolean {
-  return (UNHEALTHY_STATUSES as readonly string[]).includes(status);
-}
-
 /** Unhealthy first (failed, stuck, missed, slow), then by criticality, project and name. */
 export function compareJobs(a: DashboardJob, b: DashboardJob): number {
   return (
-    rank(a.status) - rank(b.status) ||
+    statusRank(a.status) - statusRank(b.status) ||
     CRITICALITIES.indexOf(a.criticality) - CRITICALITIES.indexOf(b.criticality) ||
     a.project_name.localeCompare(b.project_name) ||
     a.job_name.localeCompare(b.job_name)

@@ -105,9 +105,10 @@ describe("the CLI's output with hostile names and errors from the monitored data
       assertPrintable(where("jobs"), await run(env, ["jobs"]), inventory.length);
 
       const dry = json<{ jobs: unknown[] }>(await run(env, ["check", "--dry-run", "--json"]));
-      assertPrintable(where("check"), await run(env, ["check"]), dry.jobs.length);
+      // --all: every job a row, whatever its status.
+      assertPrintable(where("check"), await run(env, ["check", "--all"]), dry.jobs.length);
       const current = json<unknown[]>(await run(env, ["status", "--json"]));
-      assertPrintable(where("status"), await run(env, ["status"]), current.length);
+      assertPrintable(where("status"), await run(env, ["status", "--all"]), current.length);
 
       const job = inventory[0]!;
       const entries = json<unknown[]>(await run(env, ["history", String(job.id), "--json"]));
@@ -154,6 +155,9 @@ describe("the CLI's output with hostile names and errors from the monitored data
     assert.equal(check.code, 0, check.stderr);
     assertNoRawControls("check", check.stdout + check.stderr);
     assert.equal(tableLines(check.stdout).length, 2 + 3, check.stdout);
+    // Both jobs are not healthy (the plain one has not run yet): the failed one first.
+    assert.match(tableLines(check.stdout)[2]!, /│ failed +│/);
+    assert.match(tableLines(check.stdout)[3]!, /│ plain-job +│ unknown +│/);
     assert.ok(!/^✓ ALL JOBS OK/m.test(check.stdout), "no forged line");
     // The summary of state changes names the job on its one line.
     assert.match(check.stdout, /^\d+ state change\(s\): .*ev\\x1b\[2J.*⏎forged/m);

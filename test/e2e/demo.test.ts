@@ -34,6 +34,15 @@ function statusRow(job: string, status: string): RegExp {
   return new RegExp(`│ ${job} +│ ${status} +│`);
 }
 
+/** A table's rows (not its header), each as its cells' text. */
+function tableRows(text: string): string[][] {
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith("│ "))
+    .slice(1)
+    .map((line) => line.split("│").slice(1, -1).map((cell) => cell.trim()).slice(0, 3));
+}
+
 describe("jobmon demo", () => {
   before(() => assert.ok(existsSync(CLI), "the CLI is built (npm run build)"));
 
@@ -163,6 +172,32 @@ describe("jobmon demo", () => {
         "jobmon status shows the demo's jobs, with no project configured",
       );
       assert.equal(jobs.find((j) => j.job_name === "scrape-competitor-prices")?.status, "stuck");
+
+      // The table view: the jobs that are not healthy, worst first, and a count of the rest.
+      const table = await runCli(["status"], { cwd });
+      assert.equal(table.code, 0, table.stderr);
+      assert.deepEqual(tableRows(table.stdout), [
+        ["demo-leads", "dedupe-leads", "failed"],
+        ["demo-leads", "enrich-lead", "failed"],
+        ["demo-scraping", "scrape-competitor-prices", "stuck"],
+        ["demo-crm", "sync-hubspot-contacts", "missed"],
+      ]);
+      assert.match(table.stdout, /^6 other jobs: 5 healthy, 1 paused, in 3 projects; --all lists every job$/m);
+      assert.match(table.stdout, /^demo-leads: ok/m, "every project's state");
+      const failed = await runCli(["status", "--status", "failed"], { cwd });
+      assert.equal(failed.code, 0, failed.stderr);
+      assert.deepEqual(tableRows(failed.stdout), [
+        ["demo-leads", "dedupe-leads", "failed"],
+        ["demo-leads", "enrich-lead", "failed"],
+      ]);
+      const limited = await runCli(["jobs", "--project", "demo-crm", "--limit", "1"], { cwd });
+      assert.equal(limited.code, 0, limited.stderr);
+      assert.deepEqual(tableRows(limited.stdout), [["demo-crm", "pg_cron", "purge-soft-deleted"]]);
+      assert.match(limited.stdout, /^… 2 more jobs not shown \(--limit 1\)/m);
+      const unknown = await runCli(["jobs", "--project", "demo-crm,demo-nope"], { cwd });
+      assert.equal(unknown.code, 1);
+      assert.equal(unknown.stdout, "");
+      assert.match(unknown.stderr, /^jobmon: --project: no project is named "demo-nope"; the projects are demo-crm, demo-leads, demo-scraping$/m);
     });
   });
 });

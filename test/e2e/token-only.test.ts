@@ -66,6 +66,10 @@ describe("jobmon with only an access token", () => {
     assert.match(next.stdout, /✓ fresh: ok/);
     assert.match(next.stdout, /– paused-one: paused/);
     assert.match(next.stdout, /Management API: \d+ call\(s\)/);
+    // No job is healthy yet: every one is listed, the failed ones first.
+    const statuses = next.stdout.split("\n").filter((l) => l.startsWith("│ ")).slice(1).map((l) => l.split("│")[3]?.trim());
+    assert.deepEqual(statuses, ["failed", "failed", "unknown", "unknown"], next.stdout);
+    assert.doesNotMatch(next.stdout, /--all lists every job/);
     const jobs = JSON.parse((await runCli(["jobs", "--json", "--project", "fresh"], { env, cwd })).stdout) as { job_name: string }[];
     assert.deepEqual(jobs.map((j) => j.job_name).sort(), ["import-leads", "nightly-export"]);
     for (const output of [discover, check, next]) assert.doesNotMatch(`${output.stdout}${output.stderr}`, new RegExp(TOKEN), "the token is never printed");

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { CheckReport } from "../../src/check/index.js";
+import { printCheckReport } from "../../src/cli/check-report.js";
+import { resolveProjectNames } from "../../src/cli/job-list.js";
 import { type Io, pc, printJson, renderForTerminal, status, table, truncate, when } from "../../src/cli/output.js";
 import { renderDemo } from "../../src/demo/render.js";
 import type { DemoResult } from "../../src/demo/run.js";
@@ -73,6 +76,26 @@ function cliScenario(v: () => string, io: Io, jsonValues: unknown[]): void {
   io.err(`${pc.red("route broken:")} ${v()}: ${v()}`);
   io.err(`${pc.yellow("note:")} ${v()}`);
   io.out(pc.dim("(dry run: nothing was recorded or sent)"));
+  // check's whole report, as printed (the default view and --all)
+  const entry = (st: string) => ({ id: v(), project_name: v(), job_type: "pg_cron", job_name: v(), status: st, previous_status: v(), reason: v(), error_message: v(), last_run_at: AT.toISOString(), criticality: null, muted: false });
+  const report: CheckReport = {
+    check_id: "c",
+    started_at: AT.toISOString(),
+    finished_at: AT.toISOString(),
+    dry_run: false,
+    notes: [v()],
+    projects: [{ project_name: v(), status: "ok", previous_status: "ok", reason: v(), warnings: [v()] }],
+    jobs: [entry("failed"), entry("success"), entry("paused"), entry(v())],
+    events: [{ kind: "job", project_name: v(), job_name: v(), type: "down", from: v(), to: "failed", muted: true }],
+  };
+  printCheckReport(io, report, { all: false });
+  printCheckReport(io, report, { all: true });
+  // --project with a name no project has
+  try {
+    resolveProjectNames([`${v()}-missing`], [v(), v()]);
+  } catch (error) {
+    io.err(`jobmon: ${(error as Error).message}`);
+  }
   // status
   io.out(`${v()}: ${status("failed")} — ${v()}${pc.dim(` (muted until ${when(AT)})`)}`);
   io.out(table(["project", "job", "status", "last run", "reason"], [[v(), v() + pc.dim(" (muted)"), status("stuck"), when(AT), truncate(v(), 70)]]));
