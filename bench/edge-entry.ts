@@ -29,7 +29,7 @@ interface DenoView {
   ppid: number;
   serve(options: ServeOptions, handler: Handler): unknown;
   memoryUsage(): MemoryUsage;
-  exit(code: number): never;
+  exit(code: number): void;
   unrefTimer(id: number): void;
 }
 
@@ -59,10 +59,7 @@ async function loadHandler(indexUrl: string): Promise<Handler> {
 }
 
 const index = deno.args[0];
-if (!index) {
-  console.error("usage: edge-entry.ts <absolute path or file: URL of the function's index.ts>");
-  deno.exit(2);
-}
+if (!index) throw new Error("usage: edge-entry.ts <absolute path or file: URL of the function's index.ts>");
 // An absolute path or a file: URL.
 const indexUrl = /^[a-z]+:/.test(index) ? index : new URL(index, "file:///").href;
 const handler = await loadHandler(indexUrl);
