@@ -64,8 +64,6 @@ export interface GatewayOptions {
   env: Record<string, string>;
   /** Called with each finished invocation, e.g. to log progress. */
   onInvocation?: (invocation: Invocation) => void;
-  /** The function's answer body is kept on its record's answer (for the caller to check), at most this many bytes. */
-  keepBodyBytes?: number;
 }
 
 export interface Gateway {
@@ -79,8 +77,6 @@ export interface Gateway {
   lastActivityAt(): number;
   /** Replaces the functions' environment for the invocations that start from now on. */
   setEnv(env: Record<string, string>): void;
-  /** The answer body of an invocation (when keepBodyBytes allowed it). */
-  bodyOf(seq: number): string | undefined;
   close(): Promise<void>;
 }
 
@@ -206,7 +202,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   cleanUpAtExit(killAllSync);
   let env = options.env;
   const invocations: Invocation[] = [];
-  const bodies = new Map<number, string>();
   let seq = 0;
   let inFlight = 0;
   let lastActivity = Date.now();
@@ -257,7 +252,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       record.heap = heapFrom(answer.headers[HEAP_HEADER]);
       record.status = answer.status;
       record.responseBytes = answer.body.length;
-      if (options.keepBodyBytes) bodies.set(mySeq, answer.body.subarray(0, options.keepBodyBytes).toString("utf8"));
       const headers = { ...answer.headers };
       delete headers[HEAP_HEADER];
       delete headers["content-length"];
@@ -303,7 +297,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     setEnv(next) {
       env = next;
     },
-    bodyOf: (n) => bodies.get(n),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
