@@ -284,6 +284,22 @@ async function main(): Promise<void> {
   const clusters: PgCronCluster[] = [];
   const sizes: EdgeSize[] = [];
   let machine: EdgeDenoRun["machine"] | undefined;
+  const date = new Date().toISOString();
+  const out = process.env.BENCH_EDGE_OUT ?? path.join(ROOT, "bench", "results", `edge-${date.slice(0, 10)}.json`);
+  const results = (complete: boolean): EdgeDenoRun => ({
+    date,
+    complete,
+    machine: machine!,
+    config: { sizes: opts.sizes, modes: opts.modes, steadyReps: opts.reps, quietMs: QUIET_MS },
+    sizes,
+    loadAverage: { start: loadStart, end: os.loadavg() },
+    totalSeconds: (performance.now() - started) / 1000,
+  });
+  // Written after every size, so a run stopped halfway keeps what it measured.
+  const write = (run: EdgeDenoRun) => {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, `${JSON.stringify(run, null, 2)}\n`);
+  };
   try {
     const largest = Math.max(...opts.sizes);
     const clusterCount = Math.min(MAX_PROJECT_CLUSTERS, Math.max(1, Math.ceil(largest / 250)));
@@ -326,22 +342,14 @@ async function main(): Promise<void> {
         loadAverage: { start: sizeLoad, end: os.loadavg() },
         seconds: (performance.now() - sizeStarted) / 1000,
       });
+      write(results(false));
     }
   } finally {
     await Promise.all(clusters.map((c) => c.stop().catch(() => undefined)));
   }
 
-  const run: EdgeDenoRun = {
-    date: new Date().toISOString(),
-    machine: machine!,
-    config: { sizes: opts.sizes, modes: opts.modes, steadyReps: opts.reps, quietMs: QUIET_MS },
-    sizes,
-    loadAverage: { start: loadStart, end: os.loadavg() },
-    totalSeconds: (performance.now() - started) / 1000,
-  };
-  const out = process.env.BENCH_EDGE_OUT ?? path.join(ROOT, "bench", "results", `edge-${run.date.slice(0, 10)}.json`);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify(run, null, 2)}\n`);
+  const run = results(true);
+  write(run);
   process.stdout.write(`${renderEdgeSection(run).join("\n")}\n`);
   log(`raw results: ${path.relative(process.cwd(), out) || out}; ${Math.round(run.totalSeconds)} s in all, ${machineLoad(run.loadAverage.end, cores)} at the end`);
 }
