@@ -113,6 +113,16 @@ export function crossing(points: readonly { x: number; y: number }[], threshold:
   return { projects: b.x + ((threshold - b.y) * (b.x - a.x)) / (b.y - a.y), how: "extrapolated" };
 }
 
+/** The least-squares slope of y over x. */
+export function slope(points: readonly { x: number; y: number }[]): number {
+  const p = points.filter((q) => Number.isFinite(q.y));
+  if (p.length < 2) return Number.NaN;
+  const mx = p.reduce((sum, q) => sum + q.x, 0) / p.length;
+  const my = p.reduce((sum, q) => sum + q.y, 0) / p.length;
+  const sxx = p.reduce((sum, q) => sum + (q.x - mx) ** 2, 0);
+  return sxx === 0 ? Number.NaN : p.reduce((sum, q) => sum + (q.x - mx) * (q.y - my), 0) / sxx;
+}
+
 function crossingText(c: Crossing, largest: number): string {
   switch (c.how) {
     case "interpolated":
@@ -225,6 +235,13 @@ export function renderEdgeSection(run: EdgeDenoRun, heading = "## 8. Edge Functi
       table(["Figure", "half the limit", "passed at about … projects", "the whole limit at about …"], rows, ["l", "r", "l", "l"]),
       "",
     );
+    if (singles.length >= 2) {
+      const per = (pick: (f: SingleFigures) => number) => slope(points(pick));
+      say(
+        `What one more project (of ${anyFirst?.jobsPerProject ?? 50} jobs) adds to a steady invocation, the least-squares slope over the measured sizes: ${ms(per((f) => f.requestCpuMs))} of request CPU, ${per((f) => f.peakRssMb).toFixed(2)} MB of peak RSS, ${per((f) => f.peakHeapMb).toFixed(2)} MB of V8 heap.`,
+        "",
+      );
+    }
     if (singles.some((f) => Number.isFinite(f.nodeCpuMs))) {
       say(
         "The same steady cycle as a Node process (`node dist/cli/main.js check --json`, same environment, the hub as `JOBMON_HUB_URL`), run after each Deno invocation; its CPU is the whole process's, Node's start and jobmon's loading included:",

@@ -3,6 +3,8 @@
  *
  *   node --import tsx bench/edge.ts [50,200,500,1000] [--modes single,fanout] [--reps 3]
  *   node --import tsx bench/edge.ts --from bench/results/edge-<date>.json   (print a run again)
+ *   node --import tsx bench/edge.ts 10,25 --reps 2 --add-to bench/results/edge-<date>.json
+ *                                               (more sizes, merged into an earlier run's results)
  *
  * Every invocation runs in a fresh Deno process behind bench/edge-gateway.ts (Supabase's
  * gateway stand-in), which reads its boot and request CPU, wall, peak RSS and heap. The hub is
@@ -61,10 +63,12 @@ interface Options {
   sizes: number[];
   modes: Mode[];
   reps: number;
+  /** An earlier run's results: the sizes measured now are merged into it (and written there). */
+  addTo: string | null;
 }
 
 function options(argv: string[]): Options {
-  const out: Options = { sizes: [50, 200, 500, 1000], modes: ["single", "fanout"], reps: 3 };
+  const out: Options = { sizes: [50, 200, 500, 1000], modes: ["single", "fanout"], reps: 3, addTo: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.split("=", 2) as [string, string | undefined];
@@ -76,11 +80,13 @@ function options(argv: string[]): Options {
     } else if (flag === "--reps") {
       out.reps = Number(value());
       if (!Number.isInteger(out.reps) || out.reps < 1) throw new Error("--reps: a whole number ≥ 1");
+    } else if (flag === "--add-to") {
+      out.addTo = value();
     } else if (/^[\d,\s]+$/.test(arg)) {
       out.sizes = arg.split(",").filter((s) => s.trim() !== "").map(Number);
       if (out.sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`sizes: whole numbers ≥ 1, got "${arg}"`);
     } else {
-      throw new Error(`unknown argument ${arg}\nusage: node --import tsx bench/edge.ts [50,200,500,1000] [--modes single,fanout] [--reps 3]`);
+      throw new Error(`unknown argument ${arg}\nusage: node --import tsx bench/edge.ts [50,200,500,1000] [--modes single,fanout] [--reps 3] [--add-to <results.json>]`);
     }
   }
   return out;
@@ -285,16 +291,32 @@ async function main(): Promise<void> {
   const sizes: EdgeSize[] = [];
   let machine: EdgeDenoRun["machine"] | undefined;
   const date = new Date().toISOString();
-  const out = process.env.BENCH_EDGE_OUT ?? path.join(ROOT, "bench", "results", `edge-${date.slice(0, 10)}.json`);
-  const results = (complete: boolean): EdgeDenoRun => ({
-    date,
-    complete,
-    machine: machine!,
-    config: { sizes: opts.sizes, modes: opts.modes, steadyReps: opts.reps, quietMs: QUIET_MS },
-    sizes,
-    loadAverage: { start: loadStart, end: os.loadavg() },
-    totalSeconds: (performance.now() - started) / 1000,
-  });
+  const earlier = opts.addTo ? (JSON.parse(fs.readFileSync(opts.addTo, "utf8")) as EdgeDenoRun) : null;
+  if (earlier && earlier.config.steadyReps !== opts.reps) throw new Error(`--add-to: that run took ${earlier.config.steadyReps} steady cycles per size; give --reps ${earlier.config.steadyReps}`);
+  const out = process.env.BENCH_EDGE_OUT ?? opts.addTo ?? path.join(ROOT, "bench", "results", `edge-${date.slice(0, 10)}.json`);
+  const results = (complete: boolean): EdgeDenoRun => {
+    const now: EdgeDenoRun = {
+      date,
+      complete,
+      machine: machine!,
+      config: { sizes: opts.sizes, modes: opts.modes, steadyReps: opts.reps, quietMs: QUIET_MS },
+      sizes,
+      loadAverage: { start: loadStart, end: os.loadavg() },
+      totalSeconds: (performance.now() - started) / 1000,
+    };
+    if (!earlier) return now;
+    // The earlier run's sizes, with the ones measured now in their place; its date and start.
+    const kept = earlier.sizes.filter((s) => !opts.sizes.includes(s.projects));
+    return {
+      ...now,
+      date: earlier.date,
+      complete: complete && earlier.complete,
+      config: { ...now.config, sizes: [...new Set([...earlier.config.sizes, ...opts.sizes])].sort((a, b) => a - b), modes: [...new Set([...earlier.config.modes, ...opts.modes])] },
+      sizes: [...kept, ...sizes].sort((a, b) => a.projects - b.projects),
+      loadAverage: { start: earlier.loadAverage.start, end: now.loadAverage.end },
+      totalSeconds: earlier.totalSeconds + now.totalSeconds,
+    };
+  };
   // Written after every size, so a run stopped halfway keeps what it measured.
   const write = (run: EdgeDenoRun) => {
     fs.mkdirSync(path.dirname(out), { recursive: true });

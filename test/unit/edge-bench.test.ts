@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { bodyKind, parseStatCpuTicks, parseStatusKb, processCpuMs, processPeakRssMb } from "../../bench/edge-proc.js";
-import { crossing } from "../../bench/edge-report.js";
+import { crossing, slope } from "../../bench/edge-report.js";
 
 /** The Edge bench's measuring helpers (bench/edge-proc.ts) and its half-limit estimate (bench/edge-report.ts). */
 describe("edge bench: /proc parsing", () => {
@@ -60,5 +60,10 @@ describe("edge bench: where a limit is passed", () => {
     assert.deepEqual(crossing(points, 100), { projects: 50, how: "below" });
     assert.equal(crossing([{ x: 50, y: 10 }, { x: 200, y: 9 }], 100).how, "none");
     assert.equal(crossing([{ x: 50, y: 10 }], 100).how, "unknown");
+  });
+
+  test("the cost of one more project: the least-squares slope", () => {
+    assert.equal(slope(points), 10);
+    assert.ok(Number.isNaN(slope([{ x: 50, y: 1 }])));
   });
 });
