@@ -69,7 +69,7 @@ export interface GatewayOptions {
 export interface Gateway {
   url: string;
   port: number;
-  /** Every invocation so far, finished ones in arrival order. */
+  /** Every finished invocation, in the order they finished (`seq` is the order they arrived). */
   readonly invocations: readonly Invocation[];
   /** Invocations received but not answered yet. */
   inFlight(): number;

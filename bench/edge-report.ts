@@ -184,12 +184,14 @@ export function renderEdgeSection(run: EdgeDenoRun, heading = "## 8. Edge Functi
   const say = (...lines: string[]) => out.push(...lines);
   const m = run.machine;
   const anyFirst = run.sizes[0];
+  const counts = run.sizes.map((s) => s.projectClusters);
+  const clusterCounts = counts.length === 0 ? "a few" : Math.min(...counts) === Math.max(...counts) ? String(counts[0]) : `${Math.min(...counts)}–${Math.max(...counts)}`;
   say(
     heading,
     "",
     `\`check-job-health\` as Supabase runs it: one invocation per POST, each in a fresh Deno ${m.deno.split(" ")[1] ?? m.deno} process (bench/edge-gateway.ts stands in for the functions gateway and starts bench/edge-entry.ts, which loads supabase/functions/check-job-health/index.ts unchanged). **Boot CPU**: the process's user + system CPU until it listens (module loading: Supabase's runtime loads a prebuilt bundle into an isolate instead, so this is a stand-in figure, shown apart). **Request CPU**: from the request forwarded to the answer received (/proc/<pid>/stat, 10 ms resolution) — the figure Supabase limits to ${LIMITS.cpuMs / 1000} s; it is the whole process's, V8's garbage collector threads included, so an upper bound of the isolate's. **Wall**: the request's. **Peak RSS**: the process's VmHWM (boot included); **heap**: V8's heap in use, sampled inside the process every 20 ms while the handler runs. Limits per invocation: ${LIMITS.cpuMs / 1000} s CPU, ${LIMITS.wallMs / 1000} s wall (${LIMITS.paidWallMs / 1000} s on paid plans), ${LIMITS.memoryMb} MB memory.`,
     "",
-    `Fixture: the hub is a real PostgreSQL 15 cluster with pg_cron ${m.pgCron} and pg_net ${m.pgNet ?? "none"} (extension set \`pinned\`; fresh for every size), reached through \`SUPABASE_DB_URL\` as on Supabase. N monitored projects × ${anyFirst?.jobsPerProject ?? 50} jobs, given as \`SUPABASE_POSTGRES_URL\`, \`SUPABASE_POSTGRES_URL_2\` …; the projects are spread over ${anyFirst?.projectClusters ?? "a few"} pg_cron cluster(s) (each project its own connection; the projects of one cluster read the same \`cron.job\` and \`cron.job_run_details\`, 10,000 runs of history, so each has ${anyFirst?.jobsPerProject ?? 50} jobs and sees the ${anyFirst?.newRunsPerProject ?? 50} new runs its cluster gets before every steady cycle). A first cycle (inventory sync; single), then ${run.config.steadyReps} steady cycles, ${anyFirst?.newRunsPerProject ?? 50} new runs per project before each: medians shown. Same machine for everything (${m.cores} cores: ${m.cpu}); load average ${loads(run.loadAverage.start)} at the start, ${loads(run.loadAverage.end)} at the end, so wall times are noisy. Measured ${run.date.slice(0, 10)} in ${Math.round(run.totalSeconds)} s${run.complete ? "" : ` (stopped after ${run.sizes.length} of the ${run.config.sizes.length} sizes)`}.`,
+    `Fixture: the hub is a real PostgreSQL 15 cluster with pg_cron ${m.pgCron} and pg_net ${m.pgNet ?? "none"} (extension set \`pinned\`; fresh for every size), reached through \`SUPABASE_DB_URL\` as on Supabase. N monitored projects × ${anyFirst?.jobsPerProject ?? 50} jobs, given as \`SUPABASE_POSTGRES_URL\`, \`SUPABASE_POSTGRES_URL_2\` …; the projects are spread round robin over ${clusterCounts} pg_cron cluster(s) (one per 250 projects of a run's largest size, at most 4; each project its own connection; the projects of one cluster read the same \`cron.job\` and \`cron.job_run_details\`, 10,000 runs of history, so each has ${anyFirst?.jobsPerProject ?? 50} jobs and sees the ${anyFirst?.newRunsPerProject ?? 50} new runs its cluster gets before every steady cycle). A first cycle (inventory sync; single), then ${run.config.steadyReps} steady cycles, ${anyFirst?.newRunsPerProject ?? 50} new runs per project before each: medians shown. Same machine for everything (${m.cores} cores: ${m.cpu}); load average ${loads(run.loadAverage.start)} at the start, ${loads(run.loadAverage.end)} at the end, so wall times are noisy. Measured ${run.date.slice(0, 10)} in ${Math.round(run.totalSeconds)} s${run.complete ? "" : ` (stopped after ${run.sizes.length} of the ${run.config.sizes.length} sizes)`}.`,
     "",
   );
 
@@ -259,7 +261,11 @@ export function renderEdgeSection(run: EdgeDenoRun, heading = "## 8. Edge Functi
   if (fanned.length > 0) {
     say("### Fanned out (`JOBMON_FANOUT=on`: the scheduled POST plans the cycle into a pgmq queue, pg_net starts the workers)", "");
     const skipped = fanned.filter((x) => x.run?.skipped);
-    for (const x of skipped) say(`- ${int(x.size.projects)} projects: not measured — ${x.run?.skipped}`);
+    const reasons = [...new Set(skipped.map((x) => x.run?.skipped ?? ""))];
+    for (const reason of reasons) {
+      const at = skipped.filter((x) => x.run?.skipped === reason).map((x) => int(x.size.projects));
+      say(`- Not measured at ${at.join(", ")} projects: ${reason}.`);
+    }
     if (skipped.length > 0) say("");
     const measured = fanned.filter((x) => !x.run?.skipped && (x.run?.steady.length ?? 0) > 0);
     if (measured.length > 0) {
