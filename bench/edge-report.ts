@@ -21,6 +21,16 @@ export interface NodeCheck {
   exitCode: number | null;
 }
 
+/** A fanned-out cycle as the hub recorded it (monitoring.check_cycle). */
+export interface HubCycle {
+  status: string;
+  projects: number;
+  batches: number;
+  workersStarted: number;
+  /** started_at → finished_at; null while running. */
+  wallMs: number | null;
+}
+
 export interface CycleSummary {
   /** The invocations of the cycle: one in single mode, the planner and its workers when fanned out. */
   invocations: Invocation[];
@@ -29,6 +39,8 @@ export interface CycleSummary {
   /** From the single invocation's report; null when fanned out (the workers' reports go to pg_net). */
   projectsReported: number | null;
   jobsReported: number | null;
+  /** Fanned out: the hub's record of the cycle when it was over (or when the wait gave up). */
+  hubCycle?: HubCycle | null;
 }
 
 export interface ModeRun {
@@ -269,29 +281,32 @@ export function renderEdgeSection(run: EdgeDenoRun, heading = "## 8. Edge Functi
     if (skipped.length > 0) say("");
     const measured = fanned.filter((x) => !x.run?.skipped && (x.run?.steady.length ?? 0) > 0);
     if (measured.length > 0) {
+      const isWorker = (i: Invocation) => i.bodyKeys.includes("worker");
       say(
         table(
-          ["Projects", "invocations per cycle", "request CPU: median / max", "of 2 s (max)", "wall: median / max", "peak RSS: median / max", "all invocations' CPU", "cycle wall", "bodies"],
+          ["Projects", "workers per cycle", "worker request CPU: median / max", "of 2 s (max)", "worker wall: median / max", "worker peak RSS: median / max", "worker heap (max)", "planner CPU / wall", "all invocations' CPU", "cycle wall", "hub says"],
           measured.map(({ size, run: r }) => {
             const cycles = r!.steady;
-            const all = cycles.flatMap((c) => c.invocations);
-            const perCycle = median(cycles.map((c) => c.invocations.length));
-            const kinds = [...new Set(all.map((i) => i.body))].join("; ");
+            const workers = cycles.flatMap((c) => c.invocations.filter(isWorker));
+            const planners = cycles.flatMap((c) => c.invocations.filter((i) => !isWorker(i)));
+            const statuses = [...new Set(cycles.map((c) => (c.hubCycle ? `${c.hubCycle.status}, ${c.hubCycle.batches} batches` : "no cycle")))].join("; ");
             return [
               int(size.projects),
-              int(perCycle),
-              `${ms(median(all.map((i) => i.requestCpuMs)))} / ${ms(max(all.map((i) => i.requestCpuMs)))}`,
-              share(max(all.map((i) => i.requestCpuMs)) / LIMITS.cpuMs),
-              `${ms(median(all.map((i) => i.requestWallMs)))} / ${ms(max(all.map((i) => i.requestWallMs)))}`,
-              `${mb(median(all.map((i) => i.peakRssMb)))} / ${mb(max(all.map((i) => i.peakRssMb)))}`,
+              int(median(cycles.map((c) => c.invocations.filter(isWorker).length))),
+              `${ms(median(workers.map((i) => i.requestCpuMs)))} / ${ms(max(workers.map((i) => i.requestCpuMs)))}`,
+              share(max(workers.map((i) => i.requestCpuMs)) / LIMITS.cpuMs),
+              `${ms(median(workers.map((i) => i.requestWallMs)))} / ${ms(max(workers.map((i) => i.requestWallMs)))}`,
+              `${mb(median(workers.map((i) => i.peakRssMb)))} / ${mb(max(workers.map((i) => i.peakRssMb)))}`,
+              mb(max(workers.map((i) => i.heap?.peakHeapUsedMb ?? Number.NaN))),
+              `${ms(median(planners.map((i) => i.requestCpuMs)))} / ${ms(median(planners.map((i) => i.requestWallMs)))}`,
               ms(median(cycles.map((c) => c.invocations.reduce((sum, i) => sum + i.requestCpuMs, 0)))),
               ms(median(cycles.map((c) => c.wallMs))),
-              kinds,
+              statuses,
             ];
           }),
         ),
         "",
-        `Over ${measured[0]?.run?.steady.length ?? 0} steady cycles per size; a cycle ends when no invocation has been in flight for ${run.config.quietMs / 1000} s. Max and median are over every invocation of those cycles (the planner's included).`,
+        `Over ${measured[0]?.run?.steady.length ?? 0} steady cycles per size (after a first one), batches as the planner sized them (JOBMON_FANOUT_BATCH unset). **workers**: invocations with \`{"worker": …}\` bodies, started by pg_net from the hub; **planner**: the scheduled \`{}\` call; the cycle is over when the hub's \`monitoring.check_cycle\` says so and nothing is in flight (or after ${run.config.quietMs / 1000} s with nothing in flight); **cycle wall**: the scheduled call received → the last answer. The invocations overlap on ${m.cores} cores, so their walls include waiting for the CPU.`,
         "",
       );
     }

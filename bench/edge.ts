@@ -34,7 +34,7 @@ import type { PgCronCluster } from "../test/harness/pgcron.js";
 import { generateHistory, insertNewRuns, READER, scheduleJobs, startBenchCluster } from "./cluster.js";
 import { denoBinary, type Gateway, type Invocation, startGateway } from "./edge-gateway.js";
 import { machineLoad } from "./edge-proc.js";
-import { type CycleSummary, type EdgeDenoRun, type EdgeSize, type ModeRun, type NodeCheck, renderEdgeSection } from "./edge-report.js";
+import { type CycleSummary, type EdgeDenoRun, type EdgeSize, type HubCycle, type ModeRun, type NodeCheck, renderEdgeSection } from "./edge-report.js";
 import { ensurePostgres } from "./install.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -144,14 +144,34 @@ async function singleCycle(gateway: Gateway, projects: number): Promise<CycleSum
   return { invocations, wallMs, projectsReported: report.projects, jobsReported: report.jobs };
 }
 
-/** One fanned-out cycle: the scheduled POST, then every invocation pg_net starts, until all is quiet. */
-async function fanoutCycle(gateway: Gateway): Promise<CycleSummary> {
+/** The hub's latest fanned-out cycle (monitoring.check_cycle), null before the first. */
+async function latestHubCycle(hub: PgCronCluster): Promise<HubCycle | null> {
+  const [row] = await hub.sql<HubCycle>(
+    `select status, projects, batches, workers_started as "workersStarted",
+            (extract(epoch from finished_at - started_at) * 1000)::float8 as "wallMs"
+       from monitoring.check_cycle order by started_at desc limit 1`,
+  );
+  return row ?? null;
+}
+
+/**
+ * One fanned-out cycle: the scheduled POST, then every invocation pg_net starts, until the
+ * hub's cycle table says the cycle is over and nothing is in flight, or (whatever the table
+ * says) nothing has been in flight for QUIET_MS.
+ */
+async function fanoutCycle(gateway: Gateway, hub: PgCronCluster): Promise<CycleSummary> {
   const before = gateway.invocations.length;
   const startedAt = Date.now();
   const answer = await post(gateway, "{}");
   if (answer.status >= 300) throw new Error(`the scheduled ${FUNCTION} answered ${answer.status}: ${answer.text.slice(0, 1500)}`);
   const deadline = Date.now() + FANOUT_CYCLE_TIMEOUT_MS;
-  while (gateway.inFlight() > 0 || Date.now() - gateway.lastActivityAt() < QUIET_MS) {
+  let hubCycle: HubCycle | null = null;
+  for (;;) {
+    if (gateway.inFlight() === 0) {
+      hubCycle = await latestHubCycle(hub);
+      if (hubCycle && hubCycle.status !== "running") break;
+      if (Date.now() - gateway.lastActivityAt() >= QUIET_MS) break;
+    }
     if (Date.now() > deadline) throw new Error(`the fanned-out cycle did not go quiet within ${FANOUT_CYCLE_TIMEOUT_MS / 60_000} min (${gateway.inFlight()} in flight)`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -159,7 +179,7 @@ async function fanoutCycle(gateway: Gateway): Promise<CycleSummary> {
   const lastAnswer = Math.max(...invocations.map((i) => i.answeredAt));
   const failed = invocations.filter((i) => i.status >= 300);
   if (failed.length > 0) log(`   ${failed.length} of ${invocations.length} invocations answered ${[...new Set(failed.map((i) => i.status))].join(", ")} (e.g. ${failed[0]?.body}: ${failed[0]?.error?.slice(0, 200) ?? "see the hub's net._http_response"})`);
-  return { invocations, wallMs: lastAnswer - startedAt, projectsReported: null, jobsReported: null };
+  return { invocations, wallMs: lastAnswer - startedAt, projectsReported: null, jobsReported: null, hubCycle };
 }
 
 /**
@@ -213,6 +233,13 @@ function describeInvocation(i: Invocation): string {
   return `${i.body}: ${i.status}, request ${Math.round(i.requestCpuMs)} ms CPU / ${Math.round(i.requestWallMs)} ms wall, boot ${Math.round(i.bootCpuMs)} ms CPU, peak RSS ${i.peakRssMb.toFixed(0)} MB`;
 }
 
+function describeFanout(c: CycleSummary): string {
+  const workers = c.invocations.filter((i) => i.bodyKeys.includes("worker"));
+  const cpu = workers.map((i) => i.requestCpuMs);
+  const hub = c.hubCycle ? `hub: ${c.hubCycle.status}, ${c.hubCycle.batches} batches, ${c.hubCycle.workersStarted} workers started` : "hub: no cycle";
+  return `${c.invocations.length} invocations (${workers.length} workers, request CPU ${Math.round(Math.min(...cpu))}–${Math.round(Math.max(...cpu))} ms), ${Math.round(c.wallMs)} ms; ${hub}`;
+}
+
 async function measureMode(mode: Mode, projects: number, projectClusters: readonly PgCronCluster[], projectUrls: readonly string[], reps: number, stopAtEnd: PgCronCluster[], nodeAvailable: boolean): Promise<ModeRun> {
   const result: ModeRun = { mode, skipped: null, first: null, steady: [], node: [] };
   // A fresh hub per size and mode: the first cycle is the inventory sync of all N projects.
@@ -229,22 +256,25 @@ async function measureMode(mode: Mode, projects: number, projectClusters: readon
     const hubUrl = hub.url;
     const db = postgresDb(hubUrl, { max: 1, applicationName: "jobmon-edge-bench" });
     try {
+      // Supabase Queues enabled in the hub project, as fan-out asks of it.
+      if (mode === "fanout") await db.query("create extension if not exists pgmq");
       await migrate(db);
     } finally {
       await db.close();
     }
     const env = functionEnv(projectUrls, projects, hubUrl);
-    gateway = await startGateway({ env });
+    // Explicit either way: the default (auto) fans out from some project count on.
+    gateway = await startGateway({ env: { ...env, JOBMON_FANOUT: "off" } });
     if (mode === "fanout") gateway.setEnv({ ...env, JOBMON_FANOUT: "on", SUPABASE_URL: gateway.url });
-    const cycle = () => (mode === "single" ? singleCycle(gateway!, projects) : fanoutCycle(gateway!));
+    const cycle = () => (mode === "single" ? singleCycle(gateway!, projects) : fanoutCycle(gateway!, hub));
 
     result.first = await cycle();
-    log(`   ${mode} first cycle: ${result.first.invocations.length === 1 ? describeInvocation(result.first.invocations[0]!) : `${result.first.invocations.length} invocations, ${Math.round(result.first.wallMs)} ms`}`);
+    log(`   ${mode} first cycle: ${result.first.invocations.length === 1 ? describeInvocation(result.first.invocations[0]!) : describeFanout(result.first)}`);
     for (let rep = 0; rep < reps; rep++) {
       await newRuns(projectClusters);
       const steady = await cycle();
       result.steady.push(steady);
-      log(`   ${mode} steady ${rep + 1}/${reps}: ${steady.invocations.length === 1 ? describeInvocation(steady.invocations[0]!) : `${steady.invocations.length} invocations, ${Math.round(steady.wallMs)} ms`}`);
+      log(`   ${mode} steady ${rep + 1}/${reps}: ${steady.invocations.length === 1 ? describeInvocation(steady.invocations[0]!) : describeFanout(steady)}`);
       if (mode === "single" && nodeAvailable) {
         await newRuns(projectClusters);
         const node = await nodeCheck(env, hubUrl);
