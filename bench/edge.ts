@@ -13,10 +13,12 @@
  * `--reps` steady cycles with 50 new runs per project before each (medians reported). In
  * single mode `jobmon check --json` under Node follows each steady invocation, for comparison.
  *
- * Modes: `single` (one invocation is the whole cycle) and `fanout` (JOBMON_FANOUT=on: the
- * scheduled POST plans the cycle into a pgmq queue in the hub and pg_net posts worker
- * invocations back to the gateway; a cycle ends when nothing has been in flight for 10 s).
- * `fanout` needs pgmq in the hub and is skipped, saying so, where the extension set lacks it.
+ * Modes: `single` (JOBMON_FANOUT=off: one invocation is the whole cycle) and `fanout`
+ * (JOBMON_FANOUT=on, SUPABASE_URL = the gateway: the scheduled POST plans the cycle into a pgmq
+ * queue in the hub and pg_net posts worker invocations back to the gateway; a cycle ends when
+ * the hub's monitoring.check_cycle says it is over and nothing is in flight, or when nothing has
+ * been in flight for 10 s). `fanout` needs pgmq in the hub and is skipped, saying so, where the
+ * extension set lacks it.
  *
  * Prints the table (BENCHMARKS.md's section 8) and writes the raw results to
  * bench/results/edge-<date>.json (BENCH_EDGE_OUT overrides); `BENCH_EDGE=<that file>
