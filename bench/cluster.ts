@@ -36,11 +36,15 @@ export const CLUSTER_SETTINGS = {
 /**
  * `supabase`: Supabase's role model (test/harness/supabase-roles.ts: `supabase_read_only_user`
  * reads, `supabase_admin` is the superuser); `set`: the extension set (one with pg_net keeps it
- * preloaded).
+ * preloaded); `settings`: over CLUSTER_SETTINGS (e.g. more connections for a check that opens
+ * hundreds of projects on one cluster).
  */
-export async function startBenchCluster(name = "bench", opts: { supabase?: boolean; set?: ExtensionSet } = {}): Promise<PgCronCluster> {
+export async function startBenchCluster(
+  name = "bench",
+  opts: { supabase?: boolean; set?: ExtensionSet; settings?: Record<string, string | number | boolean> } = {},
+): Promise<PgCronCluster> {
   const pgNet = opts.set !== undefined && EXTENSION_SETS[opts.set].pgNet !== null;
-  const settings = pgNet ? { ...CLUSTER_SETTINGS, shared_preload_libraries: "pg_cron,pg_net,pg_stat_statements" } : CLUSTER_SETTINGS;
+  const settings = { ...CLUSTER_SETTINGS, ...(pgNet ? { shared_preload_libraries: "pg_cron,pg_net,pg_stat_statements" } : {}), ...opts.settings };
   // Quiet: the launcher runs (so the scheduler looks healthy) but none of its runs reaches
   // cron.job_run_details, whose rows are exactly the ones the bench writes.
   const cluster = await startPgCronCluster({ name, settings, quiet: true, supabase: opts.supabase, set: opts.set });

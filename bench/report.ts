@@ -4,6 +4,7 @@
  */
 import type { FanoutMeasure } from "./cycle.js";
 import type { CheckMeasure } from "./history.js";
+import { renderEdgeSection } from "./edge-report.js";
 import { median, quantile } from "./measure.js";
 import type { BenchResults, CheckLog, EndpointCalls, SizeResult, TokenRun } from "./run.js";
 
@@ -502,6 +503,9 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
   // --- 7
   if (r.token) say(...renderTokenSection(r.token));
 
+  // --- 8
+  if (r.edgeDeno) say(...renderEdgeSection(r.edgeDeno));
+
   // --- findings
   const findings: string[] = [];
   if (!v.steadyFlat.ok && base && sizes.length > 1) {
@@ -555,6 +559,8 @@ export function renderReport(r: BenchResults): { console: string; markdown: stri
     "BENCH_CPU_PROF=/tmp/prof npm run bench                 # a .cpuprofile per worker (open in Chrome DevTools)",
     "BENCH_ONLY=token npm run bench                         # section 7 alone (prints it; BENCHMARKS.md untouched)",
     "BENCH_ONLY=token BENCH_FROM=<results.json> npm run bench   # section 7 measured again, merged into a full run's results",
+    "node --import tsx bench/edge.ts 50,200,500,1000         # section 8 (Edge invocations under Deno): prints it, writes bench/results/edge-<date>.json",
+    "BENCH_EDGE=bench/results/edge-<date>.json BENCH_FROM=<results.json> npm run bench   # section 8 merged into a full run's report",
     "```",
     "",
     "`npm run bench` installs PostgreSQL 15 and pg_cron with apt-get when they are missing and it runs as root, as scripts/test.sh does. It starts throwaway PostgreSQL 15 + pg_cron clusters with test/harness/pgcron.ts — one per history size and one for the cycles (settings in bench/cluster.ts: `shared_preload_libraries = 'pg_cron,pg_stat_statements'`, `pg_stat_statements.track = all`; quiet, so pg_cron's launcher runs but the only runs in `cron.job_run_details` are the generated ones). Each measurement runs in a child process (bench/worker.ts) on the code as tsc compiles it — compiled with the project's tsconfig.json into node_modules/.cache/jobmon-bench, because tsx's transform wraps every closure in a `__name()` call that would be charged to jobmon. The clusters, the compiled copy, the proxies and the Discord stand-in are removed when the bench ends, also on Ctrl-C.",

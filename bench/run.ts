@@ -11,6 +11,9 @@
  *                              that run's results and rewrites the whole report
  *   BENCH_TOKEN_SET=pinned     the extension set of section 7's cluster (default pinned: the
  *                              pg_cron and pg_net Supabase runs; debian has no pg_net)
+ *   BENCH_EDGE=<edge.json>     section 8 (one Edge invocation under Deno per size): the raw
+ *                              results bench/edge.ts wrote (bench/results/edge-<date>.json),
+ *                              rendered into the report; bench/edge.ts measures them, not this
  *
  * Every measurement runs in a child process (bench/worker.ts) on the code as tsc compiles
  * it (bench/child.ts); this process owns the clusters (one per history size, one for the
@@ -35,6 +38,7 @@ import { ensurePostgres } from "./install.js";
 import { describeMachine, type Machine } from "./machine.js";
 import { type DelayProxy, startDelayProxy } from "../test/harness/proxy.js";
 import { renderReport, renderTokenSection } from "./report.js";
+import type { EdgeDenoRun } from "./edge-report.js";
 
 export interface SizeResult {
   rows: number;
@@ -96,6 +100,8 @@ export interface BenchResults {
   fanout: FanoutRun[];
   /** Section 7; absent from results written before it was measured (BENCH_FROM). */
   token?: TokenRun;
+  /** Section 8, measured by bench/edge.ts and merged in with BENCH_EDGE. */
+  edgeDeno?: EdgeDenoRun;
   totalSeconds: number;
   /** Load averages when the bench finished. */
   loadAverageEnd: number[];
@@ -452,6 +458,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(raw, JSON.stringify(results, null, 2));
     log(`raw results: ${raw}`);
   }
+  if (process.env.BENCH_EDGE) results = { ...results, edgeDeno: JSON.parse(fs.readFileSync(process.env.BENCH_EDGE, "utf8")) as EdgeDenoRun };
   const { console: text, markdown } = renderReport(results);
   process.stdout.write(`${text}\n`);
   const out = process.env.BENCH_OUT ?? path.join(ROOT, "BENCHMARKS.md");
