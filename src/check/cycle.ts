@@ -139,7 +139,12 @@ export async function planCycle(config: Config, hub: Db, call: WorkerCall, optio
   if (config.fanout.mode === "off") return { kind: "single", note: null };
   const support = await queueSupport(hub);
   const obstacle = fanoutObstacle(support);
-  if (obstacle !== null) return { kind: "single", note: config.fanout.mode === "on" ? obstacle : null };
+  if (obstacle !== null) {
+    if (config.fanout.mode === "on") return { kind: "single", note: obstacle };
+    // Automatic: say so only where one invocation is past the size fan-out starts at.
+    const [known] = await hub.query<{ jobs: number }>("select count(*)::int as jobs from monitoring.job_inventory where removed_at is null");
+    return { kind: "single", note: (known?.jobs ?? 0) > AUTO_FANOUT_JOBS ? `${known!.jobs} jobs are more than one invocation checks well; ${obstacle}` : null };
+  }
 
   const closed = await closeCycles(hub);
   const running = await runningCycle(hub);

@@ -258,6 +258,11 @@ describe("a fanned-out check cycle (pgmq queue, per-cycle claims, pg_net workers
       // With JOBMON_FANOUT=auto and few projects, no note: one invocation is what suits them.
       const auto = await new MonitoringAPI({ env: env({ JOBMON_FANOUT: "auto" }), hub: db }).planCheckCycle(call());
       assert.deepEqual(auto, { kind: "single", note: null });
+      // Past the size where fan-out starts, the automatic mode says what it is missing.
+      await db.query("insert into monitoring.job_inventory (project_name, job_type, job_name) select 'big', 'pg_cron', 'job-' || g from generate_series(1, 2001) g");
+      const big = await new MonitoringAPI({ env: env({ JOBMON_FANOUT: "auto" }), hub: db }).planCheckCycle(call());
+      assert.equal(big.kind, "single");
+      assert.match(big.kind === "single" ? (big.note ?? "") : "", /^2001 jobs are more than one invocation checks well; fan-out needs Supabase Queues/);
     } finally {
       await db.close();
     }

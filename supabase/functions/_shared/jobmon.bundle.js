@@ -7775,7 +7775,11 @@ async function planCycle(config, hub, call, options = {}) {
   if (config.fanout.mode === "off") return { kind: "single", note: null };
   const support = await queueSupport(hub);
   const obstacle = fanoutObstacle(support);
-  if (obstacle !== null) return { kind: "single", note: config.fanout.mode === "on" ? obstacle : null };
+  if (obstacle !== null) {
+    if (config.fanout.mode === "on") return { kind: "single", note: obstacle };
+    const [known] = await hub.query("select count(*)::int as jobs from monitoring.job_inventory where removed_at is null");
+    return { kind: "single", note: (known?.jobs ?? 0) > AUTO_FANOUT_JOBS ? `${known.jobs} jobs are more than one invocation checks well; ${obstacle}` : null };
+  }
   const closed = await closeCycles(hub);
   const running = await runningCycle(hub);
   if (running) return { kind: "busy", reason: `cycle ${running.id} is still running: ${running.checked} of ${running.projects} project(s) checked`, cycle: running };
