@@ -1,6 +1,6 @@
 import { type DeliverOptions, deliverAlerts, type DeliveryReport, type RouteTestResult, sendAdHocAlert, testRoutes } from "./alerts/deliver.js";
 import { assembleCycleReport, type ClosedCycle, type CyclePlan, finishCycle, planCycle, runCycleWorker, type WorkerOutcome } from "./check/cycle.js";
-import { type CycleProgress, type CycleSummary, listCycles } from "./hub/cycles.js";
+import { cycleEventIds, type CycleProgress, type CycleSummary, listCycles } from "./hub/cycles.js";
 import type { WorkerCall } from "./hub/queue.js";
 import { type DeliveryListRow, recentDeliveries } from "./hub/outbox.js";
 import { abortReason, CheckInterruptedError, type CheckReport, type CheckJobEntry, isMuted, jobEntry, runCheck, storedHealth } from "./check/index.js";
@@ -226,8 +226,12 @@ export class MonitoringAPI {
    * and each one that left projects unchecked is alerted.
    */
   async planCheckCycle(call: WorkerCall): Promise<CyclePlan> {
-    const plan = await planCycle(this.config, await this.hub(), call, this.cycleOptions());
-    if (plan.kind === "planned") await this.alertUnchecked(plan.closed);
+    const hub = await this.hub();
+    const plan = await planCycle(this.config, hub, call, this.cycleOptions());
+    if (plan.kind !== "planned") return plan;
+    await this.alertUnchecked(plan.closed);
+    // What earlier cycles left in the outbox (a channel that was down): each worker sends only its own batch's alerts.
+    await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, retryOnly: true });
     return plan;
   }
 
@@ -242,8 +246,8 @@ export class MonitoringAPI {
     if (outcome.kind !== "checked") return outcome;
     const alerts = outcome.eventIds.length > 0 ? await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, onlyEvents: outcome.eventIds }) : null;
     if (!outcome.completed) return { ...outcome, alerts };
-    // The last batch: whatever earlier workers left in the outbox (a channel that was down), then the heartbeat.
-    const rest = await this.deliverAlerts();
+    // The last batch: the cycle's alerts that earlier workers left (one died after recording), then the heartbeat.
+    const rest = await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, onlyEvents: await cycleEventIds(hub, outcome.cycle) });
     const heartbeat = this.config.heartbeatUrl ? await this.pingHeartbeat(this.config.heartbeatUrl) : null;
     const summary = await finishCycle(hub, outcome.cycle, heartbeat);
     return { ...outcome, alerts, rest, heartbeat, summary };

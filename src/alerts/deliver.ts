@@ -43,6 +43,8 @@ export interface DeliverOptions {
   timeoutMs?: number;
   /** Only these events (send-alert delivers its own event at once, nothing else). */
   onlyEvents?: readonly string[];
+  /** Only deliveries already planned (pending, or claimed too long ago): no new event is planned. */
+  retryOnly?: boolean;
   /** A delivery claimed longer ago than this by a sender that never finished is retried. */
   staleClaimSeconds?: number;
   dashboardBaseUrl?: string;
@@ -141,7 +143,7 @@ export async function deliverAlerts(config: Config, hub: Db, options: DeliverOpt
   // round of this same cycle.
   const { signal } = options;
   for (let round = 0; round < 3 && !signal?.aborted; round++) {
-    await plan(hub, routes, broken, report, now(), options.onlyEvents);
+    if (!options.retryOnly) await plan(hub, routes, broken, report, now(), options.onlyEvents);
     if (signal?.aborted) break;
     const claimed = await claimDeliveries(hub, claimer, now(), options.staleClaimSeconds ?? 300, options.onlyEvents);
     if (claimed.length === 0) break;

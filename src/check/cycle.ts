@@ -53,12 +53,12 @@ import { checkLeaseSeconds, collectAll, HUB_SECONDS, recordCollections } from ".
 
 /**
  * Jobs per worker invocation when JOBMON_FANOUT_BATCH is not set. Measured under Deno
- * (BENCHMARKS.md, "Edge invocations under Deno"): a steady check costs about 13 ms of CPU per
- * project of 50 jobs on top of ~0.2 s, and its process peaks at ~90 MB plus ~1 MB per project;
- * 1,000 jobs (20 such projects) keep an invocation near a quarter of the 2 s CPU limit and
- * under half of its memory.
+ * (BENCHMARKS.md, "Edge invocations under Deno"): a steady check costs about 14 ms of CPU per
+ * project of 50 jobs on top of ~0.2 s, and its process peaks at ~70 MB plus ~0.5–1 MB per
+ * project; with dozens of workers sharing the machine, a batch of 20 such projects reached
+ * 1 s. 500 jobs (10 projects) keep every worker under half of the CPU and memory limits.
  */
-export const BATCH_JOBS = 1_000;
+export const BATCH_JOBS = 500;
 /** At most this many projects per batch, whatever their size (connections opened at once). */
 export const MAX_BATCH_PROJECTS = 100;
 /** Jobs assumed for a project the hub knows no jobs of yet. */

@@ -199,6 +199,16 @@ export async function cycleProjectReports<T>(db: Queryable, cycleId: string): Pr
   );
 }
 
+/** The alert events the cycle's workers recorded. */
+export async function cycleEventIds(db: Queryable, cycleId: string): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `select e.id::text from monitoring.alert_event e
+      where e.check_id in (select distinct p.check_id from monitoring.check_cycle_project p where p.cycle_id = $1 and p.check_id is not null)`,
+    [cycleId],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Deletes finished cycles older than the retention period (their projects go with them). */
 export async function pruneCycles(db: Queryable, before: Date): Promise<void> {
   await db.query("delete from monitoring.check_cycle where started_at < $1 and status <> 'running'", [before]);

@@ -173,6 +173,14 @@ async function cycleProjectReports(db, cycleId) {
     [cycleId]
   );
 }
+async function cycleEventIds(db, cycleId) {
+  const rows = await db.query(
+    `select e.id::text from monitoring.alert_event e
+      where e.check_id in (select distinct p.check_id from monitoring.check_cycle_project p where p.cycle_id = $1 and p.check_id is not null)`,
+    [cycleId]
+  );
+  return rows.map((r) => r.id);
+}
 async function pruneCycles(db, before) {
   await db.query("delete from monitoring.check_cycle where started_at < $1 and status <> 'running'", [before]);
 }
@@ -2789,7 +2797,7 @@ async function deliverAlerts(config, hub, options = {}) {
   const broken = new Set([...states.values()].filter((s) => s.broken_at).map((s) => s.route_id));
   const { signal } = options;
   for (let round = 0; round < 3 && !signal?.aborted; round++) {
-    await plan4(hub, routes, broken, report, now(), options.onlyEvents);
+    if (!options.retryOnly) await plan4(hub, routes, broken, report, now(), options.onlyEvents);
     if (signal?.aborted) break;
     const claimed = await claimDeliveries(hub, claimer, now(), options.staleClaimSeconds ?? 300, options.onlyEvents);
     if (claimed.length === 0) break;
@@ -7739,7 +7747,7 @@ function projectInputs(collections, states, inventories) {
 }
 
 // src/check/cycle.ts
-var BATCH_JOBS = 1e3;
+var BATCH_JOBS = 500;
 var MAX_BATCH_PROJECTS = 100;
 var UNKNOWN_PROJECT_JOBS = 50;
 var AUTO_FANOUT_JOBS = 2e3;
@@ -8916,8 +8924,11 @@ var MonitoringAPI = class {
    * and each one that left projects unchecked is alerted.
    */
   async planCheckCycle(call) {
-    const plan5 = await planCycle(this.config, await this.hub(), call, this.cycleOptions());
-    if (plan5.kind === "planned") await this.alertUnchecked(plan5.closed);
+    const hub = await this.hub();
+    const plan5 = await planCycle(this.config, hub, call, this.cycleOptions());
+    if (plan5.kind !== "planned") return plan5;
+    await this.alertUnchecked(plan5.closed);
+    await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, retryOnly: true });
     return plan5;
   }
   /**
@@ -8931,7 +8942,7 @@ var MonitoringAPI = class {
     if (outcome.kind !== "checked") return outcome;
     const alerts = outcome.eventIds.length > 0 ? await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, onlyEvents: outcome.eventIds }) : null;
     if (!outcome.completed) return { ...outcome, alerts };
-    const rest = await this.deliverAlerts();
+    const rest = await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, onlyEvents: await cycleEventIds(hub, outcome.cycle) });
     const heartbeat = this.config.heartbeatUrl ? await this.pingHeartbeat(this.config.heartbeatUrl) : null;
     const summary = await finishCycle(hub, outcome.cycle, heartbeat);
     return { ...outcome, alerts, rest, heartbeat, summary };
