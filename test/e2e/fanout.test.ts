@@ -73,16 +73,16 @@ describe("a fanned-out check cycle of 200 projects under the real Deno functions
       end $$`);
     await hubCluster.sql("create trigger stall_archive before insert on pgmq.a_jobmon_check for each row execute function public.stall_archive()");
     // Stalls the first worker of the hanging project's batch in the middle of recording it (before
-    // its transaction commits): killed there, it leaves nothing recorded.
+    // its transaction commits; whatever it read of the project): killed there, it leaves nothing recorded.
     await hubCluster.sql(`create or replace function public.stall_record() returns trigger language plpgsql as $$
       begin
-        if exists (select 1 from monitoring.job_inventory j where j.id = new.job_inventory_id and j.project_name = '${HANGING}')
+        if new.project_name = '${HANGING}'
            and (select max(claims) from monitoring.check_cycle_project where project_name = '${HANGING}') = 1 then
           perform pg_sleep(120);
         end if;
         return new;
       end $$`);
-    await hubCluster.sql("create trigger stall_record before insert on monitoring.job_health_log for each row execute function public.stall_record()");
+    await hubCluster.sql("create trigger stall_record before insert or update on monitoring.project_state for each row execute function public.stall_record()");
     discord = await startFakeDiscord();
     heartbeat = await new Heartbeat().listen();
     port = await freePort();
@@ -94,7 +94,7 @@ describe("a fanned-out check cycle of 200 projects under the real Deno functions
       JOBMON_FANOUT_BATCH: String(BATCH),
       // Each worker opens its 25 projects at once in one Deno process, on a machine running other
       // tests: SCRAM logins alone take seconds of CPU there.
-      JOBMON_PROJECT_TIMEOUT: "15s",
+      JOBMON_PROJECT_TIMEOUT: "20s",
       JOBMON_PROJECT_NAMES: names.join(","),
       DISCORD_WEBHOOK_URL: discord.webhookUrl,
       JOBMON_HEARTBEAT_URL: `${heartbeat.baseUrl}/ping/fanout`,
@@ -128,7 +128,7 @@ describe("a fanned-out check cycle of 200 projects under the real Deno functions
       ))[0]!;
     // Everything done but two batches: the hanging project's (its worker stalled while recording)
     // and the stalled one's (recorded, archiving). The six other workers have answered (their alerts sent).
-    await waitFor("six batches done, one worker hanging on a project, one stalled archiving", 60_000, async () => {
+    await waitFor("six batches done, one worker stalled recording, one stalled archiving", 150_000, async () => {
       const p = await progress();
       return p.checked === PROJECTS - BATCH && p.queued === 2 && p.stalled === 2 && p.answered === PROJECTS / BATCH - 2 ? p : undefined;
     });
