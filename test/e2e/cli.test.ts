@@ -125,7 +125,7 @@ describe("the jobmon CLI", () => {
   it("reports an unreachable project by name, audits the others, and never prints its password", async () => {
     const port = await freePort();
     const r = await runCli(["discover"], {
-      env: { ...env, SUPABASE_POSTGRES_URL_3: `postgresql://postgres:N3verPrint3d@127.0.0.1:${port}/postgres`, JOBMON_PROJECT_NAMES: "smoothed,blingsting,scraping", JOBMON_PROJECT_TIMEOUT: "5s" },
+      env: { ...env, ...(await postgresHubEnv(one)), SUPABASE_POSTGRES_URL_3: `postgresql://postgres:N3verPrint3d@127.0.0.1:${port}/postgres`, JOBMON_PROJECT_NAMES: "smoothed,blingsting,scraping", JOBMON_PROJECT_TIMEOUT: "5s" },
     });
     assert.equal(r.code, 1, "discovery could not audit every project");
     assert.match(r.stdout, /scraping: unreachable/);
