@@ -1,9 +1,6 @@
 #!/usr/bin/env node
 import { redactSecrets } from "../lib/redact.js";
-import { CheckInterruptedError } from "../check/index.js";
 import { ConfigError, errorMessage } from "../errors.js";
-import { InvalidSettingError, JobNotFoundError } from "../hub/inventory.js";
-import { DoctorFixRefusedError } from "../sources/doctor-fix.js";
 import { createInterface } from "node:readline/promises";
 import { loadEnv } from "./env-file.js";
 import { stdio } from "./output.js";
@@ -73,6 +70,13 @@ process.on("SIGTERM", onSignal);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  // The error classes of the library load only when there is an error to sort: a command that
+  // threw one has loaded its module already, and --help starts without them.
+  const [{ CheckInterruptedError }, { InvalidSettingError, JobNotFoundError }, { DoctorFixRefusedError }] = await Promise.all([
+    import("../check/index.js"),
+    import("../hub/inventory.js"),
+    import("../sources/doctor-fix.js"),
+  ]);
   if (error instanceof CheckInterruptedError) {
     stdio.err(`jobmon: ${error.message}`);
   } else {

@@ -1,6 +1,5 @@
 import { Command } from "commander";
-import { resolveConfig } from "../config.js";
-import { MonitoringAPI } from "../monitor.js";
+import type { MonitoringAPI } from "../monitor.js";
 import { register as alerts } from "./commands/alerts.js";
 import { register as annotate } from "./commands/annotate.js";
 import { register as check } from "./commands/check.js";
@@ -56,8 +55,13 @@ running), 130/143 stopped by SIGINT/SIGTERM.`;
 export function buildProgram(ctx: CliContext): Command {
   const { io } = ctx;
   let api: MonitoringAPI | null = null;
-  const monitor = (options: { hubWaitMs?: number } = {}): MonitoringAPI =>
-    (api ??= new MonitoringAPI({ config: resolveConfig(ctx.env), hubWaitMs: options.hubWaitMs ?? HUB_WAIT_MS, leaseProcess: localLeaseProcess() }));
+  // The library (the configuration's schemas, the collectors, the hub) loads before a command
+  // runs, not at start: --help, argument errors and `schedule` do without it.
+  let library: { MonitoringAPI: typeof MonitoringAPI; resolveConfig: typeof import("../config.js").resolveConfig } | null = null;
+  const monitor = (options: { hubWaitMs?: number } = {}): MonitoringAPI => {
+    if (!library) throw new Error("jobmon: the library is loaded before a command's action runs");
+    return (api ??= new library.MonitoringAPI({ config: library.resolveConfig(ctx.env), hubWaitMs: options.hubWaitMs ?? HUB_WAIT_MS, leaseProcess: localLeaseProcess() }));
+  };
 
   const program = new Command("jobmon")
     .description("Monitor pg_cron jobs and Edge Functions across Supabase projects.")
@@ -77,6 +81,11 @@ export function buildProgram(ctx: CliContext): Command {
 
   const commandContext: CommandContext = { io, env: ctx.env, monitor, setExitCode: ctx.setExitCode, signal: ctx.signal, confirm: ctx.confirm };
   for (const register of COMMANDS) register(program, commandContext);
+  program.hook("preAction", async () => {
+    if (library) return;
+    const [{ MonitoringAPI }, { resolveConfig }] = await Promise.all([import("../monitor.js"), import("../config.js")]);
+    library = { MonitoringAPI, resolveConfig };
+  });
 
   const close = async () => {
     const open = api;

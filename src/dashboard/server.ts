@@ -26,9 +26,9 @@ import { loadJobPage, loadMetrics, loadOverview } from "./load.js";
 import { renderMetrics } from "./metrics.js";
 import { doctorPage, jobPage, loginPage, messagePage, overviewPage } from "./pages.js";
 
-export const DEFAULT_DASHBOARD_HOST = "127.0.0.1";
-export const DEFAULT_DASHBOARD_PORT = 8484;
-export const DEFAULT_REFRESH_SECONDS = 30;
+import { DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, DEFAULT_REFRESH_SECONDS } from "./defaults.js";
+
+export { DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, DEFAULT_REFRESH_SECONDS };
 
 /** Runs `fn` with an open MonitoringAPI (the embedded hub is opened per request: see serve.ts). */
 export type MonitorSession = <T>(fn: (monitor: MonitoringAPI) => Promise<T>) => Promise<T>;

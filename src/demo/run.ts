@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pgliteStartParams } from "../db/pglite.js";
+import { pgliteTemplate } from "../node/pglite-template.js";
 import type { DeliveryReport } from "../alerts/deliver.js";
 import { redactSecrets } from "../lib/redact.js";
 import type { CheckReport } from "../check/index.js";
@@ -146,9 +148,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     // The hub starts as a copy of a freshly initialised PGlite data directory, which saves a
     // second initdb; from there MonitoringAPI opens it like any embedded hub (lock, migrate).
+    // Opening a new embedded hub copies the build's template by itself; only without one (run
+    // from src/ before a build) is the sample's own pristine copy laid down here first.
     const hubStarted = performance.now();
-    const seed = await PGlite.create(join(hubDir, "pgdata"), { loadDataDir: samples.pristine });
-    await seed.close();
+    if (samples.pristine !== pgliteTemplate()) {
+      const seed = await PGlite.create(join(hubDir, "pgdata"), { loadDataDir: samples.pristine, startParams: pgliteStartParams() });
+      await seed.close();
+    }
 
     // The sample history ends now: after the slow part, so the check sees it as fresh.
     const sampleAt = systemNow();

@@ -1,6 +1,6 @@
 import { pgliteTemplate } from "../node/pglite-template.js";
 import { PGlite, types } from "@electric-sql/pglite";
-import { fromPGlite } from "../db/pglite.js";
+import { fromPGlite, pgliteStartParams } from "../db/pglite.js";
 import type { Db } from "../db/types.js";
 import type { ProjectConnector } from "../sources/connect.js";
 import { SAMPLE_PG_CRON_VERSION, type SampleProjectData } from "./sample.js";
@@ -136,13 +136,13 @@ export interface SampleDatabases {
 export async function createSampleDatabases(projectNames: readonly string[]): Promise<SampleDatabases> {
   // With the build's template, even the first database skips initdb.
   const template = pgliteTemplate();
-  const first = await PGlite.create({ parsers: PARSERS, ...(template ? { loadDataDir: template } : {}) });
+  const first = await PGlite.create({ parsers: PARSERS, startParams: pgliteStartParams(), ...(template ? { loadDataDir: template } : {}) });
   const instances: PGlite[] = [first];
   try {
     const pristine = template ?? (await first.dumpDataDir("none"));
     await first.exec(PG_CRON_AND_PG_NET_TABLES + PG_CRON_STAND_INS);
     const withSchema = await first.dumpDataDir("none");
-    for (let i = 1; i < projectNames.length; i++) instances.push(await PGlite.create({ loadDataDir: withSchema, parsers: PARSERS }));
+    for (let i = 1; i < projectNames.length; i++) instances.push(await PGlite.create({ loadDataDir: withSchema, parsers: PARSERS, startParams: pgliteStartParams() }));
     const byName = new Map<string, PGlite>();
     for (const [i, name] of projectNames.entries()) {
       const pg = instances[i] as PGlite;

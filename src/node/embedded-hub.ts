@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import { pgliteDb } from "../db/pglite.js";
 import { JobmonError } from "../errors.js";
-import { pgliteTemplate } from "./pglite-template.js";
+import { extractPgliteTemplate, pgliteTemplate } from "./pglite-template.js";
 import type { Db } from "../db/types.js";
 
 /**
@@ -38,7 +38,13 @@ export async function openEmbeddedHub(dir: string, options: { waitMs?: number } 
   try {
     const dataDir = `${path}/pgdata`;
     // A new hub starts from the prebuilt template (no initdb); an existing one opens as is.
-    const template = existsSync(`${dataDir}/PG_VERSION`) ? undefined : pgliteTemplate();
+    // The template is unpacked here when the directory is new; PGlite loads it itself only into
+    // a directory that holds something already (and is no database yet).
+    let template: Blob | undefined;
+    if (!existsSync(`${dataDir}/PG_VERSION`)) {
+      const isNew = !existsSync(dataDir) || readdirSync(dataDir).length === 0;
+      if (!(isNew && extractPgliteTemplate(dataDir))) template = pgliteTemplate();
+    }
     const db = await pgliteDb(dataDir, { template });
     const close = db.close;
     return { ...db, close: async () => { await close(); await release(); } };

@@ -4,6 +4,7 @@ import { createServer, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { freePort, scheduleJob, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
 import { CLI, runCli, tempDir } from "../helpers/cli.js";
+import { postgresHubEnv } from "../helpers/hub.js";
 
 const clusters = usePgCronClusters(1, { quiet: true, name: "clihub" });
 const PASSWORD = "Hub-N3ver-Print3d";
@@ -21,38 +22,42 @@ describe("the jobmon CLI and its hub", () => {
 
   it("refuses absurd settings and history limits with the allowed range, exit code 1, and writes nothing", async () => {
     const cwd = tempDir();
-    assert.equal((await runCli(["discover"], { env, cwd })).code, 0);
-    const before = (await runCli(["jobs", "--json"], { env, cwd })).stdout;
+    // The embedded hub is not the subject here: a Postgres hub spares each process PGlite's start.
+    const hub = await postgresHubEnv(one);
+    assert.equal((await runCli(["discover"], { env: { ...env, ...hub }, cwd })).code, 0);
+    const before = (await runCli(["jobs", "--json"], { env: { ...env, ...hub }, cwd })).stdout;
     for (const [args, range] of [
       [["annotate", "smoothed/sync-leads", "--grace", "99999d"], /from 1s to 366d/],
       [["annotate", "smoothed/sync-leads", "--max-runtime", "99999999999d"], /from 1s to 366d/],
       [["annotate", "smoothed/sync-leads", "--description", "not written either", "--failure-threshold", "100000000000000000000"], /from 1 to 1000/],
       [["history", "smoothed/sync-leads", "--limit", "100000000000000000000"], /from 1 to 10000/],
     ] as const) {
-      const r = await runCli([...args], { env, cwd });
+      const r = await runCli([...args], { env: { ...env, ...hub }, cwd });
       assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
       assert.match(r.stderr, range, args.join(" "));
       assert.doesNotMatch(r.stderr, /out of range for type/, args.join(" "));
     }
-    assert.equal((await runCli(["jobs", "--json"], { env, cwd })).stdout, before);
+    assert.equal((await runCli(["jobs", "--json"], { env: { ...env, ...hub }, cwd })).stdout, before);
   });
 
   it("status says unknown, never ok, for a project that no check has reached", async () => {
     const cwd = tempDir();
+    // The embedded hub is not the subject here: a Postgres hub spares each process PGlite's start.
+    const hub = await postgresHubEnv(one);
     const port = await freePort();
     const withDead = { ...env, SUPABASE_POSTGRES_URL_2: `postgresql://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`, JOBMON_PROJECT_NAMES: "smoothed,scraping", JOBMON_PROJECT_TIMEOUT: "5s" };
-    const discover = await runCli(["discover"], { env: withDead, cwd });
+    const discover = await runCli(["discover"], { env: { ...withDead, ...hub }, cwd });
     assert.equal(discover.code, 1);
     assert.match(discover.stdout, /scraping: unreachable/);
 
-    const status = await runCli(["status"], { env: withDead, cwd });
+    const status = await runCli(["status"], { env: { ...withDead, ...hub }, cwd });
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^scraping: unknown/m);
     assert.match(status.stdout, /^smoothed: unknown/m, "discovery reads pg_cron; only a check observes health");
     assert.doesNotMatch(status.stdout, /^scraping: ok/m);
 
-    await runCli(["check"], { env: withDead, cwd });
-    const checked = await runCli(["status"], { env: withDead, cwd });
+    await runCli(["check"], { env: { ...withDead, ...hub }, cwd });
+    const checked = await runCli(["status"], { env: { ...withDead, ...hub }, cwd });
     assert.match(checked.stdout, /^scraping: unreachable/m);
     assert.match(checked.stdout, /^smoothed: ok/m);
     assert.doesNotMatch(discover.stdout + discover.stderr + status.stdout + checked.stdout + checked.stderr, new RegExp(PASSWORD));

@@ -6,6 +6,7 @@ import { renderForTerminal } from "../../src/cli/output.js";
 import { insertRun, scheduleJob, usePgCronClusters, type PgCronCluster } from "../harness/pgcron.js";
 import { resetCron } from "../helpers/check.js";
 import { CLI, runCli, tempDir } from "../helpers/cli.js";
+import { postgresHubEnv } from "../helpers/hub.js";
 import { describeChar, fuzzValue, prng, SGR, UNSAFE } from "../helpers/terminal-fuzz.js";
 
 /**
@@ -96,7 +97,8 @@ describe("the CLI's output with hostile names and errors from the monitored data
         const jobid = await scheduleJob(cluster, name, "0 3 1 1 *", "select 1");
         await insertRun(cluster, { jobid, status: "failed", return_message: `ERROR:  ${fuzzValue(random)}`, start_time: recent, end_time: recent });
       }
-      const env = { SUPABASE_POSTGRES_URL: cluster.url, JOBMON_PROJECT_NAMES: "fuzz", JOBMON_DIR: tempDir() };
+      // A Postgres hub: each command opens the hub anew, and the embedded one is not the subject.
+      const env = { SUPABASE_POSTGRES_URL: cluster.url, JOBMON_PROJECT_NAMES: "fuzz", ...(await postgresHubEnv(cluster)) };
       const where = (command: string) => `seed ${seed}, ${command}`;
 
       assertPrintable(where("discover"), await run(env, ["discover"]), 0);

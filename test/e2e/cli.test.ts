@@ -7,6 +7,7 @@ import { freePort, scheduleJob, usePgCronClusters, type PgCronCluster } from "..
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 import { CLI, runCli, tempDir } from "../helpers/cli.js";
+import { postgresHubEnv } from "../helpers/hub.js";
 
 const clusters = usePgCronClusters(2, { quiet: true, name: "cli" });
 
@@ -76,8 +77,10 @@ describe("the jobmon CLI", () => {
 
   it("rejects an invalid option value, naming the option, and changes nothing", async () => {
     const cwd = tempDir();
-    await runCli(["discover"], { env, cwd });
-    const before = (await runCli(["jobs", "--json"], { env, cwd })).stdout;
+    // The embedded hub is not the subject here: a Postgres hub spares each process PGlite's start.
+    const hub = await postgresHubEnv(one);
+    await runCli(["discover"], { env: { ...env, ...hub }, cwd });
+    const before = (await runCli(["jobs", "--json"], { env: { ...env, ...hub }, cwd })).stdout;
     for (const args of [
       ["annotate", "smoothed/sync-leads", "--criticality", "urgent"],
       ["annotate", "smoothed/sync-leads", "--grace", "soon"],
@@ -86,14 +89,14 @@ describe("the jobmon CLI", () => {
       ["annotate", "smoothed/sync-leads", "--slow-factor", "101"],
       ["annotate", "smoothed/sync-leads", "--slow-after", "0s"],
     ]) {
-      const r = await runCli(args, { env, cwd });
+      const r = await runCli(args, { env: { ...env, ...hub }, cwd });
       assert.notEqual(r.code, 0, args.join(" "));
       assert.match(r.stderr, new RegExp(args[2]!.replace(/-/g, "\\-")), `names ${args[2]}`);
     }
-    const unknown = await runCli(["annotate", "smoothed/nope", "--criticality", "low"], { env, cwd });
+    const unknown = await runCli(["annotate", "smoothed/nope", "--criticality", "low"], { env: { ...env, ...hub }, cwd });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no job named "nope" in project "smoothed"/);
-    assert.equal((await runCli(["jobs", "--json"], { env, cwd })).stdout, before);
+    assert.equal((await runCli(["jobs", "--json"], { env: { ...env, ...hub }, cwd })).stdout, before);
   });
 
   it("exits non-zero naming the variable for malformed configuration, without printing a password", async () => {
@@ -122,7 +125,7 @@ describe("the jobmon CLI", () => {
   it("reports an unreachable project by name, audits the others, and never prints its password", async () => {
     const port = await freePort();
     const r = await runCli(["discover"], {
-      env: { ...env, SUPABASE_POSTGRES_URL_3: `postgresql://postgres:N3verPrint3d@127.0.0.1:${port}/postgres`, JOBMON_PROJECT_NAMES: "smoothed,blingsting,scraping", JOBMON_PROJECT_TIMEOUT: "5s" },
+      env: { ...env, ...(await postgresHubEnv(one)), SUPABASE_POSTGRES_URL_3: `postgresql://postgres:N3verPrint3d@127.0.0.1:${port}/postgres`, JOBMON_PROJECT_NAMES: "smoothed,blingsting,scraping", JOBMON_PROJECT_TIMEOUT: "5s" },
     });
     assert.equal(r.code, 1, "discovery could not audit every project");
     assert.match(r.stdout, /scraping: unreachable/);
@@ -132,26 +135,28 @@ describe("the jobmon CLI", () => {
 
   it("check --json gives the report shape; status, history, mute and unmute work", async () => {
     const cwd = tempDir();
-    const check = await runCli(["check", "--json"], { env, cwd });
+    // The embedded hub is not the subject here: a Postgres hub spares each process PGlite's start.
+    const hub = await postgresHubEnv(one);
+    const check = await runCli(["check", "--json"], { env: { ...env, ...hub }, cwd });
     assert.equal(check.code, 0, check.stderr);
     const report = JSON.parse(check.stdout);
     for (const key of ["started_at", "finished_at", "projects", "jobs"]) assert.ok(key in report, key);
     assert.deepEqual(report.projects.map((p: { project_name: string; status: string }) => [p.project_name, p.status]), [["smoothed", "ok"], ["blingsting", "ok"]]);
     for (const key of ["id", "project_name", "job_type", "job_name", "status", "previous_status", "reason", "error_message", "last_run_at"]) assert.ok(key in report.jobs[0], key);
 
-    const status = await runCli(["status", "--json"], { env, cwd });
+    const status = await runCli(["status", "--json"], { env: { ...env, ...hub }, cwd });
     assert.equal(JSON.parse(status.stdout).length, 3);
     for (const entry of JSON.parse(status.stdout) as { durations?: Record<string, unknown> }[]) assert.deepEqual(Object.keys(entry.durations ?? {}), ["runs", "net"]);
-    const history = await runCli(["history", "smoothed/sync-leads", "--json"], { env, cwd });
+    const history = await runCli(["history", "smoothed/sync-leads", "--json"], { env: { ...env, ...hub }, cwd });
     assert.equal(history.code, 0, history.stderr);
     assert.equal(JSON.parse(history.stdout).length, 1);
 
-    assert.match((await runCli(["mute", "smoothed", "--for", "2h"], { env, cwd })).stdout, /Muted project smoothed until/);
-    assert.match((await runCli(["mute", "blingsting/crm-refresh", "--for", "30m"], { env, cwd })).stdout, /Muted job blingsting\/crm-refresh/);
-    const muted = JSON.parse((await runCli(["status", "--json"], { env, cwd })).stdout) as { muted: boolean }[];
+    assert.match((await runCli(["mute", "smoothed", "--for", "2h"], { env: { ...env, ...hub }, cwd })).stdout, /Muted project smoothed until/);
+    assert.match((await runCli(["mute", "blingsting/crm-refresh", "--for", "30m"], { env: { ...env, ...hub }, cwd })).stdout, /Muted job blingsting\/crm-refresh/);
+    const muted = JSON.parse((await runCli(["status", "--json"], { env: { ...env, ...hub }, cwd })).stdout) as { muted: boolean }[];
     assert.ok(muted.every((j) => j.muted));
-    assert.match((await runCli(["unmute", "smoothed"], { env, cwd })).stdout, /Unmuted project smoothed/);
-    const bad = await runCli(["mute", "smoothed", "--for", "forever"], { env, cwd });
+    assert.match((await runCli(["unmute", "smoothed"], { env: { ...env, ...hub }, cwd })).stdout, /Unmuted project smoothed/);
+    const bad = await runCli(["mute", "smoothed", "--for", "forever"], { env: { ...env, ...hub }, cwd });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /--for/);
   });

@@ -9,6 +9,7 @@ import { insertRun, scheduleJob, usePgCronClusters, type PgCronCluster } from ".
 import { CLI, runCli } from "../helpers/cli.js";
 import { startDashboard } from "../../src/dashboard/server.js";
 import { monitorWithHub } from "../helpers/check.js";
+import { postgresHubEnv } from "../helpers/hub.js";
 
 const clusters = usePgCronClusters(1, { quiet: true, name: "doctor-cli" });
 const RO = "jobmon_doctor_ro";
@@ -25,7 +26,8 @@ describe("jobmon doctor (CLI)", () => {
     for (let i = 0; i < 3; i++) await insertRun(c, { jobid, status: "succeeded", start_time: new Date(Date.now() - 50 * day), end_time: new Date(Date.now() - 50 * day) });
     await c.createRole(RO, { password: "ro-pass-1234", bypassrls: true });
     await c.sql(`grant pg_read_all_data to ${RO}`);
-    env = { SUPABASE_POSTGRES_URL: c.url, JOBMON_PROJECT_NAMES: "alpha" };
+    // The doctor's findings are the project's: the hub is a Postgres one, not the subject here.
+    env = { SUPABASE_POSTGRES_URL: c.url, JOBMON_PROJECT_NAMES: "alpha", ...(await postgresHubEnv(c)) };
   });
 
   it("prints each finding with why and the fix, and --json the same report", async () => {

@@ -17,12 +17,27 @@ export function testHub(): Promise<Db> {
   return pgliteDb(undefined, { template: pgliteTemplate() });
 }
 
+/** A new, empty database on the cluster, for a hub: its URL. */
+export async function freshHubUrl(cluster: PgCronCluster): Promise<string> {
+  const name = `hub_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
+  await cluster.sql(`create database ${name}`);
+  return cluster.urlFor({ database: name });
+}
+
+/**
+ * The environment of a CLI test whose subject is not the embedded hub: a new Postgres hub
+ * (JOBMON_HUB_URL) on the test's cluster. Every CLI process that opens the embedded hub
+ * starts PGlite (about a second of CPU, more for a new hub); a Postgres hub is a connection.
+ * The tests of the embedded hub itself (demo, lifecycle, locks, the default ./.jobmon) keep it.
+ */
+export async function postgresHubEnv(cluster: PgCronCluster): Promise<{ JOBMON_HUB_URL: string }> {
+  return { JOBMON_HUB_URL: await freshHubUrl(cluster) };
+}
+
 /** A fresh database for one test: in-memory PGlite, or a new database on a real cluster. */
 export async function freshHubDb(kind: HubKind, cluster: () => PgCronCluster): Promise<{ db: Db; url: string | null }> {
   if (kind === "pglite") return { db: await testHub(), url: null };
-  const name = `hub_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
-  await cluster().sql(`create database ${name}`);
-  const url = cluster().urlFor({ database: name });
+  const url = await freshHubUrl(cluster());
   return { db: postgresDb(url, { max: 4 }), url };
 }
 

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { noRouteHint } from "../../alerts/channels/index.js";
 import { positiveInteger } from "../arguments.js";
 import { type CommandContext, UsageError } from "../context.js";
 import { pc, printJson, status, table, truncate, when } from "../output.js";
@@ -45,6 +44,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const results = await ctx.monitor().testAlertRoutes();
       if (opts.json) return printJson(io, results);
       if (results.length === 0) {
+        const { noRouteHint } = await import("../../alerts/channels/index.js");
         throw new UsageError(`no alert route is configured: ${noRouteHint()}`);
       }
       for (const r of results) {

@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { DemoUsageError, runDemo } from "../../demo/run.js";
-import { renderDemo } from "../../demo/render.js";
 import { type CommandContext, UsageError } from "../context.js";
 import { printJson } from "../output.js";
 
@@ -19,6 +17,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(async (opts: { dir?: string; keep?: boolean; send?: boolean; json?: boolean }) => {
       const started = performance.now();
       const cwd = process.cwd();
+      // The demo (and PGlite for its sample databases) load only for this command.
+      const [{ DemoUsageError, runDemo }, { renderDemo }] = await Promise.all([import("../../demo/run.js"), import("../../demo/render.js")]);
       let result;
       try {
         result = await runDemo({ env: ctx.env, dir: opts.dir, keep: opts.keep, send: opts.send, cwd });

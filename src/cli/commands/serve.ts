@@ -1,8 +1,9 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { Config } from "../../config.js";
 import { checkBind, isLoopbackHost, TOKEN_VARIABLE } from "../../dashboard/auth.js";
-import { DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, DEFAULT_REFRESH_SECONDS, type MonitorSession, startDashboard } from "../../dashboard/server.js";
-import { MonitoringAPI } from "../../monitor.js";
+import { DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, DEFAULT_REFRESH_SECONDS } from "../../dashboard/defaults.js";
+import type { MonitorSession } from "../../dashboard/server.js";
+import type { MonitoringAPI } from "../../monitor.js";
 import type { CommandContext } from "../context.js";
 
 function portNumber(value: string): number {
@@ -17,11 +18,11 @@ function portNumber(value: string): number {
  * request at a time; while a check holds the hub, a request waits a few seconds and then
  * answers 503, and the page retries on its next refresh.
  */
-function embeddedHubSession(config: Config): MonitorSession {
+function embeddedHubSession(config: Config, Monitor: typeof MonitoringAPI): MonitorSession {
   let queue: Promise<unknown> = Promise.resolve();
   return <T>(fn: (monitor: MonitoringAPI) => Promise<T>): Promise<T> => {
     const run = queue.then(async () => {
-      const monitor = new MonitoringAPI({ config, hubWaitMs: 5_000 });
+      const monitor = new Monitor({ config, hubWaitMs: 5_000 });
       try {
         return await fn(monitor);
       } finally {
@@ -58,8 +59,10 @@ export function register(program: Command, ctx: CommandContext): void {
       const base = ctx.monitor();
       const config = base.config;
       const embedded = config.hub.kind === "embedded";
+      // The dashboard (and prom-client) load only for this command: every other one starts without them.
+      const [{ startDashboard }, { MonitoringAPI }] = await Promise.all([import("../../dashboard/server.js"), import("../../monitor.js")]);
       const dashboard = await startDashboard({
-        monitor: embedded ? embeddedHubSession(config) : base,
+        monitor: embedded ? embeddedHubSession(config, MonitoringAPI) : base,
         host: opts.host,
         port: opts.port,
         token,
