@@ -14,6 +14,7 @@ import {
   markProjectsChecked,
   pruneCycles,
   runningCycle,
+  setCycleSummary,
 } from "../hub/cycles.js";
 import { listJobs } from "../hub/inventory.js";
 import { acquireCheckLease, describeLease, releaseCheckLease } from "../hub/lock.js";
@@ -363,7 +364,7 @@ export function batchSeconds(config: Config, apiProjects: number): number {
 export async function finishCycle(hub: Db, cycleId: string, heartbeat: string | null): Promise<CycleSummary> {
   const counts = await cycleCounts(hub, cycleId);
   const summary: CycleSummary = { ...counts, heartbeat };
-  await hub.query("update monitoring.check_cycle set summary = $2::text::jsonb where id = $1", [cycleId, JSON.stringify(summary)]);
+  await setCycleSummary(hub, cycleId, summary);
   return summary;
 }
 

@@ -74,14 +74,6 @@ export async function archiveCycleMessages(db: Queryable, cycleId: string): Prom
   return rows.length;
 }
 
-/** Queued messages: visible now, and hidden (read by a worker that has not finished them). */
-export async function queueDepth(db: Queryable): Promise<{ visible: number; hidden: number }> {
-  const [row] = await db.query<{ visible: number; hidden: number }>(
-    `select count(*) filter (where vt <= now())::int as visible, count(*) filter (where vt > now())::int as hidden from pgmq.q_jobmon_check`,
-  );
-  return { visible: row?.visible ?? 0, hidden: row?.hidden ?? 0 };
-}
-
 export interface WorkerCall {
   /** The functions' base URL (SUPABASE_URL on Supabase): calls go to `<url>/functions/v1/check-job-health`. */
   functionsUrl: string;

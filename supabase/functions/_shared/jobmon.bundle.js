@@ -7950,7 +7950,7 @@ function batchSeconds(config, apiProjects) {
 async function finishCycle(hub, cycleId, heartbeat) {
   const counts = await cycleCounts(hub, cycleId);
   const summary = { ...counts, heartbeat };
-  await hub.query("update monitoring.check_cycle set summary = $2::text::jsonb where id = $1", [cycleId, JSON.stringify(summary)]);
+  await setCycleSummary(hub, cycleId, summary);
   return summary;
 }
 async function assembleCycleReport(hub, cycleId, jobsOf) {
