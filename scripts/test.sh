@@ -96,9 +96,8 @@ bash scripts/build-extensions.sh
 shopt -s nullglob
 # The live suite first: it runs for about three minutes of wall clock (pg_cron runs its jobs on
 # the minute), mostly waiting, while the other files share the other slots. Most files wait on
-# PostgreSQL, on the processes they start or on pg_cron's clock as much as they compute: with
-# four files at a time the suite used about 1.2 of two cores, so five slots beside the live
-# suite keep them busy. The longest files start first (the end-to-end ones, which
+# PostgreSQL or on the processes they start as much as they compute: three slots beside the
+# live suite keep two cores busy. The longest files start first (the end-to-end ones, which
 # run the CLI as processes), the short unit files last, where they fill the gaps: started
 # last, a long file would keep the run going alone.
 test_files=(test/supabase/*.test.ts test/e2e/*.test.ts test/integration/*.test.ts test/unit/*.test.ts)
@@ -107,4 +106,4 @@ if [[ ${#test_files[@]} -eq 0 ]]; then
   exit 1
 fi
 
-node --import tsx --test --test-concurrency=6 "${test_files[@]}"
+node --import tsx --test --test-concurrency=4 "${test_files[@]}"
