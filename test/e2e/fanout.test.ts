@@ -156,7 +156,9 @@ describe("a fanned-out check cycle of 200 projects under the real Deno functions
     assert.equal(done.status, "completed");
     await hubCluster.sql("select cron.unschedule('jobmon-check-resume')");
     const resumed = await hubCluster.sql<{ status: string; n: number }>("select status, count(*)::int as n from cron.job_run_details where jobid = $1 group by 1", [resume!.jobid]);
-    assert.deepEqual(resumed.map((r) => r.status), ["succeeded"], "the resume job ran, and never failed");
+    // A run may still be going when the job is unscheduled; none failed.
+    assert.ok(resumed.some((r) => r.status === "succeeded" && r.n > 0), "the resume job ran");
+    assert.ok(!resumed.some((r) => r.status === "failed"), `the resume job never failed: ${JSON.stringify(resumed)}`);
 
     // Every project checked exactly once: one mark, and one health-log row per job.
     const rows = await hub.query<{ project_name: string; batch: number; claims: number; check_id: string; status: string; reason: string }>(
