@@ -1,6 +1,6 @@
 import { type DeliverOptions, deliverAlerts, type DeliveryReport, type RouteTestResult, sendAdHocAlert, testRoutes } from "./alerts/deliver.js";
 import { assembleCycleReport, type ClosedCycle, type CyclePlan, finishCycle, planCycle, runCycleWorker, type WorkerOutcome } from "./check/cycle.js";
-import { cycleEventIds, type CycleProgress, type CycleSummary, listCycles } from "./hub/cycles.js";
+import { type CycleProgress, type CycleSummary, listCycles, markAlertsSent, unsentCycleEventIds } from "./hub/cycles.js";
 import type { WorkerCall } from "./hub/queue.js";
 import { type DeliveryListRow, recentDeliveries } from "./hub/outbox.js";
 import { abortReason, CheckInterruptedError, type CheckReport, type CheckJobEntry, isMuted, jobEntry, runCheck, storedHealth } from "./check/index.js";
@@ -245,9 +245,11 @@ export class MonitoringAPI {
     await this.alertUnchecked(outcome.closed);
     if (outcome.kind !== "checked") return outcome;
     const alerts = outcome.eventIds.length > 0 ? await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, onlyEvents: outcome.eventIds }) : null;
+    if (outcome.checked.length > 0) await markAlertsSent(hub, outcome.cycle, outcome.report.check_id);
     if (!outcome.completed) return { ...outcome, alerts };
-    // The last batch: the cycle's alerts that earlier workers left (one died after recording), then the heartbeat.
-    const rest = await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, onlyEvents: await cycleEventIds(hub, outcome.cycle) });
+    // The last batch: the alerts of batches whose worker died after recording them, then the heartbeat.
+    const unsent = await unsentCycleEventIds(hub, outcome.cycle);
+    const rest = unsent.length > 0 ? await deliverAlerts(this.config, hub, { now: () => this.now(), ...this.options.deliver, onlyEvents: unsent }) : undefined;
     const heartbeat = this.config.heartbeatUrl ? await this.pingHeartbeat(this.config.heartbeatUrl) : null;
     const summary = await finishCycle(hub, outcome.cycle, heartbeat);
     return { ...outcome, alerts, rest, heartbeat, summary };

@@ -199,11 +199,17 @@ export async function cycleProjectReports<T>(db: Queryable, cycleId: string): Pr
   );
 }
 
-/** The alert events the cycle's workers recorded. */
-export async function cycleEventIds(db: Queryable, cycleId: string): Promise<string[]> {
+/** Marks a batch's alerts sent (its worker delivered them, or tried to). */
+export async function markAlertsSent(db: Queryable, cycleId: string, checkId: string): Promise<void> {
+  await db.query("update monitoring.check_cycle_project set alerts_sent_at = now() where cycle_id = $1 and check_id = $2", [cycleId, checkId]);
+}
+
+/** The alert events of the cycle's batches whose worker did not get to send them (it died after recording). */
+export async function unsentCycleEventIds(db: Queryable, cycleId: string): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
     `select e.id::text from monitoring.alert_event e
-      where e.check_id in (select distinct p.check_id from monitoring.check_cycle_project p where p.cycle_id = $1 and p.check_id is not null)`,
+      where e.check_id in (select distinct p.check_id from monitoring.check_cycle_project p
+                            where p.cycle_id = $1 and p.check_id is not null and p.alerts_sent_at is null)`,
     [cycleId],
   );
   return rows.map((r) => r.id);

@@ -39,6 +39,9 @@ create table if not exists monitoring.check_cycle_project (
   check_id uuid,
   -- The project's entry in that check's report, for the cycle's report.
   report jsonb,
+  -- When the worker that checked it had sent its batch's alerts: the cycle's last worker sends
+  -- those of the batches whose worker died before.
+  alerts_sent_at timestamptz,
   primary key (cycle_id, project_name)
 );
 create index if not exists check_cycle_project_unchecked_idx on monitoring.check_cycle_project (cycle_id) where checked_at is null;
